@@ -1,0 +1,151 @@
+"""Collection dates: ISO, day-first, month-first, month names, with or without a time.
+
+The order of day and month is decided per file from the data (a first number above 12 means
+day-first, a second number above 12 means month-first). When nothing decides it the caller is
+asked through ``DateOrderNeeded``; this module never guesses silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from b12core.errors import DateOrderNeeded, InputError
+from b12core.text import fold
+
+DATE_ORDERS = ("dmy", "mdy")
+EARLIEST_YEAR = 1900
+
+_TIME = (r"(?:[T\s,]+(?P<H>\d{1,2})[:.h](?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?"
+         r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?")
+ISO = rf"^(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){_TIME}$"
+COMPACT = r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:[T\s]?(?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})?)?$"
+NUMERIC = rf"^(?P<a>\d{{1,2}})[-/.](?P<b>\d{{1,2}})[-/.](?P<y>\d{{4}}|\d{{2}}){_TIME}$"
+DAY_MONTHNAME = rf"^(?P<d>\d{{1,2}})[-.\s/]*(?P<mon>[^\W\d_]{{3,10}})\.?[-.\s/,]+(?P<y>\d{{4}}|\d{{2}}){_TIME}$"
+MONTHNAME_DAY = rf"^(?P<mon>[^\W\d_]{{3,10}})\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}}){_TIME}$"
+
+MONTHS = {
+    **dict.fromkeys(["jan", "january", "januar", "januari", "janvier", "janv", "jaenner", "janner"], 1),
+    **dict.fromkeys(["feb", "february", "februar", "februari", "fevrier", "fevr", "fev"], 2),
+    **dict.fromkeys(["mar", "march", "marz", "maerz", "mrz", "maart", "mrt", "mars"], 3),
+    **dict.fromkeys(["apr", "april", "avril", "avr"], 4),
+    **dict.fromkeys(["may", "mai", "mei"], 5),
+    **dict.fromkeys(["jun", "june", "juni", "juin"], 6),
+    **dict.fromkeys(["jul", "july", "juli", "juillet", "juil"], 7),
+    **dict.fromkeys(["aug", "august", "augustus", "aout"], 8),
+    **dict.fromkeys(["sep", "sept", "september", "septembre"], 9),
+    **dict.fromkeys(["oct", "october", "oktober", "okt", "octobre"], 10),
+    **dict.fromkeys(["nov", "november", "novembre"], 11),
+    **dict.fromkeys(["dec", "december", "dezember", "dez", "decembre"], 12),
+}
+
+
+@dataclass(frozen=True)
+class ParsedDates:
+    """Per distinct date text: the timestamp (NaT where unusable) and why not."""
+
+    when: np.ndarray  # datetime64[ns]
+    problem: np.ndarray  # str ("" when the date is usable)
+    order: str | None  # "dmy" / "mdy" when numeric day/month dates were seen
+    order_note: str  # how the order was decided ("" when no numeric dates)
+
+
+def _num(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s, errors="coerce")
+
+
+def _assemble(parts: pd.DataFrame) -> pd.Series:
+    """Timestamp from year, month, day, hour, minute, second (NaN parts -> NaT)."""
+    hour = _num(parts["H"]).fillna(0)
+    ampm = parts["ampm"].fillna("").str.lower().str.slice(0, 1) if "ampm" in parts else None
+    if ampm is not None:
+        bad_12h = (ampm != "") & ((hour > 12) | (hour == 0))
+        hour = hour.where(~((ampm == "p") & (hour < 12)), hour + 12)
+        hour = hour.where(~((ampm == "a") & (hour == 12)), 0)
+        hour = hour.where(~bad_12h)
+    frame = pd.DataFrame({
+        "year": _num(parts["y"]), "month": _num(parts["m"]), "day": _num(parts["d"]),
+        "hour": hour, "minute": _num(parts["M"]).fillna(0), "second": _num(parts["S"]).fillna(0),
+    })
+    valid = frame.notna().all(axis=1) & frame["year"].between(1, 9999)
+    when = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    if valid.any():
+        when[valid] = pd.to_datetime(frame[valid].astype("int64"), errors="coerce")
+    return when
+
+
+def _two_digit_year(y: pd.Series) -> pd.Series:
+    """Two-digit years as ``strptime`` reads them: 69-99 -> 19xx, 00-68 -> 20xx."""
+    n = _num(y)
+    short = y.str.len() == 2
+    return n.where(~short, np.where(n >= 69, 1900 + n, 2000 + n)).astype("Int64").astype("str")
+
+
+def decide_order(first: pd.Series, second: pd.Series, requested: str | None, source: str,
+                 examples: list[str]) -> tuple[str, str]:
+    """(order, note) for numeric dates: data first, then the caller's choice, never a guess."""
+    day_first = bool((first > 12).any())
+    month_first = bool((second > 12).any())
+    if day_first and not month_first:
+        return "dmy", "date order from file (day-first)"
+    if month_first and not day_first:
+        return "mdy", "date order from file (month-first)"
+    if requested in DATE_ORDERS:
+        why = "dates in both orders" if day_first else "date order not decided by the file"
+        return requested, f"{why}; {requested} as chosen"
+    if day_first and month_first:
+        raise InputError(f"{source}: dates are written both day-first and month-first "
+                         f"(e.g. {', '.join(examples[:2])}); choose the date order (dmy or mdy)")
+    raise DateOrderNeeded(source, examples)
+
+
+def parse_dates(texts: pd.Series, requested_order: str | None, source: str) -> ParsedDates:
+    """Parse distinct date texts. ``requested_order`` (``dmy``/``mdy``/None) is used only when the
+    data does not decide; raises ``DateOrderNeeded`` when it must and is None."""
+    text = texts.astype("str").str.strip()
+    when = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    matched = pd.Series(False, index=text.index)
+    order: str | None = None
+    note = ""
+
+    def fill(parts: pd.DataFrame) -> None:
+        hit = parts["y"].notna() & ~matched
+        if hit.any():
+            when[hit] = _assemble(parts[hit])
+            matched[hit] = True
+
+    fill(text.str.extract(ISO))
+    fill(text.str.extract(COMPACT).assign(ampm=None))
+    numeric = text.str.extract(NUMERIC)
+    hit = numeric["a"].notna() & ~matched
+    if hit.any():
+        nums = numeric[hit]
+        a, b = _num(nums["a"]), _num(nums["b"])
+        examples = list(text[hit].head(3))
+        order, note = decide_order(a, b, requested_order, source, examples)
+        day, month = (nums["a"], nums["b"]) if order == "dmy" else (nums["b"], nums["a"])
+        fill(nums.assign(d=day, m=month, y=_two_digit_year(nums["y"])))
+    for pattern in (DAY_MONTHNAME, MONTHNAME_DAY):
+        parts = text.str.extract(pattern)
+        month = parts["mon"].map(lambda m: MONTHS.get(fold(m).rstrip(".")) if isinstance(m, str) else None)
+        parts = parts.assign(m=month.astype("Int64").astype("str").where(month.notna()),
+                             y=_two_digit_year(parts["y"].fillna("")).where(parts["y"].notna()))
+        parts.loc[month.isna(), "y"] = np.nan
+        fill(parts)
+
+    problem = np.full(len(text), "", dtype=object)
+    shown = text.str.slice(0, 40).to_numpy()
+    w = when.to_numpy()
+    nat = np.isnat(w)
+    m = matched.to_numpy()
+    empty = (text == "").to_numpy()
+    early = ~nat & (when.dt.year < EARLIEST_YEAR).fillna(False).to_numpy()
+    problem[~m] = [f"date {t!r} is not a date we can read" for t in shown[~m]]
+    problem[m & nat] = [f"date {t!r} does not exist" + (f" when read {order}" if order else "")
+                        for t in shown[m & nat]]
+    problem[early] = [f"date {t!r} is before {EARLIEST_YEAR}" for t in shown[early]]
+    problem[empty] = "no collection date"
+    w = np.where(problem == "", w, np.datetime64("NaT"))
+    return ParsedDates(w.astype("datetime64[ns]"), problem, order, note)

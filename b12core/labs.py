@@ -1,0 +1,532 @@
+"""A raw table of text cells -> the canonical ``labs`` table, with every row accounted for.
+
+Each input result ends up accepted (a row of ``labs``), ignored (a test the app does not track,
+or a name nobody has mapped yet, listed with its row count), a duplicate of a result already
+kept, or rejected with a reason a person can read. For every file:
+read = accepted + ignored + duplicates + rejected.
+
+Everything is done once per distinct text (test name, unit, value, date) and mapped back onto
+rows, so the cost follows the number of distinct texts, not the number of rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from b12core import dates, units, values
+from b12core.errors import InputError
+from b12core.loinc import corrected_loinc, loinc_check_ok, looks_like_loinc
+from b12core.mapping import ColumnMapping, DictionaryEntry, propose_mapping, split_header_unit
+from b12core.read import RawFile
+from b12core.reference import analyte_keys, analytes, loinc_codes, lookup_name, untracked_codes
+
+NO_PATIENT_ID = "(no id in file)"
+IGNORE = "ignore"
+OFFSET_ANCHOR = pd.Timestamp("2000-01-01")
+
+LABS_COLUMNS = ("patient_id", "collected_at", "analyte", "value", "unit", "qualifier",
+                "reported_value", "reported_unit", "reported_name", "reported_flag",
+                "ref_low", "ref_high", "source_file", "source_row", "notes")
+REJECTION_COLUMNS = ("source_file", "source_row", "reason", "raw")
+COUNT_COLUMNS = ("source_file", "read", "accepted", "ignored", "duplicates", "rejected")
+
+
+@dataclass(frozen=True)
+class LabImport:
+    """The outcome of importing one or more lab tables."""
+
+    labs: pd.DataFrame
+    rejections: pd.DataFrame
+    counts: pd.DataFrame  # one row per source file: read, accepted, ignored, duplicates, rejected
+    unknown_names: pd.DataFrame  # source_file, name, rows: tests nobody has mapped yet
+    ignored_names: pd.DataFrame  # source_file, name, rows: tests the app does not track
+    mappings: dict[str, ColumnMapping] = field(default_factory=dict)
+    notes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per file: how it was read
+
+    def summary(self) -> str:
+        """One line: read, accepted, ignored, duplicates, rejected over all files."""
+        total = self.counts[list(COUNT_COLUMNS[1:])].sum()
+        files = len(self.counts)
+        return (f"{files} file{'s' if files != 1 else ''}: read {total['read']}, accepted {total['accepted']}, "
+                f"ignored {total['ignored']}, duplicates {total['duplicates']}, rejected {total['rejected']}")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What one distinct (code, name) pair in a file refers to."""
+
+    status: str  # tracked | untracked | unknown | rejected
+    analyte: str = ""
+    unit: str = ""  # definite unit implied by the name (NHANES variable, header unit)
+    hint: str = ""  # unit whose property (mass/molar) the LOINC code implies
+    display: str = ""  # name shown in unknown/ignored lists
+    note: str = ""
+    reason: str = ""
+
+
+# --- records: one row per candidate result, all text -----------------------------------------
+
+RECORD_FIELDS = ("patient", "when", "time", "offset", "name", "code", "header_unit", "value",
+                 "value_num", "unit", "range", "low", "high", "flag")
+_ROLE_OF_FIELD = {"patient": "patient_id", "when": "collected_at", "time": "collected_time",
+                  "offset": "offset_minutes", "name": "test_name", "code": "test_code",
+                  "value": "value", "value_num": "value_numeric", "unit": "unit", "range": "ref_range",
+                  "low": "ref_low", "high": "ref_high", "flag": "flag"}
+
+
+def _records(raw: RawFile, mapping: ColumnMapping) -> pd.DataFrame:
+    """The raw table as candidate results: long tables as they are, wide tables melted."""
+    table = raw.table
+    empty = pd.Series("", index=table.index, dtype="str")
+
+    def cells(field_name: str) -> pd.Series:
+        column = mapping.roles.get(_ROLE_OF_FIELD.get(field_name, ""))
+        return table[column].str.strip() if column else empty
+
+    base = {f: cells(f) for f in ("patient", "when", "time", "offset")}
+    if mapping.layout == "long":
+        frame = pd.DataFrame({**base, **{f: cells(f) for f in RECORD_FIELDS if f not in base}})
+        frame["header_unit"] = ""
+        frame["column"] = ""
+        frame["row"] = table.index.to_numpy() + 1
+        return frame[["row", "column", *RECORD_FIELDS]]
+    parts = []
+    rows = table.index.to_numpy() + 1
+    start = 1 if mapping.units_row else 0
+    for column in mapping.test_columns:
+        cell = table[column].str.strip()
+        keep = (cell != "").to_numpy(copy=True)
+        keep[:start] = False
+        if not keep.any():
+            continue
+        name, header_unit = split_header_unit(column)
+        if mapping.units_row:
+            header_unit = table[column].iloc[0].strip() or header_unit or ""
+        part = pd.DataFrame({f: s[keep] for f, s in base.items()})
+        part = part.assign(row=rows[keep], column=column, name=name, code="",
+                           header_unit=header_unit or "", value=cell[keep], value_num="", unit="",
+                           range="", low="", high="", flag="")
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame({c: pd.Series([], dtype="str") for c in ["column", *RECORD_FIELDS]}
+                            ).assign(row=pd.Series([], dtype="int64"))[["row", "column", *RECORD_FIELDS]]
+    frame = pd.concat(parts, ignore_index=True)
+    for f in RECORD_FIELDS:
+        frame[f] = frame[f].astype("str")
+    return frame[["row", "column", *RECORD_FIELDS]]
+
+
+# --- test identity -----------------------------------------------------------------------------
+
+def identify(code: str, name: str, dictionary: Mapping[str, DictionaryEntry],
+             name_map: Mapping[str, str]) -> Identity:
+    """What a (code, name) pair refers to: LOINC code first, then the name, then a dictionary."""
+    for key in (code, name):
+        if key and key in name_map:
+            target = name_map[key]
+            if target == IGNORE:
+                return Identity("untracked", display=key, note="ignored by you")
+            return Identity("tracked", target, display=key, note=f"{key!r} mapped to {target} by you")
+    note = ""
+    if code and code in dictionary and not looks_like_loinc(code):
+        entry = dictionary[code]
+        note = f"code {code} is {entry.name!r} in the dictionary"
+        code, name = entry.loinc, name or entry.name
+    header_name, header_unit = split_header_unit(name) if name else ("", None)
+    by_name = lookup_name(name) if name else None
+    if by_name is None and header_unit:
+        by_name = lookup_name(header_name)
+    display = name or code
+    if code and looks_like_loinc(code):
+        if not loinc_check_ok(code):
+            why = f"LOINC code {code} fails its check digit ({corrected_loinc(code)} would pass)"
+            if by_name is None:
+                return Identity("rejected", display=display, reason=why)
+            note = _join(note, why + "; recognised by name")
+        elif code in loinc_codes():
+            ident = loinc_codes()[code]
+            if by_name and by_name.analyte and by_name.analyte != ident.analyte:
+                return Identity("rejected", display=display, reason=(
+                    f"LOINC code {code} is {analytes()[ident.analyte].label} but the name {name!r} "
+                    f"is {analytes()[by_name.analyte].label}"))
+            return Identity("tracked", ident.analyte, header_unit or (by_name.unit if by_name else "") or "",
+                            ident.unit or "", display, note)
+        elif code in untracked_codes():
+            return Identity("untracked", display=f"{untracked_codes()[code]} ({code})", note=note)
+        elif by_name is None:
+            return Identity("untracked", display=f"{display} (LOINC {code}, not tracked)", note=note)
+        else:
+            note = _join(note, f"LOINC code {code} is not one of the app's codes; recognised by name")
+    if by_name is None:
+        if not display:
+            return Identity("rejected", reason="no test name or code")
+        return Identity("unknown", display=display, note=note)
+    if by_name.analyte is None:
+        return Identity("untracked", display=display, note=note)
+    return Identity("tracked", by_name.analyte, header_unit or by_name.unit or "", "", display, note)
+
+
+def _join(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
+
+
+# --- the import --------------------------------------------------------------------------------
+
+def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: str | None = None,
+                name_map: Mapping[str, str] | None = None,
+                dictionary: Mapping[str, DictionaryEntry] | None = None) -> LabImport:
+    """Normalise one raw lab table to the canonical ``labs`` table.
+
+    ``mapping`` overrides the guessed column roles; ``date_order`` (``dmy``/``mdy``) is used when
+    the file's dates do not decide it; ``name_map`` maps reported test names or codes to an
+    analyte key (or ``"ignore"``); ``dictionary`` resolves local codes (MIMIC ``D_LABITEMS``).
+    Raises ``InputError`` (or ``DateOrderNeeded``) when the table cannot be used at all.
+    """
+    mapping = mapping or propose_mapping(raw)
+    _check_mapping(raw, mapping)
+    name_map = dict(name_map or {})
+    for key, target in name_map.items():
+        if target != IGNORE and target not in analytes():
+            raise InputError(f"{key!r} is mapped to {target!r}, which is not an analyte")
+    rec = _records(raw, mapping)
+    n = len(rec)
+    reason = np.full(n, "", dtype=object)
+    notes = _Notes(n)
+    file_notes = list(raw.notes)
+
+    # Which test each row is.
+    pair = rec["code"] + "\x1f" + rec["name"]
+    codes, uniq = pd.factorize(pair)
+    idents = [identify(*p.split("\x1f", 1), dictionary or {}, name_map) for p in uniq]
+    status = np.array([i.status for i in idents], dtype=object)[codes] if n else np.array([], dtype=object)
+    pick = (lambda attr: np.array([getattr(i, attr) for i in idents], dtype=object)[codes]) if n else \
+        (lambda attr: np.array([], dtype=object))
+    analyte, display = pick("analyte"), pick("display")
+    reason[status == "rejected"] = pick("reason")[status == "rejected"]
+    notes.add_each(pick("note"))
+    tracked = status == "tracked"
+
+    # Values: number, qualifier, unit or flag written in the value.
+    values_text = rec["value"]
+    mark = values.detect_decimal_mark(pd.Series(pd.unique(values_text[tracked])), raw.delimiter)
+    file_notes.append(mark.reason)
+    parsed = _per_row(values_text, lambda u: values.parse_values(u, mark.mark))
+    number, qualifier, value_unit, value_flag, value_problem = parsed
+    if mapping.roles.get("value_numeric"):
+        alt = _per_row(rec["value_num"], lambda u: values.parse_values(u, "."))
+        use_alt = (value_problem != "") & (alt[4] == "")
+        number = np.where(use_alt, alt[0], number)
+        qualifier = np.where(use_alt, alt[1], qualifier)
+        value_problem = np.where(use_alt, "", value_problem)
+        notes.add(use_alt, "result read from the numeric column")
+    flag = np.where(rec["flag"].to_numpy(dtype=object) != "", rec["flag"].to_numpy(dtype=object), value_flag)
+    from_flag = (qualifier == "") & np.isin(flag, ["<", ">"])
+    qualifier = np.where(from_flag, flag, qualifier)
+    _fail(reason, tracked, value_problem)
+
+    # Units.
+    unit_text = rec["unit"].to_numpy(dtype=object)
+    for fallback in (value_unit, rec["header_unit"].to_numpy(dtype=object), pick("unit")):
+        unit_text = np.where(unit_text == "", fallback, unit_text)
+    notes.add((rec["unit"].to_numpy(dtype=object) == "") & (pick("unit") != "") & (unit_text == pick("unit"))
+              & (rec["header_unit"].to_numpy(dtype=object) == "") & tracked,
+              "unit from the test's definition")
+    ucum, factor, analyte = _convert_units(analyte, unit_text, number, pick("hint"), tracked & (reason == ""),
+                                           reason, notes)
+    canonical = number * factor
+    ok = tracked & (reason == "")
+    for key in analyte_keys():
+        rows = ok & (analyte == key)
+        if rows.any():
+            reason[rows] = units.implausible(key, number[rows], ucum[rows], canonical[rows])
+
+    # Collection time.
+    collected, date_problem, date_note = _collection_times(raw, mapping, rec, date_order, tracked)
+    if date_note:
+        notes.add(tracked, date_note)
+    _fail(reason, tracked, date_problem)
+
+    # Patient.
+    patient = rec["patient"].to_numpy(dtype=object)
+    if mapping.roles.get("patient_id"):
+        _fail(reason, tracked, np.where(patient == "", "no patient id", ""))
+    else:
+        patient = np.full(n, NO_PATIENT_ID, dtype=object)
+        file_notes.append("no patient id column; all results belong to one patient")
+
+    # Reference range given by the lab.
+    ref_low, ref_high = _reference_ranges(rec, mark.mark, factor, notes, tracked)
+
+    accepted = tracked & (reason == "")
+    labs = pd.DataFrame({
+        "patient_id": patient[accepted],
+        "collected_at": collected[accepted],
+        "analyte": analyte[accepted],
+        "value": canonical[accepted],
+        "unit": np.array([analytes()[a].canonical_unit for a in analyte[accepted]], dtype=object),
+        "qualifier": qualifier[accepted],
+        "reported_value": values_text.to_numpy(dtype=object)[accepted],
+        "reported_unit": rec["unit"].to_numpy(dtype=object)[accepted],
+        "reported_name": _reported_names(rec)[accepted],
+        "reported_flag": flag[accepted],
+        "ref_low": ref_low[accepted],
+        "ref_high": ref_high[accepted],
+        "source_file": raw.name,
+        "source_row": rec["row"].to_numpy()[accepted],
+        "notes": notes.strings()[accepted],
+    })
+    rejected = status == "rejected"
+    rejected |= tracked & (reason != "")
+    rejections = _rejections(raw, mapping, rec, rejected, reason)
+    ignored = (status == "untracked") | (status == "unknown")
+    unknown = _name_counts(raw.name, display[status == "unknown"])
+    untracked = _name_counts(raw.name, display[status == "untracked"])
+    imp = LabImport(
+        labs=_typed_labs(labs),
+        rejections=rejections,
+        counts=pd.DataFrame([{"source_file": raw.name, "read": n + len(raw.bad_rows),
+                              "accepted": int(accepted.sum()), "ignored": int(ignored.sum()),
+                              "duplicates": 0, "rejected": int(rejected.sum()) + len(raw.bad_rows)}]),
+        unknown_names=unknown,
+        ignored_names=untracked,
+        mappings={raw.name: mapping},
+        notes={raw.name: tuple(file_notes)},
+    )
+    return merge_imports([imp])
+
+
+def _reported_names(rec: pd.DataFrame) -> np.ndarray:
+    """The test as the file names it: the wide header, else the name, else the code."""
+    name = rec["name"].where(rec["name"] != "", rec["code"])
+    return np.where(rec["column"] != "", rec["column"], name).astype(object)
+
+
+def _check_mapping(raw: RawFile, mapping: ColumnMapping) -> None:
+    for role, column in mapping.roles.items():
+        if column not in raw.table.columns:
+            raise InputError(f"{raw.name}: column {column!r} chosen for {role} is not in the file")
+    if mapping.layout == "long" and not mapping.roles.get("value"):
+        raise InputError(f"{raw.name}: no column is chosen for the result value")
+    if mapping.layout == "long" and not (mapping.roles.get("test_name") or mapping.roles.get("test_code")):
+        raise InputError(f"{raw.name}: no column is chosen for the test name or code")
+    if mapping.layout == "wide" and not mapping.test_columns:
+        raise InputError(f"{raw.name}: no test columns are chosen")
+
+
+class _Notes:
+    """Per-row notes built from a few vectorised masks."""
+
+    def __init__(self, n: int) -> None:
+        self.parts: list[np.ndarray] = []
+        self.n = n
+
+    def add(self, mask: np.ndarray, text: str) -> None:
+        if mask.any():
+            self.parts.append(np.where(mask, text, ""))
+
+    def add_each(self, texts: np.ndarray) -> None:
+        if (texts != "").any():
+            self.parts.append(texts.astype(object))
+
+    def strings(self) -> np.ndarray:
+        out = np.full(self.n, "", dtype=object)
+        for part in self.parts:
+            out = np.where(part == "", out, np.where(out == "", part, out + "; " + part))
+        return out
+
+
+def _per_row(texts: pd.Series, parse) -> tuple[np.ndarray, ...]:
+    """Apply ``parse`` to the distinct texts and spread each answer back over the rows."""
+    codes, uniq = pd.factorize(texts)
+    answer = parse(pd.Series(uniq, dtype="str"))
+    return tuple(np.asarray(getattr(answer, f))[codes] if len(codes) else np.asarray(getattr(answer, f))
+                 for f in answer.__dataclass_fields__)
+
+
+def _fail(reason: np.ndarray, rows: np.ndarray, problem: np.ndarray) -> None:
+    """Record ``problem`` as the reason for rows that have no reason yet."""
+    hit = rows & (reason == "") & (problem != "")
+    reason[hit] = problem[hit]
+
+
+def _convert_units(analyte: np.ndarray, unit_text: np.ndarray, number: np.ndarray, hint: np.ndarray,
+                   rows: np.ndarray, reason: np.ndarray, notes: _Notes
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(UCUM unit, factor, analyte) per row; fills ``reason`` where the unit is unusable."""
+    n = len(analyte)
+    ucum = np.full(n, "", dtype=object)
+    factor = np.full(n, np.nan)
+    analyte = analyte.copy()
+    missing = rows & (unit_text == "")
+    given = rows & ~missing
+    if given.any():
+        pairs = pd.Series(analyte[given]) + "\x1f" + pd.Series(unit_text[given], dtype="str")
+        codes, uniq = pd.factorize(pairs)
+        answers = [units.resolve_unit(*p.split("\x1f", 1)) for p in uniq]
+        idx = np.flatnonzero(given)
+        ucum[idx] = np.array([a.unit for a in answers], dtype=object)[codes]
+        factor[idx] = np.array([a.factor for a in answers])[codes]
+        analyte[idx] = np.array([a.analyte for a in answers], dtype=object)[codes]
+        problem = np.full(n, "", dtype=object)
+        problem[idx] = np.array([a.problem for a in answers], dtype=object)[codes]
+        _fail(reason, given, problem)
+    if missing.any():
+        for key in pd.unique(analyte[missing]):
+            for hint_unit in pd.unique(hint[missing & (analyte == key)]):
+                group = missing & (analyte == key) & (hint == hint_unit)
+                elsewhere = set(ucum[given & (analyte == key)]) - {""}
+                unit, note = units.infer_unit(key, number[group], hint_unit or None, elsewhere)
+                if unit:
+                    ucum[group] = unit
+                    factor[group] = units.units_of(key)[unit]
+                    notes.add(group, note)
+                else:
+                    _fail(reason, group, np.full(len(reason), note, dtype=object))
+    return ucum, factor, analyte
+
+
+def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: pd.DataFrame, date_order: str | None,
+                      rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+    """(timestamps, problems, note) for every record."""
+    n = len(rec)
+    if mapping.roles.get("collected_at"):
+        text = rec["when"]
+        if mapping.roles.get("collected_time"):
+            text = (text + " " + rec["time"]).str.strip()
+        source = f"{raw.name} (column {mapping.roles['collected_at']!r})"
+        codes, uniq = pd.factorize(text.where(pd.Series(rows, index=text.index), ""))
+        parsed = dates.parse_dates(pd.Series(uniq, dtype="str"), date_order, source)
+        return parsed.when[codes], parsed.problem[codes], parsed.order_note
+    if mapping.roles.get("offset_minutes"):
+        minutes = pd.to_numeric(rec["offset"], errors="coerce").to_numpy(dtype="float64")
+        when = (OFFSET_ANCHOR + pd.to_timedelta(minutes, unit="min")).to_numpy()
+        problem = np.where(np.isnan(minutes), "time offset is not a number of minutes", "").astype(object)
+        note = (f"no calendar date in file: time is minutes after admission, counted from "
+                f"{OFFSET_ANCHOR:%Y-%m-%d}")
+        return when, problem, note
+    return (np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"), np.full(n, "", dtype=object),
+            "no collection date in file")
+
+
+def _reference_ranges(rec: pd.DataFrame, mark: str, factor: np.ndarray, notes: _Notes, rows: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    low = values.to_number(rec["low"], mark).to_numpy(dtype="float64")
+    high = values.to_number(rec["high"], mark).to_numpy(dtype="float64")
+    if (rec["range"] != "").any():
+        codes, uniq = pd.factorize(rec["range"])
+        lo, hi, readable = values.parse_ranges(pd.Series(uniq, dtype="str"), mark)
+        low = np.where(np.isnan(low), lo[codes], low)
+        high = np.where(np.isnan(high), hi[codes], high)
+        notes.add(rows & ~readable[codes], "reference range not read")
+    return low * factor, high * factor
+
+
+def _rejections(raw: RawFile, mapping: ColumnMapping, rec: pd.DataFrame, rejected: np.ndarray,
+                reason: np.ndarray) -> pd.DataFrame:
+    """One row per rejected result with the raw cells as JSON, plus rows the reader could not split."""
+    table = raw.table
+    context = [c for c in mapping.roles.values()]
+    out = []
+    for i in np.flatnonzero(rejected):
+        row = int(rec["row"].iat[i])
+        cells = table.loc[row - 1]
+        if mapping.layout == "wide":
+            cells = cells[[*context, rec["column"].iat[i]]]
+        out.append((raw.name, row, reason[i], json.dumps(cells.to_dict(), ensure_ascii=False)))
+    out.extend((raw.name, b.row, b.reason, json.dumps({"line": b.text}, ensure_ascii=False))
+               for b in raw.bad_rows)
+    frame = pd.DataFrame(out, columns=list(REJECTION_COLUMNS))
+    return frame.astype({"source_file": "str", "source_row": "int64", "reason": "str", "raw": "str"})
+
+
+def _name_counts(source: str, names: np.ndarray) -> pd.DataFrame:
+    counts = pd.Series(names, dtype="str").value_counts()
+    return pd.DataFrame({"source_file": source, "name": counts.index.astype("str"),
+                         "rows": counts.to_numpy(dtype="int64")})
+
+
+def _typed_labs(labs: pd.DataFrame) -> pd.DataFrame:
+    """The canonical dtypes of ``labs`` (see design.md)."""
+    return labs.astype({
+        "patient_id": "str", "analyte": pd.CategoricalDtype(list(analyte_keys())), "value": "float64",
+        "unit": "str", "qualifier": "str", "reported_value": "str", "reported_unit": "str",
+        "reported_name": "str", "reported_flag": "str", "ref_low": "float64", "ref_high": "float64",
+        "source_file": "str", "source_row": "int64", "notes": "str",
+    }).assign(collected_at=lambda d: pd.to_datetime(d["collected_at"]).astype("datetime64[ns]"))[list(LABS_COLUMNS)]
+
+
+# --- merging and de-duplication ----------------------------------------------------------------
+
+DUPLICATE_KEY = ("patient_id", "collected_at", "analyte", "qualifier")
+CONVERSION_SLACK = 0.001  # relative: two labs converting with slightly different factors
+
+
+def reported_resolution(reported: pd.Series) -> np.ndarray:
+    """Half a unit of the last reported digit, relative to the value (``7.5`` -> 0.05 / 7.5)."""
+    codes, uniq = pd.factorize(reported)
+    num = values.clean_text(pd.Series(uniq, dtype="str")).str.extract(values.VALUE_PATTERN)["num"].fillna("")
+    decimals = num.str.extract(r"[.,](\d+)$")[0].str.len().fillna(0).to_numpy()
+    magnitude = pd.to_numeric(num.str.replace(r"[^\d]", "", regex=True), errors="coerce").to_numpy() / 10.0 ** decimals
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(magnitude > 0, 0.5 * 10.0 ** -decimals / magnitude, 0.0)
+    return rel[codes] if len(codes) else rel
+
+
+def duplicate_mask(labs: pd.DataFrame) -> np.ndarray:
+    """True for each row that repeats an earlier row: same patient, time, analyte and qualifier,
+    and values that agree within what the reported digits and unit conversion can explain."""
+    n = len(labs)
+    if n < 2:
+        return np.zeros(n, dtype=bool)
+    value = labs["value"].to_numpy(dtype="float64")
+    tol = np.abs(value) * (reported_resolution(labs["reported_value"]) + CONVERSION_SLACK)
+    key = labs[list(DUPLICATE_KEY)].astype({"analyte": "str"})
+    group = key.groupby(list(DUPLICATE_KEY), sort=False, dropna=False).ngroup().to_numpy()
+    order = np.lexsort((np.arange(n), value, group))
+    g, v, t = group[order], value[order], tol[order]
+    same_group = np.r_[False, g[1:] == g[:-1]]
+    close = np.r_[False, np.abs(v[1:] - v[:-1]) <= t[1:] + t[:-1]]
+    new_cluster = ~(same_group & close)
+    cluster = np.cumsum(new_cluster)
+    position = np.arange(n)[order]
+    first = pd.Series(position).groupby(cluster).transform("min").to_numpy()
+    dup = np.zeros(n, dtype=bool)
+    dup[position] = position != first
+    return dup
+
+
+def merge_imports(imports: Sequence[LabImport]) -> LabImport:
+    """Combine imports (files in the order given) and keep each result once: a result that
+    repeats one already kept is dropped and counted as a duplicate of its own file."""
+    if not imports:
+        raise InputError("no lab files to merge")
+    labs = pd.concat([i.labs for i in imports], ignore_index=True)
+    counts = pd.concat([i.counts for i in imports], ignore_index=True)
+    counts = counts.groupby("source_file", sort=False, as_index=False).sum()
+    dup = duplicate_mask(labs)
+    if dup.any():
+        dropped = labs.loc[dup, "source_file"].value_counts()
+        extra = counts["source_file"].map(dropped).fillna(0).astype("int64")
+        counts["duplicates"] += extra
+        counts["accepted"] -= extra
+        labs = labs[~dup].reset_index(drop=True)
+    labs["analyte"] = labs["analyte"].astype(pd.CategoricalDtype(list(analyte_keys())))
+    mappings: dict[str, ColumnMapping] = {}
+    notes: dict[str, tuple[str, ...]] = {}
+    for i in imports:
+        mappings.update(i.mappings)
+        notes.update(i.notes)
+    return LabImport(
+        labs=labs,
+        rejections=pd.concat([i.rejections for i in imports], ignore_index=True),
+        counts=counts[list(COUNT_COLUMNS)],
+        unknown_names=pd.concat([i.unknown_names for i in imports], ignore_index=True),
+        ignored_names=pd.concat([i.ignored_names for i in imports], ignore_index=True),
+        mappings=mappings,
+        notes=notes,
+    )

@@ -1,0 +1,249 @@
+"""Which column holds what: layout (long or wide), column roles with a reason each, file kind.
+
+Headers are matched against ``reference/column_roles.csv`` first; where no header decides a role
+the column contents are sampled. The caller (CLI, app) can override every choice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from b12core.errors import InputError
+from b12core.loinc import looks_like_loinc
+from b12core.read import RawFile
+from b12core.reference import column_roles, lookup_name, ucum_unit
+from b12core.text import name_key
+
+ROLES = ("patient_id", "collected_at", "collected_time", "offset_minutes", "test_name", "test_code",
+         "value", "value_numeric", "unit", "ref_range", "ref_low", "ref_high", "flag")
+ROLE_LABELS = {
+    "patient_id": "patient id", "collected_at": "collection time", "collected_time": "time of day",
+    "offset_minutes": "minutes from admission", "test_name": "test name", "test_code": "test code",
+    "value": "result", "value_numeric": "numeric result", "unit": "unit",
+    "ref_range": "reference range", "ref_low": "reference low", "ref_high": "reference high",
+    "flag": "flag",
+}
+KINDS = ("labs", "doses", "symptoms", "dictionary")
+SAMPLE_ROWS = 200
+_HEADER_UNIT = re.compile(r"^(?P<name>.*?)[\s,]*(?:\((?P<p>[^()]*)\)|\[(?P<b>[^\[\]]*)\]|,\s*(?P<c>\S+))\s*$")
+_DATEISH = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{1,2}[-\s][^\W\d_]{3,}|"
+                      r"[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4}|\d{8}(T?\d{4,6})?$)")
+_NUMERIC = re.compile(r"^\s*(<=|>=|<|>|≤|≥)?\s*[+-]?\d+([.,]\d+)?\s*$")
+_DOSE_WORDS = {"drug", "medication", "medicine", "product", "dose", "dosage", "route", "batch",
+               "lot", "injection", "administered", "given", "vaccine", "praparat", "dosis",
+               "applikation", "geneesmiddel", "medicament"}
+_SYMPTOM_WORDS = {"symptom", "symptoms", "score", "fatigue", "tiredness", "tingling", "numbness",
+                  "memory", "mood", "severity"}
+_IGNORED_HEADERS = {name_key(h) for h in (
+    "row id", "row_id", "encounter", "category", "type", "labid", "labtypeid", "labresultrevisedoffset",
+    "name", "first name", "last name", "surname", "given name", "dob", "date of birth", "birth date",
+    "birthdate", "sex", "gender", "age", "ward", "location", "comment", "comments", "note", "notes",
+    "specimen", "specimen id", "sample id", "order id", "accession", "accession number", "requested by",
+    "requester", "clinician", "lab", "laboratory", "status", "priority", "storetime", "specimen type",
+    "fluid", "source", "department", "storetime", "order provider id", "specimen_id", "labevent id",
+    "hospital", "site", "performing lab", "geschlecht", "geburtsdatum", "alter", "bemerkung",
+    "opmerking", "geslacht", "leeftijd", "sexe", "commentaire", "payer", "stop", "start",
+)}
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """How a raw table maps onto lab results; every choice carries a reason a person can read."""
+
+    layout: str  # "long": a row per result; "wide": a column per test
+    roles: dict[str, str] = field(default_factory=dict)  # role -> column
+    reasons: dict[str, str] = field(default_factory=dict)  # role -> why
+    test_columns: tuple[str, ...] = ()  # wide layout: the columns holding results
+    layout_reason: str = ""
+    units_row: bool = False  # wide layout: the first data row holds units
+
+    def with_role(self, role: str, column: str | None) -> ColumnMapping:
+        """A copy with ``role`` set to ``column`` (None removes it), marked as the user's choice."""
+        if role not in ROLES:
+            raise InputError(f"unknown column role {role!r}")
+        roles = {r: c for r, c in self.roles.items() if r != role and c != column}
+        reasons = {r: why for r, why in self.reasons.items() if r in roles}
+        if column is not None:
+            roles[role] = column
+            reasons[role] = "chosen by you"
+        tests = tuple(c for c in self.test_columns if c not in roles.values())
+        return replace(self, roles=roles, reasons=reasons, test_columns=tests)
+
+    def column(self, role: str) -> str | None:
+        return self.roles.get(role)
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """(role label, column, reason) rows for display."""
+        return [(ROLE_LABELS[r], self.roles[r], self.reasons.get(r, "")) for r in ROLES if r in self.roles]
+
+
+def split_header_unit(header: str) -> tuple[str, str | None]:
+    """``Haemoglobin (g/L)`` -> (``Haemoglobin``, ``g/L``); the unit only when it is one we know."""
+    match = _HEADER_UNIT.match(header)
+    if match:
+        inner = match.group("p") or match.group("b") or match.group("c") or ""
+        if ucum_unit(inner):
+            return match.group("name").strip(), ucum_unit(inner)
+    return header.strip(), None
+
+
+def _header_scores(header: str) -> dict[str, tuple[int, str]]:
+    """role -> (score, reason) from the header text alone."""
+    key = name_key(header)
+    words = f" {key} "
+    scores: dict[str, tuple[int, str]] = {}
+    for role, pattern, priority in column_roles():
+        if key == pattern:
+            score, how = priority, "matches"
+        elif len(pattern) > 3 and f" {pattern} " in words:
+            score, how = priority - 20, "contains"
+        else:
+            continue
+        if score > scores.get(role, (0, ""))[0]:
+            scores[role] = (score, f"header {header!r} {how} '{pattern}'")
+    return scores
+
+
+def _sample(raw: RawFile, column: str) -> pd.Series:
+    values = raw.table[column].head(SAMPLE_ROWS)
+    return values[values.str.strip() != ""]
+
+
+def _share(values: pd.Series, test) -> float:
+    if values.empty:
+        return 0.0
+    uniq = pd.unique(values.to_numpy())
+    hits = {v: bool(test(v)) for v in uniq}
+    return float(values.map(hits).mean())
+
+
+def is_test_header(header: str) -> bool:
+    """True when a header names a test (tracked or not), as in a wide export."""
+    name, _ = split_header_unit(header)
+    return lookup_name(name) is not None
+
+
+def _content_role(raw: RawFile, column: str) -> tuple[str, float, str] | None:
+    """(role, share, reason) guessed from a column's contents."""
+    values = _sample(raw, column)
+    if values.empty:
+        return None
+    checks = (
+        ("test_code", lambda v: looks_like_loinc(v), "look like LOINC codes"),
+        ("collected_at", lambda v: _DATEISH.match(v), "look like dates"),
+        ("unit", lambda v: ucum_unit(v) is not None, "are units"),
+        ("test_name", lambda v: lookup_name(v) is not None, "are known test names"),
+        ("value", lambda v: _NUMERIC.match(v), "are numbers"),
+    )
+    for role, test, what in checks:
+        share = _share(values, test)
+        need = 0.3 if role == "test_name" else 0.8
+        if share >= need:
+            return role, share, f"{share:.0%} of the values in {column!r} {what}"
+    return None
+
+
+def propose_mapping(raw: RawFile) -> ColumnMapping:
+    """Guess layout and column roles for a lab export, with a reason for each choice."""
+    columns = list(raw.table.columns)
+    candidates: list[tuple[int, str, str, str]] = []  # (score, role, column, reason)
+    test_headers = [c for c in columns if is_test_header(c)]
+    for column in columns:
+        if column in test_headers:
+            continue
+        for role, (score, reason) in _header_scores(column).items():
+            candidates.append((score, role, column, reason))
+    roles: dict[str, str] = {}
+    reasons: dict[str, str] = {}
+    for _score, role, column, reason in sorted(candidates, key=lambda c: -c[0]):
+        if role in roles or column in roles.values():
+            continue
+        roles[role] = column
+        reasons[role] = reason
+    unused = [c for c in columns if c not in roles.values() and c not in test_headers
+              and name_key(c) not in _IGNORED_HEADERS]
+    for column in unused:
+        guess = _content_role(raw, column)
+        if guess and guess[0] not in roles:
+            # A column of numbers beside test-name headers is a result only in a long layout.
+            if guess[0] == "value" and test_headers and "test_name" not in roles and "test_code" not in roles:
+                continue
+            roles[guess[0]] = column
+            reasons[guess[0]] = guess[2]
+    if "test_name" in roles or "test_code" in roles:
+        if "value" not in roles and "value_numeric" in roles:
+            roles["value"] = roles.pop("value_numeric")
+            reasons["value"] = reasons.pop("value_numeric")
+        if "value" not in roles:
+            raise InputError(f"{raw.name}: found a test column but no result column")
+        how = "test name" if "test_name" in roles else "test code"
+        return ColumnMapping("long", roles, reasons, (),
+                             f"one row per result: column {roles.get('test_name') or roles['test_code']!r} "
+                             f"holds the {how}")
+    tests = tuple(c for c in columns if c not in roles.values() and name_key(c) not in _IGNORED_HEADERS)
+    if not test_headers:
+        raise InputError(f"{raw.name}: no column names a test and no column holds test names or codes; "
+                         "is this a lab export?")
+    for role in ("value", "value_numeric", "unit", "ref_range", "ref_low", "ref_high", "flag"):
+        if role in roles:
+            roles.pop(role)
+            reasons.pop(role)
+    tests = tuple(c for c in columns if c not in roles.values() and name_key(c) not in _IGNORED_HEADERS)
+    units_row = _first_row_is_units(raw, tests)
+    shown = ", ".join(repr(c) for c in test_headers[:3])
+    return ColumnMapping("wide", roles, reasons, tests,
+                         f"one column per test: headers such as {shown} name tests", units_row)
+
+
+def _first_row_is_units(raw: RawFile, tests: tuple[str, ...]) -> bool:
+    if raw.table.empty or not tests:
+        return False
+    first = [raw.table[c].iloc[0].strip() for c in tests]
+    filled = [v for v in first if v]
+    return bool(filled) and sum(ucum_unit(v) is not None for v in filled) >= 0.6 * len(filled)
+
+
+def detect_kind(raw: RawFile) -> str:
+    """``labs``, ``doses`` (injection record), ``symptoms`` (diary) or ``dictionary`` (test codes
+    and their names, such as MIMIC's D_LABITEMS)."""
+    words = {w for c in raw.table.columns for w in name_key(c).split()}
+    keys = {name_key(c) for c in raw.table.columns}
+    if len(words & _DOSE_WORDS) >= 2 and not any(is_test_header(c) for c in raw.table.columns):
+        return "doses"
+    if words & _SYMPTOM_WORDS and not any(is_test_header(c) for c in raw.table.columns):
+        return "symptoms"
+    scores = [_header_scores(c) for c in raw.table.columns]
+    has = {role for s in scores for role in s}
+    if ("test_code" in has and ({"test_name"} & has or "label" in keys)
+            and not {"value", "value_numeric", "collected_at"} & has):
+        return "dictionary"
+    return "labs"
+
+
+@dataclass(frozen=True)
+class DictionaryEntry:
+    name: str
+    loinc: str = ""
+
+
+def read_dictionary(raw: RawFile) -> dict[str, DictionaryEntry]:
+    """Code -> name (and LOINC code when the file has one), from a dictionary file."""
+    code_col = name_col = loinc_col = None
+    for column in raw.table.columns:
+        scores = _header_scores(column)
+        key = name_key(column)
+        if "loinc" in key.split():
+            loinc_col = column
+        elif "test_code" in scores and code_col is None:
+            code_col = column
+        elif ("test_name" in scores or key == "label") and name_col is None:
+            name_col = column
+    if code_col is None or name_col is None:
+        raise InputError(f"{raw.name}: a code dictionary needs a code column and a name column")
+    table = raw.table
+    loinc = table[loinc_col].str.strip() if loinc_col else pd.Series("", index=table.index)
+    return {code.strip(): DictionaryEntry(name.strip(), lc)
+            for code, name, lc in zip(table[code_col], table[name_col], loinc, strict=True) if code.strip()}

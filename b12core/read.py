@@ -1,0 +1,330 @@
+"""Bytes in, a table of text cells out: encoding, delimiter, header line and Excel sheets.
+
+Every cell is kept as text. Numbers, dates and units are parsed later, column by column, because
+a reader that guesses types corrupts locale-formatted data (``01.02.2024`` read as a number with
+``.`` as thousands separator, ``7,5`` read as text, leading zeros of ids dropped).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from b12core.errors import InputError
+
+DELIMITERS = (",", ";", "\t", "|")
+SAMPLE_LINES = 60
+_LINE_END = re.compile(rb"\r\n|\n|\r")
+_NUMBERISH = re.compile(r"^\s*[<>≤≥=+-]*\s*\d[\d.,:/\s-]*\s*$")
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """A row the reader could not split into the header's columns."""
+
+    row: int
+    reason: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """One table of text cells read from a file (a CSV, or one sheet of a workbook).
+
+    ``table`` has one column per header cell (duplicate headers made unique with ``.2``, ``.3``)
+    and one row per data row; row ``i`` of the table is data row ``i + 1`` of the file.
+    """
+
+    name: str
+    table: pd.DataFrame
+    headers: tuple[str, ...]
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    header_line: int = 1
+    bad_rows: tuple[BadRow, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def rows(self) -> int:
+        """Data rows read, including rows the reader could not split."""
+        return len(self.table) + len(self.bad_rows)
+
+
+def read_tables(data: bytes, filename: str) -> list[RawFile]:
+    """Every table in a file: one for a CSV or TSV, one per non-empty sheet of a workbook.
+
+    Raises ``InputError`` when the bytes are not a table at all (empty, binary, an image).
+    """
+    if not data or not data.strip():
+        raise InputError(f"{filename} is empty")
+    kind = _sniff_container(data)
+    if kind == "workbook":
+        return _read_workbook(data, filename)
+    if kind != "text":
+        raise InputError(f"{filename} is not a table: it looks like {kind}")
+    return [_read_text(data, filename)]
+
+
+def read_file(data: bytes, filename: str) -> RawFile:
+    """The first table of a file (see ``read_tables`` for workbooks with several sheets)."""
+    return read_tables(data, filename)[0]
+
+
+# --- containers -------------------------------------------------------------------------------
+
+_MAGIC = (
+    (b"PK\x03\x04", "workbook"),
+    (b"\xd0\xcf\x11\xe0", "workbook"),  # legacy .xls (OLE2)
+    (b"\x89PNG", "an image (PNG)"),
+    (b"\xff\xd8\xff", "an image (JPEG)"),
+    (b"GIF8", "an image (GIF)"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+)
+
+
+def _sniff_container(data: bytes) -> str:
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    return "text"
+
+
+# --- text files -------------------------------------------------------------------------------
+
+def detect_encoding(data: bytes) -> tuple[str, str]:
+    """(encoding name, decoded text). BOMs first, then strict UTF-8, then Windows-1252, Latin-1."""
+    boms = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32-le"),
+            (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+    for bom, name in boms:
+        if data.startswith(bom):
+            return name, data[len(bom):].decode(name.replace("-sig", ""), errors="replace")
+    head = data[:4096]
+    if head.count(0) > len(head) // 4:  # UTF-16 without a BOM: every other byte is NUL
+        even_nuls = head[0::2].count(0)
+        name = "utf-16-be" if even_nuls > head[1::2].count(0) else "utf-16-le"
+        return name, data.decode(name, errors="replace")
+    for name in ("utf-8", "cp1252"):
+        try:
+            return name, data.decode(name)
+        except UnicodeDecodeError:
+            continue
+    return "latin-1", data.decode("latin-1")
+
+
+def _check_text(text: str, filename: str) -> tuple[str, list[str]]:
+    notes: list[str] = []
+    sample = text[:65536]
+    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\r\n")
+    if controls > max(8, len(sample) // 100):
+        raise InputError(f"{filename} is not a text table: it looks like binary data")
+    if "\x00" in text:
+        notes.append(f"removed {text.count(chr(0))} NUL characters")
+        text = text.replace("\x00", "")
+    return text, notes
+
+
+def detect_delimiter(lines: list[str]) -> str | None:
+    """The delimiter that splits the sample lines into the most consistent number of cells > 1."""
+    best: tuple[float, int, str] | None = None
+    for delim in DELIMITERS:
+        widths = [len(r) for r in csv.reader(lines, delimiter=delim) if any(c.strip() for c in r)]
+        if not widths:
+            continue
+        mode, count = Counter(widths).most_common(1)[0]
+        if mode < 2:
+            continue
+        score = (count / len(widths), mode, delim)
+        if best is None or score[:2] > best[:2]:
+            best = score
+    return best[2] if best else None
+
+
+def find_header(rows: list[list[str]]) -> int | None:
+    """Index of the header row among the first rows: the first row as wide as the table whose
+    cells are mostly words. None when the first full-width row is already data."""
+    widths = [sum(1 for c in r if c.strip()) for r in rows]
+    if not widths:
+        return None
+    width = max(Counter(w for w in widths if w).most_common(1)[0][0], 1)
+    for i, row in enumerate(rows):
+        cells = [c for c in row if c.strip()]
+        if len(cells) < max(1, int(width * 0.8)):
+            continue
+        numeric = sum(1 for c in cells if _NUMBERISH.match(c))
+        return i if numeric <= len(cells) / 2 else None
+    return None
+
+
+def unique_headers(headers: list[str]) -> list[str]:
+    """Header cells made unique and non-empty: ``Value``, ``Value.2``; blank -> ``Column 3``."""
+    seen: Counter[str] = Counter()
+    out = []
+    for i, h in enumerate(headers, start=1):
+        name = h.strip() or f"Column {i}"
+        seen[name] += 1
+        out.append(name if seen[name] == 1 else f"{name}.{seen[name]}")
+    return out
+
+
+def _line_offsets(data: bytes, count: int) -> list[int]:
+    """Byte offsets just after each of the first ``count`` line ends."""
+    offsets = []
+    for match in _LINE_END.finditer(data):
+        offsets.append(match.end())
+        if len(offsets) >= count:
+            break
+    return offsets
+
+
+def _read_text(data: bytes, filename: str) -> RawFile:
+    encoding, text = detect_encoding(data)
+    text, notes = _check_text(text, filename)
+    sample_lines = text[:262144].splitlines()[:SAMPLE_LINES]
+    delimiter = detect_delimiter(sample_lines)
+    parsed = [next(csv.reader([ln], delimiter=delimiter or "\x1f"), []) for ln in sample_lines]
+    header_index = find_header(parsed)
+    if header_index is None:
+        width = max((len(r) for r in parsed), default=1)
+        headers = [f"Column {i}" for i in range(1, width + 1)]
+        skip_lines = 0
+        notes.append("no header row found; columns are numbered")
+    else:
+        headers = [c.strip() for c in parsed[header_index]]
+        while headers and not headers[-1]:
+            headers.pop()
+        skip_lines = header_index + 1
+        if header_index:
+            notes.append(f"skipped {header_index} line(s) before the header")
+    names = unique_headers(headers)
+    body = text.encode("utf-8") if (encoding != "utf-8" or notes) else data
+    offsets = _line_offsets(body, skip_lines)
+    body = body[offsets[-1]:] if skip_lines and len(offsets) == skip_lines else (b"" if skip_lines else body)
+    try:
+        table = _read_arrow(body, names, delimiter)
+        bad_rows: list[BadRow] = []
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        table, bad_rows, more = _read_python(body.decode("utf-8", errors="replace"), names, delimiter)
+        notes.extend(more)
+    return RawFile(filename, table, tuple(headers), encoding=encoding, delimiter=delimiter,
+                   header_line=skip_lines, bad_rows=tuple(bad_rows), notes=tuple(notes))
+
+
+def _read_arrow(body: bytes, names: list[str], delimiter: str | None) -> pd.DataFrame:
+    if not body.strip():
+        return pd.DataFrame({n: pd.Series([], dtype="str") for n in names})
+    table = pacsv.read_csv(
+        io.BytesIO(body),
+        read_options=pacsv.ReadOptions(column_names=names),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter or "\x1f", newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    return table.to_pandas()
+
+
+def _read_python(text: str, names: list[str], delimiter: str | None
+                 ) -> tuple[pd.DataFrame, list[BadRow], list[str]]:
+    """The slow, forgiving path for rows with a wrong number of cells."""
+    width = len(names)
+    rows: list[list[str]] = []
+    bad: list[BadRow] = []
+    padded = 0
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or "\x1f")
+    number = 0
+    for record in reader:
+        if not record or not any(c.strip() for c in record):
+            continue
+        number += 1
+        if len(record) > width and any(c.strip() for c in record[width:]):
+            bad.append(BadRow(number, f"row has {len(record)} cells but the header has {width}; "
+                                      "is a delimiter unquoted inside a value?",
+                              (delimiter or "").join(record)[:500]))
+            rows.append(None)  # type: ignore[arg-type]
+            continue
+        if len(record) < width:
+            padded += 1
+            record = record + [""] * (width - len(record))
+        rows.append(record[:width])
+    kept = [r for r in rows if r is not None]
+    index = [i for i, r in enumerate(rows) if r is not None]
+    table = pd.DataFrame(kept, columns=names, index=index, dtype="str") if kept else \
+        pd.DataFrame({n: pd.Series([], dtype="str") for n in names})
+    notes = [f"{padded} short row(s) padded with empty cells"] if padded else []
+    return table, bad, notes
+
+
+# --- workbooks --------------------------------------------------------------------------------
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d") if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_workbook(data: bytes, filename: str) -> list[RawFile]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as err:  # calamine raises several types for corrupt files
+        raise InputError(f"{filename} could not be opened as a spreadsheet ({type(err).__name__})") from err
+    sheets = []
+    for sheet_name in book.sheet_names:
+        try:
+            cells = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+        except Exception as err:
+            raise InputError(f"{filename}: sheet {sheet_name!r} could not be read") from err
+        rows = [[_cell_text(v) for v in row] for row in cells]
+        rows = [r for r in rows if any(c.strip() for c in r)]
+        if rows:
+            sheets.append((sheet_name, rows))
+    if not sheets:
+        raise InputError(f"{filename} has no filled cells in any sheet")
+    tables = []
+    for sheet_name, rows in sheets:
+        name = filename if len(sheets) == 1 else f"{filename} [{sheet_name}]"
+        header_index = find_header(rows[:SAMPLE_LINES])
+        notes = []
+        if header_index is None:
+            headers = [f"Column {i}" for i in range(1, max(len(r) for r in rows) + 1)]
+            body = rows
+            notes.append("no header row found; columns are numbered")
+        else:
+            headers = list(rows[header_index])
+            body = rows[header_index + 1:]
+            if header_index:
+                notes.append(f"skipped {header_index} row(s) before the header")
+        while headers and not headers[-1].strip():
+            headers.pop()
+        names = unique_headers(headers)
+        width = len(names)
+        bad = [BadRow(i, f"row has cells beyond the last header column ({width})", " | ".join(r))
+               for i, r in enumerate(body, start=1) if any(c.strip() for c in r[width:])]
+        bad_numbers = {b.row for b in bad}
+        kept = [(r + [""] * width)[:width] for i, r in enumerate(body, start=1) if i not in bad_numbers]
+        index = [i - 1 for i in range(1, len(body) + 1) if i not in bad_numbers]
+        table = pd.DataFrame(kept, columns=names, index=index, dtype="str") if kept else \
+            pd.DataFrame({n: pd.Series([], dtype="str") for n in names})
+        tables.append(RawFile(name, table, tuple(h.strip() for h in headers), sheet=sheet_name,
+                              header_line=(header_index or 0) + 1, bad_rows=tuple(bad),
+                              notes=tuple(notes)))
+    return tables

@@ -1,0 +1,186 @@
+"""Clinical reference data: every constant the app uses, loaded from the CSV tables beside this file.
+
+Each table has a ``source`` column. Nothing clinical is written as a literal in code; code asks
+these functions instead.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from b12core.loinc import loinc_check_ok
+from b12core.text import name_key, stripped_name_key, unit_key
+
+HERE = Path(__file__).parent
+TABLES = ("analytes", "ranges", "units", "unit_spellings", "loinc", "aliases", "untracked",
+          "column_roles")
+
+
+def read_table(name: str) -> list[dict[str, str]]:
+    """Rows of one reference table as dicts of text (``name`` without ``.csv``)."""
+    with open(HERE / f"{name}.csv", encoding="utf-8", newline="") as fh:
+        return [dict(row) for row in csv.DictReader(fh)]
+
+
+@dataclass(frozen=True)
+class Analyte:
+    key: str
+    label: str
+    canonical_unit: str
+    conventional_unit: str
+    plausible_low: float
+    plausible_high: float
+
+
+@dataclass(frozen=True)
+class RefRange:
+    analyte: str
+    sex: str
+    low: float | None
+    high: float | None
+    unit: str
+
+
+@dataclass(frozen=True)
+class TestIdentity:
+    """What a test name or code refers to: a tracked analyte, or a known but untracked test."""
+
+    analyte: str | None  # None for an untracked test
+    unit: str | None = None  # unit implied by the name or code (NHANES variables, LOINC property)
+    label: str = ""
+
+
+def _float_or_none(text: str) -> float | None:
+    return float(text) if text.strip() else None
+
+
+@cache
+def analytes() -> dict[str, Analyte]:
+    """Tracked analytes by key, in display order."""
+    return {
+        r["analyte"]: Analyte(r["analyte"], r["label"], r["canonical_unit"], r["conventional_unit"],
+                              float(r["plausible_low"]), float(r["plausible_high"]))
+        for r in read_table("analytes")
+    }
+
+
+@cache
+def analyte_keys() -> tuple[str, ...]:
+    """Analyte keys in display order (the categories of ``labs.analyte``)."""
+    return tuple(analytes())
+
+
+@cache
+def reference_ranges() -> tuple[RefRange, ...]:
+    """Default adult reference ranges in canonical units."""
+    return tuple(
+        RefRange(r["analyte"], r["sex"], _float_or_none(r["low"]), _float_or_none(r["high"]), r["unit"])
+        for r in read_table("ranges")
+    )
+
+
+def default_range(analyte: str, sex: str = "any") -> RefRange | None:
+    """The default adult range for an analyte and sex (``male``, ``female`` or ``any``)."""
+    by_sex = {r.sex: r for r in reference_ranges() if r.analyte == analyte}
+    return by_sex.get(sex) or by_sex.get("any")
+
+
+@cache
+def unit_factors() -> dict[tuple[str, str], float]:
+    """(analyte, UCUM unit) -> factor that converts a value in that unit to the canonical unit."""
+    return {(r["analyte"], r["unit"]): float(r["factor"]) for r in read_table("units")}
+
+
+@cache
+def unit_spellings() -> dict[str, str]:
+    """unit_key(spelling) -> UCUM unit, covering every UCUM unit of the units table too."""
+    table = {unit_key(u): u for _, u in unit_factors()}
+    table.update({unit_key(r["spelling"]): r["unit"] for r in read_table("unit_spellings")})
+    return table
+
+
+def ucum_unit(text: str) -> str | None:
+    """The UCUM unit a reported spelling stands for, or None when it is not a unit we know."""
+    return unit_spellings().get(unit_key(text))
+
+
+@cache
+def loinc_codes() -> dict[str, TestIdentity]:
+    """Tracked LOINC codes -> analyte and the unit its property implies."""
+    return {r["code"]: TestIdentity(r["analyte"], r["unit"] or None, r["long_name"])
+            for r in read_table("loinc")}
+
+
+@cache
+def untracked_codes() -> dict[str, str]:
+    """LOINC codes of tests we know and deliberately do not track -> their name."""
+    return {r["code"]: r["name"] for r in read_table("untracked") if r["code"]}
+
+
+@cache
+def name_index() -> tuple[dict[str, TestIdentity], dict[str, TestIdentity]]:
+    """Two lookups for test names: by exact name key, and by key with specimen words removed.
+
+    The exact index holds tracked aliases and untracked names; the stripped index holds tracked
+    aliases first and untracked names only where they do not collide (so "Folate, whole blood"
+    stays untracked while "Folate, serum" is folate).
+    """
+    exact: dict[str, TestIdentity] = {}
+    stripped: dict[str, TestIdentity] = {}
+    for r in read_table("aliases"):
+        ident = TestIdentity(r["analyte"], r["unit"] or None, r["alias"])
+        exact.setdefault(name_key(r["alias"]), ident)
+        stripped.setdefault(stripped_name_key(r["alias"]), ident)
+    for r in read_table("untracked"):
+        ident = TestIdentity(None, None, r["name"])
+        exact.setdefault(name_key(r["name"]), ident)
+        stripped.setdefault(stripped_name_key(r["name"]), ident)
+    return exact, stripped
+
+
+def lookup_name(name: str) -> TestIdentity | None:
+    """What a reported test name refers to, or None when the name is unknown."""
+    exact, stripped = name_index()
+    return exact.get(name_key(name)) or stripped.get(stripped_name_key(name))
+
+
+@cache
+def column_roles() -> tuple[tuple[str, str, int], ...]:
+    """(role, header key, priority) for recognising column headers; higher priority wins."""
+    return tuple((r["role"], name_key(r["header"]), int(r["priority"])) for r in read_table("column_roles"))
+
+
+def check_tables() -> list[str]:
+    """Problems in the reference tables (empty when they are consistent). Tests call it."""
+    problems: list[str] = []
+    keys = set(analytes())
+    for table in TABLES:
+        for i, row in enumerate(read_table(table), start=1):
+            if not row.get("source", "").strip():
+                problems.append(f"{table}.csv row {i} has no source")
+    for code, ident in loinc_codes().items():
+        if not loinc_check_ok(code):
+            problems.append(f"loinc.csv: {code} fails its check digit")
+        if ident.analyte not in keys:
+            problems.append(f"loinc.csv: {code} names unknown analyte {ident.analyte}")
+    for code in untracked_codes():
+        if not loinc_check_ok(code):
+            problems.append(f"untracked.csv: {code} fails its check digit")
+    for a in analytes().values():
+        if unit_factors().get((a.key, a.canonical_unit)) != 1.0:
+            problems.append(f"units.csv: {a.key} has no factor-1 row for {a.canonical_unit}")
+    for (analyte, unit), factor in unit_factors().items():
+        if analyte not in keys or factor <= 0:
+            problems.append(f"units.csv: bad row {analyte} {unit} {factor}")
+    for r in read_table("aliases"):
+        if r["analyte"] not in keys:
+            problems.append(f"aliases.csv: {r['alias']} names unknown analyte {r['analyte']}")
+        if r["unit"] and (r["analyte"], r["unit"]) not in unit_factors():
+            problems.append(f"aliases.csv: {r['alias']} implies unit {r['unit']} with no factor")
+    for rr in reference_ranges():
+        if rr.analyte not in keys or rr.unit != analytes()[rr.analyte].canonical_unit:
+            problems.append(f"ranges.csv: {rr.analyte} {rr.sex} is not in the canonical unit")
+    return problems
