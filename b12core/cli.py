@@ -14,9 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from b12core.errors import InputError
-from b12core.labs import LabImport, import_labs, merge_imports
-from b12core.mapping import DictionaryEntry, detect_kind, read_dictionary
-from b12core.read import RawFile, read_tables
+from b12core.files import import_lab_set, read_files
+from b12core.labs import LabImport
 
 EXIT_OK, EXIT_INPUT = 0, 2
 
@@ -38,33 +37,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _read_all(paths: Sequence[Path]) -> list[RawFile]:
-    tables: list[RawFile] = []
+def import_lab_files(paths: Sequence[Path], date_order: str | None) -> LabImport:
+    """Read and import lab files named on the command line (code dictionaries among them)."""
+    files = []
     for path in paths:
         try:
-            data = path.read_bytes()
+            files.append((path.name, path.read_bytes()))
         except OSError as err:
             raise InputError(f"{path}: cannot be read ({err.strerror or err})") from err
-        tables.extend(read_tables(data, path.name))
-    return tables
-
-
-def import_lab_files(paths: Sequence[Path], date_order: str | None) -> LabImport:
-    """Read, classify and import lab files; code dictionaries among them resolve local codes."""
-    tables = _read_all(paths)
-    kinds = [detect_kind(t) for t in tables]
-    dictionary: dict[str, DictionaryEntry] = {}
-    for table, kind in zip(tables, kinds, strict=True):
-        if kind == "dictionary":
-            dictionary.update(read_dictionary(table))
-        elif kind != "labs":
-            what = "an injection record" if kind == "doses" else "a symptom diary"
-            raise InputError(f"{table.name} looks like {what}, not lab results")
-    imports = [import_labs(t, date_order=date_order, dictionary=dictionary)
-               for t, k in zip(tables, kinds, strict=True) if k == "labs"]
-    if not imports:
-        raise InputError("none of the files holds lab results")
-    return merge_imports(imports)
+    return import_lab_set(read_files(files), date_order, strict=True)
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:

@@ -107,14 +107,16 @@ def parse_dates(texts: pd.Series, requested_order: str | None, source: str) -> P
     text = texts.astype("str").str.strip()
     when = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     matched = pd.Series(False, index=text.index)
+    day_month = pd.Series(False, index=text.index)  # rows read with the file's day/month order
     order: str | None = None
     note = ""
 
-    def fill(parts: pd.DataFrame) -> None:
-        hit = parts["y"].notna() & ~matched
-        if hit.any():
-            when[hit] = _assemble(parts[hit])
-            matched[hit] = True
+    def fill(parts: pd.DataFrame, ordered: bool = False) -> None:
+        hit = parts.index[parts["y"].notna() & ~matched.loc[parts.index]]
+        if len(hit):
+            when.loc[hit] = _assemble(parts.loc[hit])
+            matched.loc[hit] = True
+            day_month.loc[hit] = ordered
 
     fill(text.str.extract(ISO))
     fill(text.str.extract(COMPACT).assign(ampm=None))
@@ -126,7 +128,7 @@ def parse_dates(texts: pd.Series, requested_order: str | None, source: str) -> P
         examples = list(text[hit].head(3))
         order, note = decide_order(a, b, requested_order, source, examples)
         day, month = (nums["a"], nums["b"]) if order == "dmy" else (nums["b"], nums["a"])
-        fill(nums.assign(d=day, m=month, y=_two_digit_year(nums["y"])))
+        fill(nums.assign(d=day, m=month, y=_two_digit_year(nums["y"])), ordered=True)
     for pattern in (DAY_MONTHNAME, MONTHNAME_DAY):
         parts = text.str.extract(pattern)
         month = parts["mon"].map(lambda m: MONTHS.get(fold(m).rstrip(".")) if isinstance(m, str) else None)
@@ -143,8 +145,9 @@ def parse_dates(texts: pd.Series, requested_order: str | None, source: str) -> P
     empty = (text == "").to_numpy()
     early = ~nat & (when.dt.year < EARLIEST_YEAR).fillna(False).to_numpy()
     problem[~m] = [f"date {t!r} is not a date we can read" for t in shown[~m]]
-    problem[m & nat] = [f"date {t!r} does not exist" + (f" when read {order}" if order else "")
-                        for t in shown[m & nat]]
+    ordered = day_month.to_numpy()
+    problem[m & nat] = [f"date {t!r} does not exist" + (f" when read {order}" if o else "")
+                        for t, o in zip(shown[m & nat], ordered[m & nat], strict=True)]
     problem[early] = [f"date {t!r} is before {EARLIEST_YEAR}" for t in shown[early]]
     problem[empty] = "no collection date"
     w = np.where(problem == "", w, np.datetime64("NaT"))

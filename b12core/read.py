@@ -140,9 +140,11 @@ def detect_delimiter(lines: list[str]) -> str | None:
         widths = [len(r) for r in csv.reader(lines, delimiter=delim) if any(c.strip() for c in r)]
         if not widths:
             continue
-        mode, count = Counter(widths).most_common(1)[0]
-        if mode < 2:
+        wide = Counter(w for w in widths if w >= 2)
+        if not wide:
             continue
+        mode = max(wide, key=lambda w: (wide[w], w))
+        count = wide[mode]
         score = (count / len(widths), mode, delim)
         if best is None or score[:2] > best[:2]:
             best = score
@@ -152,10 +154,10 @@ def detect_delimiter(lines: list[str]) -> str | None:
 def find_header(rows: list[list[str]]) -> int | None:
     """Index of the header row among the first rows: the first row as wide as the table whose
     cells are mostly words. None when the first full-width row is already data."""
-    widths = [sum(1 for c in r if c.strip()) for r in rows]
+    widths = Counter(w for w in (sum(1 for c in r if c.strip()) for r in rows) if w >= 2)
     if not widths:
         return None
-    width = max(Counter(w for w in widths if w).most_common(1)[0][0], 1)
+    width = max(widths, key=lambda w: (widths[w], w))
     for i, row in enumerate(rows):
         cells = [c for c in row if c.strip()]
         if len(cells) < max(1, int(width * 0.8)):
@@ -200,8 +202,6 @@ def _read_text(data: bytes, filename: str) -> RawFile:
         notes.append("no header row found; columns are numbered")
     else:
         headers = [c.strip() for c in parsed[header_index]]
-        while headers and not headers[-1]:
-            headers.pop()
         skip_lines = header_index + 1
         if header_index:
             notes.append(f"skipped {header_index} line(s) before the header")
@@ -313,8 +313,6 @@ def _read_workbook(data: bytes, filename: str) -> list[RawFile]:
             body = rows[header_index + 1:]
             if header_index:
                 notes.append(f"skipped {header_index} row(s) before the header")
-        while headers and not headers[-1].strip():
-            headers.pop()
         names = unique_headers(headers)
         width = len(names)
         bad = [BadRow(i, f"row has cells beyond the last header column ({width})", " | ".join(r))

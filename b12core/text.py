@@ -43,3 +43,15 @@ def unit_key(text: str) -> str:
     for old, new in (("micromol", "umol"), ("mcmol", "umol"), ("mcg", "ug"), ("microgram", "ug")):
         key = key.replace(old, new)
     return key
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+
+
+def markdown_literal(text: str) -> str:
+    """Text escaped so a Markdown renderer shows it as written (no links, images, HTML or math).
+
+    File names and cell contents come from users; messages that quote them pass through here
+    before any Streamlit element that renders Markdown.
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")

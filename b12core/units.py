@@ -8,9 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-from b12core.reference import analytes, ucum_unit, unit_factors
+from b12core.reference import analytes, inferable_units, ucum_unit, unit_factors
 
 
 def fmt(x: float) -> str:
@@ -72,6 +71,8 @@ def infer_unit(analyte: str, values: np.ndarray, hint_unit: str | None,
     finite = values[np.isfinite(values)]
     candidates: dict[float, list[str]] = {}
     for unit, factor in units_of(analyte).items():
+        if (analyte, unit) not in inferable_units():
+            continue
         if hint_unit and property_of(unit) != property_of(hint_unit):
             continue
         if finite.size and np.all((finite * factor >= info.plausible_low) & (finite * factor <= info.plausible_high)):
@@ -112,7 +113,3 @@ def implausible(analyte: str, reported: np.ndarray, unit: np.ndarray, canonical:
                      f"{info.canonical_unit})")
         out[i] = text
     return out
-
-
-def as_series(values: np.ndarray) -> pd.Series:
-    return pd.Series(values, dtype="float64")

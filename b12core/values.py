@@ -105,7 +105,8 @@ def parse_values(values: pd.Series, mark: str) -> ParsedValues:
                            for t in shown[bad_number]]
     problem[no_number] = [f"result {t!r} is not a number" for t in shown[no_number]]
     problem[empty] = "no result value"
-    return ParsedValues(number.to_numpy(dtype="float64"), qualifier.to_numpy(dtype=object),
+    number = np.where(problem == "", number.to_numpy(dtype="float64"), np.nan)
+    return ParsedValues(number, qualifier.to_numpy(dtype=object),
                         unit.to_numpy(dtype=object), flag.str.strip("()").to_numpy(dtype=object),
                         problem)
 

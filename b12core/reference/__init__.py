@@ -95,6 +95,12 @@ def unit_factors() -> dict[tuple[str, str], float]:
 
 
 @cache
+def inferable_units() -> frozenset[tuple[str, str]]:
+    """(analyte, unit) pairs common enough to be inferred for a result given without a unit."""
+    return frozenset((r["analyte"], r["unit"]) for r in read_table("units") if r["inferable"] == "yes")
+
+
+@cache
 def unit_spellings() -> dict[str, str]:
     """unit_key(spelling) -> UCUM unit, covering every UCUM unit of the units table too."""
     table = {unit_key(u): u for _, u in unit_factors()}

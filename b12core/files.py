@@ -1,0 +1,58 @@
+"""Several uploaded or named files at once: read, classify, resolve code dictionaries, import.
+
+Used by the CLI and the app alike, so both treat a set of files the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from b12core.errors import InputError
+from b12core.labs import LabImport, import_labs, merge_imports
+from b12core.mapping import DictionaryEntry, detect_kind, read_dictionary
+from b12core.read import RawFile, read_tables
+
+KIND_LABELS = {"labs": "lab results", "doses": "an injection record", "symptoms": "a symptom diary",
+               "dictionary": "a test-code dictionary"}
+
+
+@dataclass(frozen=True)
+class FileSet:
+    """The tables of a set of files, each with its detected kind."""
+
+    tables: tuple[RawFile, ...]
+    kinds: tuple[str, ...]
+
+    def of_kind(self, kind: str) -> list[RawFile]:
+        return [t for t, k in zip(self.tables, self.kinds, strict=True) if k == kind]
+
+    def dictionary(self) -> dict[str, DictionaryEntry]:
+        """Codes from every dictionary file in the set (later files win on a clash)."""
+        merged: dict[str, DictionaryEntry] = {}
+        for table in self.of_kind("dictionary"):
+            merged.update(read_dictionary(table))
+        return merged
+
+
+def read_files(files: Sequence[tuple[str, bytes]]) -> FileSet:
+    """Read (name, bytes) pairs into tables and detect each table's kind."""
+    tables = [t for name, data in files for t in read_tables(data, name)]
+    return FileSet(tuple(tables), tuple(detect_kind(t) for t in tables))
+
+
+def import_lab_set(files: FileSet, date_order: str | None = None, strict: bool = False) -> LabImport:
+    """Import every lab table of the set, resolving local codes through its dictionaries.
+
+    With ``strict``, a file that is not lab results (an injection record, a diary) is an error,
+    as on the ``labs`` command line; otherwise such files are left for their own importers.
+    """
+    if strict:
+        for table, kind in zip(files.tables, files.kinds, strict=True):
+            if kind not in ("labs", "dictionary"):
+                raise InputError(f"{table.name} looks like {KIND_LABELS[kind]}, not lab results")
+    labs = files.of_kind("labs")
+    if not labs:
+        raise InputError("none of the files holds lab results")
+    dictionary = files.dictionary()
+    return merge_imports([import_labs(t, date_order=date_order, dictionary=dictionary) for t in labs])

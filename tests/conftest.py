@@ -1,0 +1,51 @@
+"""Shared helpers for the tests: build raw files from literal text or rows."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from b12core import RawFile, import_labs, read_file
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "data" / "sample"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def raw_csv(text: str, name: str = "export.csv", encoding: str = "utf-8") -> RawFile:
+    """A raw file read from literal CSV text, as the app would read an upload."""
+    return read_file(text.encode(encoding), name)
+
+
+def xlsx_bytes(rows: list[list[object]], sheet: str = "Results") -> bytes:
+    """A real .xlsx workbook holding ``rows`` (openpyxl writes typed cells: dates stay dates)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet
+    for row in rows:
+        ws.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def import_text(text: str, name: str = "export.csv", **kwargs):
+    """Read and import literal CSV text in one step."""
+    return import_labs(raw_csv(text, name), **kwargs)
+
+
+def assert_accounted(imp) -> None:
+    """The accounting identity of design.md, per file."""
+    c = imp.counts
+    assert (c["read"] == c["accepted"] + c["ignored"] + c["duplicates"] + c["rejected"]).all(), c
+    assert int(c["accepted"].sum()) == len(imp.labs)
+    assert int(c["rejected"].sum()) == len(imp.rejections)
+
+
+@pytest.fixture
+def tmp_out(tmp_path: Path) -> Path:
+    return tmp_path

@@ -1,0 +1,81 @@
+"""Collection dates: formats, the day/month order decided from the data or asked, impossible dates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from b12core.dates import parse_dates
+from b12core.errors import DateOrderNeeded, InputError
+
+
+def parse(texts, order=None):
+    return parse_dates(pd.Series(texts), order, "lab.csv")
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2024-01-31", "2024-01-31 00:00"), ("2024-01-31T08:30:00Z", "2024-01-31 08:30"),
+    ("2024-01-31 08:30:15", "2024-01-31 08:30:15"), ("2024/01/31", "2024-01-31 00:00"),
+    ("20240131", "2024-01-31 00:00"), ("03-Feb-2024", "2024-02-03 00:00"), ("3 Feb 2024", "2024-02-03 00:00"),
+    ("Feb 3, 2024", "2024-02-03 00:00"), ("14. März 2024", "2024-03-14 00:00"), ("2 mei 2024", "2024-05-02"),
+    ("2021-08-23T03:26:50+01:00", "2021-08-23 03:26:50"),
+])
+def test_unambiguous_formats_need_no_order(text, expected):
+    p = parse([text])
+    assert p.problem[0] == ""
+    assert pd.Timestamp(p.when[0]) == pd.Timestamp(expected)
+
+
+def test_day_first_decided_by_a_day_above_12():
+    p = parse(["01/02/2024", "14/03/2024 08:15"])
+    assert p.order == "dmy" and "from file" in p.order_note
+    assert pd.Timestamp(p.when[0]) == pd.Timestamp("2024-02-01")
+    assert pd.Timestamp(p.when[1]) == pd.Timestamp("2024-03-14 08:15")
+
+
+def test_month_first_with_12_hour_times():
+    p = parse(["03/14/2024 08:30 AM", "01/02/2024 12:15 PM", "01/02/2024 12:05 am"])
+    assert p.order == "mdy"
+    assert [str(pd.Timestamp(w)) for w in p.when] == [
+        "2024-03-14 08:30:00", "2024-01-02 12:15:00", "2024-01-02 00:05:00"]
+
+
+def test_dotted_german_dates_with_time():
+    p = parse(["14.03.2024 08:15", "01.04.2024 10:00"])
+    assert pd.Timestamp(p.when[1]) == pd.Timestamp("2024-04-01 10:00")
+
+
+def test_ambiguous_dates_ask_the_caller_never_guess():
+    with pytest.raises(DateOrderNeeded, match="dmy or mdy"):
+        parse(["01/02/2024", "03/04/2024"])
+    assert pd.Timestamp(parse(["01/02/2024"], "mdy").when[0]) == pd.Timestamp("2024-01-02")
+    assert pd.Timestamp(parse(["01/02/2024"], "dmy").when[0]) == pd.Timestamp("2024-02-01")
+
+
+def test_the_file_decides_even_when_the_caller_chose_the_other_order():
+    p = parse(["03/14/2024"], "dmy")
+    assert p.order == "mdy" and p.problem[0] == ""
+
+
+def test_both_orders_in_one_file_is_reported_and_misfits_rejected_when_chosen():
+    with pytest.raises(InputError, match="both day-first and month-first"):
+        parse(["13/02/2024", "02/13/2024"])
+    p = parse(["13/02/2024", "02/13/2024"], "dmy")
+    assert p.problem[0] == ""
+    assert "does not exist when read dmy" in p.problem[1]
+
+
+@pytest.mark.parametrize("text,words", [
+    ("2024-02-30", "does not exist"), ("1899-12-31", "before 1900"), ("yesterday", "not a date"),
+    ("", "no collection date"), ("2024-13-01", "does not exist"),
+])
+def test_unusable_dates_have_reasons(text, words):
+    p = parse([text])
+    assert np.isnat(p.when[0])
+    assert words in p.problem[0]
+
+
+def test_two_digit_years():
+    p = parse(["31/01/24", "31/01/98"])
+    assert [pd.Timestamp(w).year for w in p.when] == [2024, 1998]

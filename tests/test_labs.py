@@ -1,0 +1,229 @@
+"""Lab exports in, canonical labs out: what a clinician would see from realistic small exports."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from b12core import DateOrderNeeded, import_labs, merge_imports, read_file
+from b12core.labs import LABS_COLUMNS, NO_PATIENT_ID
+from b12core.mapping import DictionaryEntry
+from tests.conftest import assert_accounted, import_text, raw_csv
+
+US_LONG = """Patient ID,Collection Date,Test Name,Result,Units,Reference Range,Flag
+MRN004417,03/14/2024 08:30 AM,Hemoglobin,9.1,g/dL,13.5-17.5,L
+MRN004417,03/14/2024 08:30 AM,MCV,112,fL,80-100,H
+MRN004417,03/14/2024 08:30 AM,Vitamin B12,<150,pg/mL,232-1245,L
+MRN004417,03/14/2024 08:30 AM,WBC,6.1,10*3/uL,4.0-11.0,
+MRN004417,03/14/2024 08:30 AM,Intrinsic Factor Antibody,Positive,,Negative,A
+MRN004417,04/02/2024 09:00 AM,Vitamin B12,>2000,pg/mL,232-1245,H
+MRN004417,04/02/2024 09:00 AM,Vitamin B12,QNS,pg/mL,232-1245,
+MRN004417,04/02/2024 09:00 AM,Hemoglobin,10.2,g/dL,13.5-17.5,L
+"""
+
+
+def row(labs: pd.DataFrame, analyte: str, n: int = 0) -> pd.Series:
+    return labs[labs["analyte"] == analyte].iloc[n]
+
+
+def test_us_long_export_end_to_end():
+    imp = import_text(US_LONG, "us.csv")
+    assert_accounted(imp)
+    assert imp.counts.iloc[0][["read", "accepted", "ignored", "duplicates", "rejected"]].tolist() == [8, 5, 2, 0, 1]
+    labs = imp.labs
+    assert list(labs.columns) == list(LABS_COLUMNS)
+    hb = row(labs, "hemoglobin")
+    assert (hb["patient_id"], hb["value"], hb["unit"], hb["reported_value"], hb["reported_unit"]) == \
+        ("MRN004417", 91.0, "g/L", "9.1", "g/dL")
+    assert hb["collected_at"] == pd.Timestamp("2024-03-14 08:30")
+    assert (hb["ref_low"], hb["ref_high"], hb["reported_flag"]) == (135.0, 175.0, "L")
+    b12 = labs[labs["analyte"] == "b12"]
+    assert b12["qualifier"].tolist() == ["<", ">"]
+    assert b12["value"].tolist() == pytest.approx([150 * 0.737795, 2000 * 0.737795])
+    assert "date order from file (month-first)" in hb["notes"]
+    assert imp.unknown_names[["name", "rows"]].values.tolist() == [["Intrinsic Factor Antibody", 1]]
+    assert imp.ignored_names[["name", "rows"]].values.tolist() == [["WBC", 1]]
+    rejected = imp.rejections.iloc[0]
+    assert rejected["source_row"] == 7 and "'QNS' is not a number" in rejected["reason"]
+    assert '"Result": "QNS"' in rejected["raw"]
+
+
+def test_dtypes_are_the_canonical_ones():
+    labs = import_text(US_LONG).labs
+    assert str(labs["collected_at"].dtype) == "datetime64[ns]"
+    assert isinstance(labs["analyte"].dtype, pd.CategoricalDtype)
+    assert labs["value"].dtype == "float64" and labs["source_row"].dtype == "int64"
+    assert labs["patient_id"].dtype == "str"
+
+
+def test_european_semicolon_latin1_decimal_comma_and_hb_in_mmol():
+    text = ("Patientennummer;Abnahmedatum;Untersuchung;Ergebnis;Einheit;Referenzbereich\n"
+            "0004711;14.03.2024 08:15;Hämoglobin;7,4;mmol/l;7,5 - 10,0\n"
+            "0004711;14.03.2024 08:15;Homocystein;24,1;µmol/l;< 15\n"
+            "0004711;02.04.2024 08:15;MCV;101,2;fl;80 - 96\n")
+    imp = import_labs(raw_csv(text, "eu.csv", encoding="latin-1"))
+    assert_accounted(imp)
+    labs = imp.labs
+    hb = row(labs, "hemoglobin")
+    assert hb["patient_id"] == "0004711"
+    assert hb["value"] == pytest.approx(7.4 * 16.1145)
+    assert hb["ref_low"] == pytest.approx(7.5 * 16.1145)
+    assert row(labs, "homocysteine")["value"] == 24.1 and row(labs, "homocysteine")["ref_high"] == 15
+    assert row(labs, "mcv")["collected_at"] == pd.Timestamp("2024-04-02 08:15")
+    assert any("decimal comma" in n for n in imp.notes["eu.csv"])
+
+
+def test_wide_export_with_units_in_headers_counts_filled_cells_only():
+    text = ("NHS Number,Specimen Date,Haemoglobin (g/L),MCV (fL),Serum B12 (ng/L),Platelets (10*9/L),Comment\n"
+            "943 476 5919,14/03/2024,84,118,98,150,baseline\n"
+            "943 476 5919,21/03/2024,92,,,,\n")
+    imp = import_text(text, "uk.csv")
+    assert_accounted(imp)
+    assert imp.counts.iloc[0][["read", "accepted", "ignored"]].tolist() == [5, 4, 1]
+    labs = imp.labs
+    assert labs["analyte"].tolist() == ["hemoglobin", "hemoglobin", "mcv", "b12"]
+    assert row(labs, "b12")["value"] == pytest.approx(98 * 0.737795)
+    assert row(labs, "b12")["reported_name"] == "Serum B12 (ng/L)"
+    assert row(labs, "hemoglobin", 1)["source_row"] == 2
+    assert row(labs, "hemoglobin", 1)["collected_at"] == pd.Timestamp("2024-03-21")
+
+
+def test_units_row_under_the_header_of_a_wide_export():
+    text = "Patient,Date,Hb,B12\n,,g/dL,pmol/L\np1,2024-03-14,9.5,80\n"
+    labs = import_text(text).labs
+    assert labs["value"].tolist() == pytest.approx([95.0, 80.0])
+
+
+def test_unknown_names_can_be_mapped_or_ignored_by_the_caller():
+    text = "Test,Result,Unit,Date\nHaemoglobin-X,12.5,g/dL,2024-01-02\nFoo,3,U,2024-01-02\n"
+    first = import_text(text)
+    assert sorted(first.unknown_names["name"]) == ["Foo", "Haemoglobin-X"]
+    mapped = import_text(text, name_map={"Haemoglobin-X": "hemoglobin", "Foo": "ignore"})
+    assert_accounted(mapped)
+    assert mapped.labs["value"].tolist() == [125.0]
+    assert "mapped to hemoglobin by you" in mapped.labs["notes"].iat[0]
+    assert mapped.unknown_names.empty and mapped.ignored_names["name"].tolist() == ["Foo"]
+
+
+@pytest.mark.parametrize("code,name,outcome", [
+    ("718-7", "Hemoglobin [Mass/volume] in Blood", "accepted"),
+    ("718-7", "", "accepted"),
+    ("14685-6", "Vitamin B12", "accepted"),  # bad check digit, recognised by name
+    ("14685-6", "", "rejected"),
+    ("14685-2", "Reticulocyte count", "rejected"),  # code and name disagree
+    ("6690-2", "Leukocytes", "ignored"),  # valid LOINC, untracked
+    ("2170-9", "Vitamin B12", "accepted"),  # wrong but valid code: name decides
+])
+def test_loinc_codes_first_then_names(code, name, outcome):
+    unit = "pmol/L" if "B12" in name or code.startswith("14685") else "g/dL"
+    imp = import_text(f"DATE,PATIENT,CODE,DESCRIPTION,VALUE,UNITS\n2024-01-02,p1,{code},{name},150,{unit}\n"
+                      if unit == "pmol/L" else
+                      f"DATE,PATIENT,CODE,DESCRIPTION,VALUE,UNITS\n2024-01-02,p1,{code},{name},12.5,{unit}\n")
+    assert_accounted(imp)
+    assert imp.counts.iloc[0][outcome] == 1
+
+
+def test_check_digit_failure_is_explained():
+    imp = import_text("DATE,PATIENT,CODE,VALUE,UNITS\n2024-01-02,p1,13964-6,300,nmol/L\n")
+    assert "13964-6 fails its check digit (13964-2 would pass)" in imp.rejections["reason"].iat[0]
+
+
+def test_local_codes_resolved_through_a_dictionary():
+    text = "SUBJECT_ID,ITEMID,CHARTTIME,VALUE,VALUEUOM\n10120,51222,2115-05-13 14:53:00,8.9,g/dL\n" \
+           "10120,51010,2115-05-13 14:53:00,GREATER THAN 2000,pg/mL\n"
+    without = import_text(text)
+    assert sorted(without.unknown_names["name"]) == ["51010", "51222"]
+    dictionary = {"51222": DictionaryEntry("Hemoglobin", "718-7"), "51010": DictionaryEntry("Vitamin B12", "2170-9")}
+    imp = import_text(text, dictionary=dictionary)
+    assert imp.labs["analyte"].tolist() == ["hemoglobin", "b12"]
+    assert imp.labs["collected_at"].iat[0] == pd.Timestamp("2115-05-13 14:53")
+    assert imp.labs["qualifier"].tolist() == ["", ">"]
+
+
+def test_missing_unit_inferred_from_range_only_when_unambiguous():
+    imp = import_text("Date,Test,Result\n2024-01-02,Hb,84\n2024-01-09,Hb,92\n2024-01-02,B12,300\n")
+    assert_accounted(imp)
+    hb = imp.labs[imp.labs["analyte"] == "hemoglobin"]
+    assert hb["value"].tolist() == [84.0, 92.0]
+    assert hb["notes"].str.contains("unit g/L inferred from the range of values").all()
+    assert "could be" in imp.rejections["reason"].iat[0]
+
+
+def test_implausible_value_rejected_with_a_guess_at_the_unit():
+    imp = import_text("Date,Test,Result,Unit\n2024-01-02,Hb,135,g/dL\n")
+    assert imp.rejections["reason"].iat[0] == "Hemoglobin 135 g/dL is implausible; was it g/L?"
+
+
+def test_file_without_patient_column_is_one_patient():
+    labs = import_text("Date,Test,Result,Unit\n2024-01-02,Hb,13.5,g/dL\n").labs
+    assert labs["patient_id"].tolist() == [NO_PATIENT_ID]
+
+
+def test_empty_patient_id_in_a_multi_patient_file_is_rejected():
+    imp = import_text("Patient ID,Date,Test,Result,Unit\np1,2024-01-02,Hb,13.5,g/dL\n,2024-01-02,Hb,12,g/dL\n")
+    assert imp.rejections["reason"].tolist() == ["no patient id"]
+
+
+def test_ambiguous_dates_ask_and_the_answer_is_used():
+    text = "Date,Test,Result,Unit\n01/02/2024,Hb,13.5,g/dL\n03/04/2024,Hb,12,g/dL\n"
+    with pytest.raises(DateOrderNeeded):
+        import_text(text)
+    labs = import_text(text, date_order="dmy").labs
+    assert labs["collected_at"].tolist() == [pd.Timestamp("2024-02-01"), pd.Timestamp("2024-04-03")]
+    assert "dmy as chosen" in labs["notes"].iat[0]
+
+
+def test_untracked_rows_do_not_need_readable_dates():
+    imp = import_text("Date,Test,Result,Unit\n2024-01-02,Hb,13.5,g/dL\nnot a date,WBC,6,10*9/L\n")
+    assert imp.counts.iloc[0][["accepted", "ignored", "rejected"]].tolist() == [1, 1, 0]
+
+
+def test_minute_offsets_become_relative_times_with_a_note():
+    text = "patientunitstayid,labresultoffset,labname,labresult,labresulttext,labmeasurenameinterface\n" \
+           "758779,877,Hgb,7.8,7.8,g/dL\n758779,-289,MCV,91.0,91,U3\n"
+    imp = import_text(text)
+    labs = imp.labs
+    assert labs["collected_at"].tolist() == [pd.Timestamp("2000-01-01 14:37"), pd.Timestamp("1999-12-31 19:11")]
+    assert labs["notes"].str.contains("minutes after admission").all()
+    assert labs["unit"].tolist() == ["g/L", "fL"]
+
+
+def test_no_date_column_keeps_results_without_a_date():
+    labs = import_text("SEQN,LBXMMA,LBXHCY\n21005,0.065,7.11\n").labs
+    assert labs["value"].tolist() == pytest.approx([65.0, 7.11])
+    assert labs["collected_at"].isna().all()
+    assert labs["notes"].str.contains("no collection date in file").all()
+
+
+def test_same_result_twice_in_a_file_is_kept_once():
+    text = "Patient,Date,Test,Result,Unit\np,2024-01-02,Hb,13.5,g/dL\np,2024-01-02,Hb,13.5,g/dL\n" \
+           "p,2024-01-02,Hb,135,g/L\np,2024-01-02,Hb,12.9,g/dL\n"
+    imp = import_text(text)
+    assert_accounted(imp)
+    assert imp.counts.iloc[0][["accepted", "duplicates"]].tolist() == [2, 2]
+    assert sorted(imp.labs["value"]) == [129.0, 135.0]
+    assert imp.labs["source_row"].tolist() == [1, 4]
+
+
+def test_overlapping_exports_merge_and_count_duplicates_per_file():
+    a = import_text("Patient,Date,Test,Result,Unit\np,2024-01-02,Hb,13.5,g/dL\np,2024-02-02,Hb,14,g/dL\n", "a.csv")
+    b = import_text("Patient,Date,Test,Result,Unit\np,2024-02-02,Hb,140,g/L\np,2024-03-02,Hb,14.5,g/dL\n", "b.csv")
+    merged = merge_imports([a, b])
+    assert_accounted(merged)
+    assert len(merged.labs) == 3
+    assert merged.counts.set_index("source_file")["duplicates"].to_dict() == {"a.csv": 0, "b.csv": 1}
+    again = merge_imports([merged, b])
+    assert len(again.labs) == 3
+
+
+def test_values_reported_in_two_units_are_one_result():
+    # NHANES reports B12 in pg/mL and again in pmol/L: one result, the other a duplicate.
+    imp = import_text("SEQN,LBXB12,LBDB12SI\n21005,294,216.97\n21006,45849,33836.56\n")
+    assert imp.counts.iloc[0][["accepted", "duplicates"]].tolist() == [2, 2]
+
+
+def test_rows_the_reader_could_not_split_are_rejections():
+    imp = import_labs(read_file(b"Date,Test,Result,Unit\n2024-01-02,Hb,13.5,g/dL\n2024-01-03,Hb,13,5,g/dL\n", "x.csv"))
+    assert_accounted(imp)
+    assert imp.counts.iloc[0][["read", "accepted", "rejected"]].tolist() == [2, 1, 1]
+    assert "unquoted" in imp.rejections["reason"].iat[0]

@@ -1,0 +1,73 @@
+"""Layout and column roles, guessed with reasons and overridable; file kinds."""
+
+from __future__ import annotations
+
+import pytest
+
+from b12core import InputError, detect_kind, propose_mapping
+from b12core.mapping import split_header_unit
+from tests.conftest import raw_csv
+
+
+def test_us_long_export_roles_by_header():
+    raw = raw_csv("Patient ID,Collection Date,Test Name,Result,Units,Reference Range,Flag\n"
+                  "MRN1,03/14/2024 08:30 AM,Hemoglobin,9.1,g/dL,13.5-17.5,L\n")
+    m = propose_mapping(raw)
+    assert m.layout == "long"
+    assert m.roles == {"patient_id": "Patient ID", "collected_at": "Collection Date", "test_name": "Test Name",
+                       "value": "Result", "unit": "Units", "ref_range": "Reference Range", "flag": "Flag"}
+    assert all(m.reasons[r] for r in m.roles)
+    assert "Collection Date" in m.reasons["collected_at"]
+
+
+def test_synthea_observations_have_code_and_name():
+    raw = raw_csv("DATE,PATIENT,ENCOUNTER,CATEGORY,CODE,DESCRIPTION,VALUE,UNITS,TYPE\n"
+                  "2021-08-23T03:26:50Z,p1,e1,laboratory,718-7,Hemoglobin [Mass/volume] in Blood,17.2,g/dL,numeric\n")
+    m = propose_mapping(raw)
+    assert (m.roles["test_code"], m.roles["test_name"], m.roles["value"]) == ("CODE", "DESCRIPTION", "VALUE")
+    assert "ENCOUNTER" not in m.roles.values()
+
+
+def test_uk_wide_export_units_in_headers():
+    raw = raw_csv("NHS Number,Specimen Date,Haemoglobin (g/L),MCV (fL),Serum B12 (ng/L),Comment\n"
+                  "943 476 5919,14/03/2024,84,118,98,\n")
+    m = propose_mapping(raw)
+    assert m.layout == "wide"
+    assert m.test_columns == ("Haemoglobin (g/L)", "MCV (fL)", "Serum B12 (ng/L)")
+    assert m.roles["patient_id"] == "NHS Number"
+
+
+def test_roles_guessed_from_content_when_headers_say_nothing():
+    raw = raw_csv("A,B,C,D\nx1,2024-03-14,Hb,12.5\nx1,2024-03-15,MCV,90\nx1,2024-03-16,B12,300\n")
+    m = propose_mapping(raw)
+    assert m.roles["collected_at"] == "B" and m.roles["test_name"] == "C" and m.roles["value"] == "D"
+    assert "look like dates" in m.reasons["collected_at"]
+
+
+def test_user_can_override_a_role():
+    raw = raw_csv("Patient ID,Date,Reported,Test Name,Result\np,2024-01-01,2024-01-03,Hb,12\n")
+    m = propose_mapping(raw).with_role("collected_at", "Reported")
+    assert m.roles["collected_at"] == "Reported" and m.reasons["collected_at"] == "chosen by you"
+
+
+def test_not_a_lab_export_is_a_clear_error():
+    with pytest.raises(InputError, match="is this a lab export"):
+        propose_mapping(raw_csv("Name,Town\nAnn,Leeds\n"))
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("Date,Drug,Dose,Route,Batch\n01/02/2024,Hydroxocobalamin 1mg/1ml,1 mg,IM,B1\n", "doses"),
+    ("ROW_ID,ITEMID,LABEL,FLUID,CATEGORY,LOINC_CODE\n12,50811,Hemoglobin,Blood,Blood Gas,718-7\n", "dictionary"),
+    ("Date,Symptom,Score\n2024-01-01,fatigue,7\n", "symptoms"),
+    ("Test,Result\nHb,12\n", "labs"),
+])
+def test_file_kinds(text, kind):
+    assert detect_kind(raw_csv(text)) == kind
+
+
+@pytest.mark.parametrize("header,name,unit", [
+    ("Haemoglobin (g/L)", "Haemoglobin", "g/L"), ("B12 [ng/L]", "B12", "ng/L"), ("Hb, g/dL", "Hb", "g/dL"),
+    ("Hämoglobin (HB)", "Hämoglobin (HB)", None), ("MCV", "MCV", None),
+])
+def test_unit_in_header(header, name, unit):
+    assert split_header_unit(header) == (name, unit)

@@ -1,0 +1,129 @@
+"""Reading bytes into tables of text: encodings, delimiters, headers, workbooks, bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from b12core import InputError, read_file, read_tables
+from tests.conftest import xlsx_bytes
+
+
+def test_every_cell_stays_text_so_ids_and_locale_dates_survive():
+    raw = read_file(b"Patient;Datum;Wert\n0004711;01.02.2024;7,5\n", "lab.csv")
+    assert raw.delimiter == ";"
+    assert raw.table.iloc[0].tolist() == ["0004711", "01.02.2024", "7,5"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"])
+def test_encodings_are_detected_and_micro_sign_survives(encoding):
+    text = "Test,Result,Unit\nHomocysteine,12.5,µmol/L\n"
+    raw = read_file(text.encode(encoding), "lab.csv")
+    assert raw.table["Unit"].iloc[0] == "µmol/L"
+    assert list(raw.table.columns) == ["Test", "Result", "Unit"]
+
+
+def test_latin1_is_reported_as_windows_1252_or_latin1():
+    raw = read_file("Untersuchung;Wert\nHämoglobin;8,1\n".encode("latin-1"), "lab.csv")
+    assert raw.encoding in ("cp1252", "latin-1")
+    assert raw.table["Untersuchung"].iloc[0] == "Hämoglobin"
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_delimiters(delimiter):
+    text = delimiter.join(["Test", "Result", "Unit"]) + "\n" + delimiter.join(["Hb", "12.5", "g/dL"]) + "\n"
+    raw = read_file(text.encode(), "lab.txt")
+    assert raw.delimiter == delimiter
+    assert raw.table.iloc[0].tolist() == ["Hb", "12.5", "g/dL"]
+
+
+def test_semicolon_file_with_decimal_commas_is_not_split_on_commas():
+    text = "Test;Wert;Einheit\nHb;7,5;mmol/l\nMCV;101,2;fl\nB12;150;pmol/l\n"
+    raw = read_file(text.encode(), "lab.csv")
+    assert raw.delimiter == ";"
+    assert raw.table["Wert"].tolist() == ["7,5", "101,2", "150"]
+
+
+def test_preamble_lines_before_the_header_are_skipped_with_a_note():
+    text = "Pathology cumulative report\nPrinted 01/07/2024\nTest,Result,Unit\nHb,12.5,g/dL\n"
+    raw = read_file(text.encode(), "lab.csv")
+    assert list(raw.table.columns) == ["Test", "Result", "Unit"]
+    assert len(raw.table) == 1
+    assert any("before the header" in n for n in raw.notes)
+
+
+def test_quoted_newlines_and_mixed_line_endings():
+    text = 'Test,Result,Comment\r\nHb,12.5,"two\nlines"\nMCV,90,plain\rB12,300,x\r\n'
+    raw = read_file(text.encode(), "lab.csv")
+    assert raw.table["Test"].tolist() == ["Hb", "MCV", "B12"]
+    assert raw.table["Comment"].iloc[0] == "two\nlines"
+
+
+def test_duplicate_and_blank_headers_are_made_unique():
+    raw = read_file(b"Value,Value,\n1,2,3\n", "x.csv")
+    assert list(raw.table.columns) == ["Value", "Value.2", "Column 3"]
+
+
+def test_ragged_rows_short_are_padded_long_are_rejected_with_a_reason():
+    text = "Test,Result,Unit\nHb,12.5\nMCV,90,fL,extra\nB12,300,pg/mL\n"
+    raw = read_file(text.encode(), "lab.csv")
+    assert raw.table["Test"].tolist() == ["Hb", "B12"]
+    assert raw.table.index.tolist() == [0, 2]  # data rows 1 and 3
+    assert [b.row for b in raw.bad_rows] == [2]
+    assert "4 cells but the header has 3" in raw.bad_rows[0].reason
+    assert raw.rows == 3
+
+
+def test_blank_lines_are_not_rows():
+    raw = read_file(b"Test,Result\n\nHb,12\n\nMCV,90\n", "x.csv")
+    assert raw.table["Test"].tolist() == ["Hb", "MCV"]
+
+
+@pytest.mark.parametrize("data,words", [
+    (b"", "empty"),
+    (b"   \n\n", "empty"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(200), "image"),
+    (bytes(range(256)) * 20, "binary"),
+    (b"%PDF-1.4 ...", "PDF"),
+])
+def test_things_that_are_not_tables_give_one_clear_error(data, words):
+    with pytest.raises(InputError, match=words):
+        read_tables(data, "upload.csv")
+
+
+def test_broken_zip_named_xlsx_is_a_clear_error():
+    with pytest.raises(InputError, match="could not be opened as a spreadsheet"):
+        read_tables(b"PK\x03\x04" + b"not really a zip" * 10, "labs.xlsx")
+
+
+def test_xlsx_typed_cells_become_unambiguous_text():
+    data = xlsx_bytes([
+        ["Pathology cumulative report"],
+        ["Specimen Date", "Haemoglobin (g/L)", "NHS Number"],
+        [dt.datetime(2024, 3, 14), 84, "943 476 5919"],
+        [dt.datetime(2024, 3, 21, 9, 30), 92.5, "943 476 5919"],
+    ])
+    raw = read_file(data, "early.xlsx")
+    assert list(raw.table.columns) == ["Specimen Date", "Haemoglobin (g/L)", "NHS Number"]
+    assert raw.table["Specimen Date"].tolist() == ["2024-03-14", "2024-03-21 09:30:00"]
+    assert raw.table["Haemoglobin (g/L)"].tolist() == ["84", "92.5"]
+    assert raw.sheet == "Results"
+
+
+def test_workbook_with_two_filled_sheets_gives_two_tables():
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["Test", "Result"])
+    book.active.append(["Hb", 12])
+    other = book.create_sheet("Later")
+    other.append(["Test", "Result"])
+    other.append(["MCV", 90])
+    book.create_sheet("Empty")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    tables = read_tables(buffer.getvalue(), "book.xlsx")
+    assert [t.name for t in tables] == ["book.xlsx [Sheet]", "book.xlsx [Later]"]

@@ -1,0 +1,82 @@
+"""Result texts: numbers, censored results, decimal marks, units and flags written in the value."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from b12core.values import detect_decimal_mark, parse_ranges, parse_values
+
+
+def one(text: str, mark: str = "."):
+    p = parse_values(pd.Series([text]), mark)
+    return p.value[0], p.qualifier[0], p.unit[0], p.flag[0], p.problem[0]
+
+
+@pytest.mark.parametrize("text,value,qualifier", [
+    ("12.5", 12.5, ""), ("<150", 150, "<"), ("> 2000", 2000, ">"), ("≤0.05", 0.05, "<="),
+    ("≥ 10", 10, ">="), (">=10", 10, ">="), ("GREATER THAN 2000", 2000, ">"), ("less than 50", 50, "<"),
+    ("416  ", 416, ""), ("1,250", 1250, ""), (".5", 0.5, ""),
+])
+def test_numbers_and_censored_results(text, value, qualifier):
+    v, q, _, _, problem = one(text)
+    assert problem == ""
+    assert v == pytest.approx(value)
+    assert q == qualifier
+
+
+def test_unit_and_flag_written_after_the_number():
+    assert one("GREATER THAN 20 NG/ML")[:3] == (20, ">", "ng/mL")
+    assert one("12.1 H")[3] == "H"
+    assert one("12 (L)")[3] == "L"
+    assert one("3.2*")[3] == "*"
+
+
+@pytest.mark.parametrize("text,words", [
+    ("UNABLE TO REPORT", "not a number"), ("___", "not a number"), ("N/A", "not a number"),
+    ("see note", "not a number"), ("haemolysed", "not a number"), ("", "no result value"),
+    ("12 apples", "not a unit"),
+])
+def test_text_results_are_not_numbers(text, words):
+    v, *_, problem = one(text)
+    assert math.isnan(v)
+    assert words in problem
+
+
+def test_decimal_comma_values():
+    p = parse_values(pd.Series(["7,5", "1.234,5", "0,04", "12"]), ",")
+    assert list(p.value) == [7.5, 1234.5, 0.04, 12]
+
+
+def test_a_value_in_the_other_decimal_mark_is_rejected_not_misread():
+    v, *_, problem = one("7,5", ".")
+    assert math.isnan(v) and "decimal mark" in problem
+    v, *_, problem = one("7.5", ",")
+    assert math.isnan(v) and "decimal mark" in problem
+
+
+@pytest.mark.parametrize("values,delimiter,mark", [
+    (["7,5", "101,2", "150"], ";", ","), (["12.5", "90", "1,250"], ",", "."), (["150", "90"], ";", ","),
+    (["150", "90"], ",", "."), (["1.234,5"], ";", ","), (["1,234.5"], ",", "."),
+])
+def test_decimal_mark_decided_from_the_values(values, delimiter, mark):
+    assert detect_decimal_mark(pd.Series(values), delimiter).mark == mark
+
+
+@pytest.mark.parametrize("text,low,high", [
+    ("13.5-17.5", 13.5, 17.5), ("13.5 - 17.5", 13.5, 17.5), ("(80-100)", 80, 100), ("<400", None, 400),
+    (">3", 3, None), ("180 to 914 pg/mL", 180, 914), ("3.0–10.0", 3, 10),
+])
+def test_reference_ranges(text, low, high):
+    lo, hi, ok = parse_ranges(pd.Series([text]), ".")
+    assert ok[0]
+    assert (math.isnan(lo[0]) if low is None else lo[0] == low)
+    assert (math.isnan(hi[0]) if high is None else hi[0] == high)
+
+
+def test_reference_ranges_with_decimal_commas_and_unreadable_ones():
+    lo, hi, ok = parse_ranges(pd.Series(["7,5 - 10,0", "M: 130-170 F: 120-150"]), ",")
+    assert (lo[0], hi[0], ok[0]) == (7.5, 10.0, True)
+    assert not ok[1]
