@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from b12core.errors import DateOrderNeeded, InputError
-from b12core.text import fold
+from b12core.text import extract, fold
 
 DATE_ORDERS = ("dmy", "mdy")
 EARLIEST_YEAR = 1900
@@ -23,8 +23,8 @@ _TIME = (r"(?:[T\s,]+(?P<H>\d{1,2})[:.h](?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?
 ISO = rf"^(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){_TIME}$"
 COMPACT = r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:[T\s]?(?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})?)?$"
 NUMERIC = rf"^(?P<a>\d{{1,2}})[-/.](?P<b>\d{{1,2}})[-/.](?P<y>\d{{4}}|\d{{2}}){_TIME}$"
-DAY_MONTHNAME = rf"^(?P<d>\d{{1,2}})[-.\s/]*(?P<mon>[^\W\d_]{{3,10}})\.?[-.\s/,]+(?P<y>\d{{4}}|\d{{2}}){_TIME}$"
-MONTHNAME_DAY = rf"^(?P<mon>[^\W\d_]{{3,10}})\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}}){_TIME}$"
+DAY_MONTHNAME = rf"^(?P<d>\d{{1,2}})[-.\s/]*(?P<mon>\pL{{3,10}})\.?[-.\s/,]+(?P<y>\d{{4}}|\d{{2}}){_TIME}$"
+MONTHNAME_DAY = rf"^(?P<mon>\pL{{3,10}})\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}}){_TIME}$"
 
 MONTHS = {
     **dict.fromkeys(["jan", "january", "januar", "januari", "janvier", "janv", "jaenner", "janner"], 1),
@@ -118,9 +118,9 @@ def parse_dates(texts: pd.Series, requested_order: str | None, source: str) -> P
             matched.loc[hit] = True
             day_month.loc[hit] = ordered
 
-    fill(text.str.extract(ISO))
-    fill(text.str.extract(COMPACT).assign(ampm=None))
-    numeric = text.str.extract(NUMERIC)
+    fill(extract(text, ISO))
+    fill(extract(text, COMPACT).assign(ampm=""))
+    numeric = extract(text, NUMERIC)
     hit = numeric["a"].notna() & ~matched
     if hit.any():
         nums = numeric[hit]
@@ -130,7 +130,7 @@ def parse_dates(texts: pd.Series, requested_order: str | None, source: str) -> P
         day, month = (nums["a"], nums["b"]) if order == "dmy" else (nums["b"], nums["a"])
         fill(nums.assign(d=day, m=month, y=_two_digit_year(nums["y"])), ordered=True)
     for pattern in (DAY_MONTHNAME, MONTHNAME_DAY):
-        parts = text.str.extract(pattern)
+        parts = extract(text, pattern)
         month = parts["mon"].map(lambda m: MONTHS.get(fold(m).rstrip(".")) if isinstance(m, str) else None)
         parts = parts.assign(m=month.astype("Int64").astype("str").where(month.notna()),
                              y=_two_digit_year(parts["y"].fillna("")).where(parts["y"].notna()))

@@ -24,6 +24,7 @@ from b12core.loinc import corrected_loinc, loinc_check_ok, looks_like_loinc
 from b12core.mapping import ColumnMapping, DictionaryEntry, propose_mapping, split_header_unit
 from b12core.read import RawFile
 from b12core.reference import analyte_keys, analytes, loinc_codes, lookup_name, untracked_codes
+from b12core.text import extract
 
 NO_PATIENT_ID = "(no id in file)"
 IGNORE = "ignore"
@@ -428,20 +429,34 @@ def _reference_ranges(rec: pd.DataFrame, mark: str, factor: np.ndarray, notes: _
 
 def _rejections(raw: RawFile, mapping: ColumnMapping, rec: pd.DataFrame, rejected: np.ndarray,
                 reason: np.ndarray) -> pd.DataFrame:
-    """One row per rejected result with the raw cells as JSON, plus rows the reader could not split."""
-    table = raw.table
-    context = [c for c in mapping.roles.values()]
-    out = []
-    for i in np.flatnonzero(rejected):
-        row = int(rec["row"].iat[i])
-        cells = table.loc[row - 1]
-        if mapping.layout == "wide":
-            cells = cells[[*context, rec["column"].iat[i]]]
-        out.append((raw.name, row, reason[i], json.dumps(cells.to_dict(), ensure_ascii=False)))
-    out.extend((raw.name, b.row, b.reason, json.dumps({"line": b.text}, ensure_ascii=False))
-               for b in raw.bad_rows)
-    frame = pd.DataFrame(out, columns=list(REJECTION_COLUMNS))
+    """One row per rejected result with its raw cells as JSON, plus rows the reader could not split.
+
+    Long layouts keep the whole row; wide layouts keep the role columns and the one test cell.
+    """
+    positions = np.flatnonzero(rejected)
+    rows = rec["row"].to_numpy()[positions]
+    cells = np.empty(len(positions), dtype=object)
+    if mapping.layout == "long":
+        cells[:] = _json_rows(raw.table.iloc[rows - 1])
+    else:
+        context = list(mapping.roles.values())
+        columns = rec["column"].to_numpy()[positions]
+        for column in pd.unique(columns):
+            mine = columns == column
+            cells[mine] = _json_rows(raw.table.iloc[rows[mine] - 1][[*context, column]])
+    frame = pd.DataFrame({"source_file": raw.name, "source_row": rows, "reason": reason[positions], "raw": cells})
+    bad = pd.DataFrame([(raw.name, b.row, b.reason, json.dumps({"line": b.text}, ensure_ascii=False))
+                        for b in raw.bad_rows], columns=list(REJECTION_COLUMNS))
+    frame = pd.concat([frame, bad], ignore_index=True) if len(bad) else frame
     return frame.astype({"source_file": "str", "source_row": "int64", "reason": "str", "raw": "str"})
+
+
+def _json_rows(table: pd.DataFrame) -> list[str]:
+    """Each row of a text table as a JSON object, in one vectorised call."""
+    if table.empty:
+        return []
+    text = table.to_json(orient="records", lines=True, force_ascii=False)
+    return text.replace("\\/", "/").rstrip("\n").split("\n")
 
 
 def _name_counts(source: str, names: np.ndarray) -> pd.DataFrame:
@@ -469,8 +484,8 @@ CONVERSION_SLACK = 0.001  # relative: two labs converting with slightly differen
 def reported_resolution(reported: pd.Series) -> np.ndarray:
     """Half a unit of the last reported digit, relative to the value (``7.5`` -> 0.05 / 7.5)."""
     codes, uniq = pd.factorize(reported)
-    num = values.clean_text(pd.Series(uniq, dtype="str")).str.extract(values.VALUE_PATTERN)["num"].fillna("")
-    decimals = num.str.extract(r"[.,](\d+)$")[0].str.len().fillna(0).to_numpy()
+    num = extract(values.clean_text(pd.Series(uniq, dtype="str")), values.VALUE_PATTERN)["num"].fillna("")
+    decimals = extract(num, r"[.,](?P<d>\d+)$")["d"].str.len().fillna(0).to_numpy()
     magnitude = pd.to_numeric(num.str.replace(r"[^\d]", "", regex=True), errors="coerce").to_numpy() / 10.0 ** decimals
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(magnitude > 0, 0.5 * 10.0 ** -decimals / magnitude, 0.0)

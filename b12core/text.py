@@ -1,9 +1,14 @@
-"""Keys for matching what exports print: test names, column headers and unit spellings."""
+"""Text handling: keys for matching test names, headers and units; fast regex extraction; escaping."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _B_SPACE_12 = re.compile(r"\bb\s+12\b")
@@ -55,3 +60,25 @@ def markdown_literal(text: str) -> str:
     before any Streamlit element that renders Markdown.
     """
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+_STR_DTYPES = {pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}
+
+
+def extract(texts: pd.Series, pattern: str) -> pd.DataFrame:
+    """Named groups of an RE2 ``pattern`` for each text, by Arrow's regex kernel.
+
+    A group that did not take part in the match, or a text that does not match, is NaN (as in
+    ``Series.str.extract``), so ``.notna()`` says whether a part was written.
+    """
+    array = pa.array(texts.astype("str").fillna("").to_numpy(dtype=object), type=pa.string())
+    result = pc.extract_regex(array, pattern)
+    matched = result.is_valid()
+    columns = {}
+    for i, field in enumerate(result.type):
+        part = pc.if_else(matched, result.field(i), pa.scalar(None, pa.string()))
+        part = pc.if_else(pc.equal(part, ""), pa.scalar(None, pa.string()), part)
+        column = part.to_pandas(types_mapper=_STR_DTYPES.get)
+        column.index = texts.index
+        columns[field.name] = column
+    return pd.DataFrame(columns, index=texts.index)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from b12core.reference import ucum_unit
+from b12core.text import extract
 
 QUALIFIERS = {"<": "<", ">": ">", "<=": "<=", ">=": ">=", "≤": "<=", "≥": ">=", "=<": "<=",
               "=>": ">=", "less than": "<", "greater than": ">", "lt": "<", "gt": ">",
@@ -39,7 +40,7 @@ def clean_text(values: pd.Series) -> pd.Series:
 
 def detect_decimal_mark(values: pd.Series, delimiter: str | None) -> DecimalMark:
     """Decide the file's decimal mark from its result values (distinct texts)."""
-    num = clean_text(values).str.extract(VALUE_PATTERN)["num"].dropna()
+    num = extract(clean_text(values), VALUE_PATTERN)["num"].dropna()
     both = num[num.str.contains(".", regex=False) & num.str.contains(",", regex=False)]
     last_comma = int((both.str.rfind(",") > both.str.rfind(".")).sum())
     comma = int(num.str.fullmatch(_COMMA_DECIMAL).sum()) + last_comma
@@ -84,12 +85,12 @@ class ParsedValues:
 def parse_values(values: pd.Series, mark: str) -> ParsedValues:
     """Parse distinct result texts such as ``12.5``, ``<150``, ``GREATER THAN 2000``, ``7,5 H``."""
     text = clean_text(values.astype("str"))
-    parts = text.str.extract(VALUE_PATTERN, flags=0)
+    parts = extract(text, VALUE_PATTERN)
     lower_q = parts["q"].str.lower().str.replace(r"\s+", " ", regex=True)
     qualifier = lower_q.map(QUALIFIERS).fillna("")
     number = to_number(parts["num"].fillna(""), mark)
     rest = parts["rest"].fillna("")
-    flag = rest.str.extract(rf"(?P<f>{_FLAG_TAIL})", flags=0)["f"].fillna("")
+    flag = extract(rest, rf"(?P<f>{_FLAG_TAIL})")["f"].fillna("")
     unit_text = rest.str.replace(_FLAG_TAIL, "", regex=True).str.strip()
     uniq_units = pd.unique(unit_text[unit_text != ""].to_numpy())
     known = {u: ucum_unit(u) for u in uniq_units}
@@ -126,7 +127,7 @@ def parse_ranges(ranges: pd.Series, mark: str) -> tuple[np.ndarray, np.ndarray, 
     False for non-empty texts that are not a range (kept out of ``ref_low``/``ref_high``).
     """
     text = clean_text(ranges.astype("str"))
-    parts = text.str.extract(RANGE_PATTERN)
+    parts = extract(text, RANGE_PATTERN)
     low = to_number(parts["lo"].fillna(parts["gt"]).fillna(""), mark).to_numpy(dtype="float64")
     high = to_number(parts["hi"].fillna(parts["lt"]).fillna(""), mark).to_numpy(dtype="float64")
     readable = (text == "").to_numpy() | ~(np.isnan(low) & np.isnan(high))

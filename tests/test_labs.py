@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -45,7 +47,9 @@ def test_us_long_export_end_to_end():
     assert imp.ignored_names[["name", "rows"]].values.tolist() == [["WBC", 1]]
     rejected = imp.rejections.iloc[0]
     assert rejected["source_row"] == 7 and "'QNS' is not a number" in rejected["reason"]
-    assert '"Result": "QNS"' in rejected["raw"]
+    assert json.loads(rejected["raw"]) == {
+        "Patient ID": "MRN004417", "Collection Date": "04/02/2024 09:00 AM", "Test Name": "Vitamin B12",
+        "Result": "QNS", "Units": "pg/mL", "Reference Range": "232-1245", "Flag": ""}
 
 
 def test_dtypes_are_the_canonical_ones():
