@@ -232,11 +232,11 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
 
     # Units.
     unit_text = rec["unit"].to_numpy(dtype=object)
-    for fallback in (value_unit, rec["header_unit"].to_numpy(dtype=object), pick("unit")):
+    for fallback in (value_unit, rec["header_unit"].to_numpy(dtype=object)):
         unit_text = np.where(unit_text == "", fallback, unit_text)
-    notes.add((rec["unit"].to_numpy(dtype=object) == "") & (pick("unit") != "") & (unit_text == pick("unit"))
-              & (rec["header_unit"].to_numpy(dtype=object) == "") & tracked,
-              "unit from the test's definition")
+    reported_unit = unit_text  # as the file wrote it: unit column, after the value, or in the header
+    unit_text = np.where(unit_text == "", pick("unit"), unit_text)
+    notes.add(tracked & (reported_unit == "") & (pick("unit") != ""), "unit from the test's name")
     ucum, factor, analyte = _convert_units(analyte, unit_text, number, pick("hint"), tracked & (reason == ""),
                                            reason, notes)
     canonical = number * factor
@@ -272,7 +272,7 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
         "unit": np.array([analytes()[a].canonical_unit for a in analyte[accepted]], dtype=object),
         "qualifier": qualifier[accepted],
         "reported_value": values_text.to_numpy(dtype=object)[accepted],
-        "reported_unit": rec["unit"].to_numpy(dtype=object)[accepted],
+        "reported_unit": reported_unit[accepted],
         "reported_name": _reported_names(rec)[accepted],
         "reported_flag": flag[accepted],
         "ref_low": ref_low[accepted],

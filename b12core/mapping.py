@@ -81,12 +81,13 @@ class ColumnMapping:
 
 
 def split_header_unit(header: str) -> tuple[str, str | None]:
-    """``Haemoglobin (g/L)`` -> (``Haemoglobin``, ``g/L``); the unit only when it is one we know."""
+    """``Haemoglobin (g/L)`` -> (``Haemoglobin``, ``g/L``): the unit as written, and only when it
+    is one we know (``Hämoglobin (HB)`` keeps its brackets)."""
     match = _HEADER_UNIT.match(header)
     if match:
-        inner = match.group("p") or match.group("b") or match.group("c") or ""
+        inner = (match.group("p") or match.group("b") or match.group("c") or "").strip()
         if ucum_unit(inner):
-            return match.group("name").strip(), ucum_unit(inner)
+            return match.group("name").strip(), inner
     return header.strip(), None
 
 

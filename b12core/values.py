@@ -94,7 +94,7 @@ def parse_values(values: pd.Series, mark: str) -> ParsedValues:
     unit_text = rest.str.replace(_FLAG_TAIL, "", regex=True).str.strip()
     uniq_units = pd.unique(unit_text[unit_text != ""].to_numpy())
     known = {u: ucum_unit(u) for u in uniq_units}
-    unit = unit_text.map(lambda u: known.get(u) or "" if u else "")
+    unit = unit_text.map(lambda u: u if u and known.get(u) else "")  # as written
     problem = np.full(len(text), "", dtype=object)
     empty = (text == "").to_numpy()
     no_number = parts["num"].isna().to_numpy()

@@ -28,7 +28,7 @@ def test_numbers_and_censored_results(text, value, qualifier):
 
 
 def test_unit_and_flag_written_after_the_number():
-    assert one("GREATER THAN 20 NG/ML")[:3] == (20, ">", "ng/mL")
+    assert one("GREATER THAN 20 NG/ML")[:3] == (20, ">", "NG/ML")
     assert one("12.1 H")[3] == "H"
     assert one("12 (L)")[3] == "L"
     assert one("3.2*")[3] == "*"
