@@ -19,7 +19,7 @@ DATE_ORDERS = ("dmy", "mdy")
 EARLIEST_YEAR = 1900
 
 _TIME = (r"(?:[T\s,]+(?P<H>\d{1,2})[:.h](?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?"
-         r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?")
+         r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2})?")
 ISO = rf"^(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){_TIME}$"
 COMPACT = r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:[T\s]?(?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})?)?$"
 NUMERIC = rf"^(?P<a>\d{{1,2}})[-/.](?P<b>\d{{1,2}})[-/.](?P<y>\d{{4}}|\d{{2}}){_TIME}$"
@@ -48,6 +48,7 @@ class ParsedDates:
 
     when: np.ndarray  # datetime64[ns]
     problem: np.ndarray  # str ("" when the date is usable)
+    zoned: np.ndarray  # bool: the text named a time zone, which is not applied (clock time kept)
     order: str | None  # "dmy" / "mdy" when numeric day/month dates were seen
     order_note: str  # how the order was decided ("" when no numeric dates)
 
@@ -108,6 +109,7 @@ def parse_dates(texts: pd.Series, requested_order: str | None, source: str) -> P
     when = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     matched = pd.Series(False, index=text.index)
     day_month = pd.Series(False, index=text.index)  # rows read with the file's day/month order
+    zoned = pd.Series(False, index=text.index)
     order: str | None = None
     note = ""
 
@@ -117,6 +119,8 @@ def parse_dates(texts: pd.Series, requested_order: str | None, source: str) -> P
             when.loc[hit] = _assemble(parts.loc[hit])
             matched.loc[hit] = True
             day_month.loc[hit] = ordered
+            if "tz" in parts:
+                zoned.loc[hit] = parts.loc[hit, "tz"].notna()
 
     fill(extract(text, ISO))
     fill(extract(text, COMPACT).assign(ampm=""))
@@ -151,4 +155,4 @@ def parse_dates(texts: pd.Series, requested_order: str | None, source: str) -> P
     problem[early] = [f"date {t!r} is before {EARLIEST_YEAR}" for t in shown[early]]
     problem[empty] = "no collection date"
     w = np.where(problem == "", w, np.datetime64("NaT"))
-    return ParsedDates(w.astype("datetime64[ns]"), problem, order, note)
+    return ParsedDates(w.astype("datetime64[ns]"), problem, zoned.to_numpy(dtype=bool), order, note)

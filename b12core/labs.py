@@ -73,53 +73,64 @@ class Identity:
 # --- records: one row per candidate result, all text -----------------------------------------
 
 RECORD_FIELDS = ("patient", "when", "time", "offset", "name", "code", "header_unit", "value",
-                 "value_num", "unit", "range", "low", "high", "flag")
+                 "value_num", "unit", "range", "low", "high", "flag", "value_as_written")
 _ROLE_OF_FIELD = {"patient": "patient_id", "when": "collected_at", "time": "collected_time",
                   "offset": "offset_minutes", "name": "test_name", "code": "test_code",
                   "value": "value", "value_num": "value_numeric", "unit": "unit", "range": "ref_range",
                   "low": "ref_low", "high": "ref_high", "flag": "flag"}
+NO_RESULT_ROW = "(rows without any result)"  # a test "name" for blank rows, so they are counted
 
 
 def _records(raw: RawFile, mapping: ColumnMapping) -> pd.DataFrame:
-    """The raw table as candidate results: long tables as they are, wide tables melted."""
+    """The raw table as candidate results, all text: long tables row for row, wide tables melted
+    to one record per filled test cell. Rows holding no result at all become one record each
+    under ``NO_RESULT_ROW``, so that every row of the file is counted somewhere."""
     table = raw.table
-    empty = pd.Series("", index=table.index, dtype="str")
+    rows = table.index.to_numpy() + 1
+    blank = pd.Series("", index=table.index, dtype="str")
 
-    def cells(field_name: str) -> pd.Series:
+    def cells(field_name: str, strip: bool = True) -> pd.Series:
         column = mapping.roles.get(_ROLE_OF_FIELD.get(field_name, ""))
-        return table[column].str.strip() if column else empty
+        if not column:
+            return blank
+        return table[column].str.strip() if strip else table[column]
 
     base = {f: cells(f) for f in ("patient", "when", "time", "offset")}
+    empty_row = (table.apply(lambda col: col.str.strip() == "")).all(axis=1).to_numpy() \
+        if len(table.columns) else np.ones(len(table), dtype=bool)
     if mapping.layout == "long":
         frame = pd.DataFrame({**base, **{f: cells(f) for f in RECORD_FIELDS if f not in base}})
+        frame["value_as_written"] = cells("value", strip=False)
         frame["header_unit"] = ""
         frame["column"] = ""
-        frame["row"] = table.index.to_numpy() + 1
+        frame["row"] = rows
+        frame.loc[empty_row, "name"] = NO_RESULT_ROW
         return frame[["row", "column", *RECORD_FIELDS]]
     parts = []
-    rows = table.index.to_numpy() + 1
     start = 1 if mapping.units_row else 0
+    has_result = np.zeros(len(table), dtype=bool)
+    has_result[:start] = True  # the units row is part of the header
     for column in mapping.test_columns:
         cell = table[column].str.strip()
         keep = (cell != "").to_numpy(copy=True)
         keep[:start] = False
+        has_result |= keep
         if not keep.any():
             continue
         name, header_unit = split_header_unit(column)
         if mapping.units_row:
             header_unit = table[column].iloc[0].strip() or header_unit or ""
         part = pd.DataFrame({f: s[keep] for f, s in base.items()})
-        part = part.assign(row=rows[keep], column=column, name=name, code="",
-                           header_unit=header_unit or "", value=cell[keep], value_num="", unit="",
-                           range="", low="", high="", flag="")
-        parts.append(part)
-    if not parts:
-        return pd.DataFrame({c: pd.Series([], dtype="str") for c in ["column", *RECORD_FIELDS]}
-                            ).assign(row=pd.Series([], dtype="int64"))[["row", "column", *RECORD_FIELDS]]
-    frame = pd.concat(parts, ignore_index=True)
-    for f in RECORD_FIELDS:
-        frame[f] = frame[f].astype("str")
-    return frame[["row", "column", *RECORD_FIELDS]]
+        parts.append(part.assign(row=rows[keep], column=column, name=name, header_unit=header_unit or "",
+                                 value=cell[keep], value_as_written=table[column][keep]))
+    if (~has_result).any():
+        part = pd.DataFrame({f: s[~has_result] for f, s in base.items()})
+        parts.append(part.assign(row=rows[~has_result], column="", name=NO_RESULT_ROW, value=""))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"row": np.array([], dtype="int64")})
+    for f in ("column", *RECORD_FIELDS):
+        frame[f] = frame[f].astype("str").fillna("") if f in frame else ""
+    frame["row"] = frame["row"].astype("int64")
+    return frame.sort_values("row", kind="stable", ignore_index=True)[["row", "column", *RECORD_FIELDS]]
 
 
 # --- test identity -----------------------------------------------------------------------------
@@ -127,6 +138,8 @@ def _records(raw: RawFile, mapping: ColumnMapping) -> pd.DataFrame:
 def identify(code: str, name: str, dictionary: Mapping[str, DictionaryEntry],
              name_map: Mapping[str, str]) -> Identity:
     """What a (code, name) pair refers to: LOINC code first, then the name, then a dictionary."""
+    if name == NO_RESULT_ROW:
+        return Identity("untracked", display=NO_RESULT_ROW)
     for key in (code, name):
         if key and key in name_map:
             target = name_map[key]
@@ -247,7 +260,7 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
             reason[rows] = units.implausible(key, number[rows], ucum[rows], canonical[rows])
 
     # Collection time.
-    collected, date_problem, date_note = _collection_times(raw, mapping, rec, date_order, tracked)
+    collected, date_problem, date_note = _collection_times(raw, mapping, rec, date_order, tracked, notes)
     if date_note:
         notes.add(tracked, date_note)
     _fail(reason, tracked, date_problem)
@@ -271,7 +284,7 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
         "value": canonical[accepted],
         "unit": np.array([analytes()[a].canonical_unit for a in analyte[accepted]], dtype=object),
         "qualifier": qualifier[accepted],
-        "reported_value": values_text.to_numpy(dtype=object)[accepted],
+        "reported_value": rec["value_as_written"].to_numpy(dtype=object)[accepted],
         "reported_unit": reported_unit[accepted],
         "reported_name": _reported_names(rec)[accepted],
         "reported_flag": flag[accepted],
@@ -392,7 +405,7 @@ def _convert_units(analyte: np.ndarray, unit_text: np.ndarray, number: np.ndarra
 
 
 def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: pd.DataFrame, date_order: str | None,
-                      rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+                      rows: np.ndarray, notes: _Notes) -> tuple[np.ndarray, np.ndarray, str]:
     """(timestamps, problems, note) for every record."""
     n = len(rec)
     if mapping.roles.get("collected_at"):
@@ -402,7 +415,9 @@ def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: pd.DataFrame, d
         source = f"{raw.name} (column {mapping.roles['collected_at']!r})"
         codes, uniq = pd.factorize(text.where(pd.Series(rows, index=text.index), ""))
         parsed = dates.parse_dates(pd.Series(uniq, dtype="str"), date_order, source)
-        return parsed.when[codes], parsed.problem[codes], parsed.order_note
+        problem = parsed.problem[codes]
+        notes.add(rows & parsed.zoned[codes] & (problem == ""), "time zone in the file not applied (clock time kept)")
+        return parsed.when[codes], problem, parsed.order_note
     if mapping.roles.get("offset_minutes"):
         minutes = pd.to_numeric(rec["offset"], errors="coerce").to_numpy(dtype="float64")
         when = (OFFSET_ANCHOR + pd.to_timedelta(minutes, unit="min")).to_numpy()
