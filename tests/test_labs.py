@@ -85,7 +85,7 @@ def test_wide_export_with_units_in_headers_counts_filled_cells_only():
     assert_accounted(imp)
     assert imp.counts.iloc[0][["read", "accepted", "ignored"]].tolist() == [5, 4, 1]
     labs = imp.labs
-    assert labs["analyte"].tolist() == ["hemoglobin", "hemoglobin", "mcv", "b12"]
+    assert labs["analyte"].tolist() == ["hemoglobin", "mcv", "b12", "hemoglobin"]
     assert row(labs, "b12")["value"] == pytest.approx(98 * 0.737795)
     assert row(labs, "b12")["reported_name"] == "Serum B12 (ng/L)"
     assert row(labs, "hemoglobin", 1)["source_row"] == 2
