@@ -37,3 +37,19 @@ def test_every_pinned_requirement_is_exact():
 def test_b12core_never_imports_streamlit():
     for path in (REPO / "b12core").rglob("*.py"):
         assert not re.search(r"^\s*(import|from)\s+streamlit", path.read_text(), re.M), path
+
+
+def test_readme_cli_example_prints_what_it_shows(tmp_path):
+    import shlex
+    import subprocess
+    import sys
+
+    readme = (REPO / "README.md").read_text()
+    command, shown = re.search(r"```\n\$ (.+?)\n(.+?)\n```", readme).groups()
+    args = shlex.split(command)
+    assert args[:3] == [".venv/bin/python", "-m", "b12core"]
+    args = [sys.executable, "-m", "b12core", *(str(tmp_path / a) if a.endswith((".parquet", "rejected.csv"))
+                                              else a for a in args[3:])]
+    result = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+    assert result.stderr.strip() == shown
