@@ -71,3 +71,13 @@ def test_file_kinds(text, kind):
 ])
 def test_unit_in_header(header, name, unit):
     assert split_header_unit(header) == (name, unit)
+
+
+def test_every_sample_file_is_recognised_as_what_it_is():
+    from b12core import read_tables
+    from tests.conftest import SAMPLE
+
+    kinds = {p.name: {detect_kind(t) for t in read_tables(p.read_bytes(), p.name)}
+             for p in SAMPLE.iterdir() if p.suffix in (".csv", ".xlsx")}
+    assert kinds == {name: {"doses" if "injection" in name or "medication" in name else "labs"} for name in kinds}
+    assert len(kinds) == 9
