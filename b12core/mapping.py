@@ -147,56 +147,58 @@ def _content_role(raw: RawFile, column: str) -> tuple[str, float, str] | None:
     return None
 
 
+LONG_ONLY_ROLES = ("value", "value_numeric", "unit", "ref_range", "ref_low", "ref_high", "flag")
+
+
 def propose_mapping(raw: RawFile) -> ColumnMapping:
     """Guess layout and column roles for a lab export, with a reason for each choice."""
     columns = list(raw.table.columns)
-    candidates: list[tuple[int, str, str, str]] = []  # (score, role, column, reason)
     test_headers = [c for c in columns if is_test_header(c)]
+    roles, reasons = _roles_by_header([c for c in columns if c not in test_headers])
     for column in columns:
-        if column in test_headers:
+        if column in roles.values() or column in test_headers or name_key(column) in _IGNORED_HEADERS:
             continue
-        for role, (score, reason) in _header_scores(column).items():
-            candidates.append((score, role, column, reason))
-    roles: dict[str, str] = {}
-    reasons: dict[str, str] = {}
-    for _score, role, column, reason in sorted(candidates, key=lambda c: -c[0]):
-        if role in roles or column in roles.values():
-            continue
-        roles[role] = column
-        reasons[role] = reason
-    unused = [c for c in columns if c not in roles.values() and c not in test_headers
-              and name_key(c) not in _IGNORED_HEADERS]
-    for column in unused:
         guess = _content_role(raw, column)
-        if guess and guess[0] not in roles:
-            # A column of numbers beside test-name headers is a result only in a long layout.
-            if guess[0] == "value" and test_headers and "test_name" not in roles and "test_code" not in roles:
-                continue
-            roles[guess[0]] = column
-            reasons[guess[0]] = guess[2]
-    if "test_name" in roles or "test_code" in roles:
-        if "value" not in roles and "value_numeric" in roles:
-            roles["value"] = roles.pop("value_numeric")
-            reasons["value"] = reasons.pop("value_numeric")
-        if "value" not in roles:
-            raise InputError(f"{raw.name}: found a test column but no result column")
-        how = "test name" if "test_name" in roles else "test code"
-        return ColumnMapping("long", roles, reasons, (),
-                             f"one row per result: column {roles.get('test_name') or roles['test_code']!r} "
-                             f"holds the {how}")
-    tests = tuple(c for c in columns if c not in roles.values() and name_key(c) not in _IGNORED_HEADERS)
+        if not guess or guess[0] in roles:
+            continue
+        # A column of numbers beside test-name headers is a result only in a long layout.
+        if guess[0] == "value" and test_headers and not {"test_name", "test_code"} & roles.keys():
+            continue
+        roles[guess[0]], reasons[guess[0]] = column, guess[2]
+    if {"test_name", "test_code"} & roles.keys():
+        return _long_mapping(raw, roles, reasons)
     if not test_headers:
         raise InputError(f"{raw.name}: no column names a test and no column holds test names or codes; "
                          "is this a lab export?")
-    for role in ("value", "value_numeric", "unit", "ref_range", "ref_low", "ref_high", "flag"):
-        if role in roles:
-            roles.pop(role)
-            reasons.pop(role)
+    for role in LONG_ONLY_ROLES:
+        roles.pop(role, None)
+        reasons.pop(role, None)
     tests = tuple(c for c in columns if c not in roles.values() and name_key(c) not in _IGNORED_HEADERS)
-    units_row = _first_row_is_units(raw, tests)
     shown = ", ".join(repr(c) for c in test_headers[:3])
-    return ColumnMapping("wide", roles, reasons, tests,
-                         f"one column per test: headers such as {shown} name tests", units_row)
+    return ColumnMapping("wide", roles, reasons, tests, f"one column per test: headers such as {shown} name tests",
+                         _first_row_is_units(raw, tests))
+
+
+def _roles_by_header(columns: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Best-scoring header match first; each role gets one column and each column one role."""
+    candidates = sorted(((score, role, column, reason) for column in columns
+                         for role, (score, reason) in _header_scores(column).items()), key=lambda c: -c[0])
+    roles: dict[str, str] = {}
+    reasons: dict[str, str] = {}
+    for _score, role, column, reason in candidates:
+        if role not in roles and column not in roles.values():
+            roles[role], reasons[role] = column, reason
+    return roles, reasons
+
+
+def _long_mapping(raw: RawFile, roles: dict[str, str], reasons: dict[str, str]) -> ColumnMapping:
+    if "value" not in roles and "value_numeric" in roles:
+        roles["value"], reasons["value"] = roles.pop("value_numeric"), reasons.pop("value_numeric")
+    if "value" not in roles:
+        raise InputError(f"{raw.name}: found a test column but no result column")
+    column = roles.get("test_name") or roles["test_code"]
+    what = "test name" if "test_name" in roles else "test code"
+    return ColumnMapping("long", roles, reasons, (), f"one row per result: column {column!r} holds the {what}")
 
 
 def _first_row_is_units(raw: RawFile, tests: tuple[str, ...]) -> bool:
