@@ -217,9 +217,11 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     pair = rec["code"] + "\x1f" + rec["name"]
     codes, uniq = pd.factorize(pair)
     idents = [identify(*p.split("\x1f", 1), dictionary or {}, name_map) for p in uniq]
-    status = np.array([i.status for i in idents], dtype=object)[codes] if n else np.array([], dtype=object)
-    pick = (lambda attr: np.array([getattr(i, attr) for i in idents], dtype=object)[codes]) if n else \
-        (lambda attr: np.array([], dtype=object))
+
+    def pick(attr: str) -> np.ndarray:
+        return np.array([getattr(i, attr) for i in idents], dtype=object)[codes]
+
+    status = pick("status")
     analyte, display = pick("analyte"), pick("display")
     reason[status == "rejected"] = pick("reason")[status == "rejected"]
     notes.add_each(pick("note"))
