@@ -17,6 +17,7 @@ from b12core.text import extract, fold
 
 DATE_ORDERS = ("dmy", "mdy")
 EARLIEST_YEAR = 1900
+ZONE_NOTE = "time zone in the file not applied (clock time kept)"
 
 _TIME = (r"(?:[T\s,]+(?P<H>\d{1,2})[:.h](?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?"
          r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2})?")
@@ -156,3 +157,14 @@ def parse_dates(texts: pd.Series, requested_order: str | None, source: str) -> P
     problem[empty] = "no collection date"
     w = np.where(problem == "", w, np.datetime64("NaT"))
     return ParsedDates(w.astype("datetime64[ns]"), problem, zoned.to_numpy(dtype=bool), order, note)
+
+
+def dates_for_rows(text: pd.Series, rows: np.ndarray, requested_order: str | None, source: str
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """``parse_dates`` over a column: (timestamps, problems, zone named, order note) per row.
+
+    Only ``rows`` (a boolean mask) are parsed and can ask for the date order; other rows get NaT.
+    """
+    codes, uniq = pd.factorize(text.where(pd.Series(rows, index=text.index), ""))
+    parsed = parse_dates(pd.Series(uniq, dtype="str"), requested_order, source)
+    return parsed.when[codes], parsed.problem[codes], parsed.zoned[codes], parsed.order_note

@@ -11,7 +11,6 @@ rows, so the cost follows the number of distinct texts, not the number of rows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -19,6 +18,17 @@ import numpy as np
 import pandas as pd
 
 from b12core import dates, units, values
+from b12core.accounting import (
+    COUNT_COLUMNS,
+    NO_PATIENT_ID,
+    RowNotes,
+    counts_frame,
+    drop_duplicates_counted,
+    fail,
+    name_counts,
+    per_row,
+    rejections_frame,
+)
 from b12core.errors import InputError
 from b12core.loinc import corrected_loinc, loinc_check_ok, looks_like_loinc
 from b12core.mapping import ColumnMapping, DictionaryEntry, propose_mapping, split_header_unit
@@ -26,15 +36,12 @@ from b12core.read import RawFile
 from b12core.reference import analyte_keys, analytes, loinc_codes, lookup_name, untracked_codes
 from b12core.text import extract
 
-NO_PATIENT_ID = "(no id in file)"
 IGNORE = "ignore"
 OFFSET_ANCHOR = pd.Timestamp("2000-01-01")
 
 LABS_COLUMNS = ("patient_id", "collected_at", "analyte", "value", "unit", "qualifier",
                 "reported_value", "reported_unit", "reported_name", "reported_flag",
                 "ref_low", "ref_high", "source_file", "source_row", "notes")
-REJECTION_COLUMNS = ("source_file", "source_row", "reason", "raw")
-COUNT_COLUMNS = ("source_file", "read", "accepted", "ignored", "duplicates", "rejected")
 
 
 @dataclass(frozen=True)
@@ -210,7 +217,7 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     rec = _records(raw, mapping)
     n = len(rec)
     reason = np.full(n, "", dtype=object)
-    notes = _Notes(n)
+    notes = RowNotes(n)
     file_notes = list(raw.notes)
 
     # Which test each row is.
@@ -231,10 +238,10 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     values_text = rec["value"]
     mark = values.detect_decimal_mark(pd.Series(pd.unique(values_text[tracked])), raw.delimiter)
     file_notes.append(mark.reason)
-    parsed = _per_row(values_text, lambda u: values.parse_values(u, mark.mark))
+    parsed = per_row(values_text, lambda u: values.parse_values(u, mark.mark))
     number, qualifier, value_unit, value_flag, value_problem = parsed
     if mapping.roles.get("value_numeric"):
-        alt = _per_row(rec["value_num"], lambda u: values.parse_values(u, "."))
+        alt = per_row(rec["value_num"], lambda u: values.parse_values(u, "."))
         use_alt = (value_problem != "") & (alt[4] == "")
         number = np.where(use_alt, alt[0], number)
         qualifier = np.where(use_alt, alt[1], qualifier)
@@ -243,7 +250,7 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     flag = np.where(rec["flag"].to_numpy(dtype=object) != "", rec["flag"].to_numpy(dtype=object), value_flag)
     from_flag = (qualifier == "") & np.isin(flag, ["<", ">"])
     qualifier = np.where(from_flag, flag, qualifier)
-    _fail(reason, tracked, value_problem)
+    fail(reason, tracked, value_problem)
 
     # Units.
     unit_text = rec["unit"].to_numpy(dtype=object)
@@ -265,12 +272,12 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     collected, date_problem, date_note = _collection_times(raw, mapping, rec, date_order, tracked, notes)
     if date_note:
         notes.add(tracked, date_note)
-    _fail(reason, tracked, date_problem)
+    fail(reason, tracked, date_problem)
 
     # Patient.
     patient = rec["patient"].to_numpy(dtype=object)
     if mapping.roles.get("patient_id"):
-        _fail(reason, tracked, np.where(patient == "", "no patient id", ""))
+        fail(reason, tracked, np.where(patient == "", "no patient id", ""))
     else:
         patient = np.full(n, NO_PATIENT_ID, dtype=object)
         file_notes.append("no patient id column; all results belong to one patient")
@@ -296,20 +303,18 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
         "source_row": rec["row"].to_numpy()[accepted],
         "notes": notes.strings()[accepted],
     })
-    rejected = status == "rejected"
-    rejected |= tracked & (reason != "")
-    rejections = _rejections(raw, mapping, rec, rejected, reason)
+    rejected = (status == "rejected") | (tracked & (reason != ""))
     ignored = (status == "untracked") | (status == "unknown")
-    unknown = _name_counts(raw.name, display[status == "unknown"])
-    untracked = _name_counts(raw.name, display[status == "untracked"])
+    positions = np.flatnonzero(rejected)
+    wide = mapping.layout == "wide"
     imp = LabImport(
         labs=_typed_labs(labs),
-        rejections=rejections,
-        counts=pd.DataFrame([{"source_file": raw.name, "read": n + len(raw.bad_rows),
-                              "accepted": int(accepted.sum()), "ignored": int(ignored.sum()),
-                              "duplicates": 0, "rejected": int(rejected.sum()) + len(raw.bad_rows)}]),
-        unknown_names=unknown,
-        ignored_names=untracked,
+        rejections=rejections_frame(raw, rec["row"].to_numpy()[positions], reason[positions],
+                                    rec["column"].to_numpy()[positions] if wide else None,
+                                    list(mapping.roles.values())),
+        counts=counts_frame(raw, n, accepted, ignored, rejected),
+        unknown_names=name_counts(raw.name, display[status == "unknown"]),
+        ignored_names=name_counts(raw.name, display[status == "untracked"]),
         mappings={raw.name: mapping},
         notes={raw.name: tuple(file_notes)},
     )
@@ -334,44 +339,8 @@ def _check_mapping(raw: RawFile, mapping: ColumnMapping) -> None:
         raise InputError(f"{raw.name}: no test columns are chosen")
 
 
-class _Notes:
-    """Per-row notes built from a few vectorised masks."""
-
-    def __init__(self, n: int) -> None:
-        self.parts: list[np.ndarray] = []
-        self.n = n
-
-    def add(self, mask: np.ndarray, text: str) -> None:
-        if mask.any():
-            self.parts.append(np.where(mask, text, ""))
-
-    def add_each(self, texts: np.ndarray) -> None:
-        if (texts != "").any():
-            self.parts.append(texts.astype(object))
-
-    def strings(self) -> np.ndarray:
-        out = np.full(self.n, "", dtype=object)
-        for part in self.parts:
-            out = np.where(part == "", out, np.where(out == "", part, out + "; " + part))
-        return out
-
-
-def _per_row(texts: pd.Series, parse) -> tuple[np.ndarray, ...]:
-    """Apply ``parse`` to the distinct texts and spread each answer back over the rows."""
-    codes, uniq = pd.factorize(texts)
-    answer = parse(pd.Series(uniq, dtype="str"))
-    return tuple(np.asarray(getattr(answer, f))[codes] if len(codes) else np.asarray(getattr(answer, f))
-                 for f in answer.__dataclass_fields__)
-
-
-def _fail(reason: np.ndarray, rows: np.ndarray, problem: np.ndarray) -> None:
-    """Record ``problem`` as the reason for rows that have no reason yet."""
-    hit = rows & (reason == "") & (problem != "")
-    reason[hit] = problem[hit]
-
-
 def _convert_units(analyte: np.ndarray, unit_text: np.ndarray, number: np.ndarray, hint: np.ndarray,
-                   rows: np.ndarray, reason: np.ndarray, notes: _Notes
+                   rows: np.ndarray, reason: np.ndarray, notes: RowNotes
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(UCUM unit, factor, analyte) per row; fills ``reason`` where the unit is unusable."""
     n = len(analyte)
@@ -390,7 +359,7 @@ def _convert_units(analyte: np.ndarray, unit_text: np.ndarray, number: np.ndarra
         analyte[idx] = np.array([a.analyte for a in answers], dtype=object)[codes]
         problem = np.full(n, "", dtype=object)
         problem[idx] = np.array([a.problem for a in answers], dtype=object)[codes]
-        _fail(reason, given, problem)
+        fail(reason, given, problem)
     if missing.any():
         for key in pd.unique(analyte[missing]):
             for hint_unit in pd.unique(hint[missing & (analyte == key)]):
@@ -402,12 +371,12 @@ def _convert_units(analyte: np.ndarray, unit_text: np.ndarray, number: np.ndarra
                     factor[group] = units.units_of(key)[unit]
                     notes.add(group, note)
                 else:
-                    _fail(reason, group, np.full(len(reason), note, dtype=object))
+                    fail(reason, group, np.full(len(reason), note, dtype=object))
     return ucum, factor, analyte
 
 
 def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: pd.DataFrame, date_order: str | None,
-                      rows: np.ndarray, notes: _Notes) -> tuple[np.ndarray, np.ndarray, str]:
+                      rows: np.ndarray, notes: RowNotes) -> tuple[np.ndarray, np.ndarray, str]:
     """(timestamps, problems, note) for every record."""
     n = len(rec)
     if mapping.roles.get("collected_at"):
@@ -415,11 +384,9 @@ def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: pd.DataFrame, d
         if mapping.roles.get("collected_time"):
             text = (text + " " + rec["time"]).str.strip()
         source = f"{raw.name} (column {mapping.roles['collected_at']!r})"
-        codes, uniq = pd.factorize(text.where(pd.Series(rows, index=text.index), ""))
-        parsed = dates.parse_dates(pd.Series(uniq, dtype="str"), date_order, source)
-        problem = parsed.problem[codes]
-        notes.add(rows & parsed.zoned[codes] & (problem == ""), "time zone in the file not applied (clock time kept)")
-        return parsed.when[codes], problem, parsed.order_note
+        when, problem, zoned, order_note = dates.dates_for_rows(text, rows, date_order, source)
+        notes.add(rows & zoned & (problem == ""), dates.ZONE_NOTE)
+        return when, problem, order_note
     if mapping.roles.get("offset_minutes"):
         minutes = pd.to_numeric(rec["offset"], errors="coerce").to_numpy(dtype="float64")
         when = (OFFSET_ANCHOR + pd.to_timedelta(minutes, unit="min")).to_numpy()
@@ -431,7 +398,7 @@ def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: pd.DataFrame, d
             "no collection date in file")
 
 
-def _reference_ranges(rec: pd.DataFrame, mark: str, factor: np.ndarray, notes: _Notes, rows: np.ndarray
+def _reference_ranges(rec: pd.DataFrame, mark: str, factor: np.ndarray, notes: RowNotes, rows: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
     low = values.to_number(rec["low"], mark).to_numpy(dtype="float64")
     high = values.to_number(rec["high"], mark).to_numpy(dtype="float64")
@@ -442,44 +409,6 @@ def _reference_ranges(rec: pd.DataFrame, mark: str, factor: np.ndarray, notes: _
         high = np.where(np.isnan(high), hi[codes], high)
         notes.add(rows & ~readable[codes], "reference range not read")
     return low * factor, high * factor
-
-
-def _rejections(raw: RawFile, mapping: ColumnMapping, rec: pd.DataFrame, rejected: np.ndarray,
-                reason: np.ndarray) -> pd.DataFrame:
-    """One row per rejected result with its raw cells as JSON, plus rows the reader could not split.
-
-    Long layouts keep the whole row; wide layouts keep the role columns and the one test cell.
-    """
-    positions = np.flatnonzero(rejected)
-    rows = rec["row"].to_numpy()[positions]
-    cells = np.empty(len(positions), dtype=object)
-    if mapping.layout == "long":
-        cells[:] = _json_rows(raw.table.iloc[rows - 1])
-    else:
-        context = list(mapping.roles.values())
-        columns = rec["column"].to_numpy()[positions]
-        for column in pd.unique(columns):
-            mine = columns == column
-            cells[mine] = _json_rows(raw.table.iloc[rows[mine] - 1][[*context, column]])
-    frame = pd.DataFrame({"source_file": raw.name, "source_row": rows, "reason": reason[positions], "raw": cells})
-    bad = pd.DataFrame([(raw.name, b.row, b.reason, json.dumps({"line": b.text}, ensure_ascii=False))
-                        for b in raw.bad_rows], columns=list(REJECTION_COLUMNS))
-    frame = pd.concat([frame, bad], ignore_index=True) if len(bad) else frame
-    return frame.astype({"source_file": "str", "source_row": "int64", "reason": "str", "raw": "str"})
-
-
-def _json_rows(table: pd.DataFrame) -> list[str]:
-    """Each row of a text table as a JSON object, in one vectorised call."""
-    if table.empty:
-        return []
-    text = table.to_json(orient="records", lines=True, force_ascii=False)
-    return text.replace("\\/", "/").rstrip("\n").split("\n")
-
-
-def _name_counts(source: str, names: np.ndarray) -> pd.DataFrame:
-    counts = pd.Series(names, dtype="str").value_counts()
-    return pd.DataFrame({"source_file": source, "name": counts.index.astype("str"),
-                         "rows": counts.to_numpy(dtype="int64")})
 
 
 def _typed_labs(labs: pd.DataFrame) -> pd.DataFrame:
@@ -539,14 +468,7 @@ def merge_imports(imports: Sequence[LabImport]) -> LabImport:
         raise InputError("no lab files to merge")
     labs = pd.concat([i.labs for i in imports], ignore_index=True)
     counts = pd.concat([i.counts for i in imports], ignore_index=True)
-    counts = counts.groupby("source_file", sort=False, as_index=False).sum()
-    dup = duplicate_mask(labs)
-    if dup.any():
-        dropped = labs.loc[dup, "source_file"].value_counts()
-        extra = counts["source_file"].map(dropped).fillna(0).astype("int64")
-        counts["duplicates"] += extra
-        counts["accepted"] -= extra
-        labs = labs[~dup].reset_index(drop=True)
+    labs, counts = drop_duplicates_counted(labs, counts, duplicate_mask(labs))
     labs["analyte"] = labs["analyte"].astype(pd.CategoricalDtype(list(analyte_keys())))
     mappings: dict[str, ColumnMapping] = {}
     notes: dict[str, tuple[str, ...]] = {}
@@ -556,7 +478,7 @@ def merge_imports(imports: Sequence[LabImport]) -> LabImport:
     return LabImport(
         labs=labs,
         rejections=pd.concat([i.rejections for i in imports], ignore_index=True),
-        counts=counts[list(COUNT_COLUMNS)],
+        counts=counts,
         unknown_names=pd.concat([i.unknown_names for i in imports], ignore_index=True),
         ignored_names=pd.concat([i.ignored_names for i in imports], ignore_index=True),
         mappings=mappings,

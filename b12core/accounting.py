@@ -1,0 +1,111 @@
+"""What every importer shares: per-row reasons and notes, rejected rows with their raw cells,
+name counts, and the per-file counts of the accounting identity
+read = accepted + ignored + duplicates + rejected.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from b12core.read import RawFile
+
+NO_PATIENT_ID = "(no id in file)"
+REJECTION_COLUMNS = ("source_file", "source_row", "reason", "raw")
+COUNT_COLUMNS = ("source_file", "read", "accepted", "ignored", "duplicates", "rejected")
+NAME_COUNT_COLUMNS = ("source_file", "name", "rows")
+
+
+class RowNotes:
+    """Per-row notes built from a few vectorised masks, joined with ``; ``."""
+
+    def __init__(self, n: int) -> None:
+        self.parts: list[np.ndarray] = []
+        self.n = n
+
+    def add(self, mask: np.ndarray, text: str) -> None:
+        if mask.any():
+            self.parts.append(np.where(mask, text, ""))
+
+    def add_each(self, texts: np.ndarray) -> None:
+        if (texts != "").any():
+            self.parts.append(texts.astype(object))
+
+    def strings(self) -> np.ndarray:
+        out = np.full(self.n, "", dtype=object)
+        for part in self.parts:
+            out = np.where(part == "", out, np.where(out == "", part, out + "; " + part))
+        return out
+
+
+def per_row(texts: pd.Series, parse: Callable[[pd.Series], object]) -> tuple[np.ndarray, ...]:
+    """Apply ``parse`` (which returns a dataclass of arrays) to the distinct texts and spread each
+    field of its answer back over the rows."""
+    codes, uniq = pd.factorize(texts)
+    answer = parse(pd.Series(uniq, dtype="str"))
+    return tuple(np.asarray(getattr(answer, f))[codes] for f in answer.__dataclass_fields__)
+
+
+def fail(reason: np.ndarray, rows: np.ndarray, problem: np.ndarray) -> None:
+    """Record ``problem`` as the reason for rows that have no reason yet (first problem wins)."""
+    hit = rows & (reason == "") & (problem != "")
+    reason[hit] = problem[hit]
+
+
+def json_rows(table: pd.DataFrame) -> list[str]:
+    """Each row of a text table as a JSON object, in one vectorised call."""
+    if table.empty:
+        return []
+    text = table.to_json(orient="records", lines=True, force_ascii=False)
+    return text.replace("\\/", "/").rstrip("\n").split("\n")
+
+
+def rejections_frame(raw: RawFile, rows: np.ndarray, reasons: np.ndarray,
+                     columns: np.ndarray | None = None, context: list[str] | None = None) -> pd.DataFrame:
+    """Rejected rows (1-based ``rows``) with their reasons and raw cells as JSON, plus the rows the
+    reader could not split. With ``columns`` (wide layouts) each row keeps only the ``context``
+    columns and its own result cell."""
+    cells = np.empty(len(rows), dtype=object)
+    if columns is None:
+        cells[:] = json_rows(raw.table.iloc[rows - 1])
+    else:
+        for column in pd.unique(columns):
+            mine = columns == column
+            cells[mine] = json_rows(raw.table.iloc[rows[mine] - 1][[*(context or []), column]])
+    frame = pd.DataFrame({"source_file": raw.name, "source_row": rows, "reason": reasons, "raw": cells})
+    bad = pd.DataFrame([(raw.name, b.row, b.reason, json.dumps({"line": b.text}, ensure_ascii=False))
+                        for b in raw.bad_rows], columns=list(REJECTION_COLUMNS))
+    frame = pd.concat([frame, bad], ignore_index=True) if len(bad) else frame
+    return frame.astype({"source_file": "str", "source_row": "int64", "reason": "str", "raw": "str"})
+
+
+def name_counts(source: str, names: np.ndarray) -> pd.DataFrame:
+    """How many rows carry each name (unknown tests, untracked tests, other drugs)."""
+    counts = pd.Series(names, dtype="str").value_counts()
+    return pd.DataFrame({"source_file": source, "name": counts.index.astype("str"),
+                         "rows": counts.to_numpy(dtype="int64")})
+
+
+def counts_frame(raw: RawFile, records: int, accepted: np.ndarray, ignored: np.ndarray,
+                 rejected: np.ndarray) -> pd.DataFrame:
+    """The one-row count table of a file, before de-duplication (rows the reader could not split
+    count as read and rejected)."""
+    return pd.DataFrame([{"source_file": raw.name, "read": records + len(raw.bad_rows),
+                          "accepted": int(accepted.sum()), "ignored": int(ignored.sum()), "duplicates": 0,
+                          "rejected": int(rejected.sum()) + len(raw.bad_rows)}])
+
+
+def drop_duplicates_counted(table: pd.DataFrame, counts: pd.DataFrame, dup: np.ndarray
+                            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Remove duplicate rows and move them from ``accepted`` to ``duplicates`` of their own file."""
+    counts = counts.groupby("source_file", sort=False, as_index=False).sum()
+    if dup.any():
+        dropped = table.loc[dup, "source_file"].value_counts()
+        extra = counts["source_file"].map(dropped).fillna(0).astype("int64")
+        counts["duplicates"] += extra
+        counts["accepted"] -= extra
+        table = table[~dup].reset_index(drop=True)
+    return table, counts[list(COUNT_COLUMNS)]
