@@ -19,12 +19,18 @@ from b12core.text import name_key
 
 ROLES = ("patient_id", "collected_at", "collected_time", "offset_minutes", "test_name", "test_code",
          "value", "value_numeric", "unit", "ref_range", "ref_low", "ref_high", "flag")
+DOSE_ROLES = ("patient_id", "administered_at", "administered_time", "product", "strength", "dose", "dose_unit",
+              "route", "batch", "note", "order_end")
+SYMPTOM_ROLES = ("patient_id", "recorded_at", "symptom", "score")
+ROLES_OF_KIND = {"labs": ROLES, "doses": DOSE_ROLES, "symptoms": SYMPTOM_ROLES}
 ROLE_LABELS = {
     "patient_id": "patient id", "collected_at": "collection time", "collected_time": "time of day",
     "offset_minutes": "minutes from admission", "test_name": "test name", "test_code": "test code",
     "value": "result", "value_numeric": "numeric result", "unit": "unit",
     "ref_range": "reference range", "ref_low": "reference low", "ref_high": "reference high",
-    "flag": "flag",
+    "flag": "flag", "administered_at": "date given", "administered_time": "time given", "product": "product",
+    "strength": "strength", "dose": "dose", "dose_unit": "dose unit", "route": "route", "batch": "batch",
+    "note": "note", "order_end": "order end", "recorded_at": "date", "symptom": "symptom", "score": "score",
 }
 KINDS = ("labs", "doses", "symptoms", "dictionary")
 SAMPLE_ROWS = 200
@@ -59,10 +65,11 @@ class ColumnMapping:
     test_columns: tuple[str, ...] = ()  # wide layout: the columns holding results
     layout_reason: str = ""
     units_row: bool = False  # wide layout: the first data row holds units
+    kind: str = "labs"  # labs | doses | symptoms: which roles apply
 
     def with_role(self, role: str, column: str | None) -> ColumnMapping:
         """A copy with ``role`` set to ``column`` (None removes it), marked as the user's choice."""
-        if role not in ROLES:
+        if role not in ROLES_OF_KIND[self.kind]:
             raise InputError(f"unknown column role {role!r}")
         roles = {r: c for r, c in self.roles.items() if r != role and c != column}
         reasons = {r: why for r, why in self.reasons.items() if r in roles}
@@ -77,7 +84,8 @@ class ColumnMapping:
 
     def describe(self) -> list[tuple[str, str, str]]:
         """(role label, column, reason) rows for display."""
-        return [(ROLE_LABELS[r], self.roles[r], self.reasons.get(r, "")) for r in ROLES if r in self.roles]
+        return [(ROLE_LABELS[r], self.roles[r], self.reasons.get(r, "")) for r in ROLES_OF_KIND[self.kind]
+                if r in self.roles]
 
 
 def split_header_unit(header: str) -> tuple[str, str | None]:
@@ -91,12 +99,12 @@ def split_header_unit(header: str) -> tuple[str, str | None]:
     return header.strip(), None
 
 
-def _header_scores(header: str) -> dict[str, tuple[int, str]]:
-    """role -> (score, reason) from the header text alone."""
+def _header_scores(header: str, kind: str = "labs") -> dict[str, tuple[int, str]]:
+    """role -> (score, reason) from the header text alone, for a file of ``kind``."""
     key = name_key(header)
     words = f" {key} "
     scores: dict[str, tuple[int, str]] = {}
-    for role, pattern, priority in column_roles():
+    for role, pattern, priority in column_roles(kind):
         if key == pattern:
             score, how = priority, "matches"
         elif len(pattern) > 3 and f" {pattern} " in words:
@@ -154,7 +162,7 @@ def propose_mapping(raw: RawFile) -> ColumnMapping:
     """Guess layout and column roles for a lab export, with a reason for each choice."""
     columns = list(raw.table.columns)
     test_headers = [c for c in columns if is_test_header(c)]
-    roles, reasons = _roles_by_header([c for c in columns if c not in test_headers])
+    roles, reasons = roles_by_header([c for c in columns if c not in test_headers])
     for column in columns:
         if column in roles.values() or column in test_headers or name_key(column) in _IGNORED_HEADERS:
             continue
@@ -179,10 +187,10 @@ def propose_mapping(raw: RawFile) -> ColumnMapping:
                          _first_row_is_units(raw, tests))
 
 
-def _roles_by_header(columns: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+def roles_by_header(columns: list[str], kind: str = "labs") -> tuple[dict[str, str], dict[str, str]]:
     """Best-scoring header match first; each role gets one column and each column one role."""
     candidates = sorted(((score, role, column, reason) for column in columns
-                         for role, (score, reason) in _header_scores(column).items()), key=lambda c: -c[0])
+                         for role, (score, reason) in _header_scores(column, kind).items()), key=lambda c: -c[0])
     roles: dict[str, str] = {}
     reasons: dict[str, str] = {}
     for _score, role, column, reason in candidates:

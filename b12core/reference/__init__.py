@@ -15,8 +15,8 @@ from b12core.loinc import loinc_check_ok
 from b12core.text import name_key, stripped_name_key, unit_key
 
 HERE = Path(__file__).parent
-TABLES = ("analytes", "ranges", "units", "unit_spellings", "loinc", "aliases", "untracked",
-          "column_roles")
+TABLES = ("analytes", "ranges", "units", "unit_spellings", "loinc", "aliases", "untracked", "regimens",
+          "regimen_steps", "rechecks", "column_roles", "products", "routes", "thresholds")
 
 
 def read_table(name: str) -> list[dict[str, str]]:
@@ -154,9 +154,57 @@ def lookup_name(name: str) -> TestIdentity | None:
 
 
 @cache
-def column_roles() -> tuple[tuple[str, str, int], ...]:
-    """(role, header key, priority) for recognising column headers; higher priority wins."""
-    return tuple((r["role"], name_key(r["header"]), int(r["priority"])) for r in read_table("column_roles"))
+def column_roles(kind: str = "labs") -> tuple[tuple[str, str, int], ...]:
+    """(role, header key, priority) for recognising the column headers of a file of ``kind``
+    (``labs``, ``doses``, ``symptoms``); higher priority wins."""
+    return tuple((r["role"], name_key(r["header"]), int(r["priority"])) for r in read_table("column_roles")
+                 if r["kind"] in (kind, "any"))
+
+
+@dataclass(frozen=True)
+class Product:
+    name: str  # the name as listed (alias)
+    product: str  # canonical product key
+    injection_route: str  # route of an injection of this product when the record does not say
+
+
+@cache
+def product_names() -> tuple[tuple[str, Product], ...]:
+    """(name key, product) pairs, longest names first so ``vitamin b12`` wins over ``b12``."""
+    rows = [(name_key(r["name"]), Product(r["name"], r["product"], r["injection_route"]))
+            for r in read_table("products")]
+    return tuple(sorted(rows, key=lambda kv: -len(kv[0])))
+
+
+def find_product(text: str) -> Product | None:
+    """The B12 product a drug description names (``Hydroxocobalamin 1mg/1ml``), or None."""
+    words = f" {name_key(text)} "
+    for key, product in product_names():
+        if f" {key} " in words:
+            return product
+    return None
+
+
+@cache
+def route_spellings() -> dict[str, str]:
+    """name_key(spelling) -> route code (IM, SC, IV, oral, sublingual, nasal, injection)."""
+    return {name_key(r["spelling"]): r["route"] for r in read_table("routes")}
+
+
+def route_of(text: str) -> str | None:
+    """The route code a reported route stands for, or None when unknown."""
+    return route_spellings().get(name_key(text))
+
+
+@cache
+def thresholds() -> dict[str, float]:
+    """Review and detection thresholds by key (see thresholds.csv for units and sources)."""
+    return {r["key"]: float(r["value"]) for r in read_table("thresholds")}
+
+
+def threshold(key: str) -> float:
+    """One threshold; raises KeyError for a key that is not in the table."""
+    return thresholds()[key]
 
 
 def check_tables() -> list[str]:

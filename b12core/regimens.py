@@ -1,0 +1,270 @@
+"""Regimen templates -> a planned schedule (doses and lab rechecks), and doses given against it.
+
+Templates live in ``reference/regimens.csv`` and ``regimen_steps.csv``, lab rechecks in
+``rechecks.csv``, each with its source. A plan is a table; nothing here prescribes: the plan is
+the written regimen the clinician chose, and adherence compares what was given with it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from b12core.errors import InputError
+from b12core.reference import read_table, threshold
+
+PLAN_COLUMNS = ("date", "kind", "phase", "step", "dose_ug", "product", "route", "what", "source")
+
+
+@dataclass(frozen=True)
+class Step:
+    every_days: float
+    doses: int | None  # None: open-ended (the clinician ends it)
+
+
+@dataclass(frozen=True)
+class Regimen:
+    """A template: loading steps, then maintenance every ``maintenance_months`` months."""
+
+    id: str
+    label: str
+    product: str
+    route: str
+    dose_ug: float
+    steps: tuple[Step, ...]
+    maintenance_months: int
+    maintenance_months_min: int
+    maintenance_months_max: int
+    open_loading_default_days: int | None
+    source: str
+    step_sources: tuple[str, ...] = field(default=())
+
+    @property
+    def open_ended(self) -> bool:
+        return any(s.doses is None for s in self.steps)
+
+
+@cache
+def regimens() -> dict[str, Regimen]:
+    """Every regimen template by id."""
+    steps: dict[str, list[tuple[int, Step, str]]] = {}
+    for r in read_table("regimen_steps"):
+        step = Step(float(r["every_days"]), None if r["open_ended"] == "yes" else int(r["doses"]))
+        steps.setdefault(r["regimen"], []).append((int(r["step"]), step, r["source"]))
+    out = {}
+    for r in read_table("regimens"):
+        ordered = sorted(steps.get(r["id"], []), key=lambda s: s[0])
+        out[r["id"]] = Regimen(
+            r["id"], r["label"], r["product"], r["route"], float(r["dose_ug"]), tuple(s for _, s, _ in ordered),
+            int(r["maintenance_months"]), int(r["maintenance_months_min"]), int(r["maintenance_months_max"]),
+            int(r["open_loading_default_days"]) if r["open_loading_default_days"] else None, r["source"],
+            tuple(src for _, _, src in ordered))
+    return out
+
+
+def get_regimen(regimen_id: str) -> Regimen:
+    """One template; ``InputError`` naming the known ids when the id is unknown."""
+    try:
+        return regimens()[regimen_id]
+    except KeyError:
+        raise InputError(f"unknown regimen {regimen_id!r}; known: {', '.join(regimens())}") from None
+
+
+def custom_regimen(loading_every_days: float, loading_doses: int, maintenance_months: int,
+                   dose_ug: float = 1000.0, product: str = "hydroxocobalamin", route: str = "IM") -> Regimen:
+    """The clinician's own regimen: loading every N days for M doses, maintenance every K months."""
+    if loading_every_days <= 0 or loading_doses < 0 or maintenance_months <= 0 or dose_ug <= 0:
+        raise InputError("a custom regimen needs positive intervals and doses")
+    base = get_regimen("custom")
+    return replace(base, product=product, route=route, dose_ug=float(dose_ug),
+                   steps=(Step(float(loading_every_days), int(loading_doses)),) if loading_doses else (),
+                   maintenance_months=maintenance_months, maintenance_months_min=maintenance_months,
+                   maintenance_months_max=maintenance_months,
+                   label=(f"Custom: every {loading_every_days:g} days x {loading_doses}, "
+                          f"then every {maintenance_months} months"))
+
+
+@cache
+def rechecks() -> tuple[tuple[frozenset[str], int, str, str], ...]:
+    """(regimen ids or {'*'}, day, what, source) for lab rechecks and reviews."""
+    return tuple((frozenset(r["regimens"].split()), int(r["day"]), r["what"], r["source"])
+                 for r in read_table("rechecks"))
+
+
+def _loading_days(regimen: Regimen, loading_end: pd.Timestamp | None, start: pd.Timestamp) -> list[tuple[float, int]]:
+    """(day offset, step number) of every loading dose."""
+    days: list[tuple[float, int]] = []
+    t = 0.0
+    for number, step in enumerate(regimen.steps, start=1):
+        if step.doses is None:
+            end_day = ((loading_end - start).days if loading_end is not None
+                       else regimen.open_loading_default_days or 14)
+            count = int(math.floor(end_day / step.every_days)) + 1
+        else:
+            count = step.doses
+        for i in range(count):
+            if days or i:
+                t += step.every_days
+            days.append((t, number))
+    return days
+
+
+def build_plan(regimen: Regimen | str, start: str | pd.Timestamp, loading_end: str | pd.Timestamp | None = None,
+               until: str | pd.Timestamp | None = None) -> pd.DataFrame:
+    """Every planned dose (with its phase) and lab recheck from ``start`` until ``until`` (default:
+    one year). ``loading_end`` ends an open-ended loading phase ("until no further improvement")."""
+    regimen = get_regimen(regimen) if isinstance(regimen, str) else regimen
+    start = _day(start, "start")
+    until = _day(until, "until") if until is not None else start + pd.DateOffset(years=1)
+    loading_end = _day(loading_end, "loading end") if loading_end is not None else None
+    if until <= start:
+        raise InputError("the plan must end after it starts")
+    rows = []
+    loading = _loading_days(regimen, loading_end, start)
+    for day, step in loading:
+        rows.append((start + pd.Timedelta(days=round(day + 1e-9)), "dose", "loading", step,
+                     regimen.source if not regimen.step_sources else regimen.step_sources[step - 1]))
+    last = rows[-1][0] if rows else start - pd.DateOffset(months=regimen.maintenance_months)
+    when = last + pd.DateOffset(months=regimen.maintenance_months)
+    while when <= until:
+        rows.append((when, "dose", "maintenance", 0, regimen.source))
+        when += pd.DateOffset(months=regimen.maintenance_months)
+    plan = pd.DataFrame(rows, columns=["date", "kind", "phase", "step", "source"]).assign(
+        dose_ug=regimen.dose_ug, product=regimen.product, route=regimen.route,
+        what=lambda d: np.where(d["phase"] == "loading", "loading dose", "maintenance dose"))
+    if regimen.open_ended and loading_end is None and len(plan):
+        open_rows = plan["phase"].eq("loading")
+        plan.loc[open_rows, "what"] = "loading dose (until no further improvement; the clinician ends this phase)"
+    checks = [(start + pd.Timedelta(days=day), "recheck", "", 0, source, np.nan, "", "", what)
+              for ids, day, what, source in rechecks() if "*" in ids or regimen.id in ids
+              if start + pd.Timedelta(days=day) <= until]
+    checks_frame = pd.DataFrame(checks, columns=["date", "kind", "phase", "step", "source", "dose_ug", "product",
+                                                 "route", "what"])
+    plan = pd.concat([plan, checks_frame], ignore_index=True) if len(checks_frame) else plan
+    plan = plan.sort_values(["date", "kind"], kind="stable", ignore_index=True)
+    return plan.astype({"date": "datetime64[ns]", "kind": "str", "phase": "str", "step": "int64",
+                        "dose_ug": "float64", "product": "str", "route": "str", "what": "str",
+                        "source": "str"})[list(PLAN_COLUMNS)]
+
+
+def _day(value: str | pd.Timestamp, what: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(value).normalize()
+    except (ValueError, TypeError):
+        raise InputError(f"{what} {value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+# --- adherence ---------------------------------------------------------------------------------
+
+ADHERENCE_COLUMNS = ("planned", "phase", "given_at", "status", "days_late")
+
+
+@dataclass(frozen=True)
+class Adherence:
+    """Doses given against a plan (one patient)."""
+
+    events: pd.DataFrame  # planned, phase, given_at, status (on time|late|missed|not yet due|extra), days_late
+    by_phase: pd.DataFrame  # phase, planned, given, on_time, late, missed
+    longest_gap_days: float
+    longest_gap_from: pd.Timestamp | None
+    next_due: pd.Timestamp | None
+
+    def missed(self) -> pd.DataFrame:
+        return self.events[self.events["status"] == "missed"]
+
+    def late(self) -> pd.DataFrame:
+        return self.events[self.events["status"] == "late"]
+
+
+def adherence(plan: pd.DataFrame, doses: pd.DataFrame, as_of: str | pd.Timestamp | None = None) -> Adherence:
+    """Compare the doses given (one patient) with a plan.
+
+    Loading doses are matched to their planned days: on time within a day, late when given
+    after that but before the next planned dose, missed when none came. Maintenance is counted
+    from the dose actually given before it (a late dose moves the next due date, as in practice):
+    a dose is on time up to a week after it was due (and up to a month early), late when later
+    but before the following one fell due, and each interval that passed without a dose is a
+    missed dose. Planned doses after ``as_of`` (default: the last dose given) are not yet due.
+    """
+    planned = plan[plan["kind"] == "dose"].reset_index(drop=True)
+    given = np.sort(doses["administered_at"].dt.normalize().to_numpy())
+    as_of = pd.Timestamp(as_of).normalize() if as_of is not None else (
+        pd.Timestamp(given[-1]) if len(given) else planned["date"].min())
+    used = np.zeros(len(given), dtype=bool)
+    events: list[tuple] = []
+    loading = planned[planned["phase"] == "loading"]["date"].tolist()
+    _match_loading(loading, given, used, as_of, events)
+    maintenance = planned[planned["phase"] == "maintenance"]["date"]
+    interval = (float(np.median(np.diff(maintenance.to_numpy()).astype("timedelta64[D]").astype(float)))
+                if len(maintenance) > 1 else threshold("default_maintenance_interval_days"))
+    matched = given[used]
+    anchor = pd.Timestamp(matched.max()) if len(matched) else (
+        loading[-1] if loading else (maintenance.min() - pd.Timedelta(days=interval) if len(maintenance) else None))
+    next_due = _match_maintenance(anchor, interval, given, used, as_of, events) if anchor is not None else None
+    for j in np.flatnonzero(~used):
+        events.append((pd.NaT, "", pd.Timestamp(given[j]), "extra", 0))
+    frame = pd.DataFrame(events, columns=list(ADHERENCE_COLUMNS)).astype(
+        {"planned": "datetime64[ns]", "given_at": "datetime64[ns]", "phase": "str", "status": "str",
+         "days_late": "int64"}).sort_values(["planned", "given_at"], ignore_index=True)
+    if next_due is None:
+        upcoming = frame.loc[frame["status"] == "not yet due", "planned"]
+        next_due = upcoming.min() if len(upcoming) else None
+    gaps = np.diff(given).astype("timedelta64[D]").astype(float) if len(given) > 1 else np.array([])
+    return Adherence(frame, _by_phase(frame), float(gaps.max()) if len(gaps) else 0.0,
+                     pd.Timestamp(given[int(gaps.argmax())]) if len(gaps) else None, next_due)
+
+
+def _match_loading(planned: list[pd.Timestamp], given: np.ndarray, used: np.ndarray, as_of: pd.Timestamp,
+                   events: list[tuple]) -> None:
+    tolerance = pd.Timedelta(days=threshold("loading_on_time_days"))
+    for i, day in enumerate(planned):
+        until = planned[i + 1] if i + 1 < len(planned) else day + tolerance + pd.Timedelta(days=1)
+        candidates = np.flatnonzero(~used & (given >= day - tolerance) & (given < max(until, day + tolerance)))
+        if len(candidates):
+            j = candidates[0]
+            used[j] = True
+            late_by = (pd.Timestamp(given[j]) - day).days
+            status = "on time" if late_by <= tolerance.days else "late"
+            events.append((day, "loading", pd.Timestamp(given[j]), status, max(late_by, 0)))
+        else:
+            events.append((day, "loading", pd.NaT, "not yet due" if day > as_of else "missed", 0))
+
+
+def _match_maintenance(anchor: pd.Timestamp, interval: float, given: np.ndarray, used: np.ndarray,
+                       as_of: pd.Timestamp, events: list[tuple]) -> pd.Timestamp:
+    """Walk maintenance doses from ``anchor``; returns the next due date."""
+    on_time = pd.Timedelta(days=threshold("maintenance_on_time_days"))
+    early = pd.Timedelta(days=threshold("maintenance_early_days"))
+    step = pd.Timedelta(days=interval)
+    for j in np.flatnonzero(~used & (given > anchor.to_datetime64())):
+        dose = pd.Timestamp(given[j])
+        expected = anchor + step
+        while dose > expected + step:  # a whole interval passed without a dose
+            events.append((expected, "maintenance", pd.NaT, "missed", 0))
+            expected += step
+        if dose < expected - early:
+            continue  # an extra dose between due dates (listed as extra)
+        used[j] = True
+        late_by = (dose - expected).days
+        events.append((expected, "maintenance", dose, "on time" if dose <= expected + on_time else "late",
+                       max(late_by, 0)))
+        anchor = dose
+    expected = anchor + step
+    while expected + on_time < as_of:
+        events.append((expected, "maintenance", pd.NaT, "missed", 0))
+        expected += step
+    return expected
+
+
+def _by_phase(events: pd.DataFrame) -> pd.DataFrame:
+    due = events[(events["status"] != "not yet due") & (events["phase"] != "")]
+    table = (due.groupby("phase", sort=False)["status"].value_counts().unstack(fill_value=0)
+             .reindex(columns=["on time", "late", "missed"], fill_value=0).rename(columns={"on time": "on_time"}))
+    table.columns.name = None
+    table.insert(0, "planned", table.sum(axis=1))
+    table.insert(1, "given", table["on_time"] + table["late"])
+    return table.reset_index()
