@@ -101,9 +101,13 @@ def _loading_days(regimen: Regimen, loading_end: pd.Timestamp | None, start: pd.
     t = 0.0
     for number, step in enumerate(regimen.steps, start=1):
         if step.doses is None:
-            end_day = ((loading_end - start).days if loading_end is not None
-                       else regimen.open_loading_default_days or 14)
-            count = int(math.floor(end_day / step.every_days)) + 1
+            if loading_end is not None:
+                end_day = (loading_end - start).days
+            elif regimen.open_loading_default_days is not None:
+                end_day = regimen.open_loading_default_days
+            else:
+                raise InputError(f"regimen {regimen.id} has an open-ended loading phase: give its end date")
+            count = math.floor(end_day / step.every_days) + 1
         else:
             count = step.doses
         for i in range(count):
