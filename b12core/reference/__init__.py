@@ -16,7 +16,7 @@ from b12core.text import name_key, stripped_name_key, unit_key
 
 HERE = Path(__file__).parent
 TABLES = ("analytes", "ranges", "units", "unit_spellings", "loinc", "aliases", "untracked", "regimens",
-          "regimen_steps", "rechecks", "column_roles", "products", "routes", "thresholds")
+          "regimen_steps", "rechecks", "column_roles", "products", "routes", "thresholds", "symptoms")
 
 
 def read_table(name: str) -> list[dict[str, str]]:

@@ -1,0 +1,133 @@
+"""An optional symptom diary -> the ``symptoms`` table: dated 0-10 scores per symptom.
+
+Long diaries (date, symptom, score) and wide ones (date, then a column per symptom) are read.
+Common symptom names are grouped (``Tiredness`` -> fatigue); any other name is kept as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from b12core import dates
+from b12core.accounting import (
+    NO_PATIENT_ID,
+    RowNotes,
+    counts_frame,
+    drop_duplicates_counted,
+    fail,
+    rejections_frame,
+)
+from b12core.errors import InputError
+from b12core.mapping import ColumnMapping, roles_by_header
+from b12core.read import RawFile
+from b12core.reference import read_table
+from b12core.text import name_key
+
+SYMPTOMS_COLUMNS = ("patient_id", "recorded_at", "symptom", "score", "reported_symptom", "source_file",
+                    "source_row", "notes")
+SCORE_RANGE = (0.0, 10.0)  # the diary's scale, as design.md defines the symptoms table
+
+
+@dataclass(frozen=True)
+class SymptomImport:
+    symptoms: pd.DataFrame
+    rejections: pd.DataFrame
+    counts: pd.DataFrame
+
+
+@cache
+def _symptom_names() -> dict[str, str]:
+    return {name_key(r["name"]): r["symptom"] for r in read_table("symptoms")}
+
+
+def symptom_key(text: str) -> str:
+    """``Tiredness`` -> ``fatigue``; an unlisted symptom keeps its own name (lower case)."""
+    key = name_key(text)
+    return _symptom_names().get(key, key)
+
+
+def propose_symptom_mapping(raw: RawFile) -> ColumnMapping:
+    """Long diary when a symptom column exists, else wide (a column per symptom)."""
+    roles, reasons = roles_by_header(list(raw.table.columns), kind="symptoms")
+    if "recorded_at" not in roles:
+        raise InputError(f"{raw.name}: no column holds the diary date")
+    if "symptom" in roles and "score" in roles:
+        return ColumnMapping("long", roles, reasons, (), "one row per score", kind="symptoms")
+    roles.pop("symptom", None)
+    roles.pop("score", None)
+    tests = tuple(c for c in raw.table.columns if c not in roles.values())
+    if not tests:
+        raise InputError(f"{raw.name}: no symptom columns")
+    return ColumnMapping("wide", roles, reasons, tests, "one column per symptom", kind="symptoms")
+
+
+def import_symptoms(raw: RawFile, mapping: ColumnMapping | None = None, date_order: str | None = None
+                    ) -> SymptomImport:
+    """Read a diary; scores must be numbers from 0 to 10."""
+    mapping = mapping or propose_symptom_mapping(raw)
+    table = raw.table
+    blank = pd.Series("", index=table.index, dtype="str")
+
+    def cells(role: str) -> pd.Series:
+        column = mapping.roles.get(role)
+        return table[column].str.strip() if column else blank
+
+    base = pd.DataFrame({"row": table.index.to_numpy() + 1, "patient": cells("patient_id"),
+                         "when": cells("recorded_at")})
+    if mapping.layout == "long":
+        rec = base.assign(symptom=cells("symptom"), score=cells("score"), column="")
+    else:
+        parts = [base.assign(symptom=c, score=table[c].str.strip(), column=c) for c in mapping.test_columns]
+        rec = pd.concat(parts, ignore_index=True)
+        rec = rec[rec["score"] != ""].sort_values("row", kind="stable", ignore_index=True)
+    n = len(rec)
+    reason = np.full(n, "", dtype=object)
+    rows = np.ones(n, dtype=bool)
+    notes = RowNotes(n)
+    score = pd.to_numeric(rec["score"].str.replace(",", ".", regex=False), errors="coerce").to_numpy("float64")
+    bad = np.isnan(score) | (score < SCORE_RANGE[0]) | (score > SCORE_RANGE[1])
+    fail(reason, rows, np.where(bad, [f"score {s!r} is not a number from 0 to 10" for s in rec["score"]], ""
+                                ).astype(object))
+    fail(reason, rows, np.where(rec["symptom"].to_numpy(dtype=object) == "", "no symptom named", "").astype(object))
+    source = f"{raw.name} (column {mapping.roles['recorded_at']!r})"
+    when, problem, zoned, order_note = dates.dates_for_rows(rec["when"], rows, date_order, source)
+    fail(reason, rows, problem)
+    notes.add(rows & zoned & (problem == ""), dates.ZONE_NOTE)
+    if order_note:
+        notes.add(rows, order_note)
+    patient = rec["patient"].to_numpy(dtype=object)
+    if mapping.roles.get("patient_id"):
+        fail(reason, rows, np.where(patient == "", "no patient id", "").astype(object))
+    else:
+        patient = np.full(n, NO_PATIENT_ID, dtype=object)
+    ok = reason == ""
+    codes, uniq = pd.factorize(rec["symptom"])
+    keys = np.array([symptom_key(u) for u in uniq], dtype=object)[codes]
+    symptoms = pd.DataFrame({
+        "patient_id": patient[ok], "recorded_at": when[ok], "symptom": keys[ok], "score": score[ok],
+        "reported_symptom": rec["symptom"].to_numpy(dtype=object)[ok], "source_file": raw.name,
+        "source_row": rec["row"].to_numpy()[ok], "notes": notes.strings()[ok],
+    }).astype({"patient_id": "str", "recorded_at": "datetime64[ns]", "symptom": "str", "score": "float64",
+               "reported_symptom": "str", "source_file": "str", "source_row": "int64", "notes": "str"})
+    positions = np.flatnonzero(~ok)
+    wide = mapping.layout == "wide"
+    rejections = rejections_frame(raw, rec["row"].to_numpy()[positions], reason[positions],
+                                  rec["column"].to_numpy()[positions] if wide else None,
+                                  list(mapping.roles.values()))
+    imp = SymptomImport(symptoms, rejections, counts_frame(raw, n, ok, np.zeros(n, dtype=bool), ~ok))
+    return merge_symptoms([imp])
+
+
+def merge_symptoms(imports: Sequence[SymptomImport]) -> SymptomImport:
+    """Combine diaries; the same score for the same symptom and time is kept once."""
+    frame = pd.concat([i.symptoms for i in imports], ignore_index=True)
+    counts = pd.concat([i.counts for i in imports], ignore_index=True)
+    dup = frame.duplicated(["patient_id", "recorded_at", "symptom", "score"]).to_numpy()
+    frame, counts = drop_duplicates_counted(frame, counts, dup)
+    return SymptomImport(frame.sort_values(["patient_id", "recorded_at"], kind="stable", ignore_index=True),
+                         pd.concat([i.rejections for i in imports], ignore_index=True), counts)
