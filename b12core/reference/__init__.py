@@ -33,6 +33,8 @@ class Analyte:
     conventional_unit: str
     plausible_low: float
     plausible_high: float
+    meaningful_change_pct: float  # a change smaller than this is within expected variation
+    deficiency_direction: str  # "low" / "high": where B12 deficiency moves it; "" when it does not
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,8 @@ def analytes() -> dict[str, Analyte]:
     """Tracked analytes by key, in display order."""
     return {
         r["analyte"]: Analyte(r["analyte"], r["label"], r["canonical_unit"], r["conventional_unit"],
-                              float(r["plausible_low"]), float(r["plausible_high"]))
+                              float(r["plausible_low"]), float(r["plausible_high"]), float(r["meaningful_change_pct"]),
+                              r["deficiency_direction"])
         for r in read_table("analytes")
     }
 
@@ -200,6 +203,12 @@ def route_of(text: str) -> str | None:
 def thresholds() -> dict[str, float]:
     """Review and detection thresholds by key (see thresholds.csv for units and sources)."""
     return {r["key"]: float(r["value"]) for r in read_table("thresholds")}
+
+
+@cache
+def threshold_sources() -> dict[str, str]:
+    """The source of each threshold, quoted beside every review prompt that uses it."""
+    return {r["key"]: r["source"] for r in read_table("thresholds")}
 
 
 def threshold(key: str) -> float:

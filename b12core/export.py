@@ -1,0 +1,346 @@
+"""A planned schedule -> files a person takes away: calendar (ICS), printable page (HTML), CSV.
+
+Every function here is pure: it takes the plan table that ``regimens.build_plan`` returns and
+gives back bytes or text; the caller decides where they go. Output is deterministic (no clock,
+no random identifiers), so exporting the same plan twice gives identical bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+from icalendar import Calendar, Event
+
+from b12core.errors import InputError
+from b12core.regimens import PLAN_COLUMNS
+
+UID_DOMAIN = "b12-followup.local"
+PRODID = "-//B12 follow-up dashboard//Schedule export//EN"
+DEFAULT_FILENAME = "b12-schedule"
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_INJECTION_ROUTES = {"IM": "injection into a muscle (IM)", "SC": "injection under the skin (SC)",
+                     "IV": "injection into a vein (IV)"}
+_PLAIN_WHAT = {"loading dose", "maintenance dose"}
+
+
+# --- shared helpers ----------------------------------------------------------------------------
+
+# A spreadsheet treats a cell starting with one of these as a formula (or, for tab and line
+# breaks, may shift it into one); full-width forms are included because some spreadsheet
+# programs normalise them.
+_FORMULA_START = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+
+
+def safe_cell(text: str) -> str:
+    """``text`` made inert for spreadsheets: a leading ``=``, ``+``, ``-``, ``@``, tab or line
+    break (also after leading spaces) gets a single quote in front, so the cell shows as text
+    instead of running as a formula. Other text is returned unchanged."""
+    text = str(text)
+    stripped = text.lstrip(" ")
+    if text[:1] in _FORMULA_START or stripped[:1] in _FORMULA_START:
+        return "'" + text
+    return text
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text cell and column name passed through ``safe_cell``.
+
+    Numbers, dates and missing values are left as they are (a negative number is a number, not
+    a formula); only cells holding text are changed."""
+    out = frame.copy()
+    out.columns = [safe_cell(c) if isinstance(c, str) else c for c in out.columns]
+    for name in out.columns:
+        column = out[name]
+        if (pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype)
+                or isinstance(column.dtype, pd.CategoricalDtype)):
+            out[name] = column.map(lambda v: safe_cell(v) if isinstance(v, str) else v, na_action="ignore")
+    return out
+
+
+_WINDOWS_RESERVED = frozenset(["CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                               *(f"LPT{i}" for i in range(1, 10))])
+
+
+def safe_filename(text: str, suffix: str, max_length: int = 80) -> str:
+    """A download file name built from user text, e.g. ``("Zoë Müller", "ics")`` ->
+    ``"Zoe-Muller.ics"``.
+
+    Only ASCII letters, digits, ``-``, ``_`` and ``.`` are kept (accents are dropped, any other
+    run of characters becomes one ``-``), there are no leading dots, the whole name including
+    ``suffix`` is at most ``max_length`` characters, and it is never empty: with nothing usable
+    left the name is ``b12-schedule``. ``suffix`` may be given with or without its dot."""
+    suffix = _clean_name(suffix).strip(".-_")
+    suffix = f".{suffix}" if suffix else ""
+    stem = _clean_name(text).strip(".-_")
+    if stem.split(".")[0].upper() in _WINDOWS_RESERVED:
+        stem = f"{DEFAULT_FILENAME}-{stem}"
+    stem = stem[: max(max_length - len(suffix), 1)].rstrip(".-_")
+    return (stem or DEFAULT_FILENAME) + suffix
+
+
+def _clean_name(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_text)
+    cleaned = re.sub(r"\.{2,}", ".", cleaned)  # no ".." anywhere
+    return re.sub(r"-{2,}", "-", cleaned)
+
+
+def dose_text(dose_ug: float, both: bool = True) -> str:
+    """A dose as a person reads it: ``1 mg (1000 micrograms)`` (``1 mg`` when ``both`` is false),
+    ``100 micrograms``; empty for a missing dose. Micrograms are written out, never "µg"."""
+    if dose_ug is None or (isinstance(dose_ug, float) and math.isnan(dose_ug)):
+        return ""
+    micrograms = f"{dose_ug:g} micrograms"
+    if dose_ug < 1000:
+        return micrograms
+    milligrams = f"{dose_ug / 1000:g} mg"
+    return f"{milligrams} ({micrograms})" if both else milligrams
+
+
+def day_text(day: date | pd.Timestamp) -> str:
+    """``Mon 4 Mar 2024``, in English whatever the machine's locale."""
+    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _check_plan(plan: pd.DataFrame) -> None:
+    missing = [c for c in PLAN_COLUMNS if c not in plan.columns]
+    if missing:
+        raise InputError(f"the schedule table lacks the column(s) {', '.join(missing)}")
+
+
+def _text(value: object) -> str:
+    """A cell as text; missing values as the empty string."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _first_clause(what: str) -> str:
+    """The title part of a recheck text: up to the first ``" ("`` or ``":"``."""
+    return re.split(r" \(|:", what, maxsplit=1)[0].strip()
+
+
+def _is_injection(route: str) -> bool:
+    return route.upper() in _INJECTION_ROUTES or "inject" in route.lower()
+
+
+def _rows(plan: pd.DataFrame, kind: str, phase: str | None = None) -> pd.DataFrame:
+    chosen = plan["kind"] == kind
+    if phase is not None:
+        chosen &= plan["phase"] == phase
+    return plan[chosen]
+
+
+# --- calendar (ICS) ----------------------------------------------------------------------------
+
+def event_summary(row: pd.Series) -> str:
+    """The one-line calendar title of a plan row, e.g. ``B12 injection (loading) — hydroxocobalamin
+    1 mg IM`` or ``Blood test: full blood count and reticulocytes``."""
+    if row["kind"] == "dose":
+        route = _text(row["route"])
+        noun = "B12 injection" if _is_injection(route) or not route else "B12 dose"
+        phase = _text(row["phase"])
+        detail = " ".join(p for p in (_text(row["product"]), dose_text(row["dose_ug"], both=False), route) if p)
+        head = f"{noun} ({phase})" if phase else noun
+        return f"{head} — {detail}" if detail else head
+    title = _first_clause(_text(row["what"])) or "Blood test"
+    if title.lower().startswith("review"):
+        return f"B12 treatment {title[0].lower()}{title[1:]}"
+    return f"Blood test: {title[0].lower()}{title[1:]}"
+
+
+def _event_description(row: pd.Series, regimen_label: str) -> str:
+    lines = []
+    if row["kind"] == "dose":
+        what = _text(row["what"])
+        lines.append(f"{what[:1].upper()}{what[1:]}." if what else "Planned dose.")
+        medicine = ", ".join(p for p in (_text(row["product"]), _text(row["route"])) if p)
+        lines.append(f"Dose: {dose_text(row['dose_ug'])}" + (f" {medicine}" if medicine else ""))
+        lines.append("If symptoms come back before the next injection, contact your practice.")
+    else:
+        lines.append(_text(row["what"]))
+    lines.append(f"Schedule: {regimen_label}")
+    if _text(row["source"]):
+        lines.append(f"Source: {_text(row['source'])}")
+    return "\n".join(lines)
+
+
+def _uid(*parts: str) -> str:
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+    return f"{digest}@{UID_DOMAIN}"
+
+
+def plan_to_ics(plan: pd.DataFrame, regimen_label: str, patient_label: str | None = None) -> bytes:
+    """The plan as an RFC 5545 calendar: one all-day event per planned dose and per lab recheck.
+
+    UIDs are derived from the regimen label, the date, the kind of event and its number among
+    events of that kind on that day, so exporting the same plan again gives the same events
+    (a calendar re-import updates instead of duplicating). DTSTAMP is the plan's first day at
+    00:00 UTC, so the bytes are reproducible. ``patient_label`` appears only in the calendar's
+    name, never in an event or a UID. ``InputError`` when the plan has no rows (a calendar must
+    hold at least one event)."""
+    _check_plan(plan)
+    if not len(plan):
+        raise InputError("the schedule has no doses or blood tests to put in a calendar")
+    days = [pd.Timestamp(d).date() for d in plan["date"]]
+    stamp = datetime.combine(min(days), datetime.min.time(), tzinfo=UTC)
+    name = f"B12 schedule: {patient_label}" if patient_label else f"B12 schedule: {regimen_label}"
+    calendar = Calendar.new(
+        prodid=PRODID, calscale="GREGORIAN", name=name, uid=_uid("calendar", regimen_label, min(days).isoformat()),
+        description=f"{regimen_label}. The schedule the clinician chose; contact the practice if symptoms "
+                    "return before the next injection.")
+    seen: dict[tuple[date, str], int] = {}
+    for day, (_, row) in zip(days, plan.iterrows(), strict=True):
+        kind = _text(row["kind"])
+        number = seen.get((day, kind), 0)
+        seen[(day, kind)] = number + 1
+        event = Event.new(
+            uid=_uid(regimen_label, day.isoformat(), kind, str(number)), stamp=stamp,
+            start=day, end=day + timedelta(days=1), summary=event_summary(row),
+            description=_event_description(row, regimen_label),
+            categories=["B12 injection" if kind == "dose" else "Blood test or review"])
+        event.transparency = "TRANSPARENT"  # an all-day reminder, not a busy day
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+# --- printable schedule (HTML) -----------------------------------------------------------------
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #111;
+       max-width: 48rem; margin: 1.5rem auto; padding: 0 1rem; line-height: 1.45; }
+h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+h2 { font-size: 1.2rem; margin-top: 1.6rem; border-bottom: 1px solid #999; }
+.meta { color: #333; margin: 0.2rem 0; }
+table { border-collapse: collapse; width: 100%; margin: 0.5rem 0; }
+th, td { border: 1px solid #999; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
+th { background: #eee; }
+td.tick { width: 7rem; }
+.note { border: 2px solid #333; padding: 0.6rem 0.8rem; margin: 1rem 0; }
+.sources { font-size: 0.85rem; color: #333; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 11pt; }
+  h2 { break-after: avoid; }
+  tr, li, .note { break-inside: avoid; }
+  th { background: none; }
+}
+"""
+
+
+def _medicine(row: pd.Series) -> str:
+    product = _text(row["product"])
+    route = _text(row["route"])
+    how = _INJECTION_ROUTES.get(route.upper(), route)
+    return ", ".join(p for p in (product, how) if p)
+
+
+def _dose_table(rows: pd.DataFrame) -> list[str]:
+    """The rows as a table; a note shared by every row is said once above it, not in a column."""
+    notes = [_text(w) if _text(w) not in _PLAIN_WHAT else "" for w in rows["what"]]
+    out = []
+    if notes and len(set(notes)) == 1 and notes[0]:
+        out.append(f"<p><strong>Note:</strong> {html.escape(notes[0])}</p>")
+        notes = [""] * len(notes)
+    with_notes = any(notes)
+    head = "<tr><th>No.</th><th>Date</th><th>Dose</th><th>Medicine</th>"
+    head += "<th>Notes</th>" if with_notes else ""
+    head += "<th>Given (tick or date)</th></tr>"
+    out += ["<table>", f"<thead>{head}</thead>", "<tbody>"]
+    for number, ((_, row), note) in enumerate(zip(rows.iterrows(), notes, strict=True), start=1):
+        cells = [str(number), day_text(pd.Timestamp(row["date"])), dose_text(row["dose_ug"]), _medicine(row)]
+        cells += [note] if with_notes else []
+        tds = "".join(f"<td>{html.escape(c)}</td>" for c in cells)
+        out.append(f'<tr>{tds}<td class="tick"></td></tr>')
+    out += ["</tbody>", "</table>"]
+    return out
+
+
+def _distinct(values: Iterable[object]) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        text = _text(value).strip()
+        if text:
+            seen.setdefault(text, None)
+    return list(seen)
+
+
+def plan_to_html(plan: pd.DataFrame, regimen_label: str, patient_label: str | None = None,
+                 issued: date | None = None) -> str:
+    """A written schedule a patient can take home: one self-contained, printable HTML page
+    (inline CSS, no scripts, no external files) with the loading and maintenance injections,
+    the blood tests and reviews, a plain-language note and the sources.
+
+    Every text taken from the data (labels, product, notes, sources) is HTML-escaped."""
+    _check_plan(plan)
+    esc = html.escape
+    title = "Your vitamin B12 injection schedule"
+    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{esc(title)} – {esc(regimen_label)}</title>", f"<style>{_CSS}</style>", "</head>",
+           "<body>", f"<h1>{esc(title)}</h1>", f'<p class="meta"><strong>Schedule:</strong> {esc(regimen_label)}</p>']
+    if patient_label:
+        out.append(f'<p class="meta"><strong>For:</strong> {esc(patient_label)}</p>')
+    if issued is not None:
+        out.append(f'<p class="meta"><strong>Issued:</strong> {esc(day_text(issued))}</p>')
+
+    out.append('<div class="note"><p>This is the schedule your clinician chose for you. Keep it with you and '
+               "bring it to your appointments.</p><p><strong>If your symptoms come back before your next "
+               "injection is due, contact your practice.</strong> You may be able to have injections more "
+               "often (NICE guideline NG239 allows this).</p></div>")
+
+    for phase, heading, empty in (
+            ("loading", "Loading injections", "There are no loading injections in this schedule."),
+            ("maintenance", "Maintenance injections", "There are no maintenance injections in this schedule.")):
+        rows = _rows(plan, "dose", phase)
+        out.append(f"<h2>{heading}</h2>")
+        if phase == "loading" and len(rows):
+            out.append("<p>Injections close together at the start of treatment to build up your B12 stores.</p>")
+        if phase == "maintenance" and len(rows):
+            last = day_text(pd.Timestamp(rows["date"].max()))
+            out.append(f"<p>Regular injections to keep your B12 up. The table runs to {esc(last)}; ask your "
+                       "practice about the injections after that.</p>")
+        out += _dose_table(rows) if len(rows) else [f"<p>{empty}</p>"]
+
+    checks = _rows(plan, "recheck")
+    out.append("<h2>Blood tests and reviews</h2>")
+    if len(checks):
+        out.append("<ul>")
+        for _, row in checks.iterrows():
+            when = day_text(pd.Timestamp(row["date"]))
+            out.append(f"<li><strong>{esc(when)}</strong> (or close to it): {esc(_text(row['what']))}</li>")
+        out.append("</ul>")
+    else:
+        out.append("<p>No blood tests are planned in this schedule.</p>")
+
+    sources = _distinct(plan["source"])
+    if sources:
+        out += ['<h2>Sources</h2>', '<ul class="sources">', *(f"<li>{esc(s)}</li>" for s in sources), "</ul>"]
+    out += ["</body>", "</html>", ""]
+    return "\n".join(out)
+
+
+# --- table (CSV) -------------------------------------------------------------------------------
+
+def _number_text(value: float) -> str:
+    return format(value, ".15g")
+
+
+def plan_to_csv(plan: pd.DataFrame, *, bom: bool = True) -> bytes:
+    """The plan as CSV (UTF-8, CRLF line ends, ISO dates ``YYYY-MM-DD``), with every text cell made
+    safe for spreadsheets (``safe_frame``). ``bom`` puts a UTF-8 byte order mark in front so that
+    Excel shows accented letters and symbols correctly; pandas and other CSV readers skip it."""
+    _check_plan(plan)
+    extra = [c for c in plan.columns if c not in PLAN_COLUMNS]
+    table = plan[[*PLAN_COLUMNS, *extra]].copy()
+    table["date"] = pd.to_datetime(table["date"]).dt.strftime("%Y-%m-%d")
+    text = safe_frame(table).to_csv(index=False, lineterminator="\r\n", float_format=_number_text)
+    return text.encode("utf-8-sig" if bom else "utf-8")

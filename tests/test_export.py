@@ -1,0 +1,237 @@
+"""Schedule exports: calendar (ICS), printable page (HTML), CSV and safe download names."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+from icalendar import Calendar
+
+from b12core.errors import InputError
+from b12core.export import (
+    day_text,
+    dose_text,
+    plan_to_csv,
+    plan_to_html,
+    plan_to_ics,
+    safe_cell,
+    safe_filename,
+    safe_frame,
+)
+from b12core.regimens import build_plan, get_regimen
+
+REGIMENS = ["UK-BNF-noneuro", "US-common", "UK-BNF-neuro", "US-FDA-cyano"]
+HOSTILE = "<script>alert(1)</script>"
+
+
+@pytest.fixture(params=REGIMENS)
+def regimen_plan(request) -> tuple[str, pd.DataFrame]:
+    """(regimen label, plan from 4 Mar 2024) for each regimen in REGIMENS."""
+    return get_regimen(request.param).label, build_plan(request.param, "2024-03-04")
+
+
+def events(ics: bytes) -> list:
+    return Calendar.from_ical(ics).walk("VEVENT")
+
+
+# --- ICS -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("regimen_id", ["UK-BNF-noneuro", "US-common"])
+def test_ics_has_one_event_per_dose_and_recheck(regimen_id):
+    plan = build_plan(regimen_id, "2024-03-04")
+    found = events(plan_to_ics(plan, get_regimen(regimen_id).label))
+    assert len(found) == (plan["kind"] == "dose").sum() + (plan["kind"] == "recheck").sum() == len(plan)
+    assert found[0].start == date(2024, 3, 4)
+    assert found[0].end == date(2024, 3, 5)  # all-day
+    assert [e.start for e in found] == [d.date() for d in plan["date"]]
+
+
+def test_ics_summaries_read_like_the_brief():
+    plan = build_plan("UK-BNF-noneuro", "2024-03-04")
+    summaries = [str(e["SUMMARY"]) for e in events(plan_to_ics(plan, "UK"))]
+    assert summaries[0] == "B12 injection (loading) — hydroxocobalamin 1 mg IM"
+    assert "B12 injection (maintenance) — hydroxocobalamin 1 mg IM" in summaries
+    assert "Blood test: full blood count and reticulocytes" in summaries
+    assert "B12 treatment review at 3 months" in summaries
+    us = build_plan("US-FDA-cyano", "2024-03-04")
+    assert str(events(plan_to_ics(us, "US"))[0]["SUMMARY"]) == (
+        "B12 injection (loading) — cyanocobalamin 100 micrograms IM")
+
+
+def test_ics_description_carries_what_and_source():
+    plan = build_plan("UK-BNF-noneuro", "2024-03-04")
+    found = events(plan_to_ics(plan, "UK"))
+    recheck = next(i for i, k in enumerate(plan["kind"]) if k == "recheck")
+    description = str(found[recheck]["DESCRIPTION"])
+    assert plan.loc[recheck, "what"] in description
+    assert plan.loc[recheck, "source"] in description
+    assert "1 mg (1000 micrograms)" in str(found[0]["DESCRIPTION"])
+
+
+@pytest.mark.parametrize("regimen_id", REGIMENS)
+def test_ics_is_reproducible_and_uids_are_stable(regimen_id):
+    label, plan = get_regimen(regimen_id).label, build_plan(regimen_id, "2024-03-04")
+    first, second = plan_to_ics(plan, label), plan_to_ics(plan.copy(), label)
+    assert first == second
+    uids = [str(e["UID"]) for e in events(first)]
+    assert len(set(uids)) == len(uids)
+    assert all(u.endswith("@b12-followup.local") for u in uids)
+    # a longer plan keeps the UIDs of the events both share (a calendar re-import updates them)
+    longer = build_plan(regimen_id, "2024-03-04", until="2026-03-04")
+    assert set(uids) <= {str(e["UID"]) for e in events(plan_to_ics(longer, label))}
+
+
+def test_ics_calendar_properties_and_line_format(regimen_plan):
+    label, plan = regimen_plan
+    ics = plan_to_ics(plan, label, patient_label="Zoë Müller — ward 7 " * 4)
+    calendar = Calendar.from_ical(ics)
+    assert str(calendar["VERSION"]) == "2.0"
+    assert str(calendar["PRODID"])
+    assert str(calendar["CALSCALE"]) == "GREGORIAN"
+    assert ics.startswith(b"BEGIN:VCALENDAR\r\n") and ics.endswith(b"END:VCALENDAR\r\n")
+    assert b"\n" not in ics.replace(b"\r\n", b"")  # CRLF only
+    lines = ics.split(b"\r\n")
+    assert max(len(line) for line in lines) <= 75  # octets, also with multi-byte characters
+    stamps = {e["DTSTAMP"].dt for e in calendar.walk("VEVENT")}
+    assert len(stamps) == 1  # from the plan, not the clock
+
+
+def test_ics_patient_label_only_in_calendar_name():
+    plan = build_plan("UK-BNF-noneuro", "2024-03-04")
+    ics = plan_to_ics(plan, "UK", patient_label="Jane Doe")
+    calendar = Calendar.from_ical(ics)
+    assert "Jane Doe" in str(calendar["X-WR-CALNAME"])
+    for event in calendar.walk("VEVENT"):
+        assert "Jane" not in event.to_ical().decode()
+    assert [str(e["UID"]) for e in calendar.walk("VEVENT")] == [
+        str(e["UID"]) for e in events(plan_to_ics(plan, "UK"))]
+
+
+def test_ics_of_an_empty_plan_is_an_input_error():
+    plan = build_plan("UK-BNF-noneuro", "2024-03-04").iloc[0:0]
+    with pytest.raises(InputError):
+        plan_to_ics(plan, "UK")
+
+
+# --- HTML ----------------------------------------------------------------------------------------
+
+def test_html_lists_every_planned_date(regimen_plan):
+    label, plan = regimen_plan
+    page = plan_to_html(plan, label)
+    assert "Your vitamin B12 injection schedule" in page
+    for day in plan["date"]:
+        assert day_text(day) in page
+    assert "Mon 4 Mar 2024" in page
+    assert "Sources" in page and "NICE NG239" in page
+    assert "contact your practice" in page
+
+
+def test_html_sections_and_dose_wording():
+    plan = build_plan("UK-BNF-noneuro", "2024-03-04")
+    page = plan_to_html(plan, "UK", issued=date(2024, 3, 4))
+    loading = page[page.index("Loading injections"):page.index("Maintenance injections")]
+    maintenance = page[page.index("Maintenance injections"):page.index("Blood tests and reviews")]
+    assert loading.count("<tr><td>") == 6
+    assert maintenance.count("<tr><td>") == (plan["phase"] == "maintenance").sum()
+    assert "1 mg (1000 micrograms)" in loading
+    assert "Issued:</strong> Mon 4 Mar 2024" in page
+    us = plan_to_html(build_plan("US-FDA-cyano", "2024-03-04"), "US")
+    assert "100 micrograms" in us and "mg (100" not in us
+    for source in plan["source"].unique():
+        assert source.replace("&", "&amp;") in page
+
+
+def test_html_escapes_data_and_is_self_contained():
+    plan = build_plan("UK-BNF-noneuro", "2024-03-04")
+    plan.loc[plan["kind"] == "recheck", "what"] = HOSTILE
+    plan["source"] = 'a "quoted" <b>source</b> & more'
+    page = plan_to_html(plan, HOSTILE, patient_label=HOSTILE)
+    assert "<script" not in page.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;b&gt;source&lt;/b&gt; &amp; more" in page
+    assert not re.search(r"<(link|img|iframe|object|embed)\b", page, re.IGNORECASE)
+    assert not re.search(r"\s(src|href)\s*=", page, re.IGNORECASE)
+    assert "@media print" in page
+
+
+def test_html_is_reproducible():
+    plan = build_plan("US-common", "2024-03-04")
+    assert plan_to_html(plan, "US") == plan_to_html(plan.copy(), "US")
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+def test_csv_round_trips_with_iso_dates(regimen_plan):
+    _, plan = regimen_plan
+    data = plan_to_csv(plan)
+    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+    assert list(back.columns) == list(plan.columns)
+    assert back["date"].tolist() == plan["date"].dt.strftime("%Y-%m-%d").tolist()
+    assert back["what"].tolist() == plan["what"].tolist()
+    assert back["source"].tolist() == plan["source"].tolist()
+    pd.testing.assert_series_equal(back["dose_ug"], plan["dose_ug"], check_dtype=False)
+    assert b"\r\n" in data and b"1000.0" not in data
+    assert data.decode("utf-8-sig")  # valid UTF-8
+
+
+def test_csv_neutralises_formulas():
+    plan = build_plan("UK-BNF-noneuro", "2024-03-04")
+    plan.loc[0, "what"] = "=cmd|' /C calc'!A0"
+    plan.loc[1, "product"] = "@SUM(1+1)"
+    data = plan_to_csv(plan, bom=False)
+    assert not data.startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(io.BytesIO(data), keep_default_na=False)
+    assert back.loc[0, "what"] == "'=cmd|' /C calc'!A0"
+    assert back.loc[1, "product"] == "'@SUM(1+1)"
+    assert back.loc[2, "what"] == "loading dose"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("  =1", "'  =1"), ("a=1", "a=1"), ("", ""), ("loading dose", "loading dose"),
+])
+def test_safe_cell(text, expected):
+    assert safe_cell(text) == expected
+
+
+def test_safe_frame_changes_text_only():
+    frame = pd.DataFrame({"=name": ["=x", "ok", None], "n": [-1.0, 2.0, float("nan")]})
+    safe = safe_frame(frame)
+    assert list(safe.columns) == ["'=name", "n"]
+    assert safe["'=name"].tolist()[:2] == ["'=x", "ok"] and pd.isna(safe["'=name"].iloc[2])
+    assert safe["n"].iloc[0] == -1.0
+    assert frame.loc[0, "=name"] == "=x"  # the input is not changed
+
+
+# --- names and formatting -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "suffix", "expected"), [
+    ("../../etc/passwd", "ics", "etc-passwd.ics"),
+    ("Jane Doe <x>", ".html", "Jane-Doe-x.html"),
+    ("", "csv", "b12-schedule.csv"),
+    ("   ", "csv", "b12-schedule.csv"),
+    ("Zoë Müller", "ics", "Zoe-Muller.ics"),
+    ("日本語", "ics", "b12-schedule.ics"),
+    (".hidden", "ics", "hidden.ics"),
+    ("CON", "ics", "b12-schedule-CON.ics"),
+])
+def test_safe_filename(text, suffix, expected):
+    assert safe_filename(text, suffix) == expected
+
+
+@pytest.mark.parametrize("text", ["x" * 300, "Zoë/" * 100, "..\\..\\windows\\system32", "a\x00b\nc"])
+def test_safe_filename_is_always_a_plain_short_name(text):
+    name = safe_filename(text, "ics")
+    assert re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]*\.ics", name)
+    assert len(name) <= 80 and ".." not in name
+
+
+def test_dose_and_day_text():
+    assert dose_text(1000.0) == "1 mg (1000 micrograms)"
+    assert dose_text(1500.0) == "1.5 mg (1500 micrograms)"
+    assert dose_text(100.0) == "100 micrograms"
+    assert dose_text(float("nan")) == ""
+    assert day_text(pd.Timestamp("2024-03-04")) == "Mon 4 Mar 2024"
