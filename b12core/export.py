@@ -124,11 +124,6 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _first_clause(what: str) -> str:
-    """The title part of a recheck text: up to the first ``" ("`` or ``":"``."""
-    return re.split(r" \(|:", what, maxsplit=1)[0].strip()
-
-
 def _is_injection(route: str) -> bool:
     return route.upper() in _INJECTION_ROUTES or "inject" in route.lower()
 
@@ -152,10 +147,7 @@ def event_summary(row: pd.Series) -> str:
         detail = " ".join(p for p in (_text(row["product"]), dose_text(row["dose_ug"], both=False), route) if p)
         head = f"{noun} ({phase})" if phase else noun
         return f"{head} — {detail}" if detail else head
-    title = _first_clause(_text(row["what"])) or "Blood test"
-    if title.lower().startswith("review"):
-        return f"B12 treatment {title[0].lower()}{title[1:]}"
-    return f"Blood test: {title[0].lower()}{title[1:]}"
+    return _text(row["title"]) or "Blood test"
 
 
 def _event_description(row: pd.Series, regimen_label: str) -> str:
@@ -316,7 +308,7 @@ def plan_to_html(plan: pd.DataFrame, regimen_label: str, patient_label: str | No
         out.append("<ul>")
         for _, row in checks.iterrows():
             when = day_text(pd.Timestamp(row["date"]))
-            out.append(f"<li><strong>{esc(when)}</strong> (or close to it): {esc(_text(row['what']))}</li>")
+            out.append(f"<li><strong>{esc(when)}</strong> (or close to it): {esc(_text(row['title']))}</li>")
         out.append("</ul>")
     else:
         out.append("<p>No blood tests are planned in this schedule.</p>")

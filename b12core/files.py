@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from b12core.doses import DoseImport, import_doses, merge_doses
 from b12core.errors import InputError
 from b12core.labs import LabImport, import_labs, merge_imports
 from b12core.mapping import DictionaryEntry, detect_kind, read_dictionary
@@ -56,3 +57,16 @@ def import_lab_set(files: FileSet, date_order: str | None = None, strict: bool =
         raise InputError("none of the files holds lab results")
     dictionary = files.dictionary()
     return merge_imports([import_labs(t, date_order=date_order, dictionary=dictionary) for t in labs])
+
+
+def import_dose_set(files: FileSet, date_order: str | None = None, strict: bool = False) -> DoseImport:
+    """Import every injection record of the set. With ``strict``, any other kind of file is an
+    error (as on the ``doses`` and ``phases`` command lines)."""
+    if strict:
+        for table, kind in zip(files.tables, files.kinds, strict=True):
+            if kind != "doses":
+                raise InputError(f"{table.name} looks like {KIND_LABELS[kind]}, not an injection record")
+    records = files.of_kind("doses")
+    if not records:
+        raise InputError("none of the files is an injection record")
+    return merge_doses([import_doses(t, date_order=date_order) for t in records])

@@ -17,13 +17,14 @@ import pandas as pd
 from b12core.errors import InputError
 from b12core.reference import read_table, threshold
 
-PLAN_COLUMNS = ("date", "kind", "phase", "step", "dose_ug", "product", "route", "what", "source")
+PLAN_COLUMNS = ("date", "kind", "phase", "step", "dose_ug", "product", "route", "title", "what", "source")
 
 
 @dataclass(frozen=True)
 class Step:
     every_days: float
     doses: int | None  # None: open-ended (the clinician ends it)
+    days: tuple[float, ...] = ()  # explicit day offsets within the step (3 times a week: 0 2 4 7 9 11)
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ def regimens() -> dict[str, Regimen]:
     """Every regimen template by id."""
     steps: dict[str, list[tuple[int, Step, str]]] = {}
     for r in read_table("regimen_steps"):
-        step = Step(float(r["every_days"]), None if r["open_ended"] == "yes" else int(r["doses"]))
+        step = Step(float(r["every_days"]), None if r["open_ended"] == "yes" else int(r["doses"]),
+                    tuple(float(d) for d in r["days"].split()))
         steps.setdefault(r["regimen"], []).append((int(r["step"]), step, r["source"]))
     out = {}
     for r in read_table("regimens"):
@@ -88,10 +90,19 @@ def custom_regimen(loading_every_days: float, loading_doses: int, maintenance_mo
                           f"then every {maintenance_months} months"))
 
 
+@dataclass(frozen=True)
+class Recheck:
+    regimens: frozenset[str]  # regimen ids, or {"*"} for every regimen
+    day: int
+    title: str  # for the patient's schedule
+    what: str  # for the clinician
+    source: str
+
+
 @cache
-def rechecks() -> tuple[tuple[frozenset[str], int, str, str], ...]:
-    """(regimen ids or {'*'}, day, what, source) for lab rechecks and reviews."""
-    return tuple((frozenset(r["regimens"].split()), int(r["day"]), r["what"], r["source"])
+def rechecks() -> tuple[Recheck, ...]:
+    """Lab rechecks and reviews the sources recommend, by day from the first dose."""
+    return tuple(Recheck(frozenset(r["regimens"].split()), int(r["day"]), r["title"], r["what"], r["source"])
                  for r in read_table("rechecks"))
 
 
@@ -110,6 +121,11 @@ def _loading_days(regimen: Regimen, loading_end: pd.Timestamp | None, start: pd.
             count = math.floor(end_day / step.every_days) + 1
         else:
             count = step.doses
+        if step.days:
+            origin = t + (step.every_days if days else 0.0)
+            days.extend((origin + d, number) for d in step.days[:count])
+            t = days[-1][0]
+            continue
         for i in range(count):
             if days or i:
                 t += step.every_days
@@ -132,26 +148,26 @@ def build_plan(regimen: Regimen | str, start: str | pd.Timestamp, loading_end: s
     for day, step in loading:
         rows.append((start + pd.Timedelta(days=round(day + 1e-9)), "dose", "loading", step,
                      regimen.source if not regimen.step_sources else regimen.step_sources[step - 1]))
-    last = rows[-1][0] if rows else start - pd.DateOffset(months=regimen.maintenance_months)
-    when = last + pd.DateOffset(months=regimen.maintenance_months)
-    while when <= until:
-        rows.append((when, "dose", "maintenance", 0, regimen.source))
-        when += pd.DateOffset(months=regimen.maintenance_months)
+    anchor = rows[-1][0] if rows else start - pd.DateOffset(months=regimen.maintenance_months)
+    k = 1
+    while (when := anchor + pd.DateOffset(months=k * regimen.maintenance_months)) <= until:
+        rows.append((when, "dose", "maintenance", 0, regimen.source))  # counted from one anchor: no drift
+        k += 1
     plan = pd.DataFrame(rows, columns=["date", "kind", "phase", "step", "source"]).assign(
-        dose_ug=regimen.dose_ug, product=regimen.product, route=regimen.route,
+        dose_ug=regimen.dose_ug, product=regimen.product, route=regimen.route, title="B12 injection",
         what=lambda d: np.where(d["phase"] == "loading", "loading dose", "maintenance dose"))
     if regimen.open_ended and loading_end is None and len(plan):
         open_rows = plan["phase"].eq("loading")
         plan.loc[open_rows, "what"] = "loading dose (until no further improvement; the clinician ends this phase)"
-    checks = [(start + pd.Timedelta(days=day), "recheck", "", 0, source, np.nan, "", "", what)
-              for ids, day, what, source in rechecks() if "*" in ids or regimen.id in ids
-              if start + pd.Timedelta(days=day) <= until]
+    checks = [(start + pd.Timedelta(days=r.day), "recheck", "", 0, r.source, np.nan, "", "", r.title, r.what)
+              for r in rechecks() if ("*" in r.regimens or regimen.id in r.regimens)
+              and start + pd.Timedelta(days=r.day) <= until]
     checks_frame = pd.DataFrame(checks, columns=["date", "kind", "phase", "step", "source", "dose_ug", "product",
-                                                 "route", "what"])
+                                                 "route", "title", "what"])
     plan = pd.concat([plan, checks_frame], ignore_index=True) if len(checks_frame) else plan
     plan = plan.sort_values(["date", "kind"], kind="stable", ignore_index=True)
     return plan.astype({"date": "datetime64[ns]", "kind": "str", "phase": "str", "step": "int64",
-                        "dose_ug": "float64", "product": "str", "route": "str", "what": "str",
+                        "dose_ug": "float64", "product": "str", "route": "str", "title": "str", "what": "str",
                         "source": "str"})[list(PLAN_COLUMNS)]
 
 

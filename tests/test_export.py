@@ -55,7 +55,7 @@ def test_ics_summaries_read_like_the_brief():
     assert summaries[0] == "B12 injection (loading) — hydroxocobalamin 1 mg IM"
     assert "B12 injection (maintenance) — hydroxocobalamin 1 mg IM" in summaries
     assert "Blood test: full blood count and reticulocytes" in summaries
-    assert "B12 treatment review at 3 months" in summaries
+    assert "Review of your B12 treatment, with a full blood count" in summaries
     us = build_plan("US-FDA-cyano", "2024-03-04")
     assert str(events(plan_to_ics(us, "US"))[0]["SUMMARY"]) == (
         "B12 injection (loading) — cyanocobalamin 100 micrograms IM")
