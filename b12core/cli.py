@@ -1,4 +1,10 @@
-"""Command line: ``python -m b12core labs FILE... -o OUT.(parquet|csv)``.
+"""Command line, as in design.md::
+
+    python -m b12core labs   FILE... -o OUT.(parquet|csv) [--rejected R.csv] [--date-order auto|dmy|mdy]
+    python -m b12core doses  FILE... -o OUT.(parquet|csv) [--rejected R.csv] [--date-order ...]
+    python -m b12core phases FILE... -o OUT.csv [--date-order ...]
+    python -m b12core plan   --regimen ID --start YYYY-MM-DD -o OUT.(csv|ics|html)
+    python -m b12core plan   --list
 
 Exit 0 with a one-line summary on stderr when the output is written; exit 2 with one clear line
 on stderr when an input cannot be used at all. Never a traceback.
@@ -8,16 +14,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from b12core.errors import InputError
-from b12core.files import import_lab_set, read_files
-from b12core.labs import LabImport
+from b12core.export import plan_to_csv, plan_to_html, plan_to_ics
+from b12core.files import FileSet, import_dose_set, import_lab_set, read_files
+from b12core.phases import detect_phases
+from b12core.regimens import build_plan, custom_regimen, get_regimen, regimens
 
 EXIT_OK, EXIT_INPUT = 0, 2
+DATE_ORDERS = ("auto", "dmy", "mdy")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -26,63 +35,146 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m b12core", description="B12 therapy follow-up: normalise lab exports.")
+    parser = _Parser(prog="python -m b12core", description="B12 therapy follow-up from lab exports and doses.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    labs = commands.add_parser("labs", help="lab exports -> canonical labs table")
-    labs.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    labs.add_argument("-o", "--output", required=True, type=Path, metavar="OUT.(parquet|csv)")
-    labs.add_argument("--rejected", type=Path, metavar="R.csv", help="write rejected rows with reasons")
-    labs.add_argument("--date-order", choices=("auto", "dmy", "mdy"), default="auto",
-                      help="day/month order where a file's dates do not decide it")
+
+    def with_files(name: str, help_text: str, outputs: str, rejected: bool = True) -> argparse.ArgumentParser:
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("files", nargs="+", type=Path, metavar="FILE")
+        command.add_argument("-o", "--output", required=True, type=Path, metavar=f"OUT.({outputs})")
+        if rejected:
+            command.add_argument("--rejected", type=Path, metavar="R.csv", help="write rejected rows with reasons")
+        command.add_argument("--date-order", choices=DATE_ORDERS, default="auto",
+                             help="day/month order where a file's dates do not decide it")
+        return command
+
+    with_files("labs", "lab exports -> canonical labs table", "parquet|csv")
+    with_files("doses", "injection records -> canonical doses table", "parquet|csv")
+    with_files("phases", "injection records -> loading and maintenance phases", "csv", rejected=False)
+    plan = commands.add_parser("plan", help="a regimen's planned doses and lab rechecks")
+    plan.add_argument("--list", action="store_true", help="list the regimen templates and their sources")
+    plan.add_argument("--regimen", metavar="ID")
+    plan.add_argument("--start", metavar="YYYY-MM-DD")
+    plan.add_argument("--loading-end", metavar="YYYY-MM-DD", help="end of an open-ended loading phase")
+    plan.add_argument("--until", metavar="YYYY-MM-DD", help="last day of the plan (default: one year)")
+    plan.add_argument("--every-days", type=float, help="custom regimen: loading every N days")
+    plan.add_argument("--loading-doses", type=int, help="custom regimen: number of loading doses")
+    plan.add_argument("--maintenance-months", type=int, help="custom regimen: maintenance every K months")
+    plan.add_argument("-o", "--output", type=Path, metavar="OUT.(csv|ics|html)")
     return parser
 
 
-def import_lab_files(paths: Sequence[Path], date_order: str | None) -> LabImport:
-    """Read and import lab files named on the command line (code dictionaries among them)."""
+def _file_set(paths: Sequence[Path]) -> FileSet:
     files = []
     for path in paths:
         try:
             files.append((path.name, path.read_bytes()))
         except OSError as err:
             raise InputError(f"{path}: cannot be read ({err.strerror or err})") from err
-    return import_lab_set(read_files(files), date_order, strict=True)
+    return read_files(files)
+
+
+def _order(args: argparse.Namespace) -> str | None:
+    return None if args.date_order == "auto" else args.date_order
+
+
+def _write(path: Path, write: Callable[[Path], None]) -> None:
+    try:
+        write(path)
+    except OSError as err:
+        raise InputError(f"cannot write {path}: {err.strerror or err}") from err
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """Write a table as Parquet or CSV, chosen by the file extension."""
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        frame.to_parquet(path, index=False)
+        _write(path, lambda p: frame.to_parquet(p, index=False))
     elif suffix == ".csv":
-        frame.to_csv(path, index=False)
+        _write(path, lambda p: frame.to_csv(p, index=False))
     else:
         raise InputError(f"{path}: output must end in .parquet or .csv")
 
 
+def _check_suffix(path: Path, allowed: tuple[str, ...]) -> None:
+    if path.suffix.lower() not in allowed:
+        raise InputError(f"{path}: output must end in {' or '.join(allowed)}")
+
+
 def run_labs(args: argparse.Namespace) -> str:
-    if args.output.suffix.lower() not in (".parquet", ".csv"):
-        raise InputError(f"{args.output}: output must end in .parquet or .csv")
-    result = import_lab_files(args.files, None if args.date_order == "auto" else args.date_order)
-    try:
-        write_table(result.labs, args.output)
-        if args.rejected:
-            write_table(result.rejections, args.rejected)
-    except OSError as err:
-        raise InputError(f"cannot write output: {err.strerror or err}") from err
-    unknown = result.unknown_names
+    _check_suffix(args.output, (".parquet", ".csv"))
+    result = import_lab_set(_file_set(args.files), _order(args), strict=True)
+    write_table(result.labs, args.output)
+    if args.rejected:
+        write_table(result.rejections, args.rejected)
     line = result.summary()
-    if len(unknown):
-        names = unknown.groupby("name")["rows"].sum().sort_values(ascending=False)
+    if len(result.unknown_names):
+        names = result.unknown_names.groupby("name")["rows"].sum().sort_values(ascending=False)
         shown = ", ".join(f"{n} ({r})" for n, r in names.head(5).items())
         line += f"; unknown tests: {shown}{' …' if len(names) > 5 else ''}"
     return line
+
+
+def run_doses(args: argparse.Namespace) -> str:
+    _check_suffix(args.output, (".parquet", ".csv"))
+    result = import_dose_set(_file_set(args.files), _order(args), strict=True)
+    write_table(result.doses, args.output)
+    if args.rejected:
+        write_table(result.rejections, args.rejected)
+    line = result.summary()
+    if len(result.ignored_names):
+        names = result.ignored_names.groupby("name")["rows"].sum().sort_values(ascending=False)
+        line += "; not counted as B12 doses: " + ", ".join(f"{n} ({r})" for n, r in names.head(3).items())
+    return line
+
+
+def run_phases(args: argparse.Namespace) -> str:
+    _check_suffix(args.output, (".csv",))
+    result = import_dose_set(_file_set(args.files), _order(args), strict=True)
+    phases = detect_phases(result.doses).phases
+    columns = ["phase", "start", "end", "doses"]
+    if phases["patient_id"].nunique() > 1:
+        columns.insert(0, "patient_id")  # several patients: say whose phase each row is
+    out = phases[columns].assign(start=phases["start"].dt.strftime("%Y-%m-%d"),
+                                 end=phases["end"].dt.strftime("%Y-%m-%d"))
+    write_table(out, args.output)
+    return f"{result.summary()}; {len(phases)} phases"
+
+
+def run_plan(args: argparse.Namespace) -> str:
+    if args.list:
+        for regimen in regimens().values():
+            print(f"{regimen.id}\t{regimen.label}\t{regimen.source}")
+        return f"{len(regimens())} regimens"
+    if not args.regimen or not args.start or not args.output:
+        raise InputError("plan needs --regimen ID, --start YYYY-MM-DD and -o OUT.(csv|ics|html), or --list")
+    _check_suffix(args.output, (".csv", ".ics", ".html"))
+    if args.regimen == "custom":
+        if None in (args.every_days, args.loading_doses, args.maintenance_months):
+            raise InputError("the custom regimen needs --every-days, --loading-doses and --maintenance-months")
+        regimen = custom_regimen(args.every_days, args.loading_doses, args.maintenance_months)
+    else:
+        regimen = get_regimen(args.regimen)
+    plan = build_plan(regimen, args.start, loading_end=args.loading_end, until=args.until)
+    suffix = args.output.suffix.lower()
+    if suffix == ".csv":
+        _write(args.output, lambda p: p.write_bytes(plan_to_csv(plan)))
+    elif suffix == ".ics":
+        _write(args.output, lambda p: p.write_bytes(plan_to_ics(plan, regimen.label)))
+    else:
+        _write(args.output, lambda p: p.write_text(plan_to_html(plan, regimen.label), encoding="utf-8"))
+    doses = int((plan["kind"] == "dose").sum())
+    return f"{regimen.id}: {doses} doses and {len(plan) - doses} blood tests or reviews planned"
+
+
+COMMANDS = {"labs": run_labs, "doses": run_doses, "phases": run_phases, "plan": run_plan}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     try:
         args = build_parser().parse_args(argv)
-        line = run_labs(args)
+        line = COMMANDS[args.command](args)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_INPUT
