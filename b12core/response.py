@@ -302,10 +302,10 @@ def _overdue_prompts(patient: str, start: pd.Timestamp, given: pd.DataFrame, min
             out.append((patient, "course_stopped", "", last,
                         f"Review: no injection for {silent:.0f} days since {last:%d %b %Y}; the course looks "
                         "stopped, and deficiency can return.", sources["stop_factor"]))
-        elif silent > threshold("late_factor") * interval:
+        elif silent > interval + threshold("maintenance_on_time_days"):
             out.append((patient, "injection_overdue", "", last + pd.Timedelta(days=interval),
                         f"Review: the next injection was due about {last + pd.Timedelta(days=interval):%d %b %Y} "
-                        f"(usual interval {interval:.0f} days).", sources["late_factor"]))
+                        f"(usual interval {interval:.0f} days).", sources["maintenance_on_time_days"]))
     return out
 
 

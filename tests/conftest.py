@@ -42,7 +42,8 @@ def assert_accounted(imp) -> None:
     """The accounting identity of design.md, per file."""
     c = imp.counts
     assert (c["read"] == c["accepted"] + c["ignored"] + c["duplicates"] + c["rejected"]).all(), c
-    assert int(c["accepted"].sum()) == len(imp.labs)
+    table = next(getattr(imp, name) for name in ("labs", "doses", "symptoms") if hasattr(imp, name))
+    assert int(c["accepted"].sum()) == len(table)
     assert int(c["rejected"].sum()) == len(imp.rejections)
 
 
