@@ -7,6 +7,7 @@ the written regimen the clinician chose, and adherence compares what was given w
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -171,10 +172,12 @@ def build_plan(regimen: Regimen | str, start: str | pd.Timestamp, loading_end: s
                         "source": "str"})[list(PLAN_COLUMNS)]
 
 
-def _day(value: str | pd.Timestamp, what: str) -> pd.Timestamp:
+def _day(value: str | dt.date | pd.Timestamp, what: str) -> pd.Timestamp:
+    """A day from an ISO date text (``2024-03-04``) or a date; nothing else is guessed."""
     try:
-        return pd.Timestamp(value).normalize()
-    except (ValueError, TypeError):
+        day = dt.date.fromisoformat(value.strip()) if isinstance(value, str) else value
+        return pd.Timestamp(day).normalize()
+    except (ValueError, TypeError, OverflowError):
         raise InputError(f"{what} {value!r} is not a date (use YYYY-MM-DD)") from None
 
 

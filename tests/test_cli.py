@@ -77,3 +77,59 @@ def test_unusable_input_exits_2_with_one_line_and_no_traceback(tmp_path, content
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert words in result.stderr
+
+
+def test_doses_command_on_the_sample_records(tmp_path):
+    out = tmp_path / "doses.parquet"
+    result = run("doses", "data/sample/us_injections.csv", "data/sample/uk_injections.xlsx", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "2 files: read 74, accepted 74, ignored 0, duplicates 0, rejected 0"
+    doses = pd.read_parquet(out)
+    assert len(doses) == 74 and set(doses["route"]) == {"IM"}
+
+
+def test_phases_command_writes_phase_start_end_doses(tmp_path):
+    out = tmp_path / "phases.csv"
+    result = run("phases", "data/sample/loinc_medication_administrations.csv", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.read_text().splitlines() == [
+        "phase,start,end,doses", "loading,2023-01-16,2023-01-27,6", "maintenance,2023-04-24,2024-04-22,5",
+        "loading,2025-10-13,2025-10-24,6"]
+
+
+def test_phases_of_several_patients_name_the_patient(tmp_path):
+    out = tmp_path / "phases.csv"
+    assert run("phases", "data/sample/us_injections.csv", "-o", str(out)).returncode == 0
+    assert out.read_text().splitlines()[0] == "patient_id,phase,start,end,doses"
+
+
+def test_plan_list_and_each_output_format(tmp_path):
+    listed = run("plan", "--list")
+    assert listed.returncode == 0
+    ids = [line.split("\t")[0] for line in listed.stdout.splitlines()]
+    assert ids == ["UK-BNF-noneuro", "UK-BNF-neuro", "US-FDA-cyano", "US-common", "US-CDC", "custom"]
+    assert all(len(line.split("\t")) == 3 and line.split("\t")[2] for line in listed.stdout.splitlines())
+    for suffix in ("csv", "ics", "html"):
+        out = tmp_path / f"plan.{suffix}"
+        result = run("plan", "--regimen", "UK-BNF-noneuro", "--start", "2024-03-04", "-o", str(out))
+        assert result.returncode == 0, result.stderr
+        assert result.stderr.strip() == "UK-BNF-noneuro: 9 doses and 3 blood tests or reviews planned"
+    from icalendar import Calendar
+
+    events = Calendar.from_ical((tmp_path / "plan.ics").read_bytes()).walk("VEVENT")
+    assert len(events) == 12
+    assert "Mon 4 Mar 2024" in (tmp_path / "plan.html").read_text()
+
+
+@pytest.mark.parametrize("args,words", [
+    (["plan", "--regimen", "nope", "--start", "2024-03-04", "-o", "x.csv"], "unknown regimen 'nope'"),
+    (["plan", "--regimen", "US-common", "--start", "4th March", "-o", "x.csv"], "is not a date"),
+    (["plan", "--regimen", "US-common", "--start", "2024-03-04", "-o", "x.pdf"], "must end in"),
+    (["plan", "--regimen", "custom", "--start", "2024-03-04", "-o", "x.csv"], "--every-days"),
+    (["plan"], "--regimen ID"),
+    (["phases", "data/sample/us_long_labs.csv", "-o", "x.csv"], "not an injection record"),
+])
+def test_plan_and_phases_errors_are_one_line(tmp_path, args, words):
+    result = run(*[str(tmp_path / a) if a.startswith("x.") else a for a in args])
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and words in result.stderr
