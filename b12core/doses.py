@@ -84,6 +84,7 @@ class ProductInfo:
 
     product: str  # "" when the text names no B12 product
     per_ml_ug: float  # µg per mL (NaN when not written)
+    table_per_ml_ug: float  # µg per mL of the product's usual injection (reference table), NaN if none
     per_unit_ug: float  # µg per tablet/ampoule (NaN when not written)
     form_route: str  # oral / nasal / injection route implied by the form ("" when none)
     injection_route: str  # the product's injection route (hydroxocobalamin: IM)
@@ -116,12 +117,14 @@ def read_product(text: str) -> ProductInfo:
         form = "injection"
     else:
         form = ""
-    return ProductInfo(found.product if found else "", per_ml, per_unit, form,
-                       found.injection_route if found else "")
+    return ProductInfo(found.product if found else "", per_ml, found.injection_ug_per_ml if found else np.nan,
+                       per_unit, form, found.injection_route if found else "")
 
 
 def dose_in_ug(dose: str, unit: str, info: ProductInfo) -> tuple[float, str]:
-    """(micrograms, problem) for one dose text and unit text under a product."""
+    """(micrograms, problem) for one dose text and unit text under a product. A dose in mL uses
+    the strength written in the product text, else the product table's usual injection strength
+    (see ``uses_table_strength``)."""
     match = re.match(DOSE_PATTERN, f"{dose} {unit}".strip() if unit and not re.search(r"[A-Za-zµμ]", dose)
                      else dose)
     if not match:
@@ -131,9 +134,10 @@ def dose_in_ug(dose: str, unit: str, info: ProductInfo) -> tuple[float, str]:
     if not written:
         return np.nan, f"dose {dose!r} has no unit (mg, µg or mL)"
     if written.startswith(("ml",)):
-        if np.isnan(info.per_ml_ug):
+        per_ml = info.per_ml_ug if not np.isnan(info.per_ml_ug) else info.table_per_ml_ug
+        if np.isnan(per_ml) or info.form_route in ("oral", "nasal"):
             return np.nan, f"dose {number:g} mL, but the product's strength per mL is not written"
-        return number * info.per_ml_ug, ""
+        return number * per_ml, ""
     if written.startswith(("amp", "vial")):
         if np.isnan(info.per_ml_ug):
             return np.nan, f"dose {dose!r} in ampoules, but the product's strength is not written"
@@ -146,6 +150,12 @@ def dose_in_ug(dose: str, unit: str, info: ProductInfo) -> tuple[float, str]:
         return _amount_ug(str(number), written.replace("milligram", "mg")), ""
     except KeyError:
         return np.nan, f"dose unit {written!r} is not mg, µg or mL"
+
+
+def uses_table_strength(dose: str, unit: str, info: ProductInfo) -> bool:
+    """True when a dose in mL was converted with the product table's strength."""
+    return np.isnan(info.per_ml_ug) and not np.isnan(info.table_per_ml_ug) and \
+        fold(f"{dose} {unit}").strip().endswith(("ml", "ml."))
 
 
 def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order: str | None = None) -> DoseImport:
@@ -182,6 +192,10 @@ def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order:
     pcodes, puniq = pd.factorize(pairs)
     answers = [dose_in_ug(d, u, infos[uniq.get_loc(p)]) for d, u, p in (x.split("\x1f") for x in puniq)]
     dose_ug = np.array([a[0] for a in answers], dtype="float64")[pcodes]
+    table_strength = np.array([uses_table_strength(d, u, infos[uniq.get_loc(p)])
+                               for d, u, p in (x.split("\x1f") for x in puniq)], dtype=bool)[pcodes]
+    notes.add(table_strength & ~np.isnan(dose_ug),
+              "strength per mL not written: the product's usual injection strength was used")
     problem = np.array([a[1] for a in answers], dtype=object)[pcodes]
     missing = "no dose given" + (" (the file lists orders, not doses given)" if mapping.roles.get("order_end") else "")
     problem = np.where((dose_text == "").to_numpy(), missing, problem)

@@ -46,7 +46,8 @@ def test_doses_become_micrograms(dose, unit, product, ug):
 
 
 @pytest.mark.parametrize("dose,unit,product,words", [
-    ("1", "ml", "Hydroxocobalamin", "strength per mL is not written"),
+    ("1", "ml", "Methylcobalamin", "strength per mL is not written"),
+    ("1", "ml", "Cyanocobalamin 1000 mcg tablets", "strength per mL is not written"),
     ("1", "", "Hydroxocobalamin", "has no unit"),
     ("a lot", "", "Hydroxocobalamin", "not a number"),
     ("1", "teaspoon", "Hydroxocobalamin", "not a number with a unit"),
@@ -97,13 +98,19 @@ def test_route_inferred_from_the_product_form_when_missing_and_said():
 
 def test_rejections_have_reasons():
     imp = doses_of("Date,Drug,Dose,Route\n2024-01-02,Hydroxocobalamin 1mg/1ml,,IM\n"
-                   "2024-01-03,Hydroxocobalamin,1 ml,IM\n"
+                   "2024-01-03,Methylcobalamin,1 ml,IM\n"
                    "2024-01-04,Hydroxocobalamin 1mg/1ml,1 mg,intrathecal\n"
                    "2024-02-30,Hydroxocobalamin,1 mg,IM\n")
     assert_accounted(imp)
     assert imp.rejections["reason"].tolist() == [
         "no dose given", "dose 1 mL, but the product's strength per mL is not written",
         "route 'intrathecal' is not one we know", "date '2024-02-30' does not exist"]
+
+
+def test_ml_without_a_written_strength_uses_the_usual_injection_and_says_so():
+    d = doses_of("Date,Drug,Dose,Unit,Route\n2024-01-02,Hydroxocobalamin,1,ml,IM\n").doses
+    assert d["dose_ug"].tolist() == [1000.0]
+    assert "usual injection strength" in d["notes"].iat[0]
 
 
 def test_the_same_dose_in_two_exports_is_kept_once():

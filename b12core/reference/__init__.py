@@ -169,12 +169,14 @@ class Product:
     name: str  # the name as listed (alias)
     product: str  # canonical product key
     injection_route: str  # route of an injection of this product when the record does not say
+    injection_ug_per_ml: float  # strength of the usual injection, used when the record does not say (NaN)
 
 
 @cache
 def product_names() -> tuple[tuple[str, Product], ...]:
     """(name key, product) pairs, longest names first so ``vitamin b12`` wins over ``b12``."""
-    rows = [(name_key(r["name"]), Product(r["name"], r["product"], r["injection_route"]))
+    rows = [(name_key(r["name"]), Product(r["name"], r["product"], r["injection_route"],
+                                          float(r["injection_ug_per_ml"] or "nan")))
             for r in read_table("products")]
     return tuple(sorted(rows, key=lambda kv: -len(kv[0])))
 
