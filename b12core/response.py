@@ -165,10 +165,12 @@ def course_starts(doses: pd.DataFrame) -> dict[str, list[pd.Timestamp]]:
 
 
 def review_prompts(labs: pd.DataFrame, doses: pd.DataFrame, symptoms: pd.DataFrame | None = None,
-                   sex: Mapping[str, str] | None = None, as_of: str | pd.Timestamp | None = None) -> pd.DataFrame:
+                   sex: Mapping[str, str] | None = None, as_of: str | pd.Timestamp | None = None,
+                   plans: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Things for the clinician to review, each with its rule and source. The response checks run
-    for every course of treatment; prompts about overdue reviews and doses need ``as_of`` (today)
-    and are not raised without it."""
+    for every course of treatment; prompts about overdue reviews, doses and planned blood tests
+    (``plans``: a plan per patient from ``build_plan``) need ``as_of`` (today) and are not raised
+    without it."""
     sources = threshold_sources()
     prompts: list[tuple] = []
     as_of = pd.Timestamp(as_of).normalize() if as_of is not None else None
@@ -190,6 +192,8 @@ def review_prompts(labs: pd.DataFrame, doses: pd.DataFrame, symptoms: pd.DataFra
             prompts.extend(_symptom_prompts(patient, injections(given), symptoms, sources))
         if as_of is not None and patient_starts:
             prompts.extend(_overdue_prompts(patient, patient_starts[-1], given, mine, as_of, sources))
+        if as_of is not None and plans and patient in plans:
+            prompts.extend(_recheck_prompts(patient, plans[patient], mine, as_of))
     return pd.DataFrame(prompts, columns=list(PROMPT_COLUMNS)).astype({"date": "datetime64[ns]"})
 
 
@@ -309,8 +313,27 @@ def _overdue_prompts(patient: str, start: pd.Timestamp, given: pd.DataFrame, min
     return out
 
 
+def _recheck_prompts(patient: str, plan: pd.DataFrame, results: pd.DataFrame, as_of: pd.Timestamp
+                     ) -> list[tuple]:
+    """A planned blood test whose day has passed (by more than the review window) with no result
+    in the files near it."""
+    window = pd.Timedelta(days=threshold("review_window_days"))
+    out = []
+    for _, check in plan[plan["kind"] == "recheck"].iterrows():
+        day = check["date"]
+        if day + window >= as_of:
+            continue
+        near = results[(results["collected_at"] >= day - window) & (results["collected_at"] <= day + window)]
+        if near.empty:
+            out.append((patient, "recheck_overdue", "", day,
+                        f"Review: the blood test planned for {day:%d %b %Y} ({check['what']}) has no result in "
+                        "the files.", check["source"]))
+    return out
+
+
 def response(labs: pd.DataFrame, doses: pd.DataFrame, symptoms: pd.DataFrame | None = None,
-             sex: Mapping[str, str] | None = None, as_of: str | pd.Timestamp | None = None) -> Response:
+             sex: Mapping[str, str] | None = None, as_of: str | pd.Timestamp | None = None,
+             plans: Mapping[str, pd.DataFrame] | None = None) -> Response:
     """Everything the follow-up summary shows, for every patient in ``labs`` with doses."""
     return Response(annotate_labs(labs, doses), summarise(labs, doses, sex),
-                    review_prompts(labs, doses, symptoms, sex, as_of))
+                    review_prompts(labs, doses, symptoms, sex, as_of, plans))

@@ -131,3 +131,15 @@ def test_every_prompt_is_worded_as_something_to_review_with_a_source():
     assert prompts["message"].str.startswith("Review:").all()
     assert (prompts["source"].str.len() > 10).all()
     assert not prompts["message"].str.contains(r"\b(?:prescribe|give|administer)\b", case=False).any()
+
+
+def test_a_planned_blood_test_without_a_result_is_a_prompt():
+    from b12core.regimens import build_plan
+
+    labs = lab_rows("p", [("2024-01-01", "hemoglobin", 90), ("2024-01-12", "hemoglobin", 101)])
+    doses = dose_rows("p", ["2024-01-01", "2024-01-03", "2024-01-05"])
+    plan = build_plan("UK-BNF-noneuro", "2024-01-01")
+    prompts = review_prompts(labs, doses, as_of="2024-04-15", plans={"p": plan})
+    overdue = prompts[prompts["rule"] == "recheck_overdue"]
+    assert overdue["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-02-26"]  # day 10 was done, 8 weeks was not
+    assert "8 weeks" in overdue["message"].iat[0] and "NHS Lothian" in overdue["source"].iat[0]
