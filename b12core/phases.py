@@ -23,6 +23,8 @@ from b12core.reference import threshold
 PHASES_COLUMNS = ("patient_id", "course", "phase", "start", "end", "doses", "interval_days")
 GAPS_COLUMNS = ("patient_id", "after", "before", "days", "flag", "usual_days")
 LOADING, MAINTENANCE, ORAL = "loading", "maintenance", "oral"
+NOT_INJECTED = "not injected"  # nasal sprays, and doses whose route the record does not give
+ORAL_ROUTES = ("oral", "sublingual")
 
 
 @dataclass(frozen=True)
@@ -89,11 +91,12 @@ def _dense_run(dense: np.ndarray, start: int) -> int:
 def detect_phases(doses: pd.DataFrame, overrides: Sequence[PhaseOverride] = ()) -> Phases:
     """Segment each patient's injections into courses and loading/maintenance phases.
 
-    Oral doses keep the phase ``oral`` and take no part in segmentation.
+    Oral and sublingual doses get the phase ``oral``, other doses that were not injected (nasal,
+route not recorded) ``not injected``; neither takes part in segmentation.
     """
     ordered = doses.sort_values(["patient_id", "administered_at"], kind="stable").reset_index(drop=True)
     ordered["course"] = 0
-    ordered["phase"] = ORAL
+    ordered["phase"] = np.where(ordered["route"].isin(ORAL_ROUTES), ORAL, NOT_INJECTED)
     injected = ordered.index.isin(injections(ordered).index)
     phase_rows, gap_rows = [], []
     for patient, group in ordered[injected].groupby("patient_id", sort=False):
@@ -158,7 +161,7 @@ def _flagged_gaps(patient: str, times: np.ndarray, gaps: np.ndarray, course: np.
         if labels[i] == LOADING:
             # Loading changes pace (daily, then weekly): compare with the neighbouring gaps.
             near = [gaps[j] for j in (i - 1, i + 1) if 0 <= j < len(gaps) and course[j + 1] == course[j]
-                    and labels[j] == labels[j + 1] == LOADING]
+                    and labels[j] == labels[j + 1] == LOADING and gaps[j] >= 1]  # not a same-day pair
             usual = max(near) if near else gap
         else:
             usual = usual_maintenance

@@ -83,8 +83,10 @@ def custom_regimen(loading_every_days: float, loading_doses: int, maintenance_mo
     if loading_every_days <= 0 or loading_doses < 0 or maintenance_months <= 0 or dose_ug <= 0:
         raise InputError("a custom regimen needs positive intervals and doses")
     base = get_regimen("custom")
+    chosen = f"Set by the clinician: every {loading_every_days:g} days for {loading_doses} doses"
     return replace(base, product=product, route=route, dose_ug=float(dose_ug),
                    steps=(Step(float(loading_every_days), int(loading_doses)),) if loading_doses else (),
+                   step_sources=(chosen,) if loading_doses else (),
                    maintenance_months=maintenance_months, maintenance_months_min=maintenance_months,
                    maintenance_months_max=maintenance_months,
                    label=(f"Custom: every {loading_every_days:g} days x {loading_doses}, "
@@ -113,13 +115,12 @@ def _loading_days(regimen: Regimen, loading_end: pd.Timestamp | None, start: pd.
     t = 0.0
     for number, step in enumerate(regimen.steps, start=1):
         if step.doses is None:
-            if loading_end is not None:
-                end_day = (loading_end - start).days
-            elif regimen.open_loading_default_days is not None:
-                end_day = regimen.open_loading_default_days
+            if loading_end is not None:  # the last day of loading, included
+                count = math.floor((loading_end - start).days / step.every_days) + 1
+            elif regimen.open_loading_default_days is not None:  # a period of so many days
+                count = math.ceil(regimen.open_loading_default_days / step.every_days)
             else:
                 raise InputError(f"regimen {regimen.id} has an open-ended loading phase: give its end date")
-            count = math.floor(end_day / step.every_days) + 1
         else:
             count = step.doses
         if step.days:
@@ -144,15 +145,19 @@ def build_plan(regimen: Regimen | str, start: str | pd.Timestamp, loading_end: s
     loading_end = _day(loading_end, "loading end") if loading_end is not None else None
     if until <= start:
         raise InputError("the plan must end after it starts")
+    if loading_end is not None and loading_end < start:
+        raise InputError("the loading phase cannot end before the plan starts")
     rows = []
-    loading = _loading_days(regimen, loading_end, start)
-    for day, step in loading:
-        rows.append((start + pd.Timedelta(days=round(day + 1e-9)), "dose", "loading", step,
-                     regimen.source if not regimen.step_sources else regimen.step_sources[step - 1]))
-    anchor = rows[-1][0] if rows else start - pd.DateOffset(months=regimen.maintenance_months)
-    k = 1
+    for day, step in _loading_days(regimen, loading_end, start):
+        when = start + pd.Timedelta(days=round(day + 1e-9))
+        if when <= until:
+            rows.append((when, "dose", "loading", step,
+                         regimen.source if not regimen.step_sources else regimen.step_sources[step - 1]))
+    # Maintenance counted in calendar months from one anchor (no drift): after the last loading
+    # dose, or from the start itself when there is no loading.
+    anchor, k = (rows[-1][0], 1) if rows else (start, 0)
     while (when := anchor + pd.DateOffset(months=k * regimen.maintenance_months)) <= until:
-        rows.append((when, "dose", "maintenance", 0, regimen.source))  # counted from one anchor: no drift
+        rows.append((when, "dose", "maintenance", 0, regimen.source))
         k += 1
     plan = pd.DataFrame(rows, columns=["date", "kind", "phase", "step", "source"]).assign(
         dose_ug=regimen.dose_ug, product=regimen.product, route=regimen.route, title="B12 injection",
@@ -176,7 +181,10 @@ def _day(value: str | dt.date | pd.Timestamp, what: str) -> pd.Timestamp:
     """A day from an ISO date text (``2024-03-04``) or a date; nothing else is guessed."""
     try:
         day = dt.date.fromisoformat(value.strip()) if isinstance(value, str) else value
-        return pd.Timestamp(day).normalize()
+        stamp = pd.Timestamp(day)
+        if pd.isna(stamp):
+            raise ValueError(what)
+        return stamp.normalize()
     except (ValueError, TypeError, OverflowError):
         raise InputError(f"{what} {value!r} is not a date (use YYYY-MM-DD)") from None
 
@@ -207,11 +215,12 @@ def adherence(plan: pd.DataFrame, doses: pd.DataFrame, as_of: str | pd.Timestamp
     """Compare the doses given (one patient) with a plan.
 
     Loading doses are matched to their planned days: on time within a day, late when given
-    after that but before the next planned dose, missed when none came. Maintenance is counted
-    from the dose actually given before it (a late dose moves the next due date, as in practice):
-    a dose is on time up to a week after it was due (and up to a month early), late when later
-    but before the following one fell due, and each interval that passed without a dose is a
-    missed dose. Planned doses after ``as_of`` (default: the last dose given) are not yet due.
+    after that but before the next planned dose (for the last one: before maintenance begins),
+    missed when none came. Maintenance is counted in the plan's calendar months from the dose
+    actually given before it (a late dose moves the next due date, as in practice): a dose is on
+    time up to a week after it was due (or a little early), late when later but before the
+    following one fell due, and each interval that passed without a dose is a missed dose.
+    Planned doses after ``as_of`` (default: the last dose given) are not yet due.
     """
     planned = plan[plan["kind"] == "dose"].reset_index(drop=True)
     given = np.sort(doses["administered_at"].dt.normalize().to_numpy())
@@ -220,32 +229,52 @@ def adherence(plan: pd.DataFrame, doses: pd.DataFrame, as_of: str | pd.Timestamp
     used = np.zeros(len(given), dtype=bool)
     events: list[tuple] = []
     loading = planned[planned["phase"] == "loading"]["date"].tolist()
-    _match_loading(loading, given, used, as_of, events)
-    maintenance = planned[planned["phase"] == "maintenance"]["date"]
-    interval = (float(np.median(np.diff(maintenance.to_numpy()).astype("timedelta64[D]").astype(float)))
-                if len(maintenance) > 1 else threshold("default_maintenance_interval_days"))
-    matched = given[used]
-    anchor = pd.Timestamp(matched.max()) if len(matched) else (
-        loading[-1] if loading else (maintenance.min() - pd.Timedelta(days=interval) if len(maintenance) else None))
-    next_due = _match_maintenance(anchor, interval, given, used, as_of, events) if anchor is not None else None
+    maintenance = planned[planned["phase"] == "maintenance"]["date"].tolist()
+    _match_loading(loading, maintenance[0] if maintenance else None, given, used, as_of, events)
+    step = maintenance_step(maintenance)
+    if loading:
+        matched = given[used]
+        anchor = max([loading[-1], *([pd.Timestamp(matched.max())] if len(matched) else [])])
+    else:
+        anchor = maintenance[0] - step if maintenance else None
+    next_due = _match_maintenance(anchor, step, given, used, as_of, events) if anchor is not None else None
     for j in np.flatnonzero(~used):
         events.append((pd.NaT, "", pd.Timestamp(given[j]), "extra", 0))
     frame = pd.DataFrame(events, columns=list(ADHERENCE_COLUMNS)).astype(
         {"planned": "datetime64[ns]", "given_at": "datetime64[ns]", "phase": "str", "status": "str",
          "days_late": "int64"}).sort_values(["planned", "given_at"], ignore_index=True)
-    if next_due is None:
-        upcoming = frame.loc[frame["status"] == "not yet due", "planned"]
-        next_due = upcoming.min() if len(upcoming) else None
+    loading_ahead = frame.loc[(frame["phase"] == "loading") & (frame["status"] == "not yet due"), "planned"]
+    if len(loading_ahead):
+        next_due = loading_ahead.min()
     gaps = np.diff(given).astype("timedelta64[D]").astype(float) if len(given) > 1 else np.array([])
     return Adherence(frame, _by_phase(frame), float(gaps.max()) if len(gaps) else 0.0,
                      pd.Timestamp(given[int(gaps.argmax())]) if len(gaps) else None, next_due)
 
 
-def _match_loading(planned: list[pd.Timestamp], given: np.ndarray, used: np.ndarray, as_of: pd.Timestamp,
-                   events: list[tuple]) -> None:
+def maintenance_step(dates: list[pd.Timestamp]) -> pd.DateOffset | pd.Timedelta:
+    """The plan's maintenance interval: whole calendar months when its dates are, else days;
+    the default interval when the plan has fewer than two maintenance doses."""
+    if len(dates) < 2:
+        return pd.Timedelta(days=threshold("default_maintenance_interval_days"))
+    first, second = dates[0], dates[1]
+    months = (second.year - first.year) * 12 + second.month - first.month
+    if months > 0 and abs((first + pd.DateOffset(months=months) - second).days) <= 3:
+        return pd.DateOffset(months=months)
+    return second - first
+
+
+def _step_days(step: pd.DateOffset | pd.Timedelta, at: pd.Timestamp) -> float:
+    return ((at + step) - at) / pd.Timedelta(days=1)
+
+
+def _match_loading(planned: list[pd.Timestamp], maintenance_start: pd.Timestamp | None, given: np.ndarray,
+                   used: np.ndarray, as_of: pd.Timestamp, events: list[tuple]) -> None:
     tolerance = pd.Timedelta(days=threshold("loading_on_time_days"))
     for i, day in enumerate(planned):
-        until = planned[i + 1] if i + 1 < len(planned) else day + tolerance + pd.Timedelta(days=1)
+        if i + 1 < len(planned):
+            until = planned[i + 1]
+        else:
+            until = maintenance_start if maintenance_start is not None else day + tolerance + pd.Timedelta(days=1)
         candidates = np.flatnonzero(~used & (given >= day - tolerance) & (given < max(until, day + tolerance)))
         if len(candidates):
             j = candidates[0]
@@ -257,18 +286,18 @@ def _match_loading(planned: list[pd.Timestamp], given: np.ndarray, used: np.ndar
             events.append((day, "loading", pd.NaT, "not yet due" if day > as_of else "missed", 0))
 
 
-def _match_maintenance(anchor: pd.Timestamp, interval: float, given: np.ndarray, used: np.ndarray,
-                       as_of: pd.Timestamp, events: list[tuple]) -> pd.Timestamp:
+def _match_maintenance(anchor: pd.Timestamp, step: pd.DateOffset | pd.Timedelta, given: np.ndarray,
+                       used: np.ndarray, as_of: pd.Timestamp, events: list[tuple]) -> pd.Timestamp:
     """Walk maintenance doses from ``anchor``; returns the next due date."""
     on_time = pd.Timedelta(days=threshold("maintenance_on_time_days"))
-    early = pd.Timedelta(days=threshold("maintenance_early_days"))
-    step = pd.Timedelta(days=interval)
     for j in np.flatnonzero(~used & (given > anchor.to_datetime64())):
         dose = pd.Timestamp(given[j])
         expected = anchor + step
-        while dose > expected + step:  # a whole interval passed without a dose
+        while dose >= expected + step:  # a whole interval passed without a dose
             events.append((expected, "maintenance", pd.NaT, "missed", 0))
             expected += step
+        # A little early still counts: up to a month, and never more than half an interval.
+        early = pd.Timedelta(days=min(threshold("maintenance_early_days"), _step_days(step, expected) / 2))
         if dose < expected - early:
             continue  # an extra dose between due dates (listed as extra)
         used[j] = True

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from b12core.doses import INJECTED, injections
-from b12core.phases import detect_phases, maintenance_interval
+from b12core.phases import LOADING, MAINTENANCE, detect_phases, maintenance_interval
 from b12core.reference import analytes, default_range, threshold, threshold_sources
 
 PROMPT_COLUMNS = ("patient_id", "rule", "analyte", "date", "message", "source")
@@ -155,7 +155,7 @@ def course_starts(doses: pd.DataFrame) -> dict[str, list[pd.Timestamp]]:
     out: dict[str, list[pd.Timestamp]] = {}
     phased = detect_phases(doses).doses
     for patient, group in phased.groupby("patient_id"):
-        injected = group[group["phase"] != "oral"]
+        injected = group[group["phase"].isin([LOADING, MAINTENANCE])]
         starts = injected.groupby("course")["administered_at"].min().sort_index().dt.normalize().tolist()
         first = group["administered_at"].min().normalize()
         if not starts or first < starts[0]:

@@ -1,0 +1,539 @@
+"""Regimen templates -> planned doses and rechecks, and adherence of the doses given to a plan.
+
+Every expected date below is worked out by hand from /work/shared/clinical-facts.md §1.1 (the
+regimens), §2 (rechecks), b12core/reference/rechecks.csv and thresholds.csv (the project's own
+on-time rules) and the sample patients' stories in data/sample/README.md. Calendar used:
+4 Mar 2024 and 8 Jan 2024 are Mondays.
+"""
+
+from __future__ import annotations
+
+import csv
+from itertools import pairwise
+
+import pandas as pd
+import pytest
+
+from b12core import InputError, read_file
+from b12core.doses import import_doses
+from b12core.regimens import PLAN_COLUMNS, adherence, build_plan, custom_regimen, get_regimen, regimens
+from tests.conftest import REPO, SAMPLE
+
+D = pd.Timestamp
+MONDAY = D("2024-03-04")
+RECHECKS_CSV = REPO / "b12core" / "reference" / "rechecks.csv"
+SOURCED = ("UK-BNF-noneuro", "UK-BNF-neuro", "US-FDA-cyano", "US-common", "US-CDC")
+
+
+def days(*texts: str) -> list[pd.Timestamp]:
+    return [D(t) for t in texts]
+
+
+def dose_rows(plan: pd.DataFrame, phase: str | None = None) -> pd.DataFrame:
+    rows = plan[plan["kind"] == "dose"]
+    return rows if phase is None else rows[rows["phase"] == phase]
+
+
+def dates(rows: pd.DataFrame) -> list[pd.Timestamp]:
+    return list(rows["date"])
+
+
+def month_steps(first: str, count: int, months: int) -> list[pd.Timestamp]:
+    """``count`` dates ``months`` calendar months apart, all counted from ``first`` (no drift)."""
+    return [D(first) + pd.DateOffset(months=k * months) for k in range(count)]
+
+
+def doses_given(when: list[pd.Timestamp] | list[str], patient: str = "p1") -> pd.DataFrame:
+    """A ``doses``-like table: one IM injection per date, given at 10:30 (times are normalised)."""
+    stamps = [D(w) + pd.Timedelta(hours=10, minutes=30) for w in when]
+    return pd.DataFrame({"patient_id": patient, "administered_at": pd.to_datetime(stamps), "route": "IM",
+                         "source_row": range(1, len(stamps) + 1)})
+
+
+# --- the templates ------------------------------------------------------------------------------
+
+
+def test_the_templates_are_the_sourced_ones_plus_custom():
+    assert set(regimens()) == {*SOURCED, "custom"}
+
+
+@pytest.mark.parametrize("regimen_id", [*SOURCED, "custom"])
+def test_every_template_builds_a_plan(regimen_id):
+    plan = build_plan(regimen_id, MONDAY)
+    assert list(plan.columns) == list(PLAN_COLUMNS)
+    assert plan["date"].is_monotonic_increasing
+    assert plan["date"].min() == MONDAY  # the first dose is on the start day
+    assert set(plan["kind"]) == {"dose", "recheck"}
+    doses = dose_rows(plan)
+    assert set(doses["phase"]) == {"loading", "maintenance"}
+    # loading first, then maintenance: no loading dose after the first maintenance dose
+    assert dose_rows(plan, "loading")["date"].max() < dose_rows(plan, "maintenance")["date"].min()
+    assert (doses["dose_ug"] == get_regimen(regimen_id).dose_ug).all()
+    assert (plan["source"].str.strip() != "").all(), "every row says where it comes from"
+    assert (plan["title"].str.strip() != "").all()
+
+
+@pytest.mark.parametrize("regimen_id,dose_ug,product,routes", [
+    # clinical-facts §1.1 and its product facts
+    ("UK-BNF-noneuro", 1000, "hydroxocobalamin", {"IM"}),  # hydroxocobalamin 1 mg IM
+    ("UK-BNF-neuro", 1000, "hydroxocobalamin", {"IM"}),
+    ("US-FDA-cyano", 100, "cyanocobalamin", {"IM", "SC"}),  # 100 mcg, IM or deep SC
+    ("US-common", 1000, "cyanocobalamin", {"IM"}),  # 1000 mcg IM
+    ("US-CDC", 1000, "cyanocobalamin", {"IM", "SC"}),  # 1000 mcg SC or IM
+])
+def test_dose_product_and_route_follow_the_source(regimen_id, dose_ug, product, routes):
+    doses = dose_rows(build_plan(regimen_id, MONDAY))
+    assert set(doses["dose_ug"]) == {dose_ug}
+    assert set(doses["product"]) == {product}
+    assert set(doses["route"]) <= routes and len(set(doses["route"])) == 1
+
+
+def test_uk_bnf_noneuro_three_times_a_week_for_two_weeks_then_every_three_months():
+    plan = build_plan("UK-BNF-noneuro", MONDAY)
+    loading = dose_rows(plan, "loading")
+    # 3 times a week for 2 weeks = 6 doses, Monday/Wednesday/Friday from a Monday start
+    assert dates(loading) == days("2024-03-04", "2024-03-06", "2024-03-08", "2024-03-11", "2024-03-13",
+                                  "2024-03-15")
+    assert [d.day_name() for d in dates(loading)] == ["Monday", "Wednesday", "Friday"] * 2
+    assert set(loading["step"]) == {1}
+    # then every 3 months from the last loading dose, within the BNF's 2-3 months; the default plan is one year
+    assert dates(dose_rows(plan, "maintenance")) == days("2024-06-15", "2024-09-15", "2024-12-15")
+    regimen = get_regimen("UK-BNF-noneuro")
+    assert regimen.maintenance_months_min == 2 and regimen.maintenance_months_max == 3
+    assert regimen.maintenance_months_min <= regimen.maintenance_months <= regimen.maintenance_months_max
+
+
+def test_uk_bnf_neuro_is_open_ended_alternate_days():
+    regimen = get_regimen("UK-BNF-neuro")
+    assert regimen.open_ended
+    plan = build_plan(regimen, "2024-01-08")
+    loading = dose_rows(plan, "loading")
+    gaps = loading["date"].diff().dropna().dt.days
+    assert (gaps == 2).all()  # alternate days
+    # until the clinician ends it, the plan says so on every loading dose
+    assert loading["what"].str.contains("clinician ends this phase").all()
+
+
+def test_uk_bnf_neuro_default_loading_is_fourteen_days_of_alternate_days():
+    # regimens.csv: "until then the plan shows 14 days, as in the Australian PI (alternate days for 1-2 weeks)".
+    # Alternate days for 14 days from Mon 8 Jan = days 0, 2, ..., 12 = 7 doses (8-20 Jan), counted like
+    # "3 times a week for 2 weeks = 6 doses" (days 0-11) and "daily for 7 days" (days 0-6). A dose on day 14
+    # (22 Jan) is already in the third week.
+    plan = build_plan("UK-BNF-neuro", "2024-01-08")
+    assert dates(dose_rows(plan, "loading")) == [D("2024-01-08") + pd.Timedelta(days=2 * i) for i in range(7)]
+
+
+def test_uk_bnf_neuro_loading_stops_at_the_clinicians_end_date():
+    # PA-NEURO: alternate days from Mon 8 Jan 2024 until no further improvement; the clinician ends it on
+    # Fri 15 Mar 2024 (day 67). Alternate days: days 0, 2, ..., 66 = 34 doses, the last on Thu 14 Mar.
+    plan = build_plan("UK-BNF-neuro", "2024-01-08", loading_end="2024-03-15", until="2025-01-31")
+    loading = dose_rows(plan, "loading")
+    assert dates(loading) == [D("2024-01-08") + pd.Timedelta(days=2 * i) for i in range(34)]
+    assert loading["date"].max() <= D("2024-03-15")
+    assert not loading["what"].str.contains("clinician ends").any()  # the phase has its end now
+    # then 1 mg every 2 months, from the last loading dose
+    assert dates(dose_rows(plan, "maintenance")) == days("2024-05-14", "2024-07-14", "2024-09-14", "2024-11-14",
+                                                         "2025-01-14")
+
+
+def test_us_fda_cyano_daily_then_alternate_days_then_every_3_to_4_days_then_monthly():
+    plan = build_plan("US-FDA-cyano", MONDAY, until="2024-12-31")
+    loading = dose_rows(plan, "loading")
+    step = {n: dates(loading[loading["step"] == n]) for n in (1, 2, 3)}
+    # 100 mcg daily for 6-7 days: 7 doses, 4-10 Mar
+    assert step[1] == [MONDAY + pd.Timedelta(days=i) for i in range(7)]
+    # then the same dose on alternate days for 7 doses: 12-24 Mar
+    assert step[2] == [D("2024-03-12") + pd.Timedelta(days=2 * i) for i in range(7)]
+    # then every 3-4 days for another 2-3 weeks (after the last alternate-day dose, 24 Mar)
+    third = [D("2024-03-24"), *step[3]]
+    assert all((b - a).days in (3, 4) for a, b in pairwise(third))
+    assert 14 <= (third[-1] - third[0]).days <= 21
+    assert 4 <= len(step[3]) <= 7 and len(loading) == 7 + 7 + len(step[3])
+    # then 100 mcg monthly, from the last loading dose
+    maintenance = dose_rows(plan, "maintenance")
+    assert dates(maintenance) == month_steps(third[-1].strftime("%Y-%m-%d"), 9, 1)[1:]
+    assert set(dose_rows(plan)["dose_ug"]) == {100}
+
+
+def test_us_common_daily_for_a_week_weekly_for_four_weeks_then_monthly():
+    plan = build_plan("US-common", MONDAY)
+    loading = dose_rows(plan, "loading")
+    assert dates(loading[loading["step"] == 1]) == [MONDAY + pd.Timedelta(days=i) for i in range(7)]  # 4-10 Mar
+    assert dates(loading[loading["step"] == 2]) == days("2024-03-17", "2024-03-24", "2024-03-31", "2024-04-07")
+    # monthly from 7 Apr; the default plan is one year (until 4 Mar 2025)
+    assert dates(dose_rows(plan, "maintenance")) == month_steps("2024-05-07", 10, 1)
+    assert set(dose_rows(plan)["dose_ug"]) == {1000}
+
+
+def test_us_cdc_weekly_for_eight_weeks_then_monthly():
+    plan = build_plan("US-CDC", MONDAY)
+    assert dates(dose_rows(plan, "loading")) == [MONDAY + pd.Timedelta(weeks=i) for i in range(8)]  # to 22 Apr
+    assert dates(dose_rows(plan, "maintenance")) == month_steps("2024-05-22", 10, 1)  # to 22 Feb 2025
+
+
+def test_maintenance_after_loading_follows_the_calendar_month_without_drift():
+    # US-CDC from Wed 13 Dec 2023: the 8th weekly dose is on 31 Jan 2024 (day 49). Monthly from 31 Jan:
+    # the last day of shorter months, and back to the 31st when the month has one (no drift to the 29th).
+    plan = build_plan("US-CDC", "2023-12-13", until="2024-12-31")
+    assert dose_rows(plan, "loading")["date"].max() == D("2024-01-31")
+    assert dates(dose_rows(plan, "maintenance")) == days(
+        "2024-02-29", "2024-03-31", "2024-04-30", "2024-05-31", "2024-06-30", "2024-07-31", "2024-08-31",
+        "2024-09-30", "2024-10-31", "2024-11-30", "2024-12-31")
+
+
+@pytest.mark.parametrize("start,months,expected", [
+    ("2024-01-31", 1, ["2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30", "2024-05-31"]),
+    pytest.param("2024-03-31", 1, ["2024-03-31", "2024-04-30", "2024-05-31", "2024-06-30", "2024-07-31"]),
+    pytest.param("2024-05-31", 3, ["2024-05-31", "2024-08-31", "2024-11-30", "2025-02-28", "2025-05-31"]),
+])
+def test_maintenance_only_plan_starts_on_its_start_day_and_follows_the_calendar(start, months, expected):
+    # A custom plan with no loading doses (e.g. maintenance only): the first dose is on the start day, then every
+    # ``months`` calendar months from it.
+    regimen = custom_regimen(loading_every_days=2, loading_doses=0, maintenance_months=months)
+    plan = build_plan(regimen, start, until=expected[-1])
+    assert dates(dose_rows(plan)) == days(*expected)
+    assert dose_rows(plan)["date"].min() >= D(start)
+
+
+def test_custom_regimen():
+    regimen = custom_regimen(3, 4, 2, dose_ug=500, product="cyanocobalamin", route="SC")
+    assert "every 3 days x 4" in regimen.label and "every 2 months" in regimen.label
+    plan = build_plan(regimen, MONDAY)
+    assert dates(dose_rows(plan, "loading")) == days("2024-03-04", "2024-03-07", "2024-03-10", "2024-03-13")
+    assert dates(dose_rows(plan, "maintenance")) == days("2024-05-13", "2024-07-13", "2024-09-13", "2024-11-13",
+                                                         "2025-01-13")
+    doses = dose_rows(plan)
+    assert set(doses["dose_ug"]) == {500} and set(doses["product"]) == {"cyanocobalamin"}
+    assert set(doses["route"]) == {"SC"}
+    assert (plan["source"].str.strip() != "").all()
+    # only the rechecks for every regimen (the US label's are for the US templates)
+    assert [(d - MONDAY).days for d in dates(plan[plan["kind"] == "recheck"])] == [10, 56, 91]
+
+
+# --- rechecks -----------------------------------------------------------------------------------
+
+
+def recheck_rows_of(regimen_id: str) -> list[dict[str, str]]:
+    """rechecks.csv rows that apply to a regimen, read directly from the file."""
+    with open(RECHECKS_CSV, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return [r for r in rows if "*" in r["regimens"].split() or regimen_id in r["regimens"].split()]
+
+
+@pytest.mark.parametrize("regimen_id,recheck_days", [
+    # FBC + retics day 7-10 (NHS Lothian: day 10), 8 weeks (56), 3-month review (NICE NG239: 91 days)
+    ("UK-BNF-noneuro", [10, 56, 91]),
+    ("UK-BNF-neuro", [10, 56, 91]),
+    ("custom", [10, 56, 91]),
+    # US label: haematocrit and reticulocytes days 5-7 (day 6), B12 and blood counts at about 1 month (day 30)
+    ("US-FDA-cyano", [6, 10, 30, 56, 91]),
+    ("US-common", [10, 30, 56, 91]),
+    ("US-CDC", [10, 30, 56, 91]),
+])
+def test_rechecks_at_their_days_with_texts_and_sources(regimen_id, recheck_days):
+    plan = build_plan(regimen_id, MONDAY)
+    checks = plan[plan["kind"] == "recheck"]
+    assert [(d - MONDAY).days for d in checks["date"]] == recheck_days
+    expected = sorted((int(r["day"]), r["title"], r["what"], r["source"]) for r in recheck_rows_of(regimen_id))
+    got = sorted(((d - MONDAY).days, t, w, s) for d, t, w, s in
+                 zip(checks["date"], checks["title"], checks["what"], checks["source"], strict=True))
+    assert got == expected
+    assert (checks["source"].str.strip() != "").all()
+
+
+@pytest.mark.parametrize("day,what,source", [
+    (6, "days 5-7", "FDA cyanocobalamin label"),  # clinical-facts §2: Hct and retics daily from day 5 to day 7
+    (10, "day 7-10", "NHS Lothian"),  # FBC and retics within 7-10 days
+    (30, "1 month", "FDA cyanocobalamin label"),  # serum B12 and blood counts at about 1 month
+    (56, "8 weeks", "NHS Lothian"),  # repeat FBC and retics at 8 weeks
+    (91, "3 months", "NG239"),  # NICE review at 3 months
+])
+def test_recheck_table_agrees_with_the_clinical_facts(day, what, source):
+    (row,) = [r for r in recheck_rows_of("US-FDA-cyano") if int(r["day"]) == day]
+    assert what in row["what"] and source in row["source"]
+
+
+# --- until --------------------------------------------------------------------------------------
+
+
+def test_until_bounds_maintenance_and_rechecks():
+    plan = build_plan("US-common", MONDAY, until="2024-09-30")
+    assert plan["date"].max() <= D("2024-09-30")
+    assert dates(dose_rows(plan, "maintenance")) == month_steps("2024-05-07", 5, 1)  # 7 May - 7 Sep
+    assert dates(dose_rows(plan, "maintenance"))[-1] == D("2024-09-07")
+    short = build_plan("US-common", MONDAY, until="2024-05-07")  # inclusive: the 7 May dose is in
+    assert dates(dose_rows(short, "maintenance")) == [D("2024-05-07")]
+    assert [(d - MONDAY).days for d in short.loc[short["kind"] == "recheck", "date"]] == [10, 30, 56]
+
+
+@pytest.mark.parametrize("regimen_id", [*SOURCED, "custom"])
+def test_until_bounds_the_loading_doses_too(regimen_id):
+    # "Every planned dose ... from start until until": a plan until day 9 has no row after day 9, even when
+    # the loading phase runs longer (the last loading dose is on day 10 to day 49 in every template).
+    until = MONDAY + pd.Timedelta(days=9)
+    plan = build_plan(regimen_id, MONDAY, until=until)
+    assert plan["date"].max() <= until
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("call,words", [
+    (lambda: build_plan("UK-BNF-nonneuro", MONDAY), ["unknown regimen", "'UK-BNF-nonneuro'", "UK-BNF-noneuro"]),
+    (lambda: get_regimen("nope"), ["unknown regimen", "'nope'", "US-common"]),
+    (lambda: build_plan("US-common", "2024-03-04", until="2024-03-01"), ["end", "start"]),
+    (lambda: build_plan("US-common", "2024-03-04", until="2024-03-04"), ["end", "start"]),
+    (lambda: build_plan("US-common", "not a date"), ["'not a date'", "not a date"]),
+    (lambda: build_plan("US-common", "2024-13-01"), ["'2024-13-01'", "not a date"]),
+    (lambda: build_plan("US-common", "2024-03-04", until="soon"), ["'soon'", "not a date"]),
+    (lambda: custom_regimen(0, 6, 3), ["positive"]),
+    (lambda: custom_regimen(2, 6, 0), ["positive"]),
+    (lambda: custom_regimen(-1, 6, 3), ["positive"]),
+    (lambda: custom_regimen(2, 6, 3, dose_ug=0), ["positive"]),
+])
+def test_bad_input_raises_input_error_with_a_readable_message(call, words):
+    with pytest.raises(InputError) as err:
+        call()
+    message = str(err.value)
+    assert "\n" not in message and len(message) < 300
+    for word in words:
+        assert word in message
+
+
+@pytest.mark.parametrize("start", [
+    "",  # a blank form field
+    "4th March",  # no year
+    "03/04/2024",  # 3 April or 4 March: the project never guesses a date order (b12core.dates)
+    pytest.param(None),
+])
+def test_a_start_that_is_not_yyyy_mm_dd_is_refused_not_guessed(start):
+    with pytest.raises(InputError, match="not a date"):
+        build_plan("US-common", start)
+
+
+def test_loading_end_before_start_is_an_input_error():
+    with pytest.raises(InputError):
+        build_plan("UK-BNF-neuro", "2024-01-08", loading_end="2024-01-01")
+
+
+# --- adherence ----------------------------------------------------------------------------------
+# US-common from Mon 4 Mar 2024: loading 4-10 Mar daily, 17, 24, 31 Mar and 7 Apr weekly; maintenance on the
+# 7th of each month from 7 May. Project rules (thresholds.csv): a loading dose within a day of its day is on
+# time; a maintenance dose is on time up to a week after it was due, and counts from the dose given before it.
+
+
+def us_common_plan() -> pd.DataFrame:
+    return build_plan("US-common", MONDAY, until="2024-12-31")
+
+
+def planned_through(plan: pd.DataFrame, last: str) -> list[pd.Timestamp]:
+    return [d for d in dates(dose_rows(plan)) if d <= D(last)]
+
+
+def by_phase(result) -> dict[str, tuple[int, int, int, int, int]]:
+    table = result.by_phase.set_index("phase")
+    return {phase: tuple(int(row[c]) for c in ("planned", "given", "on_time", "late", "missed"))
+            for phase, row in table.iterrows()}
+
+
+def statuses(result) -> dict[str, int]:
+    return result.events["status"].value_counts().to_dict()
+
+
+def test_all_doses_given_on_time():
+    plan = us_common_plan()
+    result = adherence(plan, doses_given(planned_through(plan, "2024-08-07")))
+    assert statuses(result) == {"on time": 15}  # 11 loading + 4 maintenance (May-Aug)
+    assert (result.events["days_late"] == 0).all()
+    assert result.missed().empty and result.late().empty
+    assert by_phase(result) == {"loading": (11, 11, 11, 0, 0), "maintenance": (4, 4, 4, 0, 0)}
+    assert result.next_due == D("2024-09-07")
+    # the gaps: 30 or 31 days between monthly doses; the first 31-day gap starts on 7 May
+    assert result.longest_gap_days == 31 and result.longest_gap_from == D("2024-05-07")
+
+
+def test_a_missed_loading_dose():
+    plan = us_common_plan()
+    given = [d for d in planned_through(plan, "2024-08-07") if d != D("2024-03-06")]
+    result = adherence(plan, doses_given(given))
+    missed = result.missed()
+    assert list(zip(missed["planned"], missed["phase"], strict=True)) == [(D("2024-03-06"), "loading")]
+    assert missed["given_at"].isna().all()
+    assert result.late().empty and "extra" not in statuses(result)
+    assert by_phase(result)["loading"] == (11, 10, 10, 0, 1)
+
+
+@pytest.mark.parametrize("given_on,status,days_late", [
+    ("2024-03-17", "on time", 0),
+    ("2024-03-18", "on time", 1),  # a day late is still on time (loading_on_time_days = 1)
+    ("2024-03-19", "late", 2),
+    ("2024-03-23", "late", 6),  # the day before the next weekly dose
+])
+def test_a_weekly_loading_dose_given_late(given_on, status, days_late):
+    plan = us_common_plan()
+    given = [D(given_on) if d == D("2024-03-17") else d for d in planned_through(plan, "2024-06-07")]
+    result = adherence(plan, doses_given(given))
+    event = result.events[result.events["planned"] == D("2024-03-17")].iloc[0]
+    assert (event["phase"], event["given_at"].normalize(), event["status"], event["days_late"]) == (
+        "loading", D(given_on), status, days_late)
+    assert result.missed().empty and "extra" not in statuses(result)
+    on_time, late = (10, 1) if status == "late" else (11, 0)
+    assert by_phase(result)["loading"] == (11, 11, on_time, late, 0)
+
+
+def test_the_last_loading_dose_given_late_is_late_not_missed():
+    # adherence docstring: a loading dose is "late when given after that but before the next planned dose".
+    # The last weekly dose (7 Apr) given on 10 Apr is before the next planned dose (7 May): late by 3 days, and
+    # maintenance then counts from 10 Apr (next due 10 May).
+    plan = us_common_plan()
+    given = [D("2024-04-10") if d == D("2024-04-07") else d for d in planned_through(plan, "2024-04-07")]
+    result = adherence(plan, doses_given(given), as_of="2024-04-20")
+    event = result.events[result.events["planned"] == D("2024-04-07")].iloc[0]
+    assert (event["status"], event["days_late"]) == ("late", 3)
+    assert event["given_at"].normalize() == D("2024-04-10")
+    assert result.missed().empty
+    assert by_phase(result)["loading"] == (11, 11, 10, 1, 0)
+    assert result.next_due == D("2024-05-10")
+
+
+def test_a_maintenance_dose_three_weeks_late_moves_the_next_due_date():
+    plan = us_common_plan()
+    given = [*planned_through(plan, "2024-07-07"), D("2024-08-28")]  # due 7 Aug, given 21 days later
+    result = adherence(plan, doses_given(given), as_of="2024-09-10")
+    late = result.late()
+    assert len(late) == 1
+    row = late.iloc[0]
+    assert (row["planned"], row["phase"], row["given_at"].normalize(), row["days_late"]) == (
+        D("2024-08-07"), "maintenance", D("2024-08-28"), 21)
+    assert result.missed().empty
+    assert result.next_due == D("2024-09-28")  # a month after the dose actually given, not the planned 7 Sep
+    assert by_phase(result)["maintenance"] == (4, 4, 3, 1, 0)
+    assert result.longest_gap_days == 52 and result.longest_gap_from == D("2024-07-07")
+
+
+@pytest.mark.parametrize("back_on", [
+    "2024-09-10",
+    pytest.param("2024-09-07"),
+])
+def test_two_missed_maintenance_intervals(back_on):
+    # Given through 7 Jun, then nothing until September: the July and August doses were missed (each interval
+    # that passed without a dose), and the September dose is on time (on, or 3 days after, its due day).
+    plan = us_common_plan()
+    given = [*planned_through(plan, "2024-06-07"), D(back_on)]
+    result = adherence(plan, doses_given(given))
+    missed = result.missed()
+    assert len(missed) == 2 and set(missed["phase"]) == {"maintenance"}
+    assert [d.month for d in missed["planned"]] == [7, 8]
+    assert result.late().empty
+    back = result.events[result.events["given_at"].dt.normalize() == D(back_on)].iloc[0]
+    assert back["status"] == "on time" and back["planned"].month == 9
+    assert by_phase(result)["maintenance"] == (5, 3, 3, 0, 2)
+    assert result.longest_gap_days == (D(back_on) - D("2024-06-07")).days
+    assert result.longest_gap_from == D("2024-06-07")
+
+
+def test_an_extra_early_dose_is_listed_as_extra_and_does_not_move_the_schedule():
+    # UK-BNF-noneuro from Mon 8 Jan 2024: loading 8, 10, 12, 15, 17, 19 Jan; maintenance 19 Apr, 19 Jul,
+    # 19 Oct 2024. An extra dose on 10 May, 3 weeks after the April dose and 10 weeks before the July one, is
+    # far more than a month early (maintenance_early_days = 31): it counts for no planned dose.
+    plan = build_plan("UK-BNF-noneuro", "2024-01-08", until="2025-01-31")
+    given = [*planned_through(plan, "2024-04-19"), D("2024-05-10"), D("2024-07-19")]
+    result = adherence(plan, doses_given(given))
+    extra = result.events[result.events["status"] == "extra"]
+    assert len(extra) == 1
+    assert extra.iloc[0]["given_at"].normalize() == D("2024-05-10") and extra.iloc[0]["phase"] == ""
+    assert pd.isna(extra.iloc[0]["planned"])
+    assert result.missed().empty and result.late().empty
+    assert by_phase(result) == {"loading": (6, 6, 6, 0, 0), "maintenance": (2, 2, 2, 0, 0)}
+    assert result.next_due == D("2024-10-19")
+
+
+@pytest.mark.parametrize("as_of,missed_months", [
+    ("2024-07-10", []),  # 7 Jul due 3 days ago: within the week, not missed yet
+    ("2024-07-20", [7]),
+    ("2024-08-20", [7, 8]),
+])
+def test_maintenance_passes_as_missed_a_week_after_it_fell_due(as_of, missed_months):
+    plan = us_common_plan()
+    result = adherence(plan, doses_given(planned_through(plan, "2024-06-07")), as_of=as_of)
+    assert [d.month for d in result.missed()["planned"]] == missed_months
+    assert set(result.missed()["phase"]) <= {"maintenance"}
+
+
+def test_as_of_makes_future_planned_doses_not_yet_due():
+    plan = us_common_plan()
+    given = planned_through(plan, "2024-03-17")  # the daily week and the first weekly dose
+    result = adherence(plan, doses_given(given), as_of="2024-03-20")
+    pending = result.events[result.events["status"] == "not yet due"]
+    assert list(pending["planned"]) == days("2024-03-24", "2024-03-31", "2024-04-07")
+    assert set(pending["phase"]) == {"loading"} and pending["given_at"].isna().all()
+    assert result.missed().empty and result.late().empty
+    # nothing after as_of counts as given, late or missed
+    later = result.events[result.events["planned"] > D("2024-03-20")]
+    assert set(later["status"]) == {"not yet due"}
+    assert by_phase(result)["loading"] == (8, 8, 8, 0, 0)
+    assert by_phase(result).get("maintenance", (0, 0, 0, 0, 0))[0] == 0
+
+
+def test_next_due_during_loading_is_the_next_loading_dose():
+    plan = us_common_plan()
+    result = adherence(plan, doses_given(planned_through(plan, "2024-03-17")), as_of="2024-03-20")
+    assert result.next_due == D("2024-03-24")
+
+
+def test_missed_end_of_loading_is_not_also_a_missed_maintenance_dose():
+    # Given through 17 Mar only; as of 30 Apr the weekly doses of 24 Mar, 31 Mar and 7 Apr were missed. The
+    # first maintenance dose is a month after the last loading dose (7 May): not yet due on 30 Apr.
+    plan = us_common_plan()
+    result = adherence(plan, doses_given(planned_through(plan, "2024-03-17")), as_of="2024-04-30")
+    assert list(result.missed()["planned"]) == days("2024-03-24", "2024-03-31", "2024-04-07")
+    assert set(result.missed()["phase"]) == {"loading"}
+
+
+@pytest.mark.parametrize("regimen_id,start,last,months", [
+    ("US-common", "2024-03-04", "2024-12-07", 1),
+    ("UK-BNF-noneuro", "2024-01-08", "2024-10-19", 3),
+])
+def test_maintenance_due_dates_follow_calendar_months_like_the_plan(regimen_id, start, last, months):
+    # Every dose given on its planned day: each maintenance event is due on the plan's own date (counting a
+    # calendar month(s) from the dose given before it is the same date), and the next one is due `months`
+    # calendar months after the last dose.
+    plan = build_plan(regimen_id, start, until="2025-06-30")
+    given = planned_through(plan, last)
+    result = adherence(plan, doses_given(given))
+    maintenance = result.events[result.events["phase"] == "maintenance"]
+    assert list(maintenance["planned"]) == dates(dose_rows(plan, "maintenance")[lambda d: d["date"] <= D(last)])
+    assert (maintenance["status"] == "on time").all()
+    assert result.next_due == D(last) + pd.DateOffset(months=months)
+
+
+# --- the sample patient MRN004417 (us_injections.csv) -------------------------------------------
+
+
+def mrn004417_doses() -> pd.DataFrame:
+    raw = read_file((SAMPLE / "us_injections.csv").read_bytes(), "us_injections.csv")
+    doses = import_doses(raw).doses
+    return doses[doses["patient_id"] == "MRN004417"].reset_index(drop=True)
+
+
+def test_sample_mrn004417_against_us_common():
+    # README: plan US-common from 4 Mar 2024. Daily doses of days 2, 4 and 5 (6, 8, 9 Mar) missed; the weekly
+    # doses were given on Mondays 18 Mar, 1 Apr and 8 Apr against the plan's Sundays 17 Mar, 24 Mar, 31 Mar and
+    # 7 Apr, so the one of 24 Mar was missed and the others were a day late (on time). Monthly from 6 May; the
+    # August dose was given on 27 Aug: due a month after the 8 Jul dose (8 Aug), so 19 days late.
+    doses = mrn004417_doses()
+    assert len(doses) == 17
+    result = adherence(build_plan("US-common", "2024-03-04"), doses)
+    missed = result.missed()
+    assert list(missed["planned"]) == days("2024-03-06", "2024-03-08", "2024-03-09", "2024-03-24")
+    assert set(missed["phase"]) == {"loading"}
+    late = result.late()
+    assert len(late) == 1
+    row = late.iloc[0]
+    assert (row["phase"], row["given_at"].normalize(), row["planned"], row["days_late"]) == (
+        "maintenance", D("2024-08-27"), D("2024-08-08"), 19)
+    weekly = result.events[result.events["planned"] == D("2024-03-17")].iloc[0]
+    assert (weekly["status"], weekly["given_at"].normalize(), weekly["days_late"]) == ("on time", D("2024-03-18"), 1)
+    assert "extra" not in statuses(result)
+    assert by_phase(result) == {"loading": (11, 7, 7, 0, 4), "maintenance": (10, 10, 9, 1, 0)}
+    assert result.longest_gap_days == 50 and result.longest_gap_from == D("2024-07-08")
