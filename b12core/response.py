@@ -19,7 +19,8 @@ from b12core.phases import LOADING, MAINTENANCE, detect_phases, maintenance_inte
 from b12core.reference import analytes, default_range, threshold, threshold_sources
 
 PROMPT_COLUMNS = ("patient_id", "rule", "analyte", "date", "message", "source")
-SUMMARY_COLUMNS = ("patient_id", "analyte", "unit", "baseline", "baseline_at", "latest", "latest_at", "change",
+SUMMARY_COLUMNS = ("patient_id", "analyte", "unit", "baseline", "baseline_at", "latest", "latest_qualifier",
+                   "latest_at", "change",
                    "first_in_range_day", "in_range", "trend", "results")
 DAY = pd.Timedelta(days=1)
 
@@ -47,6 +48,9 @@ def _last_before(labs: pd.DataFrame, events: pd.DataFrame, name: str) -> pd.Seri
     left = labs[["patient_id", "collected_at"]].assign(_row=np.arange(len(labs)))
     dated = left[left["collected_at"].notna()].sort_values("collected_at")
     right = events[["patient_id", "administered_at"]].dropna().rename(columns={"administered_at": name})
+    if right.empty or dated.empty:
+        return pd.Series(pd.NaT, index=np.arange(len(labs)), dtype="datetime64[ns]")
+    right = right.astype({"patient_id": dated["patient_id"].dtype, name: "datetime64[ns]"})
     merged = pd.merge_asof(dated, right.sort_values(name), left_on="collected_at", right_on=name,
                            by="patient_id", direction="backward")
     return merged.set_index("_row")[name].reindex(np.arange(len(labs)))
@@ -58,11 +62,12 @@ def annotate_labs(labs: pd.DataFrame, doses: pd.DataFrame) -> pd.DataFrame:
     ``b12_not_interpretable_days`` of an injection it cannot (Mayo), and on treatment it is not
     diagnostic of deficiency (NHS guidance), so it is labelled so."""
     out = labs.reset_index(drop=True).copy()
-    out["last_injection_at"] = _last_before(out, injections(doses), "last_injection_at").to_numpy()
-    last_dose = _last_before(out, doses, "last_dose_at").to_numpy()
+    out["last_injection_at"] = _last_before(out, injections(doses), "last_injection_at").to_numpy(
+        dtype="datetime64[ns]")
+    last_dose = _last_before(out, doses, "last_dose_at").to_numpy(dtype="datetime64[ns]")
     out["days_since_injection"] = (out["collected_at"] - out["last_injection_at"]) / DAY
     days_since_dose = (out["collected_at"] - pd.Series(last_dose, index=out.index)) / DAY
-    stop_after = out["patient_id"].map(stop_after_days(doses))
+    stop_after = out["patient_id"].map(stop_after_days(doses)).astype("float64")
     out["on_treatment"] = (days_since_dose <= stop_after).fillna(False).astype(bool)
     window = threshold("b12_not_interpretable_days")
     is_b12 = (out["analyte"] == "b12").to_numpy()
@@ -129,7 +134,7 @@ def summarise(labs: pd.DataFrame, doses: pd.DataFrame, sex: Mapping[str, str] | 
         rows.append((patient, analyte, analytes()[analyte].canonical_unit,
                      base["value"] if base is not None else np.nan,
                      base["collected_at"] if base is not None else pd.NaT,
-                     last["value"], last["collected_at"],
+                     last["value"], last["qualifier"], last["collected_at"],
                      last["value"] - base["value"] if base is not None else np.nan,
                      first_in_range, _in_range(last["value"], low, high),
                      _trend(after if len(after) else group, analyte), len(group)))

@@ -131,3 +131,20 @@ def merge_symptoms(imports: Sequence[SymptomImport]) -> SymptomImport:
     frame, counts = drop_duplicates_counted(frame, counts, dup)
     return SymptomImport(frame.sort_values(["patient_id", "recorded_at"], kind="stable", ignore_index=True),
                          pd.concat([i.rejections for i in imports], ignore_index=True), counts)
+
+
+def symptoms_from_entries(entries: list[dict], patient_id: str = NO_PATIENT_ID) -> pd.DataFrame:
+    """Scores typed in the app (date, symptom, score) as a ``symptoms`` table; incomplete or
+    out-of-range entries are left out (the editor itself keeps scores in 0-10)."""
+    rows = []
+    for i, entry in enumerate(entries, start=1):
+        when = pd.to_datetime(entry.get("date"), errors="coerce")
+        score = pd.to_numeric(entry.get("score"), errors="coerce")
+        symptom = str(entry.get("symptom") or "").strip()
+        if pd.isna(when) or pd.isna(score) or not symptom or not SCORE_RANGE[0] <= score <= SCORE_RANGE[1]:
+            continue
+        rows.append({"patient_id": patient_id, "recorded_at": when, "symptom": symptom_key(symptom),
+                     "score": float(score), "reported_symptom": symptom, "source_file": "typed in the app",
+                     "source_row": i, "notes": ""})
+    return pd.DataFrame(rows, columns=list(SYMPTOMS_COLUMNS)).astype(
+        {"recorded_at": "datetime64[ns]", "score": "float64", "source_row": "int64"})

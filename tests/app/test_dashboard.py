@@ -1,51 +1,77 @@
-"""The dashboard page in Streamlit's AppTest: first start on sample data, uploads, bad uploads."""
+"""The dashboard page in Streamlit's AppTest: first start, uploads, patients, units, bad files."""
 
 from __future__ import annotations
 
-import pytest
-from streamlit.testing.v1 import AppTest
-
-from tests.conftest import REPO
-
-APP = str(REPO / "app.py")
-LAB = b"Patient ID,Collection Date,Test Name,Result,Units\nMRN1,2024-03-14,Hemoglobin,9.1,g/dL\n" \
-      b"MRN2,2024-03-14,Hemoglobin,13.1,g/dL\nMRN2,2024-03-21,MCV,88,fL\n"
+from tests.app.conftest import figure_spec, texts, upload
 
 
-@pytest.fixture
-def app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    return at.run()
+def axis_titles(spec: dict) -> list[str]:
+    return [v["title"]["text"] for k, v in spec["layout"].items() if k.startswith("yaxis") and "title" in v]
 
 
 def test_first_start_shows_the_sample_patient_labelled_as_sample(app):
+    assert any("Sample data" in t for t in texts(app.info))
+    titles = axis_titles(figure_spec(app))
+    assert "Hemoglobin (g/L)" in titles and "Vitamin B12 (pmol/L)" in titles and "Doses" in titles
+    markers = app.dataframe[0].value
+    assert "Hemoglobin (g/L)" in set(markers["Marker"])
+    assert any("Treatment:" in t and "Maintenance since 13 May 2024" in t for t in texts(app.markdown))
+
+
+def test_figure_has_dose_markers_and_phase_labels(app):
+    spec = figure_spec(app)
+    injections = [t for t in spec["data"] if t.get("name") == "injections"]
+    assert len(injections) == 1 and len(injections[0]["x"]) == 35
+    labels = [a["text"] for a in spec["layout"]["annotations"]]
+    assert "Loading from 08 Jan 2024" in labels and "Maintenance from 13 May 2024" in labels
+
+
+def test_units_switch_changes_axes_and_summary(app):
+    app.sidebar.button_group(key="units").set_value("US").run()
+    assert "Hemoglobin (g/dL)" in axis_titles(figure_spec(app))
+    markers = app.dataframe[0].value.set_index("Marker")
+    assert markers.loc["Hemoglobin (g/dL)", "Baseline"] == "8.4"
+    assert app.query_params.get("units") in ("US", ["US"])
+
+
+def test_uploaded_files_replace_the_sample_and_patients_can_be_switched(app):
+    upload(app, "us_long_labs.csv", "us_injections.csv")
+    assert not any("Sample data" in t for t in texts(app.info))
+    assert app.sidebar.selectbox(key="patient").options == ["MRN004417", "MRN007731"]
+    first = app.dataframe[0].value.set_index("Marker")
+    app.sidebar.selectbox(key="patient").select("MRN007731").run()
+    second = app.dataframe[0].value.set_index("Marker")
+    assert first.loc["Hemoglobin (g/L)", "Baseline"] == "91" and second.loc["Hemoglobin (g/L)", "Baseline"] == "86"
+    prompts = app.dataframe[1].value
+    assert prompts["Review"].str.contains("Ferritin is low").any()
+
+
+def test_unusable_upload_gives_one_message_and_no_traceback(app):
+    upload(app, contents={"photo.csv": b"\x89PNG\r\n\x1a\n" + bytes(64)})
+    assert any("not a table" in t for t in texts(app.error))
     assert not app.exception
-    assert any("Sample data" in i.value for i in app.info)
-    table = app.dataframe[0].value
-    assert len(table) > 10
-    assert {"hemoglobin", "b12"} <= set(table["analyte"].astype(str))
-
-
-def test_uploaded_export_replaces_the_sample_and_patients_can_be_switched(app):
-    app.sidebar.file_uploader[0].upload("lab.csv", LAB, "text/csv").run()
-    assert not app.exception
-    assert not any("Sample data" in i.value for i in app.info)
-    assert app.selectbox[0].options == ["MRN1", "MRN2"]
-    assert app.dataframe[0].value["value"].tolist() == [91.0]
-    app.selectbox[0].select("MRN2").run()
-    assert app.dataframe[0].value["value"].tolist() == [131.0, 88.0]
-
-
-def test_an_unusable_upload_gives_one_message_and_no_traceback(app):
-    app.sidebar.file_uploader[0].upload("photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(64), "text/csv").run()
-    assert not app.exception
-    assert len(app.error) == 1 and "not a table" in app.error[0].value
 
 
 def test_ambiguous_dates_ask_for_the_order_and_the_choice_applies(app):
-    ambiguous = b"Date,Test,Result,Unit\n01/02/2024,Hb,13.5,g/dL\n03/04/2024,Hb,12,g/dL\n"
-    app.sidebar.file_uploader[0].upload("lab.csv", ambiguous, "text/csv").run()
-    assert "dmy or mdy" in app.error[0].value
-    app.sidebar.radio[0].set_value("dmy").run()
+    upload(app, contents={"lab.csv": b"Date,Test,Result,Unit\n01/02/2024,Hb,13.5,g/dL\n03/04/2024,Hb,12,g/dL\n"})
+    assert any("dmy or mdy" in t for t in texts(app.error))
+    app.sidebar.radio(key="date_order").set_value("dmy").run()
     assert not app.error
-    assert [str(d.date()) for d in app.dataframe[0].value["collected_at"]] == ["2024-02-01", "2024-04-03"]
+    spec = figure_spec(app)
+    hb = [t for t in spec["data"] if t.get("name", "").startswith("hemoglobin") and t["mode"] == "markers"]
+    assert sorted(x[:10] for t in hb for x in t["x"]) == ["2024-02-01", "2024-04-03"]
+
+
+def test_view_settings_come_back_from_the_url(app):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["units"] = "US"
+    at.query_params["axis"] = "days"
+    at.query_params["show"] = "hemoglobin,mcv"
+    at.run()
+    titles = axis_titles(figure_spec(at))
+    assert titles[:2] == ["Hemoglobin (g/dL)", "MCV (fL)"] and len(titles) == 3
+    assert at.sidebar.button_group(key="axis").value == "days"

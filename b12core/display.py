@@ -1,0 +1,87 @@
+"""View settings (units, time axis, analytes, dates) and their URL form; display-unit conversion.
+
+View settings are not patient data, so they may live in the page URL: a reload keeps the view.
+Nothing that identifies a patient is ever written into them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from b12core.reference import analyte_keys, analytes, unit_factors
+
+UNIT_SYSTEMS = ("SI", "US")
+TIME_AXES = ("date", "days")
+
+
+@dataclass(frozen=True)
+class ViewSettings:
+    """What the clinician chose to see."""
+
+    units: str = "SI"  # "SI" (canonical) or "US" (conventional)
+    unit_overrides: dict[str, str] = field(default_factory=dict)  # analyte -> unit
+    time_axis: str = "date"  # "date" or "days" (since the first dose)
+    analytes: tuple[str, ...] = ()  # empty: every analyte with results
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+
+
+def display_unit(analyte: str, view: ViewSettings) -> str:
+    """The unit an analyte is shown in under the view settings."""
+    if analyte in view.unit_overrides:
+        return view.unit_overrides[analyte]
+    info = analytes()[analyte]
+    return info.conventional_unit if view.units == "US" else info.canonical_unit
+
+
+def units_for(analyte: str) -> list[str]:
+    """Every unit an analyte can be shown in."""
+    return [u for (a, u) in unit_factors() if a == analyte]
+
+
+def to_display(values: pd.Series | np.ndarray | float, analyte: str, unit: str) -> np.ndarray:
+    """Canonical values in a display unit of the same analyte."""
+    return np.asarray(values, dtype="float64") / unit_factors()[(analyte, unit)]
+
+
+def view_to_params(view: ViewSettings) -> dict[str, str]:
+    """The view as URL query parameters (only what differs from the default)."""
+    params: dict[str, str] = {}
+    if view.units != "SI":
+        params["units"] = view.units
+    if view.time_axis != "date":
+        params["axis"] = view.time_axis
+    if view.analytes:
+        params["show"] = ",".join(view.analytes)
+    if view.start is not None:
+        params["from"] = f"{view.start:%Y-%m-%d}"
+    if view.end is not None:
+        params["to"] = f"{view.end:%Y-%m-%d}"
+    for analyte, unit in sorted(view.unit_overrides.items()):
+        params[f"unit_{analyte}"] = unit
+    return params
+
+
+def _date(text: str | None) -> pd.Timestamp | None:
+    try:
+        return pd.Timestamp(dt.date.fromisoformat(text)) if text else None
+    except ValueError:
+        return None
+
+
+def view_from_params(params: Mapping[str, str]) -> ViewSettings:
+    """The view from URL query parameters; anything unknown or malformed is ignored."""
+    keys = set(analyte_keys())
+    shown = tuple(a for a in params.get("show", "").split(",") if a in keys)
+    overrides = {k[5:]: v for k, v in params.items()
+                 if k.startswith("unit_") and k[5:] in keys and v in units_for(k[5:])}
+    return ViewSettings(
+        units=params.get("units") if params.get("units") in UNIT_SYSTEMS else "SI",
+        unit_overrides=overrides,
+        time_axis=params.get("axis") if params.get("axis") in TIME_AXES else "date",
+        analytes=shown, start=_date(params.get("from")), end=_date(params.get("to")))

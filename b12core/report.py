@@ -1,0 +1,54 @@
+"""The one-page follow-up report: the figure (interactive, works offline) and the summary, ready
+to print or to attach to the record. Every text from the files is HTML-escaped."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from b12core.summary import FollowUp
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; margin: 1.5rem; color: #111; }
+h1 { font-size: 1.4rem; margin: 0 0 .2rem 0; } h2 { font-size: 1.05rem; margin: 1rem 0 .3rem 0; }
+table { border-collapse: collapse; font-size: .85rem; width: 100%; }
+th, td { border: 1px solid #bbb; padding: .2rem .4rem; text-align: left; vertical-align: top; }
+.meta { color: #444; font-size: .85rem; } .note { font-size: .8rem; color: #444; }
+@media print { body { margin: 0; } .figure { page-break-inside: avoid; } }
+"""
+
+
+def _table(frame: pd.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+                   for row in frame.itertuples(index=False))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def report_html(figure: go.Figure, follow: FollowUp, patient_label: str, issued: date | None = None,
+                sample: bool = False) -> str:
+    """A self-contained printable page: who, status, doses, figure, markers and review prompts."""
+    issued = issued or date.today()
+    esc = html.escape
+    parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+             f"<title>B12 follow-up – {esc(patient_label)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
+             f"<h1>B12 treatment follow-up: {esc(patient_label)}</h1>",
+             f'<p class="meta">Report of {issued:%d %b %Y}. {esc(follow.status)}. Last dose: {esc(follow.last_dose)}. '
+             f"Next dose: {esc(follow.next_dose)}.</p>"]
+    if sample:
+        parts.append('<p class="meta"><strong>Sample data: a synthetic patient, not a real person.</strong></p>')
+    if follow.adherence:
+        parts += ["<h2>Doses against the plan</h2>", "<ul>", *(f"<li>{esc(a)}</li>" for a in follow.adherence),
+                  "</ul>"]
+    parts += ['<div class="figure">', figure.to_html(full_html=False, include_plotlyjs=True), "</div>",
+              "<h2>Markers</h2>", _table(follow.markers), "<h2>For review</h2>"]
+    if len(follow.prompts):
+        parts.append(_table(follow.prompts[["When", "Review", "Source"]]))
+    else:
+        parts.append("<p>Nothing flagged for review.</p>")
+    parts += ['<p class="note">This report shows results and flags things to review; it does not prescribe. '
+              "Serum B12 measured during injection therapy is not diagnostic.</p>", "</body>", "</html>", ""]
+    return "\n".join(parts)

@@ -1,0 +1,1 @@
+"""The Streamlit layer's shared pieces: state keys, cached loading, the sidebar. No clinical logic."""
