@@ -51,6 +51,7 @@ def _last_before(labs: pd.DataFrame, events: pd.DataFrame, name: str) -> pd.Seri
     if right.empty or dated.empty:
         return pd.Series(pd.NaT, index=np.arange(len(labs)), dtype="datetime64[ns]")
     right = right.astype({"patient_id": dated["patient_id"].dtype, name: "datetime64[ns]"})
+    dated = dated.astype({"collected_at": "datetime64[ns]"})
     merged = pd.merge_asof(dated, right.sort_values(name), left_on="collected_at", right_on=name,
                            by="patient_id", direction="backward")
     return merged.set_index("_row")[name].reindex(np.arange(len(labs)))
