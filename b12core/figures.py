@@ -100,7 +100,7 @@ def trend_figure(labs: pd.DataFrame, doses: pd.DataFrame, phases: pd.DataFrame |
         _add_phases(fig, phases, view, first_dose)
     fig.update_layout(
         height=max(320, 190 * len(shown) + 140 + (140 if has_symptoms else 0)), hovermode="closest",
-        showlegend=False, margin={"l": 70, "r": 20, "t": 40, "b": 40},
+        showlegend=False, margin={"l": 70, "r": 20, "t": 56, "b": 40},
         paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)")
     for row, title in enumerate(titles, start=1):
         fig.update_yaxes(title_text=title, row=row, col=1, title_font={"size": 12})
@@ -201,4 +201,4 @@ def _add_phases(fig: go.Figure, phases: pd.DataFrame, view: ViewSettings, first_
                           exclude_empty_subplots=False)
         fig.add_annotation(x=x0, y=1.0, yref="paper", text=f"{phase.capitalize()} from {start:%d %b %Y}",
                            showarrow=False, xanchor="left", yanchor="bottom", font={"size": 11},
-                           textangle=0)
+                           yshift=14 * (i % 2))  # alternate heights: a short phase's label stays readable

@@ -103,7 +103,7 @@ def page() -> None:
     figure = data.figure(patient, plan_choice, sex, diary, settings)
     follow = follow_up(view, settings)
 
-    chart, side = st.columns([3, 2], gap="medium")
+    chart, side = st.columns([7, 5], gap="medium")
     with chart:
         st.plotly_chart(figure, config={"displaylogo": False}, key="trend")
         notes = left_off(ws, view, settings)
@@ -119,10 +119,11 @@ def page() -> None:
             st.caption(markdown_literal(line))
         st.dataframe(follow.markers, hide_index=True, width="stretch")
         st.subheader("To review")
-        if len(follow.prompts):
-            st.dataframe(follow.prompts[["When", "Review", "Source"]], hide_index=True, width="stretch",
-                         column_config={"Review": st.column_config.TextColumn(width="large")})
-        else:
+        for _, prompt in follow.prompts.iterrows():
+            with st.container(border=True):
+                st.markdown(f"**{markdown_literal(prompt['When'])}** {markdown_literal(prompt['Review'])}")
+                st.caption(markdown_literal(f"Rule {prompt['Rule']}. Source: {prompt['Source']}"))
+        if follow.prompts.empty:
             st.caption("Nothing flagged.")
 
     with st.expander("Symptom diary (typed here, kept in this session only)"):

@@ -181,7 +181,8 @@ def page() -> None:
             b.button("Remove", key=f"unmap_{file_key(name)}", on_click=unmap_name, args=(name,))
     for report in ws.files:
         counts = counts_of(ws, report)
-        summary = f" — {counts['accepted']} of {counts['read']} accepted" if counts else ""
+        summary = (f" — read {counts['read']}: {counts['accepted']} accepted, {counts['ignored']} ignored, "
+                   f"{counts['duplicates']} duplicates, {counts['rejected']} rejected") if counts else ""
         label = f"{report.name}: {KIND_LABELS.get(report.kind, report.kind)}{summary}"
         with st.expander(markdown_literal(label), expanded=bool(report.error) or len(ws.files) == 1):
             file_section(ws, report)

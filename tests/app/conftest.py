@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -37,4 +38,5 @@ def figure_spec(at: AppTest) -> dict:
 
 
 def texts(elements) -> list[str]:
-    return [e.value for e in elements]
+    """Element texts as a person reads them (Markdown escapes removed)."""
+    return [re.sub(r"\\(.)", r"\1", e.value) for e in elements]

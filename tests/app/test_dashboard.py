@@ -42,8 +42,8 @@ def test_uploaded_files_replace_the_sample_and_patients_can_be_switched(app):
     app.sidebar.selectbox(key="patient").select("MRN007731").run()
     second = app.dataframe[0].value.set_index("Marker")
     assert first.loc["Hemoglobin (g/L)", "Baseline"] == "91" and second.loc["Hemoglobin (g/L)", "Baseline"] == "86"
-    prompts = app.dataframe[1].value
-    assert prompts["Review"].str.contains("Ferritin is low").any()
+    assert any("Ferritin is low on treatment" in t for t in texts(app.markdown))
+    assert any("Rule ferritin_low" in t for t in texts(app.caption))
 
 
 def test_unusable_upload_gives_one_message_and_no_traceback(app):

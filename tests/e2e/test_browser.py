@@ -1,0 +1,57 @@
+"""End to end in headless Chromium: upload through the page's file input, read the figure."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import SAMPLE
+from tests.e2e.conftest import screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def wait_for_figure(page, expected_text: str) -> None:
+    page.wait_for_selector(".js-plotly-plot", timeout=60000)
+    page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=expected_text, timeout=60000)
+    page.wait_for_timeout(500)
+
+
+def figure_text(page) -> str:
+    return page.locator(".js-plotly-plot").first.inner_text()
+
+
+def test_first_start_shows_the_sample_patient(page):
+    wait_for_figure(page, "Sample data")
+    text = figure_text(page)
+    assert "Loading from 08 Jan 2024" in text and "Maintenance from 13 May 2024" in text
+    screenshot(page, "dashboard-sample")
+
+
+def test_upload_labs_and_injections_and_see_every_marker_doses_and_phases(page):
+    wait_for_figure(page, "Sample data")
+    page.locator("input[type=file]").set_input_files([str(SAMPLE / "us_long_labs.csv"),
+                                                       str(SAMPLE / "us_injections.csv")])
+    page.wait_for_function("() => !document.body.innerText.includes('Sample data')", timeout=60000)
+    wait_for_figure(page, "Loading from 04 Mar 2024")
+    text = figure_text(page)
+    for title in ("Hemoglobin (g/L)", "MCV (fL)", "Vitamin B12 (pmol/L)", "Methylmalonic acid (nmol/L)",
+                  "Homocysteine (umol/L)", "Doses"):
+        assert title in text, title
+    assert "Maintenance from 06 May 2024" in text
+    doses = page.evaluate("""() => {
+        const gd = document.querySelector('.js-plotly-plot');
+        const t = gd.data.find(d => d.name === 'injections');
+        return t ? t.x.length : 0; }""")
+    assert doses == 17  # MRN004417's injections
+    screenshot(page, "dashboard-upload")
+
+
+def test_import_review_and_schedule_pages_render(page):
+    wait_for_figure(page, "Sample data")
+    page.get_by_role("link", name="Import review").first.click()
+    page.wait_for_function("() => document.body.innerText.includes('Import review')", timeout=60000)
+    page.wait_for_function("() => document.body.innerText.includes('Injection record')", timeout=60000)
+    screenshot(page, "import-review")
+    page.get_by_role("link", name="Schedule").first.click()
+    page.wait_for_function("() => document.body.innerText.includes('Choose a regimen')", timeout=60000)
+    screenshot(page, "schedule")
