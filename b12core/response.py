@@ -236,7 +236,8 @@ def _course_prompts(patient: str, start: pd.Timestamp, before: pd.DataFrame, res
             if not np.isnan(low) and r["value"] < low:
                 out.append((patient, f"{analyte}_low", analyte, r["collected_at"],
                             f"Review: {analytes()[analyte].label} is low on treatment ({_fmt(r['value'], analyte)}); "
-                            "the response to B12 can deplete iron and folate stores.", sources["haematinics_on_treatment"]))
+                            "the response to B12 can deplete iron and folate stores.",
+                            sources["haematinics_on_treatment"]))
                 break
     return out
 
