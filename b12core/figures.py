@@ -45,23 +45,24 @@ def _esc(values: pd.Series) -> pd.Series:
     return values.astype("str").map(html.escape)
 
 
-def _hover(rows: pd.DataFrame, shown: np.ndarray, unit: str) -> list[str]:
-    qualifier = rows["qualifier"].astype("str").to_numpy()
-    since = rows.get("days_since_injection", pd.Series(np.nan, index=rows.index))
-    since_text = np.where(since.isna(), "no injection before this result",
-                          since.round().astype("Int64").astype("str") + " days since the last injection")
-    reported = _esc(rows["reported_value"].str.strip() + " " + rows["reported_unit"].astype("str")).to_numpy()
-    interpretation = _esc(rows.get("interpretation", pd.Series("", index=rows.index)).fillna("")).to_numpy()
-    source = _esc(rows["source_file"]).to_numpy()
-    out = []
-    for i in range(len(rows)):
-        lines = [f"<b>{qualifier[i]}{shown[i]:.4g} {html.escape(unit)}</b>",
-                 f"{pd.Timestamp(rows['collected_at'].iat[i]):%d %b %Y %H:%M}",
-                 f"as reported: {reported[i]}", since_text[i], f"{source[i]}, row {rows['source_row'].iat[i]}"]
-        if interpretation[i]:
-            lines.insert(2, f"<i>{interpretation[i]}</i>")
-        out.append("<br>".join(lines))
-    return out
+def _hover(rows: pd.DataFrame, shown: np.ndarray, unit: str) -> np.ndarray:
+    """Hover text per result, built column-wise: value shown, date, interpretation, as reported,
+    days since the last injection, file and row."""
+    n = len(rows)
+    value = pd.Series(rows["qualifier"].astype("str").to_numpy() + pd.Series(shown).map("{:.4g}".format).to_numpy())
+    since = rows.get("days_since_injection", pd.Series(np.nan, index=rows.index)).reset_index(drop=True)
+    since_text = pd.Series(np.where(since.isna(), "no injection before this result",
+                                    since.round().astype("Int64").astype("str") + " days since the last injection"))
+    interpretation = _esc(rows.get("interpretation", pd.Series("", index=rows.index)).fillna("")).reset_index(drop=True)
+    interpretation = pd.Series(np.where(interpretation != "", "<i>" + interpretation + "</i><br>", ""))
+    reported = _esc(rows["reported_value"].str.strip() + " " + rows["reported_unit"].astype("str")).reset_index(
+        drop=True)
+    text = ("<b>" + value + " " + html.escape(unit) + "</b><br>"
+            + pd.Series(rows["collected_at"].dt.strftime("%d %b %Y %H:%M").to_numpy()) + "<br>" + interpretation
+            + "as reported: " + reported + "<br>" + since_text + "<br>"
+            + _esc(rows["source_file"]).reset_index(drop=True) + ", row "
+            + pd.Series(rows["source_row"].astype("str").to_numpy()))
+    return text.to_numpy(dtype=object) if n else np.array([], dtype=object)
 
 
 def trend_figure(labs: pd.DataFrame, doses: pd.DataFrame, phases: pd.DataFrame | None = None,
@@ -88,16 +89,20 @@ def trend_figure(labs: pd.DataFrame, doses: pd.DataFrame, phases: pd.DataFrame |
     heights = [1.0] * len(shown) + [0.35] + ([0.7] if has_symptoms else [])
     fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=min(0.04, 0.3 / rows),
                         row_heights=heights)
+    shapes: list[dict] = []  # collected and set once: plotly re-validates every shape on each add
+    notes: list[dict] = []
     first_dose = doses["administered_at"].min() if len(doses) else None
     first_dose = None if pd.isna(first_dose) else first_dose
     for row, analyte in enumerate(shown, start=1):
         _add_analyte(fig, row, labs[labs["analyte"].astype("str") == analyte].sort_values("collected_at"),
-                     analyte, view, first_dose, sex)
+                     analyte, view, first_dose, sex, shapes)
     _add_doses(fig, len(shown) + 1, doses, view, first_dose, plan)
     if has_symptoms:
-        _add_symptoms(fig, rows, symptoms, view, first_dose)
+        _add_symptoms(fig, rows, symptoms, view, first_dose, notes)
     if phases is not None and len(phases):
-        _add_phases(fig, phases, view, first_dose)
+        _add_phases(phases, view, first_dose, shapes, notes)
+    fig.layout.shapes = shapes
+    fig.layout.annotations = [*fig.layout.annotations, *notes]
     fig.update_layout(
         height=max(320, 190 * len(shown) + 140 + (140 if has_symptoms else 0)), hovermode="closest",
         showlegend=False, margin={"l": 70, "r": 20, "t": 56, "b": 40},
@@ -110,8 +115,12 @@ def trend_figure(labs: pd.DataFrame, doses: pd.DataFrame, phases: pd.DataFrame |
     return fig
 
 
+def _axis(prefix: str, row: int) -> str:
+    return prefix if row == 1 else f"{prefix}{row}"
+
+
 def _add_analyte(fig: go.Figure, row: int, rows: pd.DataFrame, analyte: str, view: ViewSettings,
-                 first_dose: pd.Timestamp | None, sex: str) -> None:
+                 first_dose: pd.Timestamp | None, sex: str, shapes: list[dict]) -> None:
     unit = display_unit(analyte, view)
     values = to_display(rows["value"], analyte, unit)
     low = to_display(rows["ref_low"], analyte, unit)
@@ -125,9 +134,10 @@ def _add_analyte(fig: go.Figure, row: int, rows: pd.DataFrame, analyte: str, vie
     band_low = low[~np.isnan(low)][-1] if (~np.isnan(low)).any() else 0.0
     band_high = high[~np.isnan(high)][-1] if (~np.isnan(high)).any() else None
     if band_high is not None or band_low:
-        fig.add_hrect(y0=band_low, y1=band_high if band_high is not None else float(np.nanmax(values)) * 1.1,
-                      fillcolor=COLORS["band"], line_width=0, layer="below", row=row, col=1,
-                      exclude_empty_subplots=False)
+        top = band_high if band_high is not None else float(np.nanmax(values)) * 1.1
+        shapes.append({"type": "rect", "xref": f"{_axis('x', row)} domain", "x0": 0, "x1": 1,
+                       "yref": _axis("y", row), "y0": band_low, "y1": top, "fillcolor": COLORS["band"],
+                       "line": {"width": 0}, "layer": "below", "name": f"{analyte} reference range"})
     status = _status(values, low, high)
     censored = (rows["qualifier"].astype("str") != "").to_numpy()
     greyed = ~rows["interpretable"].to_numpy(dtype=bool) if "interpretable" in rows else np.zeros(len(rows), bool)
@@ -178,7 +188,7 @@ def _add_doses(fig: go.Figure, row: int, doses: pd.DataFrame, view: ViewSettings
 
 
 def _add_symptoms(fig: go.Figure, row: int, symptoms: pd.DataFrame, view: ViewSettings,
-                  first_dose: pd.Timestamp | None) -> None:
+                  first_dose: pd.Timestamp | None, notes: list[dict]) -> None:
     for i, (symptom, rows) in enumerate(symptoms.sort_values("recorded_at").groupby("symptom", sort=True)):
         label = html.escape(str(symptom).replace("_", " "))
         fig.add_trace(go.Scatter(
@@ -186,19 +196,23 @@ def _add_symptoms(fig: go.Figure, row: int, symptoms: pd.DataFrame, view: ViewSe
             line={"color": SYMPTOM_COLORS[i % len(SYMPTOM_COLORS)]},
             hovertext=(label + ": " + rows["score"].map("{:g}".format) + "<br>"
                        + rows["recorded_at"].dt.strftime("%d %b %Y")).to_numpy(), hoverinfo="text"), row=row, col=1)
-        fig.add_annotation(x=_x(rows["recorded_at"], first_dose, view).iloc[-1], y=rows["score"].iloc[-1],
-                           text=label, showarrow=False, xanchor="left", font={"size": 10}, row=row, col=1)
+        notes.append({"x": _x(rows["recorded_at"], first_dose, view).iloc[-1], "y": rows["score"].iloc[-1],
+                      "xref": _axis("x", row), "yref": _axis("y", row), "text": label, "showarrow": False,
+                      "xanchor": "left", "font": {"size": 10}})
     fig.update_yaxes(range=[0, 10.5], row=row, col=1)
 
 
-def _add_phases(fig: go.Figure, phases: pd.DataFrame, view: ViewSettings, first_dose: pd.Timestamp | None) -> None:
+def _add_phases(phases: pd.DataFrame, view: ViewSettings, first_dose: pd.Timestamp | None,
+                shapes: list[dict], notes: list[dict]) -> None:
+    """Each phase shaded across every row, each transition a dotted line with its date above."""
     for i, (phase, start, end) in enumerate(zip(phases["phase"], phases["start"], phases["end"], strict=True)):
         x0, x1 = _x(pd.Series([start, end]), first_dose, view).tolist()
-        fig.add_vrect(x0=x0, x1=x1, fillcolor=COLORS.get(phase, "rgba(0,0,0,0.05)"), line_width=0, layer="below",
-                      row="all", col=1, exclude_empty_subplots=False)
-        if i:  # a transition: a line through every row and its date above the figure
-            fig.add_vline(x=x0, line_dash="dot", line_color="#7f7f7f", row="all", col=1,
-                          exclude_empty_subplots=False)
-        fig.add_annotation(x=x0, y=1.0, yref="paper", text=f"{phase.capitalize()} from {start:%d %b %Y}",
-                           showarrow=False, xanchor="left", yanchor="bottom", font={"size": 11},
-                           yshift=14 * (i % 2))  # alternate heights: a short phase's label stays readable
+        shapes.append({"type": "rect", "xref": "x", "x0": x0, "x1": x1, "yref": "paper", "y0": 0, "y1": 1,
+                       "fillcolor": COLORS.get(phase, "rgba(0,0,0,0.05)"), "line": {"width": 0}, "layer": "below",
+                       "name": f"{phase} phase"})
+        if i:  # a transition: a line through every row
+            shapes.append({"type": "line", "xref": "x", "x0": x0, "x1": x0, "yref": "paper", "y0": 0, "y1": 1,
+                           "line": {"dash": "dot", "color": "#7f7f7f", "width": 1}, "name": "transition"})
+        label = f"{phase.capitalize()} from {start:%d %b %Y}"
+        notes.append({"x": x0, "y": 1.0, "xref": "x", "yref": "paper", "text": label, "showarrow": False, "xanchor": "left", "yanchor": "bottom", "font": {"size": 11},
+                      "yshift": 14 * (i % 2)})  # alternate heights: a short phase's label stays readable
