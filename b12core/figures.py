@@ -214,5 +214,6 @@ def _add_phases(phases: pd.DataFrame, view: ViewSettings, first_dose: pd.Timesta
             shapes.append({"type": "line", "xref": "x", "x0": x0, "x1": x0, "yref": "paper", "y0": 0, "y1": 1,
                            "line": {"dash": "dot", "color": "#7f7f7f", "width": 1}, "name": "transition"})
         label = f"{phase.capitalize()} from {start:%d %b %Y}"
-        notes.append({"x": x0, "y": 1.0, "xref": "x", "yref": "paper", "text": label, "showarrow": False, "xanchor": "left", "yanchor": "bottom", "font": {"size": 11},
+        notes.append({"x": x0, "y": 1.0, "xref": "x", "yref": "paper", "text": label, "showarrow": False,
+                      "xanchor": "left", "yanchor": "bottom", "font": {"size": 11},
                       "yshift": 14 * (i % 2)})  # alternate heights: a short phase's label stays readable
