@@ -117,7 +117,7 @@ def page() -> None:
                     f"**Next dose:** {markdown_literal(follow.next_dose)}")
         for line in follow.adherence:
             st.caption(markdown_literal(line))
-        st.dataframe(follow.markers, hide_index=True, width="stretch")
+        st.dataframe(follow.markers.drop(columns=["Latest on"]), hide_index=True, width="stretch")
         st.subheader("To review")
         for _, prompt in follow.prompts.iterrows():
             with st.container(border=True):
