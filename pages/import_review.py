@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from b12core.accounting import NO_PATIENT_ID
+from b12core.export import safe_filename, safe_frame
 from b12core.labs import IGNORE
 from b12core.mapping import ROLE_LABELS, ROLES_OF_KIND
 from b12core.reference import analyte_keys, analytes
@@ -163,6 +164,19 @@ def rejected(rejections: pd.DataFrame, name: str) -> None:
                      column_config={"source_row": "Row", "reason": "Why", "raw": "The row as read"})
 
 
+def downloads(ws: Workspace) -> None:
+    """The normalised tables of every file, and every rejected row with its reason."""
+    tables = [("Lab results", ws.labs.labs if ws.labs else None), ("Doses", ws.doses.doses if ws.doses else None),
+              ("Rejected rows", pd.concat([r.rejections for r in (ws.labs, ws.doses, ws.symptoms) if r is not None])
+               if any((ws.labs, ws.doses, ws.symptoms)) else None)]
+    cols = st.columns(len(tables))
+    for col, (label, table) in zip(cols, tables, strict=True):
+        if table is not None and len(table):
+            name = safe_filename(f"b12-{label.lower().replace(' ', '-')}", ".csv")
+            col.download_button(f"{label} (CSV)", safe_frame(table).to_csv(index=False).encode("utf-8-sig"), name,
+                                "text/csv", on_click="ignore")
+
+
 def page() -> None:
     """The import review, file by file."""
     st.title("Import review")
@@ -179,6 +193,7 @@ def page() -> None:
             a, b = st.columns([4, 1])
             a.text(f"{name} → {'not tracked' if target == IGNORE else analytes()[target].label}")
             b.button("Remove", key=f"unmap_{file_key(name)}", on_click=unmap_name, args=(name,))
+    downloads(ws)
     for report in ws.files:
         counts = counts_of(ws, report)
         summary = (f" — read {counts['read']}: {counts['accepted']} accepted, {counts['ignored']} ignored, "
