@@ -77,7 +77,8 @@ def _date(text: str | None) -> pd.Timestamp | None:
 def view_from_params(params: Mapping[str, str]) -> ViewSettings:
     """The view from URL query parameters; anything unknown or malformed is ignored."""
     keys = set(analyte_keys())
-    shown = tuple(a for a in params.get("show", "").split(",") if a in keys)
+    chosen = set(params.get("show", "").split(","))
+    shown = tuple(a for a in analyte_keys() if a in chosen)  # each once, in display order
     overrides = {k[5:]: v for k, v in params.items()
                  if k.startswith("unit_") and k[5:] in keys and v in units_for(k[5:])}
     return ViewSettings(
@@ -85,3 +86,22 @@ def view_from_params(params: Mapping[str, str]) -> ViewSettings:
         unit_overrides=overrides,
         time_axis=params.get("axis") if params.get("axis") in TIME_AXES else "date",
         analytes=shown, start=_date(params.get("from")), end=_date(params.get("to")))
+
+
+def number_text(value: float, signed: bool = False) -> str:
+    """A result as a clinician writes it: 4 significant digits below 1000, whole numbers above
+    (``15000``, never ``1.5e+04``)."""
+    text = f"{value:+.0f}" if signed and abs(value) >= 1000 else f"{value:.0f}" if abs(value) >= 1000 else \
+        f"{value:+.4g}" if signed else f"{value:.4g}"
+    return text
+
+
+def in_view(times: pd.Series, view: ViewSettings) -> pd.Series:
+    """True for times inside the view's dates; an end date without a time includes its whole day."""
+    keep = times.notna()
+    if view.start is not None:
+        keep &= times >= view.start
+    if view.end is not None:
+        end = view.end + pd.Timedelta(days=1) if view.end == view.end.normalize() else view.end
+        keep &= times < end if view.end == view.end.normalize() else times <= end
+    return keep

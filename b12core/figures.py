@@ -15,13 +15,18 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from b12core.display import ViewSettings, display_unit, to_display
+from b12core.display import ViewSettings, display_unit, in_view, number_text, to_display
+from b12core.doses import INJECTED
+from b12core.export import dose_text
+from b12core.phases import ORAL_ROUTES
 from b12core.reference import analyte_keys, analytes, default_range, unit_factors
+from b12core.response import annotate_labs
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 COLORS = {"in_range": "#0072B2", "high": "#D55E00", "low": "#CC79A7", "censored": "#0072B2",
           "not_interpretable": "#999999", "injection": "#009E73", "oral": "#E69F00", "recheck": "#56B4E9",
-          "loading": "rgba(230,159,0,0.13)", "maintenance": "rgba(0,158,115,0.10)", "band": "rgba(0,114,178,0.16)"}
+          "line": "#999999", "loading": "rgba(230,159,0,0.13)", "maintenance": "rgba(0,158,115,0.10)",
+          "band": "rgba(0,114,178,0.16)"}
 SYMBOLS = {"in_range": "circle", "high": "triangle-up", "low": "triangle-down"}
 SYMPTOM_COLORS = ("#CC79A7", "#0072B2", "#D55E00", "#009E73", "#E69F00", "#56B4E9")
 DAY = pd.Timedelta(days=1)
@@ -49,7 +54,7 @@ def _hover(rows: pd.DataFrame, shown: np.ndarray, unit: str) -> np.ndarray:
     """Hover text per result, built column-wise: value shown, date, interpretation, as reported,
     days since the last injection, file and row."""
     n = len(rows)
-    value = pd.Series(rows["qualifier"].astype("str").to_numpy() + pd.Series(shown).map("{:.4g}".format).to_numpy())
+    value = pd.Series(rows["qualifier"].astype("str").to_numpy() + pd.Series(shown).map(number_text).to_numpy())
     since = rows.get("days_since_injection", pd.Series(np.nan, index=rows.index)).reset_index(drop=True)
     since_text = pd.Series(np.where(since.isna(), "no injection before this result",
                                     since.round().astype("Int64").astype("str") + " days since the last injection"))
@@ -75,13 +80,11 @@ def trend_figure(labs: pd.DataFrame, doses: pd.DataFrame, phases: pd.DataFrame |
     planned blood tests; ``symptoms`` adds a symptom row.
     """
     view = view or ViewSettings()
-    labs = labs[labs["collected_at"].notna()]
-    if view.start is not None:
-        labs = labs[labs["collected_at"] >= view.start]
-    if view.end is not None:
-        labs = labs[labs["collected_at"] <= view.end]
+    if "days_since_injection" not in labs and "patient_id" in labs and len(doses):
+        labs = annotate_labs(labs, doses)
+    labs = labs[in_view(labs["collected_at"], view)]
     present = [a for a in analyte_keys() if a in set(labs["analyte"].astype("str"))]
-    shown = [a for a in (view.analytes or present) if a in present]
+    shown = [a for a in present if not view.analytes or a in view.analytes]  # display order, each once
     has_symptoms = symptoms is not None and len(symptoms) > 0
     titles = [f"{analytes()[a].label} ({display_unit(a, view)})" for a in shown] + ["Doses"]
     titles += ["Symptoms (0-10)"] if has_symptoms else []
@@ -134,7 +137,8 @@ def _add_analyte(fig: go.Figure, row: int, rows: pd.DataFrame, analyte: str, vie
     band_low = low[~np.isnan(low)][-1] if (~np.isnan(low)).any() else 0.0
     band_high = high[~np.isnan(high)][-1] if (~np.isnan(high)).any() else None
     if band_high is not None or band_low:
-        top = band_high if band_high is not None else float(np.nanmax(values)) * 1.1
+        # No upper limit (folate): shade from the lower limit up, above every result.
+        top = band_high if band_high is not None else max(band_low * 1.5, float(np.nanmax(values)) * 1.1)
         shapes.append({"type": "rect", "xref": f"{_axis('x', row)} domain", "x0": 0, "x1": 1,
                        "yref": _axis("y", row), "y0": band_low, "y1": top, "fillcolor": COLORS["band"],
                        "line": {"width": 0}, "layer": "below", "name": f"{analyte} reference range"})
@@ -143,7 +147,7 @@ def _add_analyte(fig: go.Figure, row: int, rows: pd.DataFrame, analyte: str, vie
     greyed = ~rows["interpretable"].to_numpy(dtype=bool) if "interpretable" in rows else np.zeros(len(rows), bool)
     x = _x(rows["collected_at"], first_dose, view)
     hover = _hover(rows, values, unit)
-    fig.add_trace(go.Scatter(x=x, y=values, mode="lines", line={"color": "#7f7f7f", "width": 1},
+    fig.add_trace(go.Scatter(x=x, y=values, mode="lines", line={"color": COLORS["line"], "width": 1},
                              hoverinfo="skip", name=f"{analyte} line"), row=row, col=1)
     for kind in ("in_range", "high", "low"):
         for is_censored in (False, True):
@@ -165,17 +169,20 @@ def _add_analyte(fig: go.Figure, row: int, rows: pd.DataFrame, analyte: str, vie
 
 def _add_doses(fig: go.Figure, row: int, doses: pd.DataFrame, view: ViewSettings,
                first_dose: pd.Timestamp | None, plan: pd.DataFrame | None) -> None:
-    for oral in (False, True):
-        mine = doses[(doses["route"] == "oral") == oral]
+    groups = (("injections", doses["route"].isin(INJECTED), "injection", "line-ns", 0.65),
+              ("oral doses", doses["route"].isin(ORAL_ROUTES), "oral", "diamond", 0.3),
+              ("other doses", ~doses["route"].isin([*INJECTED, *ORAL_ROUTES]), "oral", "circle-open", 0.3))
+    for name, pick, colour, symbol, height in groups:
+        mine = doses[pick]
         if mine.empty:
             continue
         text = (mine["administered_at"].dt.strftime("%d %b %Y %H:%M") + "<br>" + _esc(mine["product"]) + " "
-                + (mine["dose_ug"] / 1000).map("{:g} mg".format) + " " + _esc(mine["route"])).to_numpy()
+                + mine["dose_ug"].map(lambda ug: dose_text(ug, both=False)) + " " + _esc(mine["route"])).to_numpy()
+        injected = name == "injections"
         fig.add_trace(go.Scatter(
-            x=_x(mine["administered_at"], first_dose, view), y=np.full(len(mine), 0.3 if oral else 0.65),
-            mode="markers", name="oral doses" if oral else "injections",
-            marker={"color": COLORS["oral" if oral else "injection"], "symbol": "diamond" if oral else "line-ns",
-                    "size": 7 if oral else 16, "line": {"width": 3, "color": COLORS["oral" if oral else "injection"]}},
+            x=_x(mine["administered_at"], first_dose, view), y=np.full(len(mine), height), mode="markers", name=name,
+            marker={"color": COLORS[colour], "symbol": symbol, "size": 16 if injected else 8,
+                    "line": {"width": 3 if injected else 1, "color": COLORS[colour]}},
             hovertext=text, hoverinfo="text"), row=row, col=1)
     if plan is not None and len(plan):
         checks = plan[plan["kind"] == "recheck"]
@@ -212,7 +219,7 @@ def _add_phases(phases: pd.DataFrame, view: ViewSettings, first_dose: pd.Timesta
                        "name": f"{phase} phase"})
         if i:  # a transition: a line through every row
             shapes.append({"type": "line", "xref": "x", "x0": x0, "x1": x0, "yref": "paper", "y0": 0, "y1": 1,
-                           "line": {"dash": "dot", "color": "#7f7f7f", "width": 1}, "name": "transition"})
+                           "line": {"dash": "dot", "color": COLORS["line"], "width": 1}, "name": "transition"})
         label = f"{phase.capitalize()} from {start:%d %b %Y}"
         notes.append({"x": x0, "y": 1.0, "xref": "x", "yref": "paper", "text": label, "showarrow": False,
                       "xanchor": "left", "yanchor": "bottom", "font": {"size": 11},

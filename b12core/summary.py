@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from b12core.display import ViewSettings, display_unit, to_display
+from b12core.display import ViewSettings, display_unit, in_view, number_text, to_display
 from b12core.doses import injections
 from b12core.phases import LOADING, MAINTENANCE
 from b12core.reference import analytes
@@ -43,7 +43,7 @@ def _status(view: PatientView) -> tuple[str, pd.Timestamp | None, float]:
         return ("On oral B12" if len(oral) else "No doses recorded"), None, np.nan
     last = inj.iloc[-1]
     segment = view.phases.phases.iloc[-1]
-    silent = (view.as_of - last["administered_at"]) / DAY
+    silent = (view.as_of - last["administered_at"].normalize()) / DAY  # calendar days, as the prompts count
     stop_after = stop_after_days(view.doses).get(view.patient_id, np.inf)
     oral_after = view.doses[(view.doses["phase"] == "oral") & (view.doses["administered_at"] > last["administered_at"])]
     if len(oral_after):
@@ -64,13 +64,16 @@ def follow_up(view: PatientView, settings: ViewSettings | None = None) -> Follow
     settings = settings or ViewSettings()
     status, usual_due, interval = _status(view)
     last_dose = _dose_text(view.doses.iloc[-1]) if len(view.doses) else "none recorded"
+    due = None
     if view.adherence is not None and view.adherence.next_due is not None:
-        next_dose = f"{view.adherence.next_due:%d %b %Y} (by the plan)"
+        due = view.adherence.next_due
+        next_dose = f"{due:%d %b %Y} (by the plan)"
     elif usual_due is not None:
-        next_dose = f"about {usual_due:%d %b %Y} (usual interval {interval:.0f} days)"
+        due = usual_due
+        next_dose = f"about {due:%d %b %Y} (usual interval {interval:.0f} days)"
     else:
         next_dose = "not known"
-    if usual_due is not None and usual_due < view.as_of:
+    if due is not None and due < view.as_of:
         next_dose += ": overdue"
     adherence_lines = []
     if view.adherence is not None:
@@ -83,9 +86,9 @@ def follow_up(view: PatientView, settings: ViewSettings | None = None) -> Follow
         unit = display_unit(s["analyte"], settings)
 
         def show(value: float, unit: str = unit, analyte: str = s["analyte"]) -> str:
-            return "" if pd.isna(value) else f"{float(to_display(value, analyte, unit)):.4g}"
+            return "" if pd.isna(value) else number_text(float(to_display(value, analyte, unit)))
 
-        change = "" if pd.isna(s["change"]) else f"{float(to_display(s['change'], s['analyte'], unit)):+.4g}"
+        change = "" if pd.isna(s["change"]) else number_text(float(to_display(s["change"], s["analyte"], unit)), True)
         rows.append({"Marker": f"{analytes()[s['analyte']].label} ({unit})", "Baseline": show(s["baseline"]),
                      "Latest": f"{s['latest_qualifier']}{show(s['latest'])}", "Change": change,
                      "In range": "yes" if s["in_range"] else "no", "Trend": s["trend"],
@@ -102,20 +105,16 @@ def left_off(ws: Workspace, view: PatientView, settings: ViewSettings) -> list[s
     if ws.labs is not None:
         rejected = int(ws.labs.counts["rejected"].sum())
         if rejected:
-            notes.append(f"{rejected} rejected row{'s' if rejected != 1 else ''} (a reason each)")
+            notes.append(f"{rejected} rejected row{'s' if rejected != 1 else ''} in the files (a reason each)")
         unknown = int(ws.labs.unknown_names["rows"].sum()) if len(ws.labs.unknown_names) else 0
         if unknown:
-            notes.append(f"{unknown} result{'s' if unknown != 1 else ''} of tests not recognised")
+            notes.append(f"{unknown} result{'s' if unknown != 1 else ''} of tests not recognised in the files")
     labs = view.labs
     undated = int(labs["collected_at"].isna().sum())
     if undated:
         notes.append(f"{undated} result{'s' if undated != 1 else ''} without a date")
     dated = labs[labs["collected_at"].notna()]
-    outside = pd.Series(False, index=dated.index)
-    if settings.start is not None:
-        outside |= dated["collected_at"] < settings.start
-    if settings.end is not None:
-        outside |= dated["collected_at"] > settings.end
+    outside = ~in_view(dated["collected_at"], settings)
     if outside.any():
         notes.append(f"{int(outside.sum())} outside the dates shown")
     if settings.analytes:

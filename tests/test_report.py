@@ -1,0 +1,135 @@
+"""The printable follow-up report: one self-contained HTML page (works offline), every text escaped."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from b12core.figures import trend_figure
+from b12core.report import report_html
+from b12core.sample import sample_files
+from b12core.summary import FollowUp, follow_up
+from b12core.workspace import PlanChoice, build_workspace, latest_record, patient_view
+
+US = "MRN004417"  # MISSED-LOADING: has review prompts
+UK = "943 476 5919"  # PA-NEURO: nothing to review
+SCRIPT = "<script>alert(1)</script>"
+
+
+def report_of(patient: str, names: tuple[str, ...] = (), plan: PlanChoice | None = None, label: str | None = None,
+              **kwargs) -> tuple[str, FollowUp]:
+    ws = build_workspace(sample_files(names) if names else sample_files())
+    view = patient_view(ws, patient, plan, as_of=latest_record(ws))
+    follow = follow_up(view)
+    figure = trend_figure(view.labs, view.doses, view.phases.phases, plan=view.plan)
+    return report_html(figure, follow, label or patient, issued=date(2025, 5, 15), **kwargs), follow
+
+
+@pytest.fixture(scope="module")
+def us_report() -> tuple[str, FollowUp]:
+    return report_of(US, ("us_long_labs.csv", "us_injections.csv"), label=SCRIPT)
+
+
+@pytest.fixture(scope="module")
+def uk_report() -> tuple[str, FollowUp]:
+    return report_of(UK, plan=PlanChoice("UK-BNF-neuro"), sample=True)
+
+
+def test_report_is_self_contained(us_report):
+    page, _ = us_report
+    assert page.startswith("<!DOCTYPE html>")
+    assert re.search(r"plotly\.js v\d", page)  # the library itself is inline
+    assert not re.search(r"<script[^>]*\bsrc\s*=", page, re.IGNORECASE)
+    markup = re.sub(r"<script\b[^>]*>.*?</script>", "", page, flags=re.DOTALL | re.IGNORECASE)
+    assert len(markup) < 20_000  # what is left is the page itself, not the library
+    assert not re.search(r"""\b(src|href)\s*=\s*["']?(https?:)?//""", markup, re.IGNORECASE)
+    assert not re.search(r"<link\b", markup, re.IGNORECASE)
+    assert "cdn.plot.ly" not in markup
+
+
+def test_report_has_status_doses_and_issue_date(us_report):
+    page, follow = us_report
+    assert "Report of 15 May 2025." in page
+    assert follow.status.startswith("Stopped: no injection since 24 Feb 2025")
+    assert f"{follow.status}." in page
+    assert f"Last dose: {follow.last_dose}." in page
+    assert f"Next dose: {follow.next_dose}." in page
+
+
+def test_report_has_the_markers_table(us_report):
+    page, follow = us_report
+    assert "<h2>Markers</h2>" in page
+    assert "<th>Marker</th><th>Baseline</th><th>Latest</th>" in page
+    for label in follow.markers["Marker"]:
+        assert f"<td>{label}</td>" in page
+    assert "<td>&gt;45.31</td>" in page  # the censored folate, escaped
+
+
+def test_report_has_the_review_prompts(us_report):
+    page, follow = us_report
+    assert "<h2>For review</h2>" in page
+    assert "<th>When</th><th>Review</th><th>Source</th>" in page
+    for when, review in zip(follow.prompts["When"], follow.prompts["Review"], strict=True):
+        assert f"<td>{when}</td><td>{review}</td>" in page
+    assert "Nothing flagged for review." not in page
+
+
+def test_report_without_prompts_says_so(uk_report):
+    page, follow = uk_report
+    assert follow.prompts.empty
+    assert "Nothing flagged for review." in page
+
+
+def test_report_lists_adherence_when_there_is_a_plan(uk_report):
+    page, follow = uk_report
+    assert "<h2>Doses against the plan</h2>" in page
+    assert "<li>Loading: 7 of 7 due doses given (1 late, 0 missed)</li>" in page
+    assert follow.adherence
+
+
+def test_report_escapes_the_patient_label(us_report):
+    page, _ = us_report
+    assert SCRIPT not in page
+    assert "alert(1)</script>" not in page
+    assert "<h1>B12 treatment follow-up: &lt;script&gt;alert(1)&lt;/script&gt;</h1>" in page
+    assert "<title>B12 follow-up – &lt;script&gt;alert(1)&lt;/script&gt;</title>" in page
+
+
+def test_report_escapes_every_text_of_the_summary():
+    follow = FollowUp(
+        status="<b>Loading</b>", last_dose="<i>x</i>", next_dose="<u>y</u>", adherence=["<em>z</em>"],
+        markers=pd.DataFrame({"Marker": ["<script>m</script>"], "Latest": ["<5"]}),
+        prompts=pd.DataFrame({"When": ["01 Jan 2024"], "Review": ["<script>r</script>"], "Rule": ["r"],
+                              "Source": ["<a href='x'>s</a>"]}))
+    page = report_html(trend_figure(*_empty_tables()), follow, "P1", issued=date(2024, 1, 2))
+    body = page.split('<div class="figure">')[0] + page.split("</div>")[-1]  # the page around the figure
+    for raw in ("<b>Loading</b>", "<i>x</i>", "<u>y</u>", "<em>z</em>", "<script>m</script>", "<td><5</td>",
+                "<script>r</script>", "<a href='x'>"):
+        assert raw not in body
+    for escaped in ("&lt;b&gt;Loading&lt;/b&gt;", "&lt;em&gt;z&lt;/em&gt;", "&lt;script&gt;m&lt;/script&gt;",
+                    "<td>&lt;5</td>", "&lt;script&gt;r&lt;/script&gt;", "&lt;a href=&#x27;x&#x27;&gt;s&lt;/a&gt;"):
+        assert escaped in body
+
+
+def _empty_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    labs = pd.DataFrame({"patient_id": pd.Series([], dtype="str"),
+                         "collected_at": pd.Series([], dtype="datetime64[ns]"), "analyte": pd.Series([], dtype="str")})
+    doses = pd.DataFrame({"administered_at": pd.Series([], dtype="datetime64[ns]"),
+                          "route": pd.Series([], dtype="str")})
+    return labs, doses
+
+
+@pytest.mark.parametrize(("sample", "shown"), [(True, True), (False, False)])
+def test_sample_data_is_labelled(sample, shown):
+    follow = FollowUp("No doses recorded", "none recorded", "not known", [],
+                      pd.DataFrame({"Marker": []}), pd.DataFrame({"When": [], "Review": [], "Source": []}))
+    page = report_html(trend_figure(*_empty_tables()), follow, "P1", issued=date(2024, 1, 2), sample=sample)
+    assert ("Sample data" in page) is shown
+
+
+def test_sample_report_is_labelled(uk_report):
+    page, _ = uk_report
+    assert "<strong>Sample data: a synthetic patient, not a real person.</strong>" in page
