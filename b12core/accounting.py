@@ -109,3 +109,18 @@ def drop_duplicates_counted(table: pd.DataFrame, counts: pd.DataFrame, dup: np.n
         counts["accepted"] -= extra
         table = table[~dup].reset_index(drop=True)
     return table, counts[list(COUNT_COLUMNS)]
+
+
+def summary_line(counts: pd.DataFrame) -> str:
+    """One line over all files: read, accepted, ignored, duplicates, rejected."""
+    total = counts[list(COUNT_COLUMNS[1:])].sum()
+    files = len(counts)
+    return (f"{files} file{'s' if files != 1 else ''}: read {total['read']}, accepted {total['accepted']}, "
+            f"ignored {total['ignored']}, duplicates {total['duplicates']}, rejected {total['rejected']}")
+
+
+def top_names(names: pd.DataFrame, limit: int) -> str:
+    """``name (rows)`` for the most frequent names of a name-count table, largest first."""
+    totals = names.groupby("name")["rows"].sum().sort_values(ascending=False)
+    shown = ", ".join(f"{n} ({r})" for n, r in totals.head(limit).items())
+    return shown + (" …" if len(totals) > limit else "")

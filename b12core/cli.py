@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from b12core.accounting import top_names
 from b12core.errors import InputError
 from b12core.export import plan_to_csv, plan_to_html, plan_to_ics
 from b12core.files import FileSet, import_dose_set, import_lab_set, read_files
@@ -101,31 +102,27 @@ def _check_suffix(path: Path, allowed: tuple[str, ...]) -> None:
         raise InputError(f"{path}: output must end in {' or '.join(allowed)}")
 
 
+def _write_import(args: argparse.Namespace, table: pd.DataFrame, rejections: pd.DataFrame) -> None:
+    write_table(table, args.output)
+    if args.rejected:
+        write_table(rejections, args.rejected)
+
+
 def run_labs(args: argparse.Namespace) -> str:
     _check_suffix(args.output, (".parquet", ".csv"))
     result = import_lab_set(_file_set(args.files), _order(args), strict=True)
-    write_table(result.labs, args.output)
-    if args.rejected:
-        write_table(result.rejections, args.rejected)
+    _write_import(args, result.labs, result.rejections)
     line = result.summary()
-    if len(result.unknown_names):
-        names = result.unknown_names.groupby("name")["rows"].sum().sort_values(ascending=False)
-        shown = ", ".join(f"{n} ({r})" for n, r in names.head(5).items())
-        line += f"; unknown tests: {shown}{' …' if len(names) > 5 else ''}"
-    return line
+    return line + (f"; unknown tests: {top_names(result.unknown_names, 5)}" if len(result.unknown_names) else "")
 
 
 def run_doses(args: argparse.Namespace) -> str:
     _check_suffix(args.output, (".parquet", ".csv"))
     result = import_dose_set(_file_set(args.files), _order(args), strict=True)
-    write_table(result.doses, args.output)
-    if args.rejected:
-        write_table(result.rejections, args.rejected)
+    _write_import(args, result.doses, result.rejections)
     line = result.summary()
-    if len(result.ignored_names):
-        names = result.ignored_names.groupby("name")["rows"].sum().sort_values(ascending=False)
-        line += "; not counted as B12 doses: " + ", ".join(f"{n} ({r})" for n, r in names.head(3).items())
-    return line
+    ignored = result.ignored_names
+    return line + (f"; not counted as B12 doses: {top_names(ignored, 3)}" if len(ignored) else "")
 
 
 def run_phases(args: argparse.Namespace) -> str:

@@ -17,7 +17,6 @@ import pandas as pd
 
 from b12core import dates
 from b12core.accounting import (
-    COUNT_COLUMNS,
     NO_PATIENT_ID,
     RowNotes,
     counts_frame,
@@ -25,6 +24,7 @@ from b12core.accounting import (
     fail,
     name_counts,
     rejections_frame,
+    summary_line,
 )
 from b12core.errors import InputError
 from b12core.mapping import ColumnMapping, roles_by_header
@@ -62,10 +62,8 @@ class DoseImport:
     notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def summary(self) -> str:
-        total = self.counts[list(COUNT_COLUMNS[1:])].sum()
-        files = len(self.counts)
-        return (f"{files} file{'s' if files != 1 else ''}: read {total['read']}, accepted {total['accepted']}, "
-                f"ignored {total['ignored']}, duplicates {total['duplicates']}, rejected {total['rejected']}")
+        """One line: read, accepted, ignored, duplicates, rejected over all files."""
+        return summary_line(self.counts)
 
 
 def propose_dose_mapping(raw: RawFile) -> ColumnMapping:

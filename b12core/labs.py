@@ -19,7 +19,6 @@ import pandas as pd
 
 from b12core import dates, units, values
 from b12core.accounting import (
-    COUNT_COLUMNS,
     NO_PATIENT_ID,
     RowNotes,
     counts_frame,
@@ -28,6 +27,7 @@ from b12core.accounting import (
     name_counts,
     per_row,
     rejections_frame,
+    summary_line,
 )
 from b12core.errors import InputError
 from b12core.loinc import corrected_loinc, loinc_check_ok, looks_like_loinc
@@ -58,10 +58,7 @@ class LabImport:
 
     def summary(self) -> str:
         """One line: read, accepted, ignored, duplicates, rejected over all files."""
-        total = self.counts[list(COUNT_COLUMNS[1:])].sum()
-        files = len(self.counts)
-        return (f"{files} file{'s' if files != 1 else ''}: read {total['read']}, accepted {total['accepted']}, "
-                f"ignored {total['ignored']}, duplicates {total['duplicates']}, rejected {total['rejected']}")
+        return summary_line(self.counts)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from b12core.text import markdown_literal
 from ui import data
 from ui.diary import typed_symptoms
 from ui.guard import guarded
-from ui.sidebar import page_setup, selected_patient
+from ui.sidebar import page_start, selected_patient
 from ui.state import Keys, current_plan_choice
 
 HELP = """
@@ -62,13 +62,8 @@ def restore_view_from_url() -> None:
 
 def page() -> None:
     """The dashboard, top to bottom."""
-    st.title("B12 treatment follow-up")
-    with st.expander("How to read this page"):
-        st.markdown(HELP)
-    ws = page_setup()
-    if data.showing_sample():
-        st.info("**Sample data**: a synthetic patient, shown until you upload files in the sidebar.",
-                icon=":material/science:")
+    ws = page_start("B12 treatment follow-up", "How to read this page", HELP,
+                    "a synthetic patient, shown until you upload files in the sidebar.")
     for problem in ws.errors:
         st.error(markdown_literal(problem))
     if ws.errors:

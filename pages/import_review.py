@@ -12,9 +12,8 @@ from b12core.mapping import ROLE_LABELS, ROLES_OF_KIND
 from b12core.reference import analyte_keys, analytes
 from b12core.text import markdown_literal
 from b12core.workspace import KINDS, FileReport, Workspace
-from ui import data
 from ui.guard import guarded
-from ui.sidebar import page_setup
+from ui.sidebar import page_start
 from ui.state import Keys
 
 HELP = """
@@ -179,13 +178,8 @@ def downloads(ws: Workspace) -> None:
 
 def page() -> None:
     """The import review, file by file."""
-    st.title("Import review")
-    with st.expander("What this page is for"):
-        st.markdown(HELP)
-    ws = page_setup()
-    if data.showing_sample():
-        st.info("**Sample data**: these are the bundled sample files. Upload files in the sidebar to review yours.",
-                icon=":material/science:")
+    ws = page_start("Import review", "What this page is for", HELP,
+                    "these are the bundled sample files. Upload files in the sidebar to review yours.")
     mapped = st.session_state[Keys.NAME_MAP]
     if mapped:
         st.markdown("**Your test-name mappings**")

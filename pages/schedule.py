@@ -9,7 +9,7 @@ from b12core.text import markdown_literal
 from ui import data
 from ui.diary import typed_symptoms
 from ui.guard import guarded
-from ui.sidebar import page_setup, selected_patient
+from ui.sidebar import page_start, selected_patient
 from ui.state import Keys, current_plan_choice
 
 HELP = """
@@ -23,13 +23,8 @@ file for their phone, or a spreadsheet. The plan is the one you chose; the app d
 
 def page() -> None:
     """The schedule page, top to bottom."""
-    st.title("Schedule")
-    with st.expander("How this page works"):
-        st.markdown(HELP)
-    ws = page_setup()
+    ws = page_start("Schedule", "How this page works", HELP, "a synthetic patient, shown until you upload files.")
     patient = selected_patient(ws)
-    if data.showing_sample():
-        st.info("**Sample data**: a synthetic patient, shown until you upload files.", icon=":material/science:")
     if patient is None:
         st.warning("No patient in the files yet.")
         st.stop()

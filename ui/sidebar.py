@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from b12core.workspace import Workspace
-from ui.data import workspace
+from ui.data import showing_sample, workspace
 from ui.state import Keys, init_state
 
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xls"]
@@ -13,10 +13,17 @@ DATE_ORDER_LABELS = {"dmy": "Day first (31/01/2024)", "mdy": "Month first (01/31
 SEX_LABELS = {"any": "Not stated", "female": "Female", "male": "Male"}
 
 
-def page_setup() -> Workspace:
-    """What every page does first: session defaults, the shared sidebar, the loaded workspace."""
+def page_start(title: str, help_label: str, help_text: str, sample_note: str) -> Workspace:
+    """What every page does first: its title and help, the shared sidebar, the loaded workspace,
+    and a clear label when the bundled sample is shown."""
+    st.title(title)
+    with st.expander(help_label):
+        st.markdown(help_text)
     init_state()
-    return shared_sidebar()
+    ws = shared_sidebar()
+    if showing_sample():
+        st.info(f"**Sample data**: {sample_note}", icon=":material/science:")
+    return ws
 
 
 def shared_sidebar() -> Workspace:
