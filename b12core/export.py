@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import io
 import math
 import re
 import unicodedata
@@ -336,3 +337,15 @@ def plan_to_csv(plan: pd.DataFrame, *, bom: bool = True) -> bytes:
     table["date"] = pd.to_datetime(table["date"]).dt.strftime("%Y-%m-%d")
     text = safe_frame(table).to_csv(index=False, lineterminator="\r\n", float_format=_number_text)
     return text.encode("utf-8-sig" if bom else "utf-8")
+
+
+def frame_to_xlsx(frame: pd.DataFrame, sheet: str = "data") -> bytes:
+    """A table as an Excel workbook; text cells that a spreadsheet would run as formulas
+    (``=``, ``+``, ``-``, ``@``) are neutralised as in ``safe_frame``."""
+    buffer = io.BytesIO()
+    safe = safe_frame(frame)
+    for column in safe.select_dtypes(include=["datetimetz"]).columns:
+        safe[column] = safe[column].dt.tz_localize(None)
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        safe.to_excel(writer, sheet_name=sheet[:31] or "data", index=False)
+    return buffer.getvalue()

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from b12core.errors import InputError
+from b12core.limits import MAX_COLUMNS
 
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_LINES = 60
@@ -59,19 +60,38 @@ class RawFile:
         return len(self.table) + len(self.bad_rows)
 
 
-def read_tables(data: bytes, filename: str) -> list[RawFile]:
+def read_tables(data: bytes, filename: str, max_rows: int | None = None) -> list[RawFile]:
     """Every table in a file: one for a CSV or TSV, one per non-empty sheet of a workbook.
 
-    Raises ``InputError`` when the bytes are not a table at all (empty, binary, an image).
+    Raises ``InputError`` when the bytes are not a table at all (empty, binary, an image), when
+    the header is wider than ``MAX_COLUMNS``, or when a table has more than ``max_rows`` rows.
     """
     if not data or not data.strip():
         raise InputError(f"{filename} is empty")
     kind = _sniff_container(data)
     if kind == "workbook":
-        return _read_workbook(data, filename)
-    if kind != "text":
+        tables = _read_workbook(data, filename)
+    elif kind != "text":
         raise InputError(f"{filename} is not a table: it looks like {kind}")
-    return [_read_text(data, filename)]
+    else:
+        if max_rows is not None and data.count(b"\n") > 2 * max_rows + SAMPLE_LINES:
+            raise _too_many_rows(filename, max_rows)  # clearly too long: refuse before parsing
+        tables = [_read_text(data, filename)]
+    for table in tables:
+        if max_rows is not None and table.rows > max_rows:
+            raise _too_many_rows(table.name, max_rows)
+    return tables
+
+
+def _too_many_rows(name: str, max_rows: int) -> InputError:
+    return InputError(f"{name} has more than {max_rows:,} rows, the most the app reads from one file; "
+                      "export a shorter period or one patient, or use the command line")
+
+
+def _check_width(names: list[str], filename: str) -> None:
+    if len(names) > MAX_COLUMNS:
+        raise InputError(f"{filename} has {len(names):,} columns; a lab export has far fewer "
+                         f"(at most {MAX_COLUMNS:,} are read)")
 
 
 def read_file(data: bytes, filename: str) -> RawFile:
@@ -206,6 +226,7 @@ def _read_text(data: bytes, filename: str) -> RawFile:
         if header_index:
             notes.append(f"skipped {header_index} line(s) before the header")
     names = unique_headers(headers)
+    _check_width(names, filename)
     body = text.encode("utf-8") if (encoding != "utf-8" or notes) else data
     offsets = _line_offsets(body, skip_lines)
     body = body[offsets[-1]:] if skip_lines and len(offsets) == skip_lines else (b"" if skip_lines else body)
@@ -314,6 +335,7 @@ def _read_workbook(data: bytes, filename: str) -> list[RawFile]:
             if header_index:
                 notes.append(f"skipped {header_index} row(s) before the header")
         names = unique_headers(headers)
+        _check_width(names, name)
         width = len(names)
         bad = [BadRow(i, f"row has cells beyond the last header column ({width})", " | ".join(r))
                for i, r in enumerate(body, start=1) if any(c.strip() for c in r[width:])]

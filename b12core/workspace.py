@@ -86,9 +86,9 @@ def _mapping_with(base: ColumnMapping, roles: dict[str, str]) -> ColumnMapping:
     return mapping
 
 
-def read_upload(name: str, data: bytes) -> list[RawFile]:
+def read_upload(name: str, data: bytes, max_rows: int | None = None) -> list[RawFile]:
     """The tables of one uploaded file (``read_tables`` with the arguments in upload order)."""
-    return read_tables(data, name)
+    return read_tables(data, name, max_rows)
 
 
 Imported = LabImport | DoseImport | SymptomImport
@@ -114,14 +114,19 @@ def import_table(name: str, data: bytes, table: str, kind: str, roles: dict[str,
 
 
 def build_workspace(files: list[tuple[str, bytes]], choices: Choices | None = None, read: Reader = read_upload,
-                    load: Loader = import_table) -> Workspace:
+                    load: Loader = import_table, max_files: int | None = None) -> Workspace:
     """Read, classify and import every file; a file that cannot be used is reported, not fatal.
 
     ``read`` and ``load`` default to the pure functions; the app passes cached versions of them.
+    Files beyond ``max_files`` are reported as not read.
     """
     choices = choices or Choices()
     reports: list[FileReport] = []
     sources: dict[str, tuple[str, bytes]] = {}
+    if max_files is not None and len(files) > max_files:
+        reports += [FileReport(name, "skip", "not read", None, error=(
+            f"{name} was not read: the app reads at most {max_files} files at once")) for name, _ in files[max_files:]]
+        files = files[:max_files]
     for name, data in files:
         try:
             tables = read(name, data)

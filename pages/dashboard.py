@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from b12core.display import TIME_AXES, UNIT_SYSTEMS, ViewSettings, view_from_params, view_to_params
-from b12core.export import safe_filename, safe_frame
+from b12core.export import frame_to_xlsx, safe_filename, safe_frame
 from b12core.reference import analyte_keys, analytes
 from b12core.report import report_html
 from b12core.summary import follow_up, left_off
@@ -136,10 +136,12 @@ def page() -> None:
 
     st.subheader("Downloads")
     name = safe_filename(f"b12-{'sample' if data.showing_sample() else 'patient'}", "")
-    cols = st.columns(4)
+    cols = st.columns(5)
     cols[0].download_button("Results (CSV)", safe_frame(view.labs).to_csv(index=False).encode("utf-8-sig"),
                             f"{name}-results.csv", "text/csv", on_click="ignore")
-    cols[1].download_button("Results (Parquet)", lambda: view.labs.to_parquet(index=False), f"{name}-results.parquet",
+    cols[1].download_button("Results (Excel)", lambda: frame_to_xlsx(view.labs, "results"), f"{name}-results.xlsx",
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
+    cols[4].download_button("Results (Parquet)", lambda: view.labs.to_parquet(index=False), f"{name}-results.parquet",
                             "application/octet-stream", on_click="ignore")
     cols[2].download_button("Figure (interactive HTML)", lambda: figure.to_html(include_plotlyjs=True),
                             f"{name}-figure.html", "text/html", on_click="ignore")

@@ -235,3 +235,20 @@ def test_dose_and_day_text():
     assert dose_text(100.0) == "100 micrograms"
     assert dose_text(float("nan")) == ""
     assert day_text(pd.Timestamp("2024-03-04")) == "Mon 4 Mar 2024"
+
+
+def test_excel_export_neutralises_formula_cells_and_keeps_types():
+    import io
+
+    from openpyxl import load_workbook
+
+    from b12core.export import frame_to_xlsx
+
+    frame = pd.DataFrame({"name": ["=HYPERLINK(\"http://x\",\"click\")", "+cmd", "@SUM(A1)", "-2+3", "Hb"],
+                          "value": [1.5, 2.0, 3.0, 4.0, 5.0],
+                          "when": pd.to_datetime(["2024-01-02"] * 5)})
+    sheet = load_workbook(io.BytesIO(frame_to_xlsx(frame, "results")))["results"]
+    names = [sheet.cell(row=r, column=1).value for r in range(2, 7)]
+    assert names == ["'=HYPERLINK(\"http://x\",\"click\")", "'+cmd", "'@SUM(A1)", "'-2+3", "Hb"]
+    assert sheet.cell(row=2, column=2).value == 1.5
+    assert all(sheet.cell(row=r, column=1).data_type == "s" for r in range(2, 7))

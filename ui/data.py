@@ -11,6 +11,7 @@ import streamlit as st
 
 from b12core.display import ViewSettings
 from b12core.figures import trend_figure
+from b12core.limits import APP_MAX_FILES, APP_MAX_ROWS
 from b12core.read import RawFile
 from b12core.sample import sample_files
 from b12core.workspace import (
@@ -29,7 +30,7 @@ from ui.state import Keys, current_choices
 
 @st.cache_data(scope="session", max_entries=32, show_spinner="Reading file…")
 def _read(name: str, data: bytes) -> list[RawFile]:
-    return read_upload(name, data)
+    return read_upload(name, data, APP_MAX_ROWS)
 
 
 @st.cache_data(scope="session", max_entries=64, show_spinner="Importing…")
@@ -52,13 +53,13 @@ def showing_sample() -> bool:
 
 def workspace() -> Workspace:
     """Every file read and imported with the user's choices (cached per file)."""
-    return build_workspace(list(current_files()), current_choices(), read=_read, load=_load)
+    return build_workspace(list(current_files()), current_choices(), read=_read, load=_load, max_files=APP_MAX_FILES)
 
 
 @st.cache_data(scope="session", max_entries=16, show_spinner=False)
 def _patient(files: tuple[tuple[str, bytes], ...], choices: Choices, patient: str, plan: PlanChoice,
              as_of: pd.Timestamp, sex: str, diary: pd.DataFrame | None) -> PatientView:
-    ws = build_workspace(list(files), choices, read=_read, load=_load)
+    ws = build_workspace(list(files), choices, read=_read, load=_load, max_files=APP_MAX_FILES)
     return patient_view(ws, patient, plan, as_of, sex, extra_symptoms=diary)
 
 

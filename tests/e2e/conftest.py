@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,14 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
+SERVER_OUTPUT: list[str] = []  # everything the app server printed (its log)
+
+
+def _drain(stream) -> None:
+    for line in iter(stream.readline, b""):
+        SERVER_OUTPUT.append(line.decode(errors="replace"))
+
+
 @pytest.fixture(scope="session")
 def app_url() -> Iterator[str]:
     port = _free_port()
@@ -48,6 +57,7 @@ def app_url() -> Iterator[str]:
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true", f"--server.port={port}",
          "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -56,7 +66,7 @@ def app_url() -> Iterator[str]:
                 break
         except OSError:
             if process.poll() is not None:
-                raise RuntimeError(process.stdout.read().decode(errors="replace")) from None
+                raise RuntimeError("".join(SERVER_OUTPUT)) from None
             time.sleep(0.3)
     yield url
     os.killpg(process.pid, signal.SIGTERM)

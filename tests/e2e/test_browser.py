@@ -55,3 +55,29 @@ def test_import_review_and_schedule_pages_render(page):
     page.get_by_role("link", name="Schedule").first.click()
     page.wait_for_function("() => document.body.innerText.includes('Choose a regimen')", timeout=60000)
     screenshot(page, "schedule")
+
+
+def test_two_browsers_at_once_see_only_their_own_patients_and_the_log_holds_no_patient_data(browser, app_url):
+    from tests.e2e.conftest import SERVER_OUTPUT
+
+    sessions = []
+    for files in (["us_long_labs.csv", "us_injections.csv"], ["eu_semicolon_labs.csv", "eu_injections.csv"]):
+        context = browser.new_context(viewport={"width": 1500, "height": 1100})
+        page = context.new_page()
+        page.goto(app_url)
+        wait_for_figure(page, "Sample data")
+        page.locator("input[type=file]").set_input_files([str(SAMPLE / f) for f in files])
+        sessions.append((context, page))
+    us, eu = (page for _, page in sessions)
+    wait_for_figure(us, "Loading from 04 Mar 2024")
+    wait_for_figure(eu, "Loading from 11 Sep 2023")
+    assert "MRN004417" not in eu.locator("body").inner_text()
+    assert "0004711" not in us.locator("body").inner_text()
+    us.reload()  # a reload is a new session: the uploads are gone, nothing of them was kept
+    wait_for_figure(us, "Sample data")
+    assert "MRN004417" not in us.locator("body").inner_text()
+    log = "".join(SERVER_OUTPUT)
+    for identifier in ("MRN004417", "MRN007731", "0004711", "943 476 5919"):
+        assert identifier not in log
+    for context, _ in sessions:
+        context.close()

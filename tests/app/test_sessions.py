@@ -1,0 +1,48 @@
+"""Two clinicians at once: one session's patient data never reaches another session."""
+
+from __future__ import annotations
+
+import ast
+
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import APP, upload
+from tests.conftest import REPO
+
+
+def new_session() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    return at
+
+
+def patients(at: AppTest) -> list[str]:
+    pickers = [s for s in at.sidebar.selectbox if s.key == "patient"]
+    return list(pickers[0].options) if pickers else []
+
+
+def test_two_sessions_see_only_their_own_uploads():
+    first, second = new_session(), new_session()
+    upload(first, "us_long_labs.csv", "us_injections.csv")
+    upload(second, "eu_semicolon_labs.csv", "eu_injections.csv")
+    first.run()
+    assert patients(first) == ["MRN004417", "MRN007731"]
+    assert "0004711" not in str(first.dataframe[0].value.to_dict())
+    markers_second = second.dataframe[0].value.set_index("Marker")
+    assert "Active B12 (holotranscobalamin) (pmol/L)" in markers_second.index  # only the German file has holoTC
+    assert patients(second) == []  # one patient: no picker
+    third = new_session()  # a new visitor sees the sample, nothing uploaded by others
+    assert any("Sample data" in i.value for i in third.info)
+    assert "MRN004417" not in str(third.dataframe[0].value.to_dict())
+
+
+def test_every_cache_of_the_app_is_per_session():
+    """st.cache_data is shared by every user unless scope="session": no cache may forget it."""
+    for path in [*(REPO / "ui").glob("*.py"), *(REPO / "pages").glob("*.py"), REPO / "app.py"]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in ("cache_data", "cache_resource"):
+                keywords = {k.arg: k.value for k in node.keywords}
+                assert node.func.attr == "cache_data", f"{path.name}: cache_resource is shared by all sessions"
+                assert isinstance(keywords.get("scope"), ast.Constant) and keywords["scope"].value == "session", \
+                    f"{path.name}:{node.lineno} caches without scope='session'"
+                assert "max_entries" in keywords, f"{path.name}:{node.lineno} caches without max_entries"
