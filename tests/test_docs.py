@@ -53,3 +53,16 @@ def test_readme_cli_example_prints_what_it_shows(tmp_path):
     result = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0
     assert result.stderr.strip() == shown
+
+
+def test_security_page_states_the_limits_the_code_uses():
+    from b12core.limits import APP_MAX_FILES, APP_MAX_ROWS, MAX_COLUMNS
+
+    security = (REPO / "SECURITY.md").read_text()
+    config = (REPO / ".streamlit" / "config.toml").read_text()
+    upload_mb = int(re.search(r"maxUploadSize\s*=\s*(\d+)", config).group(1))
+    assert f"| Upload size | {upload_mb} MB" in security
+    assert f"| {APP_MAX_FILES};" in security
+    assert f"| {APP_MAX_ROWS:,};" in security
+    assert f"| {MAX_COLUMNS:,} |" in security
+    assert 'showErrorDetails = "none"' in config and "gatherUsageStats = false" in config
