@@ -70,11 +70,11 @@ def rejections_frame(raw: RawFile, rows: np.ndarray, reasons: np.ndarray,
     columns and its own result cell."""
     cells = np.empty(len(rows), dtype=object)
     if columns is None:
-        cells[:] = json_rows(raw.table.iloc[rows - 1])
+        cells[:] = json_rows(raw.table.loc[rows - 1])  # labels: the reader keeps row number - 1
     else:
         for column in pd.unique(columns):
             mine = columns == column
-            cells[mine] = json_rows(raw.table.iloc[rows[mine] - 1][[*(context or []), column]])
+            cells[mine] = json_rows(raw.table.loc[rows[mine] - 1, [*(context or []), column]])
     frame = pd.DataFrame({"source_file": raw.name, "source_row": rows, "reason": reasons, "raw": cells})
     bad = pd.DataFrame([(raw.name, b.row, b.reason, json.dumps({"line": b.text}, ensure_ascii=False))
                         for b in raw.bad_rows], columns=list(REJECTION_COLUMNS))
@@ -119,8 +119,15 @@ def summary_line(counts: pd.DataFrame) -> str:
             f"ignored {total['ignored']}, duplicates {total['duplicates']}, rejected {total['rejected']}")
 
 
-def top_names(names: pd.DataFrame, limit: int) -> str:
-    """``name (rows)`` for the most frequent names of a name-count table, largest first."""
+def top_names(names: pd.DataFrame, limit: int, width: int = 60) -> str:
+    """``name (rows)`` for the most frequent names of a name-count table, largest first; each name
+    on one line and at most ``width`` characters."""
     totals = names.groupby("name")["rows"].sum().sort_values(ascending=False)
-    shown = ", ".join(f"{n} ({r})" for n, r in totals.head(limit).items())
+    shown = ", ".join(f"{one_line(n, width)} ({r})" for n, r in totals.head(limit).items())
     return shown + (" …" if len(totals) > limit else "")
+
+
+def one_line(text: str, width: int | None = None) -> str:
+    """Text on one line (any line break or run of spaces becomes one space), cut to ``width``."""
+    flat = " ".join(str(text).split())
+    return flat if width is None or len(flat) <= width else flat[: width - 1] + "…"

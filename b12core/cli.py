@@ -21,7 +21,7 @@ import pandas as pd
 
 from b12core.accounting import top_names
 from b12core.errors import InputError
-from b12core.export import plan_to_csv, plan_to_html, plan_to_ics
+from b12core.export import plan_to_csv, plan_to_html, plan_to_ics, safe_frame
 from b12core.files import FileSet, import_dose_set, import_lab_set, read_files
 from b12core.phases import detect_phases
 from b12core.regimens import build_plan, custom_regimen, get_regimen, regimens
@@ -91,8 +91,8 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         _write(path, lambda p: frame.to_parquet(p, index=False))
-    elif suffix == ".csv":
-        _write(path, lambda p: frame.to_csv(p, index=False))
+    elif suffix == ".csv":  # cells a spreadsheet would run as formulas are neutralised
+        _write(path, lambda p: safe_frame(frame).to_csv(p, index=False))
     else:
         raise InputError(f"{path}: output must end in .parquet or .csv")
 
@@ -113,7 +113,10 @@ def run_labs(args: argparse.Namespace) -> str:
     result = import_lab_set(_file_set(args.files), _order(args), strict=True)
     _write_import(args, result.labs, result.rejections)
     line = result.summary()
-    return line + (f"; unknown tests: {top_names(result.unknown_names, 5)}" if len(result.unknown_names) else "")
+    if len(result.unknown_names):
+        line += f"; unknown tests: {top_names(result.unknown_names, 5)}"
+    not_read = [name for name, notes in result.notes.items() if any(n.startswith("not read") for n in notes)]
+    return line + (f"; sheets not read as lab results: {', '.join(not_read)}" if not_read else "")
 
 
 def run_doses(args: argparse.Namespace) -> str:

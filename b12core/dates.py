@@ -168,3 +168,14 @@ def dates_for_rows(text: pd.Series, rows: np.ndarray, requested_order: str | Non
     codes, uniq = pd.factorize(text.where(pd.Series(rows, index=text.index), ""))
     parsed = parse_dates(pd.Series(uniq, dtype="str"), requested_order, source)
     return parsed.when[codes], parsed.problem[codes], parsed.zoned[codes], parsed.order_note
+
+
+def after(when: np.ndarray, not_after: pd.Timestamp | None) -> np.ndarray:
+    """Per row: a reason when the time lies after ``not_after`` (the app passes tomorrow: a result
+    or dose dated in the future is a typing or export error); "" otherwise."""
+    out = np.full(len(when), "", dtype=object)
+    if not_after is None:
+        return out
+    late = ~np.isnat(when) & (when > np.datetime64(pd.Timestamp(not_after)))
+    out[late] = [f"date {pd.Timestamp(w):%Y-%m-%d} is in the future" for w in when[late]]
+    return out

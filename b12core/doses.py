@@ -156,7 +156,8 @@ def uses_table_strength(dose: str, unit: str, info: ProductInfo) -> bool:
         fold(f"{dose} {unit}").strip().endswith(("ml", "ml."))
 
 
-def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order: str | None = None) -> DoseImport:
+def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order: str | None = None,
+                 not_after: pd.Timestamp | None = None) -> DoseImport:
     """Normalise one injection record to the canonical ``doses`` table.
 
     Raises ``InputError`` (or ``DateOrderNeeded``) when the record cannot be used at all.
@@ -228,6 +229,7 @@ def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order:
     if order_note:
         notes.add(rows, order_note)
     fail(reason, rows, date_problem)
+    fail(reason, rows, dates.after(when, not_after))
     if mapping.roles.get("order_end"):
         file_notes.append("rows are orders (start and stop), not doses given: each is counted at its start")
         notes.add(rows, "order start, not a recorded administration")

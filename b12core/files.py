@@ -24,6 +24,7 @@ class FileSet:
 
     tables: tuple[RawFile, ...]
     kinds: tuple[str, ...]
+    files: tuple[str, ...] = ()  # the file each table came from (a workbook gives several tables)
 
     def of_kind(self, kind: str) -> list[RawFile]:
         return [t for t, k in zip(self.tables, self.kinds, strict=True) if k == kind]
@@ -38,8 +39,8 @@ class FileSet:
 
 def read_files(files: Sequence[tuple[str, bytes]]) -> FileSet:
     """Read (name, bytes) pairs into tables and detect each table's kind."""
-    tables = [t for name, data in files for t in read_tables(data, name)]
-    return FileSet(tuple(tables), tuple(detect_kind(t) for t in tables))
+    pairs = [(name, t) for name, data in files for t in read_tables(data, name)]
+    return FileSet(tuple(t for _, t in pairs), tuple(detect_kind(t) for _, t in pairs), tuple(n for n, _ in pairs))
 
 
 def import_lab_set(files: FileSet, date_order: str | None = None, strict: bool = False) -> LabImport:
@@ -48,15 +49,21 @@ def import_lab_set(files: FileSet, date_order: str | None = None, strict: bool =
     With ``strict``, a file that is not lab results (an injection record, a diary) is an error,
     as on the ``labs`` command line; otherwise such files are left for their own importers.
     """
-    if strict:
-        for table, kind in zip(files.tables, files.kinds, strict=True):
-            if kind not in ("labs", "dictionary"):
-                raise InputError(f"{table.name} looks like {KIND_LABELS[kind]}, not lab results")
+    skipped: dict[str, tuple[str, ...]] = {}
+    for table, kind, source in zip(files.tables, files.kinds, files.files or [t.name for t in files.tables],
+                                   strict=True):
+        if kind in ("labs", "dictionary"):
+            continue
+        useful = any(k in ("labs", "dictionary") for k, f in zip(files.kinds, files.files, strict=True) if f == source)
+        if strict and not useful:
+            raise InputError(f"{table.name} looks like {KIND_LABELS[kind]}, not lab results")
+        skipped[table.name] = (f"not read as lab results: it looks like {KIND_LABELS[kind]}",)
     labs = files.of_kind("labs")
     if not labs:
         raise InputError("none of the files holds lab results")
     dictionary = files.dictionary()
-    return merge_imports([import_labs(t, date_order=date_order, dictionary=dictionary) for t in labs])
+    result = merge_imports([import_labs(t, date_order=date_order, dictionary=dictionary) for t in labs])
+    return LabImport(**{**result.__dict__, "notes": {**result.notes, **skipped}})
 
 
 def import_dose_set(files: FileSet, date_order: str | None = None, strict: bool = False) -> DoseImport:

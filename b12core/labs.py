@@ -197,12 +197,15 @@ def _join(*notes: str) -> str:
 
 def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: str | None = None,
                 name_map: Mapping[str, str] | None = None,
-                dictionary: Mapping[str, DictionaryEntry] | None = None) -> LabImport:
+                dictionary: Mapping[str, DictionaryEntry] | None = None,
+                not_after: pd.Timestamp | None = None) -> LabImport:
     """Normalise one raw lab table to the canonical ``labs`` table.
 
     ``mapping`` overrides the guessed column roles; ``date_order`` (``dmy``/``mdy``) is used when
     the file's dates do not decide it; ``name_map`` maps reported test names or codes to an
-    analyte key (or ``"ignore"``); ``dictionary`` resolves local codes (MIMIC ``D_LABITEMS``).
+    analyte key (or ``"ignore"``); ``dictionary`` resolves local codes (MIMIC ``D_LABITEMS``);
+    results dated after ``not_after`` are rejected (the app passes tomorrow; research data such as
+    MIMIC with shifted dates is read without it).
     Raises ``InputError`` (or ``DateOrderNeeded``) when the table cannot be used at all.
     """
     mapping = mapping or propose_mapping(raw)
@@ -270,6 +273,7 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     if date_note:
         notes.add(tracked, date_note)
     fail(reason, tracked, date_problem)
+    fail(reason, tracked, dates.after(collected, not_after))
 
     # Patient.
     patient = rec["patient"].to_numpy(dtype=object)

@@ -22,8 +22,12 @@ from b12core.errors import InputError
 from b12core.limits import MAX_COLUMNS
 
 DELIMITERS = (",", ";", "\t", "|")
+# The csv module refuses fields over 128 KB by default; a file may hold longer cells (or a very
+# wide header) and must still be read or refused with a clear message.
+csv.field_size_limit(2**31 - 1)
 SAMPLE_LINES = 60
 _LINE_END = re.compile(rb"\r\n|\n|\r")
+_LINE_END_TEXT = re.compile(r"\r\n|\n|\r")
 _NUMBERISH = re.compile(r"^\s*[<>≤≥=+-]*\s*\d[\d.,:/\s-]*\s*$")
 
 
@@ -211,7 +215,9 @@ def _line_offsets(data: bytes, count: int) -> list[int]:
 def _read_text(data: bytes, filename: str) -> RawFile:
     encoding, text = detect_encoding(data)
     text, notes = _check_text(text, filename)
-    sample_lines = text[:262144].splitlines()[:SAMPLE_LINES]
+    # Lines end where the CSV reader ends them (CR, LF, CRLF); str.splitlines would also split at
+    # U+2028 and other separators inside cells and miscount the lines before the header.
+    sample_lines = _LINE_END_TEXT.split(text[:262144])[:SAMPLE_LINES]
     delimiter = detect_delimiter(sample_lines)
     parsed = [next(csv.reader([ln], delimiter=delimiter or "\x1f"), []) for ln in sample_lines]
     header_index = find_header(parsed)

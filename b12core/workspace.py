@@ -10,6 +10,7 @@ the result.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -98,27 +99,30 @@ Loader = Callable[..., tuple[ColumnMapping, Imported]]
 
 def import_table(name: str, data: bytes, table: str, kind: str, roles: dict[str, str], name_map: dict[str, str],
                  date_order: str | None, dictionary: tuple[tuple[str, str, str], ...],
-                 read: Reader = read_upload) -> tuple[ColumnMapping, Imported]:
+                 not_after: str | None = None, read: Reader = read_upload) -> tuple[ColumnMapping, Imported]:
     """Import one table of one file as ``kind`` with the user's column roles. Arguments are plain
     values so the app can cache the result per file content and choices."""
     raw = next(t for t in read(name, data) if t.name == table)
+    latest = pd.Timestamp(not_after) if not_after else None
     if kind == "labs":
         mapping = _mapping_with(propose_mapping(raw), roles)
         codes = {code: DictionaryEntry(label, loinc) for code, label, loinc in dictionary}
-        return mapping, import_labs(raw, mapping, date_order, name_map, codes)
+        return mapping, import_labs(raw, mapping, date_order, name_map, codes, latest)
     if kind == "doses":
         mapping = _mapping_with(propose_dose_mapping(raw), roles)
-        return mapping, import_doses(raw, mapping, date_order)
+        return mapping, import_doses(raw, mapping, date_order, latest)
     mapping = _mapping_with(propose_symptom_mapping(raw), roles)
     return mapping, import_symptoms(raw, mapping, date_order)
 
 
 def build_workspace(files: list[tuple[str, bytes]], choices: Choices | None = None, read: Reader = read_upload,
-                    load: Loader = import_table, max_files: int | None = None) -> Workspace:
+                    load: Loader = import_table, max_files: int | None = None,
+                    not_after: str | None = None) -> Workspace:
     """Read, classify and import every file; a file that cannot be used is reported, not fatal.
 
     ``read`` and ``load`` default to the pure functions; the app passes cached versions of them.
-    Files beyond ``max_files`` are reported as not read.
+    Files beyond ``max_files`` are reported as not read; results and doses dated after
+    ``not_after`` (ISO day) are rejected.
     """
     choices = choices or Choices()
     reports: list[FileReport] = []
@@ -127,11 +131,18 @@ def build_workspace(files: list[tuple[str, bytes]], choices: Choices | None = No
         reports += [FileReport(name, "skip", "not read", None, error=(
             f"{name} was not read: the app reads at most {max_files} files at once")) for name, _ in files[max_files:]]
         files = files[:max_files]
+    seen: dict[str, int] = {}
     for name, data in files:
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:  # two different files of one name (two labs' export.csv) stay apart
+            name = f"{name} ({seen[name]})"
         try:
             tables = read(name, data)
         except InputError as err:
             reports.append(FileReport(name, "skip", "unreadable", None, error=str(err)))
+            continue
+        except Exception as err:  # a bug of ours must not take the other files down with it
+            reports.append(FileReport(name, "skip", "unreadable", None, error=_bug(name, err)))
             continue
         for raw in tables:
             detected = detect_kind(raw)
@@ -152,9 +163,13 @@ def build_workspace(files: list[tuple[str, bytes]], choices: Choices | None = No
         name, data = sources[report.name]
         try:
             mapping, result = load(name, data, report.name, report.kind, choices.roles.get(report.name, {}),
-                                   choices.name_map, choices.date_order, codes)
+                                   choices.name_map, choices.date_order, codes, not_after)
         except InputError as err:
             reports[i] = _failed(report, err)
+            continue
+        except Exception as err:  # a bug of ours: this file is reported, the others still load
+            reports[i] = FileReport(report.name, report.kind, report.detected_kind, report.raw,
+                                    error=_bug(report.name, err))
             continue
         results[report.kind].append(result)
         reports[i] = FileReport(report.name, report.kind, report.detected_kind, report.raw, mapping)
@@ -162,6 +177,13 @@ def build_workspace(files: list[tuple[str, bytes]], choices: Choices | None = No
     return link_unidentified(Workspace(
         tuple(reports), merge_imports(labs) if labs else None, merge_doses(doses) if doses else None,
         merge_symptoms(diaries) if diaries else None), choices.owners)
+
+
+def _bug(name: str, err: Exception) -> str:
+    """The message for a file that hit a fault of the app (logged by type only, no data)."""
+    logging.getLogger("b12").error("importing a file failed: %s", type(err).__name__)
+    return (f"{name} could not be read because of a fault in the app ({type(err).__name__}); "
+            "the other files are unaffected. Please report it.")
 
 
 def _failed(report: FileReport, err: InputError) -> FileReport:

@@ -232,10 +232,11 @@ def test_custom_read_and_load_are_used():
 def test_load_gets_the_users_choices():
     load = Counting(import_table)
     choices = Choices(roles={"r.csv": {"patient_id": "Ref"}}, name_map={"Cbl Roche": "b12"}, date_order="dmy")
-    build_workspace([("r.csv", NO_ID_COLUMN)], choices, load=load)
-    (name, data, table, kind, roles, name_map, date_order, dictionary), = load.calls
+    build_workspace([("r.csv", NO_ID_COLUMN)], choices, load=load, not_after="2025-01-02")
+    (name, data, table, kind, roles, name_map, date_order, dictionary, not_after), = load.calls
     assert (name, data, table, kind) == ("r.csv", NO_ID_COLUMN, "r.csv", "labs")
     assert (roles, name_map, date_order, dictionary) == ({"patient_id": "Ref"}, {"Cbl Roche": "b12"}, "dmy", ())
+    assert not_after == "2025-01-02"
 
 
 def test_a_cached_result_is_used_as_is(uk_ws):

@@ -35,8 +35,13 @@ def _read(name: str, data: bytes) -> list[RawFile]:
 
 @st.cache_data(scope="session", max_entries=64, show_spinner="Importing…")
 def _load(name: str, data: bytes, table: str, kind: str, roles: dict[str, str], name_map: dict[str, str],
-          date_order: str | None, dictionary: tuple[tuple[str, str, str], ...]):
-    return import_table(name, data, table, kind, roles, name_map, date_order, dictionary, read=_read)
+          date_order: str | None, dictionary: tuple[tuple[str, str, str], ...], not_after: str | None):
+    return import_table(name, data, table, kind, roles, name_map, date_order, dictionary, not_after, read=_read)
+
+
+def tomorrow() -> str:
+    """Results and doses dated after today are refused (tomorrow allows for time zones)."""
+    return (pd.Timestamp.now().normalize() + pd.Timedelta(days=1)).date().isoformat()
 
 
 def current_files() -> tuple[tuple[str, bytes], ...]:
@@ -53,13 +58,14 @@ def showing_sample() -> bool:
 
 def workspace() -> Workspace:
     """Every file read and imported with the user's choices (cached per file)."""
-    return build_workspace(list(current_files()), current_choices(), read=_read, load=_load, max_files=APP_MAX_FILES)
+    return build_workspace(list(current_files()), current_choices(), read=_read, load=_load, max_files=APP_MAX_FILES,
+                           not_after=tomorrow())
 
 
 @st.cache_data(scope="session", max_entries=16, show_spinner=False)
 def _patient(files: tuple[tuple[str, bytes], ...], choices: Choices, patient: str, plan: PlanChoice,
              as_of: pd.Timestamp, sex: str, diary: pd.DataFrame | None) -> PatientView:
-    ws = build_workspace(list(files), choices, read=_read, load=_load, max_files=APP_MAX_FILES)
+    ws = build_workspace(list(files), choices, read=_read, load=_load, max_files=APP_MAX_FILES, not_after=tomorrow())
     return patient_view(ws, patient, plan, as_of, sex, extra_symptoms=diary)
 
 
