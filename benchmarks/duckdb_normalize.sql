@@ -1,0 +1,197 @@
+-- The DuckDB peer: a lab export -> the canonical `labs` table (design.md), in SQL.
+--
+-- Run by benchmarks/duckdb_peer.py, which fills in @reference@, @input@, @output@, @source_file@
+-- and @date_format@ (as SQL string literals) and runs the sections in order: `reference`, the
+-- reader of the file's layout (`long_reader` or `wide_reader`), `normalize`, `write`, `counts`.
+-- The reference tables are loaded from b12core/reference/*.csv at run time, as b12core does.
+-- A reader defines `raw_results` (one row per result, cells as text, the collection time parsed
+-- with the file's format) and `test_units` (each distinct test name and unit of the file), so
+-- that names and units are looked up once per distinct pair, not once per row.
+
+-- @section reference
+-- unit_key() of b12core/text.py: no spaces, lower case, micro signs as u, spelled-out prefixes.
+CREATE TEMP MACRO unit_key(u) AS
+    replace(replace(replace(replace(replace(replace(
+        lower(regexp_replace(u, '\s+', '', 'g')), 'µ', 'u'), 'μ', 'u'),
+        'micromol', 'umol'), 'mcmol', 'umol'), 'mcg', 'ug'), 'microgram', 'ug');
+
+CREATE TEMP TABLE analytes AS
+SELECT analyte, canonical_unit
+FROM read_csv(@reference@ || '/analytes.csv', header = true, all_varchar = true);
+
+CREATE TEMP TABLE units AS
+SELECT analyte, unit, CAST(factor AS DOUBLE) AS factor
+FROM read_csv(@reference@ || '/units.csv', header = true, all_varchar = true);
+
+-- Test name (trimmed, lower case) -> analyte, and the unit a name implies (NHANES variables).
+CREATE TEMP TABLE name_map AS
+SELECT DISTINCT ON (name_key) lower(trim(alias)) AS name_key, analyte, nullif(unit, '') AS name_unit
+FROM read_csv(@reference@ || '/aliases.csv', header = true, all_varchar = true);
+
+-- Unit spelling key -> UCUM unit: every UCUM unit of units.csv, overridden by unit_spellings.csv.
+CREATE TEMP TABLE unit_map AS
+SELECT DISTINCT ON (key) key, ucum
+FROM (
+    SELECT unit_key(unit) AS key, unit AS ucum, 0 AS preference FROM units
+    UNION ALL
+    SELECT unit_key(spelling), unit, 1
+    FROM read_csv(@reference@ || '/unit_spellings.csv', header = true, all_varchar = true)
+)
+ORDER BY key, preference DESC;
+
+-- (analyte named by the test, UCUM unit) -> (analyte stored, factor to its canonical unit). A
+-- unit the named analyte lacks may belong to its companion key (reticulocytes in 10*9/L ->
+-- reticulocytes_abs), as in b12core/units.py.
+CREATE TEMP TABLE conversion AS
+SELECT analyte AS named, unit AS ucum, analyte, factor FROM units
+UNION ALL
+SELECT a.analyte, u.unit, u.analyte, u.factor
+FROM analytes AS a
+JOIN units AS u ON starts_with(u.analyte, a.analyte || '_')
+WHERE NOT EXISTS (SELECT 1 FROM units AS x WHERE x.analyte = a.analyte AND x.unit = u.unit);
+
+-- @section long_reader
+-- One row per result; every cell as text, exactly as written. The collection time is parsed here,
+-- with the file's format.
+CREATE TEMP VIEW raw_results AS
+SELECT
+    row_number() OVER () AS source_row,
+    "Patient ID" AS patient_id,
+    try_strptime(trim("Collection Date"), @date_format@) AS collected_at,
+    "Test Name" AS test_name,
+    coalesce("Units", '') AS units,
+    "Result" AS result,
+    "Reference Range" AS ref_range,
+    "Flag" AS flag
+FROM read_csv(@input@, header = true, delim = ',', quote = '"', all_varchar = true);
+
+-- Each (test name, unit) the file uses, with the name and unit to look up.
+CREATE TEMP TABLE test_units AS
+SELECT DISTINCT
+    "Test Name" AS test_name,
+    coalesce("Units", '') AS units,
+    "Test Name" AS lookup_name,
+    "Units" AS lookup_unit
+FROM read_csv(@input@, header = true, delim = ',', quote = '"', all_varchar = true);
+
+-- @section wide_reader
+-- One row per specimen and a column per test, the unit in the header: "Haemoglobin (g/L)".
+-- The test columns are those whose header ends in a unit in parentheses; each is split into
+-- name and unit once, here.
+CREATE TEMP TABLE test_units AS
+SELECT
+    column_name AS test_name,
+    '' AS units,
+    regexp_extract(column_name, '^(.*?)\s*\(([^()]*)\)\s*$', 1) AS lookup_name,
+    regexp_extract(column_name, '^(.*?)\s*\(([^()]*)\)\s*$', 2) AS lookup_unit
+FROM (DESCRIBE SELECT * FROM read_csv(@input@, header = true, delim = ',', quote = '"', all_varchar = true))
+WHERE regexp_matches(column_name, '\(.*\)\s*$');
+
+-- UNPIVOT keeps filled cells only (blank cells read as NULL): one result per filled test cell.
+CREATE TEMP VIEW raw_results AS
+SELECT
+    source_row,
+    patient_id,
+    collected_at,
+    header AS test_name,
+    '' AS units,
+    result,
+    NULL::VARCHAR AS ref_range,
+    NULL::VARCHAR AS flag
+FROM (
+    UNPIVOT (
+        SELECT
+            row_number() OVER () AS source_row,
+            "NHS Number" AS patient_id,
+            try_strptime(trim("Specimen Date"), @date_format@) AS collected_at,
+            COLUMNS('\(.*\)\s*$')
+        FROM read_csv(@input@, header = true, delim = ',', quote = '"', all_varchar = true)
+    )
+    ON COLUMNS('\(.*\)\s*$')
+    INTO NAME header VALUE result
+);
+
+-- @section normalize
+-- Each (test name, unit) of the file resolved once: the analyte the name stands for (trimmed,
+-- case-insensitive), the UCUM unit of the spelling (or the unit the name implies), the factor
+-- to the canonical unit.
+CREATE TEMP TABLE tests AS
+SELECT
+    t.test_name,
+    t.units,
+    n.analyte AS named,
+    c.analyte,
+    c.factor,
+    a.canonical_unit,
+    coalesce(trim(t.lookup_unit), '') AS reported_unit
+FROM test_units AS t
+LEFT JOIN name_map AS n ON n.name_key = lower(trim(t.lookup_name))
+LEFT JOIN unit_map AS m ON m.key = unit_key(coalesce(nullif(trim(t.lookup_unit), ''), n.name_unit))
+LEFT JOIN conversion AS c ON c.named = n.analyte AND c.ucum = m.ucum
+LEFT JOIN analytes AS a ON a.analyte = c.analyte;
+
+-- Every result with its status: accepted (a `labs` row), ignored (untracked or unknown test),
+-- rejected (tracked, but no number, known unit, date or patient). Values and ranges are parsed
+-- for tracked results only (CASE evaluates a branch only on the rows that take it), and ignored
+-- results keep nothing but their status.
+CREATE TEMP TABLE classified AS
+WITH parsed AS (
+    SELECT
+        r.*,
+        t.* EXCLUDE (test_name, units),
+        CASE WHEN t.named IS NOT NULL THEN regexp_extract(
+            trim(coalesce(r.result, '')), '^(<=|>=|<|>)?\s*([+-]?(?:\d+\.?\d*|\.\d+))$', ['qualifier', 'number'])
+        END AS v,
+        CASE WHEN t.named IS NOT NULL AND r.ref_range IS NOT NULL THEN regexp_extract(
+            trim(r.ref_range),
+            '^(?:([+-]?\d*\.?\d+)\s*-\s*([+-]?\d*\.?\d+)|<=?\s*(\d*\.?\d+)|>=?\s*(\d*\.?\d+))$',
+            ['lo', 'hi', 'lt', 'gt'])
+        END AS rr
+    FROM raw_results AS r
+    LEFT JOIN tests AS t ON t.test_name = r.test_name AND t.units = r.units
+),
+status AS (
+    SELECT
+        *,
+        TRY_CAST(nullif(v.number, '') AS DOUBLE) AS number,
+        CASE
+            WHEN named IS NULL THEN 'ignored'
+            WHEN number IS NULL OR factor IS NULL OR collected_at IS NULL
+                 OR coalesce(trim(patient_id), '') = '' THEN 'rejected'
+            ELSE 'accepted'
+        END AS status
+    FROM parsed
+)
+SELECT
+    status,
+    source_row,
+    CASE WHEN status = 'accepted' THEN {
+        patient_id: trim(patient_id),
+        collected_at: collected_at,
+        analyte: analyte,
+        value: number * factor,
+        unit: canonical_unit,
+        qualifier: v.qualifier,
+        reported_value: coalesce(result, ''),
+        reported_unit: reported_unit,
+        reported_name: test_name,
+        reported_flag: coalesce(flag, ''),
+        ref_low: TRY_CAST(nullif(coalesce(nullif(rr.lo, ''), rr.gt), '') AS DOUBLE) * factor,
+        ref_high: TRY_CAST(nullif(coalesce(nullif(rr.hi, ''), rr.lt), '') AS DOUBLE) * factor,
+        source_file: @source_file@,
+        source_row: source_row
+    } END AS labs
+FROM status;
+
+-- @section write
+COPY (SELECT unnest(labs) FROM classified WHERE status = 'accepted')
+TO @output@ (FORMAT parquet);
+
+-- @section counts
+SELECT
+    max(source_row) AS rows_read,
+    count(*) AS results,
+    count(*) FILTER (WHERE status = 'accepted') AS accepted,
+    count(*) FILTER (WHERE status = 'ignored') AS ignored,
+    count(*) FILTER (WHERE status = 'rejected') AS rejected
+FROM classified;
