@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from b12core.coded import Coded
 from b12core.errors import DateOrderNeeded, InputError
 from b12core.text import extract, fold
 
@@ -179,3 +180,18 @@ def after(when: np.ndarray, not_after: pd.Timestamp | None) -> np.ndarray:
     late = ~np.isnat(when) & (when > np.datetime64(pd.Timestamp(not_after)))
     out[late] = [f"date {pd.Timestamp(w):%Y-%m-%d} is in the future" for w in when[late]]
     return out
+
+
+def dates_for_codes(texts: Coded, rows: np.ndarray, requested_order: str | None, source: str
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """``parse_dates`` over a coded column: (timestamps, problems, zone named, order note) per row.
+
+    Only the texts used by ``rows`` can decide or ask for the date order; other rows get NaT.
+    """
+    used = np.zeros(len(texts.values), dtype=bool)
+    used[texts.codes[rows]] = True
+    shown = pd.Series(np.where(used, texts.values, ""), dtype="str")
+    parsed = parse_dates(shown, requested_order, source)
+    when, problem, zoned = (texts.per_value(a) for a in (parsed.when, parsed.problem, parsed.zoned))
+    when = np.where(rows, when, np.datetime64("NaT")).astype("datetime64[ns]")
+    return when, problem, zoned, parsed.order_note

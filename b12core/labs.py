@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from b12core import dates, units, values
 from b12core.accounting import (
@@ -25,10 +26,10 @@ from b12core.accounting import (
     drop_duplicates_counted,
     fail,
     name_counts,
-    per_row,
     rejections_frame,
     summary_line,
 )
+from b12core.coded import Coded, concat
 from b12core.errors import InputError
 from b12core.loinc import corrected_loinc, loinc_check_ok, looks_like_loinc
 from b12core.mapping import ColumnMapping, DictionaryEntry, propose_mapping, split_header_unit
@@ -74,10 +75,10 @@ class Identity:
     reason: str = ""
 
 
-# --- records: one row per candidate result, all text -----------------------------------------
+# --- records: one row per candidate result, coded -----------------------------------------------
 
-RECORD_FIELDS = ("patient", "when", "time", "offset", "name", "code", "header_unit", "value",
-                 "value_num", "unit", "range", "low", "high", "flag", "value_as_written")
+RECORD_FIELDS = ("patient", "when", "time", "offset", "name", "code", "value", "value_num", "unit", "range",
+                 "low", "high", "flag")
 _ROLE_OF_FIELD = {"patient": "patient_id", "when": "collected_at", "time": "collected_time",
                   "offset": "offset_minutes", "name": "test_name", "code": "test_code",
                   "value": "value", "value_num": "value_numeric", "unit": "unit", "range": "ref_range",
@@ -85,56 +86,85 @@ _ROLE_OF_FIELD = {"patient": "patient_id", "when": "collected_at", "time": "coll
 NO_RESULT_ROW = "(rows without any result)"  # a test "name" for blank rows, so they are counted
 
 
-def _records(raw: RawFile, mapping: ColumnMapping) -> pd.DataFrame:
-    """The raw table as candidate results, all text: long tables row for row, wide tables melted
-    to one record per filled test cell. Rows holding no result at all become one record each
-    under ``NO_RESULT_ROW``, so that every row of the file is counted somewhere."""
+@dataclass(frozen=True)
+class Records:
+    """Candidate results as coded text columns (see ``b12core.coded``)."""
+
+    row: np.ndarray  # 1-based data row of the file
+    column: Coded  # the wide layout's test column ("" for long layouts)
+    header_unit: Coded  # a unit written in the wide header or its units row
+    written: Coded  # the result cell exactly as written
+    fields: dict[str, Coded]  # RECORD_FIELDS, trimmed
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    def __getitem__(self, name: str) -> Coded:
+        return self.fields[name]
+
+
+def _records(raw: RawFile, mapping: ColumnMapping) -> Records:
+    """The raw table as candidate results: long tables row for row, wide tables melted to one
+    record per filled test cell. Rows holding no result at all become one record each under
+    ``NO_RESULT_ROW``, so that every row of the file is counted somewhere."""
     table = raw.table
+    n = len(table)
     rows = table.index.to_numpy() + 1
-    blank = pd.Series("", index=table.index, dtype="str")
-
-    def cells(field_name: str, strip: bool = True) -> pd.Series:
-        column = mapping.roles.get(_ROLE_OF_FIELD.get(field_name, ""))
-        if not column:
-            return blank
-        return table[column].str.strip() if strip else table[column]
-
-    base = {f: cells(f) for f in ("patient", "when", "time", "offset")}
-    empty_row = (table.apply(lambda col: col.str.strip() == "")).all(axis=1).to_numpy() \
-        if len(table.columns) else np.ones(len(table), dtype=bool)
+    coded: dict[str, Coded] = {}
+    for field_name in RECORD_FIELDS:
+        column = mapping.roles.get(_ROLE_OF_FIELD[field_name])
+        coded[field_name] = Coded.of(table[column]) if column else Coded.constant(n)
+    written_column = mapping.roles.get("value")
     if mapping.layout == "long":
-        frame = pd.DataFrame({**base, **{f: cells(f) for f in RECORD_FIELDS if f not in base}})
-        frame["value_as_written"] = cells("value", strip=False)
-        frame["header_unit"] = ""
-        frame["column"] = ""
-        frame["row"] = rows
-        frame.loc[empty_row, "name"] = NO_RESULT_ROW
-        return frame[["row", "column", *RECORD_FIELDS]]
-    parts = []
+        written = Coded.of(table[written_column], strip=False) if written_column else Coded.constant(n)
+        empty_row = coded["name"].empty() & coded["code"].empty() & coded["value"].empty()
+        candidates = np.flatnonzero(empty_row)  # few: check their other cells directly
+        if len(candidates):
+            others = table.iloc[candidates]
+            empty_row[candidates] = (others.apply(lambda col: col.str.strip() == "")).all(axis=1).to_numpy()
+        name = coded["name"]
+        if empty_row.any():
+            values = np.append(name.values, NO_RESULT_ROW)
+            coded["name"] = Coded(np.where(empty_row, len(name.values), name.codes), values)
+        return Records(rows, Coded.constant(n), Coded.constant(n), written, coded)
     start = 1 if mapping.units_row else 0
-    has_result = np.zeros(len(table), dtype=bool)
+    positions, columns, heads, cells, raw_cells = [], [], [], [], []
+    has_result = np.zeros(n, dtype=bool)
     has_result[:start] = True  # the units row is part of the header
     for column in mapping.test_columns:
-        cell = table[column].str.strip()
-        keep = (cell != "").to_numpy(copy=True)
+        cell = Coded.of(table[column], strip=False)
+        stripped = Coded.of(table[column])
+        keep = ~stripped.empty()
         keep[:start] = False
         has_result |= keep
         if not keep.any():
             continue
+        where = np.flatnonzero(keep)
         name, header_unit = split_header_unit(column)
         if mapping.units_row:
-            header_unit = table[column].iloc[0].strip() or header_unit or ""
-        part = pd.DataFrame({f: s[keep] for f, s in base.items()})
-        parts.append(part.assign(row=rows[keep], column=column, name=name, header_unit=header_unit or "",
-                                 value=cell[keep], value_as_written=table[column][keep]))
-    if (~has_result).any():
-        part = pd.DataFrame({f: s[~has_result] for f, s in base.items()})
-        parts.append(part.assign(row=rows[~has_result], column="", name=NO_RESULT_ROW, value=""))
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"row": np.array([], dtype="int64")})
-    for f in ("column", *RECORD_FIELDS):
-        frame[f] = frame[f].astype("str").fillna("") if f in frame else ""
-    frame["row"] = frame["row"].astype("int64")
-    return frame.sort_values("row", kind="stable", ignore_index=True)[["row", "column", *RECORD_FIELDS]]
+            header_unit = str(table[column].iloc[0]).strip() or header_unit or ""
+        positions.append(where)
+        columns.append(np.full(len(where), len(heads)))  # the id of this column among those kept
+        heads.append((column, name, header_unit or ""))
+        cells.append(stripped.take(where))
+        raw_cells.append(cell.take(where))
+    blank = np.flatnonzero(~has_result)
+    position = np.concatenate([*positions, blank]) if positions or len(blank) else np.zeros(0, dtype=np.int64)
+    column_id = np.concatenate([*columns, np.full(len(blank), len(heads))]).astype(np.int64) if len(position) \
+        else np.zeros(0, dtype=np.int64)
+    order = np.argsort(position, kind="stable")  # row by row, as the file reads
+    position, column_id = position[order], column_id[order]
+    labels = np.array([h[0] for h in heads] + [""], dtype=object)
+    names = np.array([h[1] for h in heads] + [NO_RESULT_ROW], dtype=object)
+    units = np.array([h[2] for h in heads] + [""], dtype=object)
+    blank_cells = Coded.constant(len(blank))
+    value = concat([*cells, blank_cells]).take(order)
+    written = concat([*raw_cells, blank_cells]).take(order)
+    fields = {f: coded[f].take(position) for f in ("patient", "when", "time", "offset")}
+    fields |= {"name": Coded(column_id, names), "code": Coded.constant(len(position)), "value": value}
+    fields |= {f: Coded.constant(len(position)) for f in RECORD_FIELDS if f not in fields}
+    return Records(rows[position] if len(position) else position, Coded(column_id, labels), Coded(column_id, units),
+                   written, fields)
 
 
 # --- test identity -----------------------------------------------------------------------------
@@ -220,13 +250,15 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     notes = RowNotes(n)
     file_notes = list(raw.notes)
 
-    # Which test each row is.
-    pair = rec["code"] + "\x1f" + rec["name"]
-    codes, uniq = pd.factorize(pair)
-    idents = [identify(*p.split("\x1f", 1), dictionary or {}, name_map) for p in uniq]
+    # Which test each row is: once per distinct (code, name) pair.
+    code, name = rec["code"], rec["name"]
+    pair = code.codes * len(name.values) + name.codes
+    distinct, ident_codes = np.unique(pair, return_inverse=True)
+    idents = [identify(code.values[p // len(name.values)], name.values[p % len(name.values)], dictionary or {},
+                       name_map) for p in distinct]
 
     def pick(attr: str) -> np.ndarray:
-        return np.array([getattr(i, attr) for i in idents], dtype=object)[codes]
+        return np.array([getattr(i, attr) for i in idents], dtype=object)[ident_codes]
 
     status = pick("status")
     analyte, display = pick("analyte"), pick("display")
@@ -234,29 +266,33 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     notes.add_each(pick("note"))
     tracked = status == "tracked"
 
-    # Values: number, qualifier, unit or flag written in the value.
-    values_text = rec["value"]
-    mark = values.detect_decimal_mark(pd.Series(pd.unique(values_text[tracked])), raw.delimiter)
+    # Values: number, qualifier, unit or flag written in the value (parsed once per distinct text).
+    value = rec["value"]
+    used = np.unique(value.codes[tracked])
+    mark = values.detect_decimal_mark(pd.Series(value.values[used], dtype="str"), raw.delimiter)
     file_notes.append(mark.reason)
-    parsed = per_row(values_text, lambda u: values.parse_values(u, mark.mark))
-    number, qualifier, value_unit, value_flag, value_problem = parsed
+    parsed = values.parse_values(pd.Series(value.values, dtype="str"), mark.mark)
+    number, qualifier, value_unit, value_flag, value_problem = (
+        value.per_value(a) for a in (parsed.value, parsed.qualifier, parsed.unit, parsed.flag, parsed.problem))
     if mapping.roles.get("value_numeric"):
-        alt = per_row(rec["value_num"], lambda u: values.parse_values(u, "."))
-        use_alt = (value_problem != "") & (alt[4] == "")
-        number = np.where(use_alt, alt[0], number)
-        qualifier = np.where(use_alt, alt[1], qualifier)
+        numeric = rec["value_num"]
+        alt = values.parse_values(pd.Series(numeric.values, dtype="str"), ".")
+        alt_problem = numeric.per_value(alt.problem)
+        use_alt = (value_problem != "") & (alt_problem == "")
+        number = np.where(use_alt, numeric.per_value(alt.value), number)
+        qualifier = np.where(use_alt, numeric.per_value(alt.qualifier), qualifier)
         value_problem = np.where(use_alt, "", value_problem)
         notes.add(use_alt, "result read from the numeric column")
-    flag = np.where(rec["flag"].to_numpy(dtype=object) != "", rec["flag"].to_numpy(dtype=object), value_flag)
-    from_flag = (qualifier == "") & np.isin(flag, ["<", ">"])
-    qualifier = np.where(from_flag, flag, qualifier)
+    flag_column = rec["flag"].texts()
+    flag = np.where(flag_column != "", flag_column, value_flag)
+    qualifier = np.where((qualifier == "") & np.isin(flag, ["<", ">"]), flag, qualifier)
     fail(reason, tracked, value_problem)
 
-    # Units.
-    unit_text = rec["unit"].to_numpy(dtype=object)
-    for fallback in (value_unit, rec["header_unit"].to_numpy(dtype=object)):
+    # Units: the unit column, else a unit written after the value, else the wide header's.
+    unit_text = rec["unit"].texts()
+    for fallback in (value_unit, rec.header_unit.texts()):
         unit_text = np.where(unit_text == "", fallback, unit_text)
-    reported_unit = unit_text  # as the file wrote it: unit column, after the value, or in the header
+    reported_unit = unit_text  # as the file wrote it
     unit_text = np.where(unit_text == "", pick("unit"), unit_text)
     notes.add(tracked & (reported_unit == "") & (pick("unit") != ""), "unit from the test's name")
     ucum, factor, analyte = _convert_units(analyte, unit_text, number, pick("hint"), tracked & (reason == ""),
@@ -276,32 +312,34 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     fail(reason, tracked, dates.after(collected, not_after))
 
     # Patient.
-    patient = rec["patient"].to_numpy(dtype=object)
+    patient = rec["patient"]
     if mapping.roles.get("patient_id"):
-        fail(reason, tracked, np.where(patient == "", "no patient id", ""))
+        fail(reason, tracked, np.where(patient.empty(), "no patient id", "").astype(object))
     else:
-        patient = np.full(n, NO_PATIENT_ID, dtype=object)
+        patient = Coded.constant(n, NO_PATIENT_ID)
         file_notes.append("no patient id column; all results belong to one patient")
 
     # Reference range given by the lab.
     ref_low, ref_high = _reference_ranges(rec, mark.mark, factor, notes, tracked)
 
     accepted = tracked & (reason == "")
+    kind = pd.Categorical(analyte[accepted], categories=list(analyte_keys()))
+    canonical_units = np.array([analytes()[a].canonical_unit for a in analyte_keys()], dtype=object)
     labs = pd.DataFrame({
-        "patient_id": patient[accepted],
+        "patient_id": _strings(patient.arrow(accepted)),
         "collected_at": collected[accepted],
-        "analyte": analyte[accepted],
+        "analyte": kind,
         "value": canonical[accepted],
-        "unit": np.array([analytes()[a].canonical_unit for a in analyte[accepted]], dtype=object),
+        "unit": canonical_units[kind.codes],
         "qualifier": qualifier[accepted],
-        "reported_value": rec["value_as_written"].to_numpy(dtype=object)[accepted],
+        "reported_value": _strings(rec.written.arrow(accepted)),
         "reported_unit": reported_unit[accepted],
         "reported_name": _reported_names(rec)[accepted],
         "reported_flag": flag[accepted],
         "ref_low": ref_low[accepted],
         "ref_high": ref_high[accepted],
         "source_file": raw.name,
-        "source_row": rec["row"].to_numpy()[accepted],
+        "source_row": rec.row[accepted],
         "notes": notes.strings()[accepted],
     })
     rejected = (status == "rejected") | (tracked & (reason != ""))
@@ -310,8 +348,8 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     wide = mapping.layout == "wide"
     imp = LabImport(
         labs=_typed_labs(labs),
-        rejections=rejections_frame(raw, rec["row"].to_numpy()[positions], reason[positions],
-                                    rec["column"].to_numpy()[positions] if wide else None,
+        rejections=rejections_frame(raw, rec.row[positions], reason[positions],
+                                    rec.column.texts()[positions] if wide else None,
                                     list(mapping.roles.values())),
         counts=counts_frame(raw, n, accepted, ignored, rejected),
         unknown_names=name_counts(raw.name, display[status == "unknown"]),
@@ -322,10 +360,17 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     return merge_imports([imp])
 
 
-def _reported_names(rec: pd.DataFrame) -> np.ndarray:
+def _strings(array: pa.Array) -> pd.Series:
+    """An Arrow string array as a pandas ``str`` column without per-row Python strings."""
+    return pd.Series(pd.arrays.ArrowStringArray(array.cast(pa.large_string())), dtype="str")
+
+
+def _reported_names(rec: Records) -> np.ndarray:
     """The test as the file names it: the wide header, else the name, else the code."""
-    name = rec["name"].where(rec["name"] != "", rec["code"])
-    return np.where(rec["column"] != "", rec["column"], name).astype(object)
+    name = rec["name"].texts()
+    name = np.where(name != "", name, rec["code"].texts())
+    column = rec.column.texts()
+    return np.where(column != "", column, name).astype(object)
 
 
 def _check_mapping(raw: RawFile, mapping: ColumnMapping) -> None:
@@ -376,20 +421,22 @@ def _convert_units(analyte: np.ndarray, unit_text: np.ndarray, number: np.ndarra
     return ucum, factor, analyte
 
 
-def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: pd.DataFrame, date_order: str | None,
+def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_order: str | None,
                       rows: np.ndarray, notes: RowNotes) -> tuple[np.ndarray, np.ndarray, str]:
     """(timestamps, problems, note) for every record."""
     n = len(rec)
     if mapping.roles.get("collected_at"):
-        text = rec["when"]
+        when_coded = rec["when"]
         if mapping.roles.get("collected_time"):
-            text = (text + " " + rec["time"]).str.strip()
+            when_coded = Coded.from_texts(pd.Series(rec["when"].texts() + " " + rec["time"].texts()).str.strip()
+                                          .to_numpy(dtype=object))
         source = f"{raw.name} (column {mapping.roles['collected_at']!r})"
-        when, problem, zoned, order_note = dates.dates_for_rows(text, rows, date_order, source)
+        when, problem, zoned, order_note = dates.dates_for_codes(when_coded, rows, date_order, source)
         notes.add(rows & zoned & (problem == ""), dates.ZONE_NOTE)
         return when, problem, order_note
     if mapping.roles.get("offset_minutes"):
-        minutes = pd.to_numeric(rec["offset"], errors="coerce").to_numpy(dtype="float64")
+        offset = rec["offset"]
+        minutes = offset.per_value(pd.to_numeric(pd.Series(offset.values), errors="coerce").to_numpy(dtype="float64"))
         when = (OFFSET_ANCHOR + pd.to_timedelta(minutes, unit="min")).to_numpy()
         problem = np.where(np.isnan(minutes), "time offset is not a number of minutes", "").astype(object)
         note = (f"no calendar date in file: time is minutes after admission, counted from "
@@ -399,16 +446,16 @@ def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: pd.DataFrame, d
             "no collection date in file")
 
 
-def _reference_ranges(rec: pd.DataFrame, mark: str, factor: np.ndarray, notes: RowNotes, rows: np.ndarray
+def _reference_ranges(rec: Records, mark: str, factor: np.ndarray, notes: RowNotes, rows: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
-    low = values.to_number(rec["low"], mark).to_numpy(dtype="float64")
-    high = values.to_number(rec["high"], mark).to_numpy(dtype="float64")
-    if (rec["range"] != "").any():
-        codes, uniq = pd.factorize(rec["range"])
-        lo, hi, readable = values.parse_ranges(pd.Series(uniq, dtype="str"), mark)
-        low = np.where(np.isnan(low), lo[codes], low)
-        high = np.where(np.isnan(high), hi[codes], high)
-        notes.add(rows & ~readable[codes], "reference range not read")
+    low_coded, high_coded, ranges = rec["low"], rec["high"], rec["range"]
+    low = low_coded.per_value(values.to_number(pd.Series(low_coded.values, dtype="str"), mark).to_numpy("float64"))
+    high = high_coded.per_value(values.to_number(pd.Series(high_coded.values, dtype="str"), mark).to_numpy("float64"))
+    if (ranges.values != "").any():
+        lo, hi, readable = values.parse_ranges(pd.Series(ranges.values, dtype="str"), mark)
+        low = np.where(np.isnan(low), ranges.per_value(lo), low)
+        high = np.where(np.isnan(high), ranges.per_value(hi), high)
+        notes.add(rows & ~ranges.per_value(readable), "reference range not read")
     return low * factor, high * factor
 
 

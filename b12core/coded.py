@@ -1,0 +1,78 @@
+"""Text columns as integer codes into their distinct values.
+
+Lab exports repeat the same few texts (test names, units, dates of a collection, values) over
+millions of rows. Every step works on the distinct texts once and maps the answer back through
+the codes with numpy, so no step loops over rows in Python or builds per-row Python strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A text column: ``values[codes[i]]`` is row ``i``; ``values`` are distinct texts."""
+
+    codes: np.ndarray  # int64
+    values: np.ndarray  # object: distinct texts
+
+    @classmethod
+    def of(cls, column: pd.Series, strip: bool = True) -> Coded:
+        """Code a text column; with ``strip`` the texts are trimmed (rows then share codes)."""
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        texts = np.asarray(uniques, dtype=object)
+        if not strip:
+            return cls(codes.astype(np.int64), texts)
+        stripped = pd.Series(texts, dtype="str").str.strip()
+        remap, distinct = pd.factorize(stripped, use_na_sentinel=False)
+        return cls(remap[codes].astype(np.int64) if len(codes) else codes.astype(np.int64),
+                   np.asarray(distinct, dtype=object))
+
+    @classmethod
+    def constant(cls, n: int, text: str = "") -> Coded:
+        return cls(np.zeros(n, dtype=np.int64), np.array([text], dtype=object))
+
+    @classmethod
+    def from_texts(cls, texts: np.ndarray) -> Coded:
+        """Code an array of texts (small arrays: names per column, units per pair)."""
+        codes, uniques = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=False)
+        return cls(codes.astype(np.int64), np.asarray(uniques, dtype=object))
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def take(self, positions: np.ndarray) -> Coded:
+        return Coded(self.codes[positions], self.values)
+
+    def texts(self) -> np.ndarray:
+        """Per-row texts (object array): for small results and messages only."""
+        return self.values[self.codes]
+
+    def per_value(self, answers: np.ndarray) -> np.ndarray:
+        """An answer per distinct value, spread over the rows."""
+        return np.asarray(answers)[self.codes]
+
+    def empty(self) -> np.ndarray:
+        """Per row: the text is empty."""
+        return self.per_value(self.values == "")
+
+    def arrow(self, rows: np.ndarray | None = None) -> pa.Array:
+        """The texts of ``rows`` (a boolean mask or positions; all rows when None) as an Arrow string
+        array, built from the codes without per-row Python strings."""
+        codes = self.codes if rows is None else self.codes[rows]
+        dictionary = pa.array(self.values.astype(str) if len(self.values) else [], type=pa.string())
+        return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), dictionary).cast(pa.string())
+
+
+def concat(parts: list[Coded]) -> Coded:
+    """Rows of several coded columns one after another (dictionaries joined, codes shifted)."""
+    if not parts:
+        return Coded(np.zeros(0, dtype=np.int64), np.array([""], dtype=object))
+    offsets = np.cumsum([0] + [len(p.values) for p in parts[:-1]])
+    return Coded(np.concatenate([p.codes + o for p, o in zip(parts, offsets, strict=True)]),
+                 np.concatenate([p.values for p in parts]))
