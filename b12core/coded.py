@@ -29,6 +29,9 @@ class Coded:
         if not strip:
             return cls(codes.astype(np.int64), texts)
         stripped = pd.Series(texts, dtype="str").str.strip()
+        # A quote before = + - @ is how exports keep spreadsheets from running a cell as a formula
+        # (b12core.export.safe_cell): read such a cell back as it was.
+        stripped = stripped.str.replace(r"^'([=+\-@\t\r])", r"\1", regex=True)
         remap, distinct = pd.factorize(stripped, use_na_sentinel=False)
         return cls(remap[codes].astype(np.int64) if len(codes) else codes.astype(np.int64),
                    np.asarray(distinct, dtype=object))

@@ -18,6 +18,7 @@ from b12core.text import extract, fold
 
 DATE_ORDERS = ("dmy", "mdy")
 EARLIEST_YEAR = 1900
+LATEST_YEAR = 2261  # the last whole year of pandas' nanosecond timestamps
 ZONE_NOTE = "time zone in the file not applied (clock time kept)"
 
 _TIME = (r"(?:[T\s,]+(?P<H>\d{1,2})[:.h](?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?"
@@ -72,11 +73,13 @@ def _assemble(parts: pd.DataFrame) -> pd.Series:
         "year": _num(parts["y"]), "month": _num(parts["m"]), "day": _num(parts["d"]),
         "hour": hour, "minute": _num(parts["M"]).fillna(0), "second": _num(parts["S"]).fillna(0),
     })
-    valid = frame.notna().all(axis=1) & frame["year"].between(1, 9999)
+    # Years the timestamp type can hold; earlier ones are refused as before 1900 by the caller.
+    valid = frame.notna().all(axis=1) & frame["year"].between(EARLIEST_YEAR, LATEST_YEAR)
     when = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     if valid.any():
         when[valid] = pd.to_datetime(frame[valid].astype("int64"), errors="coerce")
     return when
+
 
 
 def _two_digit_year(y: pd.Series) -> pd.Series:
@@ -115,10 +118,13 @@ def parse_dates(texts: pd.Series, requested_order: str | None, source: str) -> P
     order: str | None = None
     note = ""
 
+    year = pd.Series(np.nan, index=text.index)
+
     def fill(parts: pd.DataFrame, ordered: bool = False) -> None:
         hit = parts.index[parts["y"].notna() & ~matched.loc[parts.index]]
         if len(hit):
             when.loc[hit] = _assemble(parts.loc[hit])
+            year.loc[hit] = _num(parts.loc[hit, "y"])
             matched.loc[hit] = True
             day_month.loc[hit] = ordered
             if "tz" in parts:
@@ -149,12 +155,15 @@ def parse_dates(texts: pd.Series, requested_order: str | None, source: str) -> P
     nat = np.isnat(w)
     m = matched.to_numpy()
     empty = (text == "").to_numpy()
-    early = ~nat & (when.dt.year < EARLIEST_YEAR).fillna(False).to_numpy()
+    years = year.to_numpy()
+    early = m & (years < EARLIEST_YEAR)
+    late = m & (years > LATEST_YEAR)
     problem[~m] = [f"date {t!r} is not a date we can read" for t in shown[~m]]
     ordered = day_month.to_numpy()
     problem[m & nat] = [f"date {t!r} does not exist" + (f" when read {order}" if o else "")
                         for t, o in zip(shown[m & nat], ordered[m & nat], strict=True)]
     problem[early] = [f"date {t!r} is before {EARLIEST_YEAR}" for t in shown[early]]
+    problem[late] = [f"date {t!r} is after {LATEST_YEAR}" for t in shown[late]]
     problem[empty] = "no collection date"
     w = np.where(problem == "", w, np.datetime64("NaT"))
     return ParsedDates(w.astype("datetime64[ns]"), problem, zoned.to_numpy(dtype=bool), order, note)

@@ -78,11 +78,11 @@ class Identity:
 # --- records: one row per candidate result, coded -----------------------------------------------
 
 RECORD_FIELDS = ("patient", "when", "time", "offset", "name", "code", "value", "value_num", "unit", "range",
-                 "low", "high", "flag")
+                 "low", "high", "flag", "qualifier")
 _ROLE_OF_FIELD = {"patient": "patient_id", "when": "collected_at", "time": "collected_time",
                   "offset": "offset_minutes", "name": "test_name", "code": "test_code",
                   "value": "value", "value_num": "value_numeric", "unit": "unit", "range": "ref_range",
-                  "low": "ref_low", "high": "ref_high", "flag": "flag"}
+                  "low": "ref_low", "high": "ref_high", "flag": "flag", "qualifier": "qualifier"}
 NO_RESULT_ROW = "(rows without any result)"  # a test "name" for blank rows, so they are counted
 
 
@@ -286,6 +286,9 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     flag_column = rec["flag"].texts()
     flag = np.where(flag_column != "", flag_column, value_flag)
     qualifier = np.where((qualifier == "") & np.isin(flag, ["<", ">"]), flag, qualifier)
+    own = rec["qualifier"]  # a qualifier column (an exported labs table, FHIR's comparator)
+    own_text = own.per_value(np.array([values.QUALIFIERS.get(q.lower(), "") for q in own.values], dtype=object))
+    qualifier = np.where((qualifier == "") & (own_text != ""), own_text, qualifier)
     fail(reason, tracked, value_problem)
 
     # Units: the unit column, else a unit written after the value, else the wide header's.

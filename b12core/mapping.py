@@ -18,7 +18,7 @@ from b12core.reference import column_roles, lookup_name, ucum_unit
 from b12core.text import name_key
 
 ROLES = ("patient_id", "collected_at", "collected_time", "offset_minutes", "test_name", "test_code",
-         "value", "value_numeric", "unit", "ref_range", "ref_low", "ref_high", "flag")
+         "value", "value_numeric", "unit", "ref_range", "ref_low", "ref_high", "flag", "qualifier")
 DOSE_ROLES = ("patient_id", "administered_at", "administered_time", "product", "strength", "dose", "dose_unit",
               "route", "batch", "note", "order_end")
 SYMPTOM_ROLES = ("patient_id", "recorded_at", "symptom", "score")
@@ -28,7 +28,8 @@ ROLE_LABELS = {
     "offset_minutes": "minutes from admission", "test_name": "test name", "test_code": "test code",
     "value": "result", "value_numeric": "numeric result", "unit": "unit",
     "ref_range": "reference range", "ref_low": "reference low", "ref_high": "reference high",
-    "flag": "flag", "administered_at": "date given", "administered_time": "time given", "product": "product",
+    "flag": "flag", "qualifier": "qualifier", "administered_at": "date given", "administered_time": "time given",
+    "product": "product",
     "strength": "strength", "dose": "dose", "dose_unit": "dose unit", "route": "route", "batch": "batch",
     "note": "note", "order_end": "order end", "recorded_at": "date", "symptom": "symptom", "score": "score",
 }
@@ -155,7 +156,7 @@ def _content_role(raw: RawFile, column: str) -> tuple[str, float, str] | None:
     return None
 
 
-LONG_ONLY_ROLES = ("value", "value_numeric", "unit", "ref_range", "ref_low", "ref_high", "flag")
+LONG_ONLY_ROLES = ("value", "value_numeric", "unit", "ref_range", "ref_low", "ref_high", "flag", "qualifier")
 
 
 def propose_mapping(raw: RawFile) -> ColumnMapping:
