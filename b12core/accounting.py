@@ -20,25 +20,51 @@ NAME_COUNT_COLUMNS = ("source_file", "name", "rows")
 
 
 class RowNotes:
-    """Per-row notes built from a few vectorised masks, joined with ``; ``."""
+    """Per-row notes joined with ``; ``, kept as small integer codes per part until the end, so a
+    note is written once per distinct combination rather than once per row."""
 
     def __init__(self, n: int) -> None:
-        self.parts: list[np.ndarray] = []
+        self.parts: list[tuple[np.ndarray, np.ndarray]] = []  # (codes per row, texts; 0 = no note)
         self.n = n
 
     def add(self, mask: np.ndarray, text: str) -> None:
         if mask.any():
-            self.parts.append(np.where(mask, text, ""))
+            self.parts.append((mask.astype(np.int64), np.array(["", text], dtype=object)))
 
     def add_each(self, texts: np.ndarray) -> None:
         if (texts != "").any():
-            self.parts.append(texts.astype(object))
+            codes, uniques = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=False)
+            values = np.asarray(uniques, dtype=object)
+            if "" not in set(values):
+                values = np.append(values, "")
+            empty = int(np.flatnonzero(values == "")[0])
+            # renumber so that 0 is the empty note
+            order = np.r_[empty, np.delete(np.arange(len(values)), empty)]
+            rank = np.empty(len(values), dtype=np.int64)
+            rank[order] = np.arange(len(values))
+            self.parts.append((rank[codes], values[order]))
 
     def strings(self) -> np.ndarray:
-        out = np.full(self.n, "", dtype=object)
-        for part in self.parts:
-            out = np.where(part == "", out, np.where(out == "", part, out + "; " + part))
-        return out
+        if not self.parts:
+            return np.full(self.n, "", dtype=object)
+        if np.prod([float(len(t)) for _, t in self.parts]) > 2.0**62:  # too many combinations for one integer
+            out = np.full(self.n, "", dtype=object)
+            for codes, texts in self.parts:
+                part = texts[codes]
+                out = np.where(part == "", out, np.where(out == "", part, out + "; " + part))
+            return out
+        signature = np.zeros(self.n, dtype=np.int64)
+        for codes, texts in self.parts:  # mixed radix: one integer per combination of notes
+            signature = signature * len(texts) + codes
+        distinct, inverse = np.unique(signature, return_inverse=True)
+        joined = []
+        for sig in distinct:
+            pieces = []
+            for _codes, texts in reversed(self.parts):
+                pieces.append(texts[sig % len(texts)])
+                sig //= len(texts)
+            joined.append("; ".join(p for p in reversed(pieces) if p))
+        return np.array(joined, dtype=object)[inverse]
 
 
 def per_row(texts: pd.Series, parse: Callable[[pd.Series], object]) -> tuple[np.ndarray, ...]:

@@ -497,9 +497,12 @@ def duplicate_mask(labs: pd.DataFrame) -> np.ndarray:
         return np.zeros(n, dtype=bool)
     value = labs["value"].to_numpy(dtype="float64")
     tol = np.abs(value) * (reported_resolution(labs["reported_value"]) + CONVERSION_SLACK)
-    key = labs[list(DUPLICATE_KEY)].astype({"analyte": "str"})
-    group = key.groupby(list(DUPLICATE_KEY), sort=False, dropna=False).ngroup().to_numpy()
-    order = np.lexsort((np.arange(n), value, group))
+    # One integer per (patient, time, analyte, qualifier): each column factorised once.
+    parts = [pd.factorize(labs[c], use_na_sentinel=False)[0] for c in DUPLICATE_KEY]
+    order = np.lexsort((np.arange(n), value, *reversed(parts)))
+    keys = np.stack([p[order] for p in parts])
+    group = np.empty(n, dtype=np.int64)
+    group[order] = np.cumsum(np.r_[True, (keys[:, 1:] != keys[:, :-1]).any(axis=0)])
     g, v, t = group[order], value[order], tol[order]
     same_group = np.r_[False, g[1:] == g[:-1]]
     close = np.r_[False, np.abs(v[1:] - v[:-1]) <= t[1:] + t[:-1]]
