@@ -22,9 +22,9 @@ import pandas as pd
 from b12core.accounting import top_names
 from b12core.errors import InputError
 from b12core.export import plan_to_csv, plan_to_html, plan_to_ics, safe_frame
-from b12core.files import FileSet, import_dose_set, import_lab_set, read_files
 from b12core.phases import detect_phases
 from b12core.regimens import build_plan, custom_regimen, get_regimen, regimens
+from b12core.workspace import KIND_LABELS, Choices, Workspace, build_workspace
 
 EXIT_OK, EXIT_INPUT = 0, 2
 DATE_ORDERS = ("auto", "dmy", "mdy")
@@ -65,14 +65,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _file_set(paths: Sequence[Path]) -> FileSet:
+def _workspace(paths: Sequence[Path], date_order: str | None, kind: str) -> Workspace:
+    """Read and import the named files as the app does, but strictly: a file that cannot be used,
+    or holds no table of ``kind`` (a workbook's other sheets are only named), stops the command."""
     files = []
     for path in paths:
         try:
             files.append((path.name, path.read_bytes()))
         except OSError as err:
             raise InputError(f"{path}: cannot be read ({err.strerror or err})") from err
-    return read_files(files)
+    ws = build_workspace(files, Choices(date_order=date_order))
+    if ws.errors:
+        raise InputError(ws.errors[0])
+    wanted = {f.name.split(" [", 1)[0] for f in ws.files if f.kind in (kind, "dictionary")}
+    for report in ws.files:
+        if report.kind not in (kind, "dictionary") and report.name.split(" [", 1)[0] not in wanted:
+            raise InputError(f"{report.name} looks like {KIND_LABELS[report.kind]}, not {KIND_LABELS[kind]}")
+    if (ws.labs if kind == "labs" else ws.doses) is None:
+        raise InputError(f"none of the files holds {KIND_LABELS[kind]}")
+    return ws
+
+
+def _not_read(ws: Workspace, kind: str) -> str:
+    others = [f.name for f in ws.files if f.kind not in (kind, "dictionary")]
+    return f"; sheets not read as {KIND_LABELS[kind]}: {', '.join(others)}" if others else ""
 
 
 def _order(args: argparse.Namespace) -> str | None:
@@ -110,18 +126,19 @@ def _write_import(args: argparse.Namespace, table: pd.DataFrame, rejections: pd.
 
 def run_labs(args: argparse.Namespace) -> str:
     _check_suffix(args.output, (".parquet", ".csv"))
-    result = import_lab_set(_file_set(args.files), _order(args), strict=True)
+    ws = _workspace(args.files, _order(args), "labs")
+    result = ws.labs
     _write_import(args, result.labs, result.rejections)
     line = result.summary()
     if len(result.unknown_names):
         line += f"; unknown tests: {top_names(result.unknown_names, 5)}"
-    not_read = [name for name, notes in result.notes.items() if any(n.startswith("not read") for n in notes)]
-    return line + (f"; sheets not read as lab results: {', '.join(not_read)}" if not_read else "")
+    return line + _not_read(ws, "labs")
 
 
 def run_doses(args: argparse.Namespace) -> str:
     _check_suffix(args.output, (".parquet", ".csv"))
-    result = import_dose_set(_file_set(args.files), _order(args), strict=True)
+    ws = _workspace(args.files, _order(args), "doses")
+    result = ws.doses
     _write_import(args, result.doses, result.rejections)
     line = result.summary()
     ignored = result.ignored_names
@@ -130,7 +147,7 @@ def run_doses(args: argparse.Namespace) -> str:
 
 def run_phases(args: argparse.Namespace) -> str:
     _check_suffix(args.output, (".csv",))
-    result = import_dose_set(_file_set(args.files), _order(args), strict=True)
+    result = _workspace(args.files, _order(args), "doses").doses
     phases = detect_phases(result.doses).phases
     columns = ["phase", "start", "end", "doses"]
     if phases["patient_id"].nunique() > 1:

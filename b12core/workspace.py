@@ -28,6 +28,8 @@ from b12core.response import annotate_labs, review_prompts, summarise
 from b12core.symptoms import SymptomImport, import_symptoms, merge_symptoms, propose_symptom_mapping
 
 KINDS = ("labs", "doses", "symptoms", "dictionary", "skip")
+KIND_LABELS = {"labs": "lab results", "doses": "an injection record", "symptoms": "a symptom diary",
+               "dictionary": "a test-code dictionary", "skip": "a file left out"}
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ import pytest
 
 from b12core import read_file
 from b12core.doses import import_doses
-from b12core.files import import_lab_set, read_files
 from b12core.labs import LABS_COLUMNS
 from b12core.response import annotate_labs, response, review_prompts, summarise
+from b12core.workspace import build_workspace
 from tests.conftest import SAMPLE
 
 
@@ -30,7 +30,7 @@ def dose_rows(patient: str, days: list[str], route: str = "IM") -> pd.DataFrame:
 
 
 def sample(labs: list[str], doses: list[str]):
-    lab = import_lab_set(read_files([(f, (SAMPLE / f).read_bytes()) for f in labs])).labs
+    lab = build_workspace([(f, (SAMPLE / f).read_bytes()) for f in labs]).labs.labs
     dose = pd.concat([import_doses(read_file((SAMPLE / f).read_bytes(), f)).doses for f in doses])
     if (dose["patient_id"] == "(no id in file)").all():  # the record of a single-patient clinic sheet
         dose["patient_id"] = lab["patient_id"].iloc[0]
