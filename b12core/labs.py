@@ -333,17 +333,17 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
         "collected_at": collected[accepted],
         "analyte": kind,
         "value": canonical[accepted],
-        "unit": canonical_units[kind.codes],
-        "qualifier": qualifier[accepted],
+        "unit": _strings(Coded(kind.codes.astype(np.int64), canonical_units).arrow()),
+        "qualifier": _as_str(qualifier[accepted]),
         "reported_value": _strings(rec.written.arrow(accepted)),
-        "reported_unit": reported_unit[accepted],
-        "reported_name": _reported_names(rec)[accepted],
-        "reported_flag": flag[accepted],
+        "reported_unit": _as_str(reported_unit[accepted]),
+        "reported_name": _as_str(_reported_names(rec)[accepted]),
+        "reported_flag": _as_str(flag[accepted]),
         "ref_low": ref_low[accepted],
         "ref_high": ref_high[accepted],
         "source_file": raw.name,
         "source_row": rec.row[accepted],
-        "notes": notes.strings()[accepted],
+        "notes": _as_str(notes.strings()[accepted]),
     })
     rejected = (status == "rejected") | (tracked & (reason != ""))
     ignored = (status == "untracked") | (status == "unknown")
@@ -462,6 +462,13 @@ def _reference_ranges(rec: Records, mark: str, factor: np.ndarray, notes: RowNot
     return low * factor, high * factor
 
 
+def _as_str(texts: np.ndarray) -> pd.Series:
+    """An object array of texts with few distinct values as a ``str`` column, through a dictionary
+    (hashing each text once is cheaper than building an Arrow string per row)."""
+    codes, uniques = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=False)
+    return _strings(Coded(codes.astype(np.int64), np.asarray(uniques, dtype=object)).arrow())
+
+
 def _typed_labs(labs: pd.DataFrame) -> pd.DataFrame:
     """The canonical dtypes of ``labs`` (see design.md)."""
     return labs.astype({
@@ -495,10 +502,15 @@ def duplicate_mask(labs: pd.DataFrame) -> np.ndarray:
     n = len(labs)
     if n < 2:
         return np.zeros(n, dtype=bool)
-    value = labs["value"].to_numpy(dtype="float64")
-    tol = np.abs(value) * (reported_resolution(labs["reported_value"]) + CONVERSION_SLACK)
     # One integer per (patient, time, analyte, qualifier): each column factorised once.
     parts = [pd.factorize(labs[c], use_na_sentinel=False)[0] for c in DUPLICATE_KEY]
+    combined = np.zeros(n, dtype=np.int64)
+    for part in parts:
+        combined = combined * (int(part.max()) + 1) + part
+    if len(pd.unique(combined)) == n:  # every result has its own key: nothing can repeat (the usual case)
+        return np.zeros(n, dtype=bool)
+    value = labs["value"].to_numpy(dtype="float64")
+    tol = np.abs(value) * (reported_resolution(labs["reported_value"]) + CONVERSION_SLACK)
     order = np.lexsort((np.arange(n), value, *reversed(parts)))
     keys = np.stack([p[order] for p in parts])
     group = np.empty(n, dtype=np.int64)

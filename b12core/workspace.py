@@ -9,6 +9,7 @@ the result.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -70,12 +71,11 @@ class Workspace:
     @property
     def patients(self) -> list[str]:
         """Every patient with results or doses, lab patients first."""
-        ids: list[str] = []
-        for table, column in ((self.labs.labs if self.labs else None, "patient_id"),
-                              (self.doses.doses if self.doses else None, "patient_id")):
+        ids: dict[str, None] = {}  # ordered and unique, without a quadratic membership test
+        for table in (self.labs.labs if self.labs else None, self.doses.doses if self.doses else None):
             if table is not None:
-                ids.extend(p for p in pd.unique(table[column]) if p not in ids)
-        return ids
+                ids.update(dict.fromkeys(pd.unique(table["patient_id"])))
+        return list(ids)
 
     @property
     def errors(self) -> list[str]:
@@ -129,6 +129,9 @@ def build_workspace(files: list[tuple[str, bytes]], choices: Choices | None = No
     choices = choices or Choices()
     reports: list[FileReport] = []
     sources: dict[str, tuple[str, bytes]] = {}
+    first_reads: dict[str, list[RawFile]] = {}
+    if load is import_table:  # the default loader reuses the tables read here instead of reading again
+        load = functools.partial(import_table, read=lambda name, data: first_reads[name])
     if max_files is not None and len(files) > max_files:
         reports += [FileReport(name, "skip", "not read", None, error=(
             f"{name} was not read: the app reads at most {max_files} files at once")) for name, _ in files[max_files:]]
@@ -139,7 +142,7 @@ def build_workspace(files: list[tuple[str, bytes]], choices: Choices | None = No
         if seen[name] > 1:  # two different files of one name (two labs' export.csv) stay apart
             name = f"{name} ({seen[name]})"
         try:
-            tables = read(name, data)
+            tables = first_reads[name] = read(name, data)
         except InputError as err:
             reports.append(FileReport(name, "skip", "unreadable", None, error=str(err)))
             continue
@@ -176,9 +179,14 @@ def build_workspace(files: list[tuple[str, bytes]], choices: Choices | None = No
         results[report.kind].append(result)
         reports[i] = FileReport(report.name, report.kind, report.detected_kind, report.raw, mapping)
     labs, doses, diaries = results["labs"], results["doses"], results["symptoms"]
+    # Each import is already de-duplicated within its file: merge only when files can overlap.
     return link_unidentified(Workspace(
-        tuple(reports), merge_imports(labs) if labs else None, merge_doses(doses) if doses else None,
-        merge_symptoms(diaries) if diaries else None), choices.owners)
+        tuple(reports), _merged(labs, merge_imports), _merged(doses, merge_doses), _merged(diaries, merge_symptoms)),
+        choices.owners)
+
+
+def _merged(parts: list, merge: Callable) -> Imported | None:
+    return None if not parts else parts[0] if len(parts) == 1 else merge(parts)
 
 
 def _bug(name: str, err: Exception) -> str:
