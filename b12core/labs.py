@@ -261,7 +261,7 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
         return np.array([getattr(i, attr) for i in idents], dtype=object)[ident_codes]
 
     status = pick("status")
-    analyte, display = pick("analyte"), pick("display")
+    display = pick("display")
     reason[status == "rejected"] = pick("reason")[status == "rejected"]
     notes.add_each(pick("note"))
     tracked = status == "tracked"
@@ -272,8 +272,8 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     mark = values.detect_decimal_mark(pd.Series(value.values[used], dtype="str"), raw.delimiter)
     file_notes.append(mark.reason)
     parsed = values.parse_values(pd.Series(value.values, dtype="str"), mark.mark)
-    number, qualifier, value_unit, value_flag, value_problem = (
-        value.per_value(a) for a in (parsed.value, parsed.qualifier, parsed.unit, parsed.flag, parsed.problem))
+    number, qualifier, value_flag, value_problem = (
+        value.per_value(a) for a in (parsed.value, parsed.qualifier, parsed.flag, parsed.problem))
     if mapping.roles.get("value_numeric"):
         numeric = rec["value_num"]
         alt = values.parse_values(pd.Series(numeric.values, dtype="str"), ".")
@@ -291,19 +291,27 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     qualifier = np.where((qualifier == "") & (own_text != ""), own_text, qualifier)
     fail(reason, tracked, value_problem)
 
-    # Units: the unit column, else a unit written after the value, else the wide header's.
-    unit_text = rec["unit"].texts()
-    for fallback in (value_unit, rec.header_unit.texts()):
-        unit_text = np.where(unit_text == "", fallback, unit_text)
-    reported_unit = unit_text  # as the file wrote it
-    unit_text = np.where(unit_text == "", pick("unit"), unit_text)
-    notes.add(tracked & (reported_unit == "") & (pick("unit") != ""), "unit from the test's name")
-    ucum, factor, analyte = _convert_units(analyte, unit_text, number, pick("hint"), tracked & (reason == ""),
-                                           reason, notes)
+    # Units: the unit column, else a unit written after the value, else the wide header's, else
+    # the unit the test's name implies; as integer ids into one vocabulary of unit spellings.
+    keys = list(analyte_keys())
+    analyte_idx = np.array([keys.index(i.analyte) if i.analyte else -1 for i in idents], dtype=np.int64)[ident_codes]
+    vocabulary, sources = _unit_vocabulary([
+        (rec["unit"].codes, rec["unit"].values),
+        (value.codes, parsed.unit),
+        (rec.header_unit.codes, rec.header_unit.values),
+        (ident_codes, np.array([i.unit for i in idents], dtype=object)),
+    ])
+    reported_gid = sources[0]
+    for fallback in sources[1:3]:
+        reported_gid = np.where(reported_gid < 0, fallback, reported_gid)  # as the file wrote it
+    unit_gid = np.where(reported_gid < 0, sources[3], reported_gid)
+    notes.add(tracked & (reported_gid < 0) & (sources[3] >= 0), "unit from the test's name")
+    ucum, factor, analyte_idx = _convert_units(analyte_idx, unit_gid, vocabulary, number, pick("hint"),
+                                               tracked & (reason == ""), reason, notes)
     canonical = number * factor
     ok = tracked & (reason == "")
-    for key in analyte_keys():
-        rows = ok & (analyte == key)
+    for i, key in enumerate(keys):
+        rows = ok & (analyte_idx == i)
         if rows.any():
             reason[rows] = units.implausible(key, number[rows], ucum[rows], canonical[rows])
 
@@ -326,7 +334,7 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     ref_low, ref_high = _reference_ranges(rec, mark.mark, factor, notes, tracked)
 
     accepted = tracked & (reason == "")
-    kind = pd.Categorical(analyte[accepted], categories=list(analyte_keys()))
+    kind = pd.Categorical.from_codes(analyte_idx[accepted], categories=keys)
     canonical_units = np.array([analytes()[a].canonical_unit for a in analyte_keys()], dtype=object)
     labs = pd.DataFrame({
         "patient_id": _strings(patient.arrow(accepted)),
@@ -336,7 +344,7 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
         "unit": _strings(Coded(kind.codes.astype(np.int64), canonical_units).arrow()),
         "qualifier": _as_str(qualifier[accepted]),
         "reported_value": _strings(rec.written.arrow(accepted)),
-        "reported_unit": _as_str(reported_unit[accepted]),
+        "reported_unit": _strings(Coded(reported_gid[accepted] + 1, np.append("", vocabulary)).arrow()),
         "reported_name": _as_str(_reported_names(rec)[accepted]),
         "reported_flag": _as_str(flag[accepted]),
         "ref_low": ref_low[accepted],
@@ -388,32 +396,51 @@ def _check_mapping(raw: RawFile, mapping: ColumnMapping) -> None:
         raise InputError(f"{raw.name}: no test columns are chosen")
 
 
-def _convert_units(analyte: np.ndarray, unit_text: np.ndarray, number: np.ndarray, hint: np.ndarray,
-                   rows: np.ndarray, reason: np.ndarray, notes: RowNotes
+def _unit_vocabulary(sources: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One vocabulary for the unit texts of several coded sources; per source, each row's id into
+    it (-1 where that source gives no unit)."""
+    texts = [np.asarray(spellings, dtype=object) for _, spellings in sources]
+    vocabulary, ids = np.unique(np.concatenate(texts).astype(str), return_inverse=True)
+    per_row, start = [], 0
+    for (codes, _), spellings in zip(sources, texts, strict=True):
+        local = ids[start:start + len(spellings)]
+        local = np.where(spellings == "", -1, local)
+        per_row.append(local[codes] if len(spellings) else np.full(len(codes), -1))
+        start += len(spellings)
+    return vocabulary.astype(object), per_row
+
+
+def _convert_units(analyte_idx: np.ndarray, unit_gid: np.ndarray, vocabulary: np.ndarray, number: np.ndarray,
+                   hint: np.ndarray, rows: np.ndarray, reason: np.ndarray, notes: RowNotes
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(UCUM unit, factor, analyte) per row; fills ``reason`` where the unit is unusable."""
-    n = len(analyte)
+    """(UCUM unit, factor, analyte index) per row; fills ``reason`` where the unit is unusable.
+    Every distinct (analyte, unit) pair is resolved once."""
+    n = len(analyte_idx)
+    keys = list(analyte_keys())
     ucum = np.full(n, "", dtype=object)
     factor = np.full(n, np.nan)
-    analyte = analyte.copy()
-    missing = rows & (unit_text == "")
+    analyte_idx = analyte_idx.copy()
+    missing = rows & (unit_gid < 0)
     given = rows & ~missing
     if given.any():
-        pairs = pd.Series(analyte[given]) + "\x1f" + pd.Series(unit_text[given], dtype="str")
-        codes, uniq = pd.factorize(pairs)
-        answers = [units.resolve_unit(*p.split("\x1f", 1)) for p in uniq]
         idx = np.flatnonzero(given)
+        pair = analyte_idx[idx] * (len(vocabulary) + 1) + unit_gid[idx]
+        codes, distinct = pd.factorize(pair)
+        answers = [units.resolve_unit(keys[p // (len(vocabulary) + 1)], vocabulary[p % (len(vocabulary) + 1)])
+                   for p in distinct]
         ucum[idx] = np.array([a.unit for a in answers], dtype=object)[codes]
         factor[idx] = np.array([a.factor for a in answers])[codes]
-        analyte[idx] = np.array([a.analyte for a in answers], dtype=object)[codes]
+        analyte_idx[idx] = np.array([keys.index(a.analyte) for a in answers], dtype=np.int64)[codes]
         problem = np.full(n, "", dtype=object)
         problem[idx] = np.array([a.problem for a in answers], dtype=object)[codes]
         fail(reason, given, problem)
     if missing.any():
-        for key in pd.unique(analyte[missing]):
-            for hint_unit in pd.unique(hint[missing & (analyte == key)]):
-                group = missing & (analyte == key) & (hint == hint_unit)
-                elsewhere = set(ucum[given & (analyte == key)]) - {""}
+        for i in np.unique(analyte_idx[missing]):
+            key = keys[i]
+            mine = missing & (analyte_idx == i)
+            for hint_unit in pd.unique(hint[mine]):
+                group = mine & (hint == hint_unit)
+                elsewhere = set(ucum[given & (analyte_idx == i)]) - {""}
                 unit, note = units.infer_unit(key, number[group], hint_unit or None, elsewhere)
                 if unit:
                     ucum[group] = unit
@@ -421,7 +448,7 @@ def _convert_units(analyte: np.ndarray, unit_text: np.ndarray, number: np.ndarra
                     notes.add(group, note)
                 else:
                     fail(reason, group, np.full(len(reason), note, dtype=object))
-    return ucum, factor, analyte
+    return ucum, factor, analyte_idx
 
 
 def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_order: str | None,
