@@ -6,7 +6,6 @@ read = accepted + ignored + duplicates + rejected.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -65,14 +64,6 @@ class RowNotes:
                 sig //= len(texts)
             joined.append("; ".join(p for p in reversed(pieces) if p))
         return np.array(joined, dtype=object)[inverse]
-
-
-def per_row(texts: pd.Series, parse: Callable[[pd.Series], object]) -> tuple[np.ndarray, ...]:
-    """Apply ``parse`` (which returns a dataclass of arrays) to the distinct texts and spread each
-    field of its answer back over the rows."""
-    codes, uniq = pd.factorize(texts)
-    answer = parse(pd.Series(uniq, dtype="str"))
-    return tuple(np.asarray(getattr(answer, f))[codes] for f in answer.__dataclass_fields__)
 
 
 def fail(reason: np.ndarray, rows: np.ndarray, problem: np.ndarray) -> None:

@@ -175,9 +175,7 @@ def dates_for_rows(text: pd.Series, rows: np.ndarray, requested_order: str | Non
 
     Only ``rows`` (a boolean mask) are parsed and can ask for the date order; other rows get NaT.
     """
-    codes, uniq = pd.factorize(text.where(pd.Series(rows, index=text.index), ""))
-    parsed = parse_dates(pd.Series(uniq, dtype="str"), requested_order, source)
-    return parsed.when[codes], parsed.problem[codes], parsed.zoned[codes], parsed.order_note
+    return dates_for_codes(Coded.of(text, strip=False), rows, requested_order, source)
 
 
 def after(when: np.ndarray, not_after: pd.Timestamp | None) -> np.ndarray:
