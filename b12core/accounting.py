@@ -10,6 +10,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from b12core.coded import Coded
 from b12core.read import RawFile
 
 NO_PATIENT_ID = "(no id in file)"
@@ -43,6 +44,38 @@ class RowNotes:
             rank[order] = np.arange(len(values))
             self.parts.append((rank[codes], values[order]))
 
+    def add_coded(self, notes: Coded) -> None:
+        """A note per row given as codes into texts ("" = no note)."""
+        texts = np.append(notes.values.astype(object), "")
+        if not (texts != "").any():
+            return
+        distinct, ids = np.unique(texts.astype(str), return_inverse=True)
+        distinct = distinct.astype(object)
+        empty = int(np.flatnonzero(distinct == "")[0])
+        order = np.r_[empty, np.delete(np.arange(len(distinct)), empty)]  # 0 = no note
+        rank = np.empty(len(distinct), dtype=np.int64)
+        rank[order] = np.arange(len(distinct))
+        self.parts.append((rank[ids[:-1]][notes.codes], distinct[order]))
+
+    def coded(self) -> Coded:
+        """The joined notes of every row as codes into the distinct joined texts."""
+        if not self.parts:
+            return Coded.constant(self.n)
+        if np.prod([float(len(t)) for _, t in self.parts]) > 2.0**62:
+            return Coded.from_texts(self.strings())
+        signature = np.zeros(self.n, dtype=np.int64)
+        for codes, texts in self.parts:  # mixed radix: one integer per combination of notes
+            signature = signature * len(texts) + codes
+        inverse, distinct = pd.factorize(signature)
+        joined = []
+        for sig in distinct:
+            pieces = []
+            for _codes, texts in reversed(self.parts):
+                pieces.append(texts[sig % len(texts)])
+                sig //= len(texts)
+            joined.append("; ".join(p for p in reversed(pieces) if p))
+        return Coded(inverse.astype(np.int64), np.array(joined, dtype=object))
+
     def strings(self) -> np.ndarray:
         if not self.parts:
             return np.full(self.n, "", dtype=object)
@@ -66,6 +99,51 @@ class RowNotes:
         return np.array(joined, dtype=object)[inverse]
 
 
+class Reasons:
+    """Why each row is rejected: the first problem found, as a code into the distinct reason texts
+    (0 = no reason yet), so marking a million rows never builds a million strings."""
+
+    def __init__(self, n: int) -> None:
+        self.codes = np.zeros(n, dtype=np.int32)
+        self.texts: list[str] = [""]
+        self._ids: dict[str, int] = {"": 0}
+
+    def _id(self, text: str) -> int:
+        if text not in self._ids:
+            self._ids[text] = len(self.texts)
+            self.texts.append(text)
+        return self._ids[text]
+
+    def ok(self) -> np.ndarray:
+        """Per row: no problem recorded."""
+        return self.codes == 0
+
+    def fail(self, rows: np.ndarray, problem: str | Coded | np.ndarray) -> None:
+        """Record ``problem`` for ``rows`` (a mask) that have no reason yet; the first problem wins.
+        ``problem`` is one text for all of them, a coded text per row, or a text per row ("" for
+        rows without a problem)."""
+        if isinstance(problem, str):
+            if problem:
+                self.codes[rows & (self.codes == 0)] = self._id(problem)
+            return
+        open_rows = np.flatnonzero(rows & (self.codes == 0))
+        if isinstance(problem, Coded):
+            ids = np.array([self._id(str(t)) for t in problem.values], dtype=np.int32)
+            per_row = ids[problem.codes[open_rows]]
+        else:
+            texts = problem[open_rows]
+            hit = texts != ""
+            open_rows, texts = open_rows[hit], texts[hit]
+            codes, uniques = pd.factorize(pd.Series(texts, dtype=object))
+            per_row = np.array([self._id(str(t)) for t in uniques], dtype=np.int32)[codes] if len(texts) \
+                else np.zeros(0, dtype=np.int32)
+        self.codes[open_rows] = per_row
+
+    def text(self, positions: np.ndarray) -> np.ndarray:
+        """The reasons of some rows (0-based positions) as texts."""
+        return np.array(self.texts, dtype=object)[self.codes[positions]]
+
+
 def fail(reason: np.ndarray, rows: np.ndarray, problem: np.ndarray) -> None:
     """Record ``problem`` as the reason for rows that have no reason yet (first problem wins)."""
     hit = rows & (reason == "") & (problem != "")
@@ -87,11 +165,11 @@ def rejections_frame(raw: RawFile, rows: np.ndarray, reasons: np.ndarray,
     columns and its own result cell."""
     cells = np.empty(len(rows), dtype=object)
     if columns is None:
-        cells[:] = json_rows(raw.table.loc[rows - 1])  # labels: the reader keeps row number - 1
+        cells[:] = json_rows(raw.frame(raw.positions(rows)))
     else:
         for column in pd.unique(columns):
             mine = columns == column
-            cells[mine] = json_rows(raw.table.loc[rows[mine] - 1, [*(context or []), column]])
+            cells[mine] = json_rows(raw.frame(raw.positions(rows[mine]), [*(context or []), column]))
     frame = pd.DataFrame({"source_file": raw.name, "source_row": rows, "reason": reasons, "raw": cells})
     bad = pd.DataFrame([(raw.name, b.row, b.reason, json.dumps({"line": b.text}, ensure_ascii=False))
                         for b in raw.bad_rows], columns=list(REJECTION_COLUMNS))
@@ -104,6 +182,15 @@ def name_counts(source: str, names: np.ndarray) -> pd.DataFrame:
     counts = pd.Series(names, dtype="str").value_counts()
     return pd.DataFrame({"source_file": source, "name": counts.index.astype("str"),
                          "rows": counts.to_numpy(dtype="int64")})
+
+
+def coded_name_counts(source: str, names: Coded, rows: np.ndarray) -> pd.DataFrame:
+    """``name_counts`` of the ``rows`` (a mask) of a coded name column, counted on the codes."""
+    counts = np.bincount(names.codes[rows], minlength=len(names.values))
+    totals = pd.Series(counts, index=pd.Index(names.values.astype(str), dtype="str")).groupby(level=0, sort=False).sum()
+    totals = totals[totals > 0].sort_values(ascending=False, kind="stable")
+    return pd.DataFrame({"source_file": source, "name": totals.index.astype("str"),
+                         "rows": totals.to_numpy(dtype="int64")})
 
 
 def counts_frame(raw: RawFile, records: int, accepted: np.ndarray, ignored: np.ndarray,

@@ -19,22 +19,35 @@ class Coded:
     """A text column: ``values[codes[i]]`` is row ``i``; ``values`` are distinct texts."""
 
     codes: np.ndarray  # int64
-    values: np.ndarray  # object: distinct texts
+    values: np.ndarray  # object: the texts (distinct, except in answers computed per combination)
 
     @classmethod
     def of(cls, column: pd.Series, strip: bool = True) -> Coded:
         """Code a text column; with ``strip`` the texts are trimmed (rows then share codes)."""
         codes, uniques = pd.factorize(column, use_na_sentinel=False)
-        texts = np.asarray(uniques, dtype=object)
-        if not strip:
-            return cls(codes.astype(np.int64), texts)
-        stripped = pd.Series(texts, dtype="str").str.strip()
+        coded = cls(codes.astype(np.int64), np.asarray(uniques, dtype=object))
+        return coded.stripped() if strip else coded
+
+    @classmethod
+    def of_arrow(cls, column: pa.Array, strip: bool = True) -> Coded:
+        """Code an Arrow text column (a dictionary column is used as it is: the reader already
+        stored each distinct text once); with ``strip`` the texts are trimmed."""
+        if not pa.types.is_dictionary(column.type):
+            column = column.dictionary_encode()
+        codes = column.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        texts = column.dictionary.to_numpy(zero_copy_only=False).astype(object)
+        coded = cls(codes, texts)
+        return coded.stripped() if strip else coded
+
+    def stripped(self) -> Coded:
+        """The same column with every text trimmed (texts equal after trimming share one code)."""
+        stripped = pd.Series(self.values, dtype="str").str.strip()
         # A quote before = + - @ is how exports keep spreadsheets from running a cell as a formula
         # (b12core.export.safe_cell): read such a cell back as it was.
         stripped = stripped.str.replace(r"^'([=+\-@\t\r])", r"\1", regex=True)
         remap, distinct = pd.factorize(stripped, use_na_sentinel=False)
-        return cls(remap[codes].astype(np.int64) if len(codes) else codes.astype(np.int64),
-                   np.asarray(distinct, dtype=object))
+        return Coded(remap[self.codes].astype(np.int64) if len(self.codes) else self.codes,
+                     np.asarray(distinct, dtype=object))
 
     @classmethod
     def constant(cls, n: int, text: str = "") -> Coded:
@@ -79,3 +92,18 @@ def concat(parts: list[Coded]) -> Coded:
     offsets = np.cumsum([0] + [len(p.values) for p in parts[:-1]])
     return Coded(np.concatenate([p.codes + o for p, o in zip(parts, offsets, strict=True)]),
                  np.concatenate([p.values for p in parts]))
+
+
+def combine(*columns: Coded) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, first): a code per row for each distinct combination of the columns' codes, and the
+    first row of each combination, so that ``column.codes[first]`` is each combination's code in
+    ``column``. An answer computed per combination is spread over the rows as ``answer[codes]``."""
+    n = len(columns[0])
+    codes = np.zeros(n, dtype=np.int64)
+    size = 1
+    for column in columns:  # one factorisation per column keeps every key below n * len(values)
+        codes, uniques = pd.factorize(codes * len(column.values) + column.codes)
+        size = len(uniques)
+    first = np.empty(size, dtype=np.int64)
+    first[codes[::-1]] = np.arange(n - 1, -1, -1)  # the last write wins: the first row of each
+    return codes.astype(np.int64), first

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from b12core.coded import Coded
 from b12core.errors import DateOrderNeeded, InputError
@@ -57,11 +59,18 @@ class ParsedDates:
 
 
 def _num(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s, errors="coerce")
+    """Digit texts (regex groups) -> float64, NaN where missing or not a number."""
+    try:  # the usual case, by Arrow's cast: every text is digits or missing
+        numbers = pc.cast(pa.array(s, type=pa.string(), from_pandas=True), pa.float64())
+        return pd.Series(numbers.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.to_numeric(s, errors="coerce").astype("float64")
 
 
 def _assemble(parts: pd.DataFrame) -> pd.Series:
-    """Timestamp from year, month, day, hour, minute, second (NaN parts -> NaT)."""
+    """Timestamp from year, month, day, hour, minute, second (NaN parts -> NaT). A date that does
+    not exist (31 April) is NaT; hours, minutes and seconds past their range carry into the next
+    unit, as ``pandas.to_datetime`` assembles them."""
     hour = _num(parts["H"]).fillna(0)
     ampm = parts["ampm"].fillna("").str.lower().str.slice(0, 1) if "ampm" in parts else None
     if ampm is not None:
@@ -69,17 +78,20 @@ def _assemble(parts: pd.DataFrame) -> pd.Series:
         hour = hour.where(~((ampm == "p") & (hour < 12)), hour + 12)
         hour = hour.where(~((ampm == "a") & (hour == 12)), 0)
         hour = hour.where(~bad_12h)
-    frame = pd.DataFrame({
-        "year": _num(parts["y"]), "month": _num(parts["m"]), "day": _num(parts["d"]),
-        "hour": hour, "minute": _num(parts["M"]).fillna(0), "second": _num(parts["S"]).fillna(0),
-    })
+    year, month, day = (_num(parts[k]).to_numpy() for k in ("y", "m", "d"))
+    minute, second = (_num(parts[k]).fillna(0).to_numpy() for k in ("M", "S"))
+    hour = hour.to_numpy(dtype="float64")
     # Years the timestamp type can hold; earlier ones are refused as before 1900 by the caller.
-    valid = frame.notna().all(axis=1) & frame["year"].between(EARLIEST_YEAR, LATEST_YEAR)
-    when = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
-    if valid.any():
-        when[valid] = pd.to_datetime(frame[valid].astype("int64"), errors="coerce")
-    return when
-
+    with np.errstate(invalid="ignore"):
+        valid = (~np.isnan(year + month + day + hour + minute + second) & (year >= EARLIEST_YEAR)
+                 & (year <= LATEST_YEAR) & (month >= 1) & (month <= 12) & (day >= 1))
+    months = np.where(valid, (year - 1970) * 12 + month - 1, 0).astype("int64")
+    first = months.astype("datetime64[M]").astype("datetime64[D]")
+    length = ((months + 1).astype("datetime64[M]").astype("datetime64[D]") - first).astype("int64")
+    valid &= np.where(valid, day, 0) <= length
+    seconds = np.where(valid, ((np.where(valid, day, 1) - 1) * 24 + hour) * 3600 + minute * 60 + second, 0)
+    stamp = first.astype("datetime64[ns]") + (seconds * 1e9).astype("int64").astype("timedelta64[ns]")
+    return pd.Series(np.where(valid, stamp, np.datetime64("NaT")), index=parts.index, dtype="datetime64[ns]")
 
 
 def _two_digit_year(y: pd.Series) -> pd.Series:
@@ -130,20 +142,26 @@ def parse_dates(texts: pd.Series, requested_order: str | None, source: str) -> P
             if "tz" in parts:
                 zoned.loc[hit] = parts.loc[hit, "tz"].notna()
 
+    def unmatched() -> pd.Series:  # each pattern is tried only on texts no earlier one read
+        return text[~matched]
+
     fill(extract(text, ISO))
-    fill(extract(text, COMPACT).assign(ampm=""))
-    numeric = extract(text, NUMERIC)
-    hit = numeric["a"].notna() & ~matched
+    fill(extract(unmatched(), COMPACT).assign(ampm=""))
+    numeric = extract(unmatched(), NUMERIC)
+    hit = numeric["a"].notna()
     if hit.any():
         nums = numeric[hit]
         a, b = _num(nums["a"]), _num(nums["b"])
-        examples = list(text[hit].head(3))
+        examples = list(text[nums.index].head(3))
         order, note = decide_order(a, b, requested_order, source, examples)
         day, month = (nums["a"], nums["b"]) if order == "dmy" else (nums["b"], nums["a"])
         fill(nums.assign(d=day, m=month, y=_two_digit_year(nums["y"])), ordered=True)
     for pattern in (DAY_MONTHNAME, MONTHNAME_DAY):
-        parts = extract(text, pattern)
-        month = parts["mon"].map(lambda m: MONTHS.get(fold(m).rstrip(".")) if isinstance(m, str) else None)
+        rest = unmatched()
+        if rest.empty:
+            break
+        parts = extract(rest, pattern)
+        month = parts["mon"].map({m: MONTHS.get(fold(m).rstrip(".")) for m in parts["mon"].dropna().unique()})
         parts = parts.assign(m=month.astype("Int64").astype("str").where(month.notna()),
                              y=_two_digit_year(parts["y"].fillna("")).where(parts["y"].notna()))
         parts.loc[month.isna(), "y"] = np.nan
@@ -175,7 +193,8 @@ def dates_for_rows(text: pd.Series, rows: np.ndarray, requested_order: str | Non
 
     Only ``rows`` (a boolean mask) are parsed and can ask for the date order; other rows get NaT.
     """
-    return dates_for_codes(Coded.of(text, strip=False), rows, requested_order, source)
+    when, problem, zoned, note = dates_for_codes(Coded.of(text, strip=False), rows, requested_order, source)
+    return when, problem.texts(), zoned, note
 
 
 def after(when: np.ndarray, not_after: pd.Timestamp | None) -> np.ndarray:
@@ -190,8 +209,9 @@ def after(when: np.ndarray, not_after: pd.Timestamp | None) -> np.ndarray:
 
 
 def dates_for_codes(texts: Coded, rows: np.ndarray, requested_order: str | None, source: str
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
-    """``parse_dates`` over a coded column: (timestamps, problems, zone named, order note) per row.
+                    ) -> tuple[np.ndarray, Coded, np.ndarray, str]:
+    """``parse_dates`` over a coded column: (timestamps, problems (coded), zone named, order note)
+    per row.
 
     Only the texts used by ``rows`` can decide or ask for the date order; other rows get NaT.
     """
@@ -199,6 +219,5 @@ def dates_for_codes(texts: Coded, rows: np.ndarray, requested_order: str | None,
     used[texts.codes[rows]] = True
     shown = pd.Series(np.where(used, texts.values, ""), dtype="str")
     parsed = parse_dates(shown, requested_order, source)
-    when, problem, zoned = (texts.per_value(a) for a in (parsed.when, parsed.problem, parsed.zoned))
-    when = np.where(rows, when, np.datetime64("NaT")).astype("datetime64[ns]")
-    return when, problem, zoned, parsed.order_note
+    when = np.where(rows, texts.per_value(parsed.when), np.datetime64("NaT")).astype("datetime64[ns]")
+    return when, Coded(texts.codes, parsed.problem), texts.per_value(parsed.zoned), parsed.order_note

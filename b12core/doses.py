@@ -68,7 +68,7 @@ class DoseImport:
 
 def propose_dose_mapping(raw: RawFile) -> ColumnMapping:
     """Column roles of an injection record, with a reason each."""
-    roles, reasons = roles_by_header(list(raw.table.columns), kind="doses")
+    roles, reasons = roles_by_header(list(raw.columns), kind="doses")
     if "administered_at" not in roles:
         raise InputError(f"{raw.name}: no column holds the date each dose was given")
     if "product" not in roles and "dose" not in roles:

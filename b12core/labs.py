@@ -21,15 +21,15 @@ import pyarrow as pa
 from b12core import dates, units, values
 from b12core.accounting import (
     NO_PATIENT_ID,
+    Reasons,
     RowNotes,
+    coded_name_counts,
     counts_frame,
     drop_duplicates_counted,
-    fail,
-    name_counts,
     rejections_frame,
     summary_line,
 )
-from b12core.coded import Coded, concat
+from b12core.coded import Coded, combine, concat
 from b12core.errors import InputError
 from b12core.loinc import corrected_loinc, loinc_check_ok, looks_like_loinc
 from b12core.mapping import ColumnMapping, DictionaryEntry, propose_mapping, split_header_unit
@@ -107,20 +107,19 @@ def _records(raw: RawFile, mapping: ColumnMapping) -> Records:
     """The raw table as candidate results: long tables row for row, wide tables melted to one
     record per filled test cell. Rows holding no result at all become one record each under
     ``NO_RESULT_ROW``, so that every row of the file is counted somewhere."""
-    table = raw.table
-    n = len(table)
-    rows = table.index.to_numpy() + 1
+    n = raw.cells.num_rows
+    rows = raw.data_rows()
     coded: dict[str, Coded] = {}
     for field_name in RECORD_FIELDS:
         column = mapping.roles.get(_ROLE_OF_FIELD[field_name])
-        coded[field_name] = Coded.of(table[column]) if column else Coded.constant(n)
+        coded[field_name] = Coded.of_arrow(raw.column(column)) if column else Coded.constant(n)
     written_column = mapping.roles.get("value")
     if mapping.layout == "long":
-        written = Coded.of(table[written_column], strip=False) if written_column else Coded.constant(n)
+        written = Coded.of_arrow(raw.column(written_column), strip=False) if written_column else Coded.constant(n)
         empty_row = coded["name"].empty() & coded["code"].empty() & coded["value"].empty()
         candidates = np.flatnonzero(empty_row)  # few: check their other cells directly
         if len(candidates):
-            others = table.iloc[candidates]
+            others = raw.frame(candidates)
             empty_row[candidates] = (others.apply(lambda col: col.str.strip() == "")).all(axis=1).to_numpy()
         name = coded["name"]
         if empty_row.any():
@@ -132,8 +131,8 @@ def _records(raw: RawFile, mapping: ColumnMapping) -> Records:
     has_result = np.zeros(n, dtype=bool)
     has_result[:start] = True  # the units row is part of the header
     for column in mapping.test_columns:
-        cell = Coded.of(table[column], strip=False)
-        stripped = Coded.of(table[column])
+        cell = Coded.of_arrow(raw.column(column), strip=False)
+        stripped = cell.stripped()
         keep = ~stripped.empty()
         keep[:start] = False
         has_result |= keep
@@ -142,7 +141,7 @@ def _records(raw: RawFile, mapping: ColumnMapping) -> Records:
         where = np.flatnonzero(keep)
         name, header_unit = split_header_unit(column)
         if mapping.units_row:
-            header_unit = str(table[column].iloc[0]).strip() or header_unit or ""
+            header_unit = str(cell.values[cell.codes[0]]).strip() or header_unit or ""
         positions.append(where)
         columns.append(np.full(len(where), len(heads)))  # the id of this column among those kept
         heads.append((column, name, header_unit or ""))
@@ -225,6 +224,10 @@ def _join(*notes: str) -> str:
 
 # --- the import --------------------------------------------------------------------------------
 
+STATUSES = ("tracked", "untracked", "unknown", "rejected")
+TRACKED, UNTRACKED, UNKNOWN, REJECTED = range(len(STATUSES))
+
+
 def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: str | None = None,
                 name_map: Mapping[str, str] | None = None,
                 dictionary: Mapping[str, DictionaryEntry] | None = None,
@@ -246,50 +249,34 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
             raise InputError(f"{key!r} is mapped to {target!r}, which is not an analyte")
     rec = _records(raw, mapping)
     n = len(rec)
-    reason = np.full(n, "", dtype=object)
+    reasons = Reasons(n)
     notes = RowNotes(n)
     file_notes = list(raw.notes)
 
     # Which test each row is: once per distinct (code, name) pair.
-    code, name = rec["code"], rec["name"]
-    pair = code.codes * len(name.values) + name.codes
-    distinct, ident_codes = np.unique(pair, return_inverse=True)
-    idents = [identify(code.values[p // len(name.values)], name.values[p % len(name.values)], dictionary or {},
-                       name_map) for p in distinct]
+    ident_codes, first = combine(rec["code"], rec["name"])
+    idents = [identify(rec["code"].values[c], rec["name"].values[m], dictionary or {}, name_map)
+              for c, m in zip(rec["code"].codes[first], rec["name"].codes[first], strict=True)]
 
-    def pick(attr: str) -> np.ndarray:
-        return np.array([getattr(i, attr) for i in idents], dtype=object)[ident_codes]
+    def ident(attr: str) -> Coded:  # an attribute of each row's identity, coded
+        return Coded(ident_codes, np.array([getattr(i, attr) for i in idents], dtype=object))
 
-    status = pick("status")
-    display = pick("display")
-    reason[status == "rejected"] = pick("reason")[status == "rejected"]
-    notes.add_each(pick("note"))
-    tracked = status == "tracked"
+    status = np.array([STATUSES.index(i.status) for i in idents], dtype=np.int8)[ident_codes]
+    reasons.fail(status == REJECTED, ident("reason"))
+    notes.add_coded(ident("note"))
+    tracked = status == TRACKED
 
-    # Values: number, qualifier, unit or flag written in the value (parsed once per distinct text).
+    # Values: number, qualifier, unit or flag written in the value (parsed once per distinct text,
+    # combined with the flag and qualifier columns once per distinct combination).
     value = rec["value"]
-    used = np.unique(value.codes[tracked])
+    used = np.bincount(value.codes[tracked], minlength=len(value.values)) > 0
     mark = values.detect_decimal_mark(pd.Series(value.values[used], dtype="str"), raw.delimiter)
     file_notes.append(mark.reason)
     parsed = values.parse_values(pd.Series(value.values, dtype="str"), mark.mark)
-    number, qualifier, value_flag, value_problem = (
-        value.per_value(a) for a in (parsed.value, parsed.qualifier, parsed.flag, parsed.problem))
-    if mapping.roles.get("value_numeric"):
-        numeric = rec["value_num"]
-        alt = values.parse_values(pd.Series(numeric.values, dtype="str"), ".")
-        alt_problem = numeric.per_value(alt.problem)
-        use_alt = (value_problem != "") & (alt_problem == "")
-        number = np.where(use_alt, numeric.per_value(alt.value), number)
-        qualifier = np.where(use_alt, numeric.per_value(alt.qualifier), qualifier)
-        value_problem = np.where(use_alt, "", value_problem)
-        notes.add(use_alt, "result read from the numeric column")
-    flag_column = rec["flag"].texts()
-    flag = np.where(flag_column != "", flag_column, value_flag)
-    qualifier = np.where((qualifier == "") & np.isin(flag, ["<", ">"]), flag, qualifier)
-    own = rec["qualifier"]  # a qualifier column (an exported labs table, FHIR's comparator)
-    own_text = own.per_value(np.array([values.QUALIFIERS.get(q.lower(), "") for q in own.values], dtype=object))
-    qualifier = np.where((qualifier == "") & (own_text != ""), own_text, qualifier)
-    fail(reason, tracked, value_problem)
+    result = _results(rec, parsed, mark.mark, bool(mapping.roles.get("value_numeric")))
+    number = result.number
+    notes.add(result.from_numeric, "result read from the numeric column")
+    reasons.fail(tracked, result.problem)
 
     # Units: the unit column, else a unit written after the value, else the wide header's, else
     # the unit the test's name implies; as integer ids into one vocabulary of unit spellings.
@@ -306,26 +293,23 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
         reported_gid = np.where(reported_gid < 0, fallback, reported_gid)  # as the file wrote it
     unit_gid = np.where(reported_gid < 0, sources[3], reported_gid)
     notes.add(tracked & (reported_gid < 0) & (sources[3] >= 0), "unit from the test's name")
-    ucum, factor, analyte_idx = _convert_units(analyte_idx, unit_gid, vocabulary, number, pick("hint"),
-                                               tracked & (reason == ""), reason, notes)
+    hint = ident("hint")
+    ucum, factor, analyte_idx = _convert_units(analyte_idx, unit_gid, vocabulary, number, hint,
+                                               tracked & reasons.ok(), reasons, notes)
     canonical = number * factor
-    ok = tracked & (reason == "")
-    for i, key in enumerate(keys):
-        rows = ok & (analyte_idx == i)
-        if rows.any():
-            reason[rows] = units.implausible(key, number[rows], ucum[rows], canonical[rows])
+    _check_plausible(tracked & reasons.ok(), analyte_idx, number, ucum, canonical, reasons)
 
     # Collection time.
     collected, date_problem, date_note = _collection_times(raw, mapping, rec, date_order, tracked, notes)
     if date_note:
         notes.add(tracked, date_note)
-    fail(reason, tracked, date_problem)
-    fail(reason, tracked, dates.after(collected, not_after))
+    reasons.fail(tracked, date_problem)
+    reasons.fail(tracked, dates.after(collected, not_after))
 
     # Patient.
     patient = rec["patient"]
     if mapping.roles.get("patient_id"):
-        fail(reason, tracked, np.where(patient.empty(), "no patient id", "").astype(object))
+        reasons.fail(tracked & patient.empty(), "no patient id")
     else:
         patient = Coded.constant(n, NO_PATIENT_ID)
         file_notes.append("no patient id column; all results belong to one patient")
@@ -333,7 +317,7 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     # Reference range given by the lab.
     ref_low, ref_high = _reference_ranges(rec, mark.mark, factor, notes, tracked)
 
-    accepted = tracked & (reason == "")
+    accepted = tracked & reasons.ok()
     kind = pd.Categorical.from_codes(analyte_idx[accepted], categories=keys)
     canonical_units = np.array([analytes()[a].canonical_unit for a in analyte_keys()], dtype=object)
     labs = pd.DataFrame({
@@ -342,33 +326,70 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
         "analyte": kind,
         "value": canonical[accepted],
         "unit": _strings(Coded(kind.codes.astype(np.int64), canonical_units).arrow()),
-        "qualifier": _as_str(qualifier[accepted]),
+        "qualifier": _strings(result.qualifier.arrow(accepted)),
         "reported_value": _strings(rec.written.arrow(accepted)),
         "reported_unit": _strings(Coded(reported_gid[accepted] + 1, np.append("", vocabulary)).arrow()),
-        "reported_name": _as_str(_reported_names(rec)[accepted]),
-        "reported_flag": _as_str(flag[accepted]),
+        "reported_name": _strings(_reported_names(rec).arrow(accepted)),
+        "reported_flag": _strings(result.flag.arrow(accepted)),
         "ref_low": ref_low[accepted],
         "ref_high": ref_high[accepted],
         "source_file": raw.name,
         "source_row": rec.row[accepted],
-        "notes": _as_str(notes.strings()[accepted]),
+        "notes": _strings(notes.coded().arrow(accepted)),
     })
-    rejected = (status == "rejected") | (tracked & (reason != ""))
-    ignored = (status == "untracked") | (status == "unknown")
+    rejected = (status == REJECTED) | (tracked & ~reasons.ok())
     positions = np.flatnonzero(rejected)
     wide = mapping.layout == "wide"
+    display = ident("display")
     imp = LabImport(
         labs=_typed_labs(labs),
-        rejections=rejections_frame(raw, rec.row[positions], reason[positions],
-                                    rec.column.texts()[positions] if wide else None,
+        rejections=rejections_frame(raw, rec.row[positions], reasons.text(positions),
+                                    rec.column.take(positions).texts() if wide else None,
                                     list(mapping.roles.values())),
-        counts=counts_frame(raw, n, accepted, ignored, rejected),
-        unknown_names=name_counts(raw.name, display[status == "unknown"]),
-        ignored_names=name_counts(raw.name, display[status == "untracked"]),
+        counts=counts_frame(raw, n, accepted, (status == UNTRACKED) | (status == UNKNOWN), rejected),
+        unknown_names=coded_name_counts(raw.name, display, status == UNKNOWN),
+        ignored_names=coded_name_counts(raw.name, display, status == UNTRACKED),
         mappings={raw.name: mapping},
         notes={raw.name: tuple(file_notes)},
     )
     return merge_imports([imp])
+
+
+@dataclass(frozen=True)
+class Results:
+    """Each record's result: the number in the reported unit and, coded, its qualifier, flag and
+    why it is unusable ("" when usable)."""
+
+    number: np.ndarray  # float64 per row
+    qualifier: Coded
+    flag: Coded
+    problem: Coded
+    from_numeric: np.ndarray  # bool per row: read from the numeric-result column
+
+
+def _results(rec: Records, parsed: values.ParsedValues, mark: str, has_numeric: bool) -> Results:
+    """Combine the parsed value texts with the numeric-result, flag and qualifier columns, once per
+    distinct combination of the four."""
+    value, numeric, flag_column, own = rec["value"], rec["value_num"], rec["flag"], rec["qualifier"]
+    codes, first = combine(value, numeric, flag_column, own)
+    v = value.codes[first]
+    number, qualifier, value_flag, problem = parsed.value[v], parsed.qualifier[v], parsed.flag[v], parsed.problem[v]
+    use_alt = np.zeros(len(first), dtype=bool)
+    if has_numeric:
+        alt = values.parse_values(pd.Series(numeric.values, dtype="str"), ".")
+        a = numeric.codes[first]
+        use_alt = (problem != "") & (alt.problem[a] == "")
+        number = np.where(use_alt, alt.value[a], number)
+        qualifier = np.where(use_alt, alt.qualifier[a], qualifier)
+        problem = np.where(use_alt, "", problem)
+    written_flag = flag_column.values[flag_column.codes[first]]
+    flag = np.where(written_flag != "", written_flag, value_flag)
+    qualifier = np.where((qualifier == "") & np.isin(flag, ["<", ">"]), flag, qualifier)
+    # a qualifier column (an exported labs table, FHIR's comparator)
+    own_text = np.array([values.QUALIFIERS.get(q.lower(), "") for q in own.values], dtype=object)[own.codes[first]]
+    qualifier = np.where((qualifier == "") & (own_text != ""), own_text, qualifier)
+    return Results(number[codes], Coded(codes, qualifier.astype(object)), Coded(codes, flag.astype(object)),
+                   Coded(codes, problem.astype(object)), use_alt[codes])
 
 
 def _strings(array: pa.Array) -> pd.Series:
@@ -376,17 +397,18 @@ def _strings(array: pa.Array) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(array.cast(pa.large_string())), dtype="str")
 
 
-def _reported_names(rec: Records) -> np.ndarray:
+def _reported_names(rec: Records) -> Coded:
     """The test as the file names it: the wide header, else the name, else the code."""
-    name = rec["name"].texts()
-    name = np.where(name != "", name, rec["code"].texts())
-    column = rec.column.texts()
-    return np.where(column != "", column, name).astype(object)
+    codes, first = combine(rec.column, rec["name"], rec["code"])
+    name = rec["name"].values[rec["name"].codes[first]]
+    name = np.where(name != "", name, rec["code"].values[rec["code"].codes[first]])
+    column = rec.column.values[rec.column.codes[first]]
+    return Coded(codes, np.where(column != "", column, name).astype(object))
 
 
 def _check_mapping(raw: RawFile, mapping: ColumnMapping) -> None:
     for role, column in mapping.roles.items():
-        if column not in raw.table.columns:
+        if column not in raw.columns:
             raise InputError(f"{raw.name}: column {column!r} chosen for {role} is not in the file")
     if mapping.layout == "long" and not mapping.roles.get("value"):
         raise InputError(f"{raw.name}: no column is chosen for the result value")
@@ -411,13 +433,14 @@ def _unit_vocabulary(sources: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.n
 
 
 def _convert_units(analyte_idx: np.ndarray, unit_gid: np.ndarray, vocabulary: np.ndarray, number: np.ndarray,
-                   hint: np.ndarray, rows: np.ndarray, reason: np.ndarray, notes: RowNotes
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(UCUM unit, factor, analyte index) per row; fills ``reason`` where the unit is unusable.
+                   hint: Coded, rows: np.ndarray, reasons: Reasons, notes: RowNotes
+                   ) -> tuple[Coded, np.ndarray, np.ndarray]:
+    """(UCUM unit, factor, analyte index) per row; records a reason where the unit is unusable.
     Every distinct (analyte, unit) pair is resolved once."""
     n = len(analyte_idx)
     keys = list(analyte_keys())
-    ucum = np.full(n, "", dtype=object)
+    ucum_texts = [""]  # the UCUM units met, coded per row (0 = none)
+    ucum_id = np.zeros(n, dtype=np.int64)
     factor = np.full(n, np.nan)
     analyte_idx = analyte_idx.copy()
     missing = rows & (unit_gid < 0)
@@ -428,51 +451,78 @@ def _convert_units(analyte_idx: np.ndarray, unit_gid: np.ndarray, vocabulary: np
         codes, distinct = pd.factorize(pair)
         answers = [units.resolve_unit(keys[p // (len(vocabulary) + 1)], vocabulary[p % (len(vocabulary) + 1)])
                    for p in distinct]
-        ucum[idx] = np.array([a.unit for a in answers], dtype=object)[codes]
+        spelled = list(dict.fromkeys(a.unit for a in answers if a.unit))
+        ucum_texts += spelled
+        ucum_id[idx] = np.array([spelled.index(a.unit) + 1 if a.unit else 0 for a in answers], dtype=np.int64)[codes]
         factor[idx] = np.array([a.factor for a in answers])[codes]
         analyte_idx[idx] = np.array([keys.index(a.analyte) for a in answers], dtype=np.int64)[codes]
-        problem = np.full(n, "", dtype=object)
-        problem[idx] = np.array([a.problem for a in answers], dtype=object)[codes]
-        fail(reason, given, problem)
+        problem = np.zeros(n, dtype=np.int64)
+        problem[idx] = codes
+        problem_texts = np.array([a.problem for a in answers], dtype=object)
+        reasons.fail(given, Coded(problem, problem_texts if len(problem_texts) else np.array([""], dtype=object)))
     if missing.any():
+        hint_values = hint.values.astype(str)
         for i in np.unique(analyte_idx[missing]):
             key = keys[i]
             mine = missing & (analyte_idx == i)
-            for hint_unit in pd.unique(hint[mine]):
-                group = mine & (hint == hint_unit)
-                elsewhere = set(ucum[given & (analyte_idx == i)]) - {""}
-                unit, note = units.infer_unit(key, number[group], hint_unit or None, elsewhere)
+            elsewhere = {ucum_texts[u] for u in np.unique(ucum_id[given & (analyte_idx == i)])} - {""}
+            for hint_code in np.unique(hint.codes[mine]):
+                group = mine & (hint.codes == hint_code)
+                unit, note = units.infer_unit(key, number[group], hint_values[hint_code] or None, elsewhere)
                 if unit:
-                    ucum[group] = unit
+                    if unit not in ucum_texts:
+                        ucum_texts.append(unit)
+                    ucum_id[group] = ucum_texts.index(unit)
                     factor[group] = units.units_of(key)[unit]
                     notes.add(group, note)
                 else:
-                    fail(reason, group, np.full(len(reason), note, dtype=object))
-    return ucum, factor, analyte_idx
+                    reasons.fail(group, note)
+    return Coded(ucum_id, np.array(ucum_texts, dtype=object)), factor, analyte_idx
+
+
+def _check_plausible(rows: np.ndarray, analyte_idx: np.ndarray, number: np.ndarray, ucum: Coded,
+                     canonical: np.ndarray, reasons: Reasons) -> None:
+    """Reject values outside their analyte's plausible limits (one comparison per row; the
+    sentence is written only for the rows that fail)."""
+    info = [analytes()[k] for k in analyte_keys()]
+    low = np.array([i.plausible_low for i in info] + [np.nan])[analyte_idx]
+    high = np.array([i.plausible_high for i in info] + [np.nan])[analyte_idx]
+    with np.errstate(invalid="ignore"):
+        bad = rows & ~((canonical >= low) & (canonical <= high))
+    for i, key in enumerate(analyte_keys()):
+        mine = np.flatnonzero(bad & (analyte_idx == i))
+        if len(mine):
+            problem = np.full(len(analyte_idx), "", dtype=object)
+            problem[mine] = units.implausible(key, number[mine], ucum.take(mine).texts(), canonical[mine])
+            reasons.fail(bad, problem)
 
 
 def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_order: str | None,
-                      rows: np.ndarray, notes: RowNotes) -> tuple[np.ndarray, np.ndarray, str]:
+                      rows: np.ndarray, notes: RowNotes) -> tuple[np.ndarray, Coded, str]:
     """(timestamps, problems, note) for every record."""
     n = len(rec)
     if mapping.roles.get("collected_at"):
         when_coded = rec["when"]
         if mapping.roles.get("collected_time"):
-            when_coded = Coded.from_texts(pd.Series(rec["when"].texts() + " " + rec["time"].texts()).str.strip()
-                                          .to_numpy(dtype=object))
+            day, time = rec["when"], rec["time"]
+            codes, first = combine(day, time)
+            joined = pd.Series(day.values[day.codes[first]] + " " + time.values[time.codes[first]], dtype="str")
+            when_coded = Coded(codes, joined.str.strip().to_numpy(dtype=object))
         source = f"{raw.name} (column {mapping.roles['collected_at']!r})"
         when, problem, zoned, order_note = dates.dates_for_codes(when_coded, rows, date_order, source)
-        notes.add(rows & zoned & (problem == ""), dates.ZONE_NOTE)
+        notes.add(rows & zoned & (problem.per_value(problem.values == "")), dates.ZONE_NOTE)
         return when, problem, order_note
     if mapping.roles.get("offset_minutes"):
         offset = rec["offset"]
-        minutes = offset.per_value(pd.to_numeric(pd.Series(offset.values), errors="coerce").to_numpy(dtype="float64"))
+        minutes_each = pd.to_numeric(pd.Series(offset.values), errors="coerce").to_numpy(dtype="float64")
+        minutes = offset.per_value(minutes_each)
         when = (OFFSET_ANCHOR + pd.to_timedelta(minutes, unit="min")).to_numpy()
-        problem = np.where(np.isnan(minutes), "time offset is not a number of minutes", "").astype(object)
+        problem = Coded(offset.codes, np.where(np.isnan(minutes_each), "time offset is not a number of minutes",
+                                                "").astype(object))
         note = (f"no calendar date in file: time is minutes after admission, counted from "
                 f"{OFFSET_ANCHOR:%Y-%m-%d}")
         return when, problem, note
-    return (np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"), np.full(n, "", dtype=object),
+    return (np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"), Coded.constant(n),
             "no collection date in file")
 
 
@@ -487,13 +537,6 @@ def _reference_ranges(rec: Records, mark: str, factor: np.ndarray, notes: RowNot
         high = np.where(np.isnan(high), ranges.per_value(hi), high)
         notes.add(rows & ~ranges.per_value(readable), "reference range not read")
     return low * factor, high * factor
-
-
-def _as_str(texts: np.ndarray) -> pd.Series:
-    """An object array of texts with few distinct values as a ``str`` column, through a dictionary
-    (hashing each text once is cheaper than building an Arrow string per row)."""
-    codes, uniques = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=False)
-    return _strings(Coded(codes.astype(np.int64), np.asarray(uniques, dtype=object)).arrow())
 
 
 def _typed_labs(labs: pd.DataFrame) -> pd.DataFrame:

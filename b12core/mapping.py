@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from b12core.errors import InputError
@@ -118,7 +119,7 @@ def _header_scores(header: str, kind: str = "labs") -> dict[str, tuple[int, str]
 
 
 def _sample(raw: RawFile, column: str) -> pd.Series:
-    values = raw.table[column].head(SAMPLE_ROWS)
+    values = raw.frame(np.arange(min(SAMPLE_ROWS, raw.cells.num_rows)), [column])[column]
     return values[values.str.strip() != ""]
 
 
@@ -161,7 +162,7 @@ LONG_ONLY_ROLES = ("value", "value_numeric", "unit", "ref_range", "ref_low", "re
 
 def propose_mapping(raw: RawFile) -> ColumnMapping:
     """Guess layout and column roles for a lab export, with a reason for each choice."""
-    columns = list(raw.table.columns)
+    columns = list(raw.columns)
     test_headers = [c for c in columns if is_test_header(c)]
     roles, reasons = roles_by_header([c for c in columns if c not in test_headers])
     for column in columns:
@@ -211,9 +212,10 @@ def _long_mapping(raw: RawFile, roles: dict[str, str], reasons: dict[str, str]) 
 
 
 def _first_row_is_units(raw: RawFile, tests: tuple[str, ...]) -> bool:
-    if raw.table.empty or not tests:
+    if not raw.cells.num_rows or not tests:
         return False
-    first = [raw.table[c].iloc[0].strip() for c in tests]
+    head = raw.head(1)
+    first = [head[c].iloc[0].strip() for c in tests]
     filled = [v for v in first if v]
     return bool(filled) and sum(ucum_unit(v) is not None for v in filled) >= 0.6 * len(filled)
 
@@ -221,13 +223,13 @@ def _first_row_is_units(raw: RawFile, tests: tuple[str, ...]) -> bool:
 def detect_kind(raw: RawFile) -> str:
     """``labs``, ``doses`` (injection record), ``symptoms`` (diary) or ``dictionary`` (test codes
     and their names, such as MIMIC's D_LABITEMS)."""
-    words = {w for c in raw.table.columns for w in name_key(c).split()}
-    keys = {name_key(c) for c in raw.table.columns}
-    if len(words & _DOSE_WORDS) >= 2 and not any(is_test_header(c) for c in raw.table.columns):
+    words = {w for c in raw.columns for w in name_key(c).split()}
+    keys = {name_key(c) for c in raw.columns}
+    if len(words & _DOSE_WORDS) >= 2 and not any(is_test_header(c) for c in raw.columns):
         return "doses"
-    if words & _SYMPTOM_WORDS and not any(is_test_header(c) for c in raw.table.columns):
+    if words & _SYMPTOM_WORDS and not any(is_test_header(c) for c in raw.columns):
         return "symptoms"
-    scores = [_header_scores(c) for c in raw.table.columns]
+    scores = [_header_scores(c) for c in raw.columns]
     has = {role for s in scores for role in s}
     if ("test_code" in has and ({"test_name"} & has or "label" in keys)
             and not {"value", "value_numeric", "collected_at"} & has):
@@ -244,7 +246,7 @@ class DictionaryEntry:
 def read_dictionary(raw: RawFile) -> dict[str, DictionaryEntry]:
     """Code -> name (and LOINC code when the file has one), from a dictionary file."""
     code_col = name_col = loinc_col = None
-    for column in raw.table.columns:
+    for column in raw.columns:
         scores = _header_scores(column)
         key = name_key(column)
         if "loinc" in key.split():

@@ -13,7 +13,9 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -40,16 +42,22 @@ class BadRow:
     text: str
 
 
-@dataclass(frozen=True)
+TEXT = pa.dictionary(pa.int32(), pa.string())  # how the CSV reader keeps every column
+
+
+@dataclass(frozen=True, eq=False)
 class RawFile:
     """One table of text cells read from a file (a CSV, or one sheet of a workbook).
 
-    ``table`` has one column per header cell (duplicate headers made unique with ``.2``, ``.3``)
-    and one row per data row; row ``i`` of the table is data row ``i + 1`` of the file.
+    ``cells`` is an Arrow table with one text column per header cell (duplicate headers made
+    unique with ``.2``, ``.3``), each a string or a dictionary-of-strings column, so a repeated
+    text is stored once. ``row_numbers`` are the 1-based data rows of the file the table's rows
+    came from (None: 1, 2, 3, ...; rows the reader could not split are missing from the table and
+    listed in ``bad_rows``).
     """
 
     name: str
-    table: pd.DataFrame
+    cells: pa.Table
     headers: tuple[str, ...]
     encoding: str | None = None
     delimiter: str | None = None
@@ -57,11 +65,70 @@ class RawFile:
     header_line: int = 1
     bad_rows: tuple[BadRow, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    row_numbers: np.ndarray | None = None
 
     @property
     def rows(self) -> int:
         """Data rows read, including rows the reader could not split."""
-        return len(self.table) + len(self.bad_rows)
+        return self.cells.num_rows + len(self.bad_rows)
+
+    @property
+    def columns(self) -> list[str]:
+        """The column names (unique header cells), left to right."""
+        return self.cells.column_names
+
+    def data_rows(self) -> np.ndarray:
+        """The 1-based data row of the file for each row of ``cells`` (int64)."""
+        if self.row_numbers is not None:
+            return self.row_numbers
+        return np.arange(1, self.cells.num_rows + 1, dtype=np.int64)
+
+    def positions(self, rows: np.ndarray) -> np.ndarray:
+        """The 0-based positions in ``cells`` of 1-based data ``rows`` (rows the table holds)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if self.row_numbers is None:
+            return rows - 1
+        return np.searchsorted(self.row_numbers, rows)
+
+    def column(self, name: str) -> pa.Array:
+        """One column as a single Arrow array (a dictionary column keeps one dictionary)."""
+        column = self.cells.column(name)
+        if pa.types.is_dictionary(column.type):
+            column = column.unify_dictionaries()
+        return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+
+    def frame(self, positions: np.ndarray | None = None, columns: list[str] | None = None) -> pd.DataFrame:
+        """Some rows (0-based ``positions``) and columns as a pandas table of ``str`` cells, indexed by
+        data row - 1 (``table`` is all of it)."""
+        cells = self.cells if columns is None else self.cells.select(columns)
+        index = self.data_rows() - 1
+        if positions is not None:
+            cells, index = cells.take(pa.array(positions, type=pa.int64())), index[positions]
+        frame = pd.DataFrame({name: pd.Series(pd.arrays.ArrowStringArray(
+            _plain(cells.column(name)).combine_chunks().cast(pa.large_string())), dtype="str")
+            for name in cells.column_names}) if cells.num_columns else pd.DataFrame(index=range(len(index)))
+        frame.index = pd.Index(index)
+        return frame
+
+    def head(self, n: int) -> pd.DataFrame:
+        """The first ``n`` rows (see ``frame``)."""
+        return self.frame(np.arange(min(n, self.cells.num_rows)))
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """Every cell as a pandas table of ``str`` cells, indexed by data row - 1 (built on first use;
+        the lab import works on ``cells`` and never builds it)."""
+        return self.frame()
+
+
+def _plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    return column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
+
+
+def text_table(names: list[str], rows: list[list[str]]) -> pa.Table:
+    """A table of text cells from rows of equal width (small inputs: workbooks, the forgiving reader)."""
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    return pa.table([pa.array(list(c), type=pa.string()) for c in columns], names=names)
 
 
 def read_tables(data: bytes, filename: str, max_rows: int | None = None) -> list[RawFile]:
@@ -236,32 +303,32 @@ def _read_text(data: bytes, filename: str) -> RawFile:
     body = text.encode("utf-8") if (encoding != "utf-8" or notes) else data
     offsets = _line_offsets(body, skip_lines)
     body = body[offsets[-1]:] if skip_lines and len(offsets) == skip_lines else (b"" if skip_lines else body)
+    numbers: np.ndarray | None = None
     try:
         table = _read_arrow(body, names, delimiter)
         bad_rows: list[BadRow] = []
     except (pa.ArrowInvalid, UnicodeDecodeError):
-        table, bad_rows, more = _read_python(body.decode("utf-8", errors="replace"), names, delimiter)
+        table, numbers, bad_rows, more = _read_python(body.decode("utf-8", errors="replace"), names, delimiter)
         notes.extend(more)
     return RawFile(filename, table, tuple(headers), encoding=encoding, delimiter=delimiter,
-                   header_line=skip_lines, bad_rows=tuple(bad_rows), notes=tuple(notes))
+                   header_line=skip_lines, bad_rows=tuple(bad_rows), notes=tuple(notes), row_numbers=numbers)
 
 
-def _read_arrow(body: bytes, names: list[str], delimiter: str | None) -> pd.DataFrame:
+def _read_arrow(body: bytes, names: list[str], delimiter: str | None) -> pa.Table:
     if not body.strip():
-        return pd.DataFrame({n: pd.Series([], dtype="str") for n in names})
-    table = pacsv.read_csv(
+        return text_table(names, [])
+    return pacsv.read_csv(
         io.BytesIO(body),
         read_options=pacsv.ReadOptions(column_names=names),
         parse_options=pacsv.ParseOptions(delimiter=delimiter or "\x1f", newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()),
+            column_types=dict.fromkeys(names, TEXT),
             strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
-    return table.to_pandas()
 
 
 def _read_python(text: str, names: list[str], delimiter: str | None
-                 ) -> tuple[pd.DataFrame, list[BadRow], list[str]]:
+                 ) -> tuple[pa.Table, np.ndarray, list[BadRow], list[str]]:
     """The slow, forgiving path for rows with a wrong number of cells."""
     width = len(names)
     rows: list[list[str]] = []
@@ -284,11 +351,9 @@ def _read_python(text: str, names: list[str], delimiter: str | None
             record = record + [""] * (width - len(record))
         rows.append(record[:width])
     kept = [r for r in rows if r is not None]
-    index = [i for i, r in enumerate(rows) if r is not None]
-    table = pd.DataFrame(kept, columns=names, index=index, dtype="str") if kept else \
-        pd.DataFrame({n: pd.Series([], dtype="str") for n in names})
+    numbers = np.array([i for i, r in enumerate(rows, start=1) if r is not None], dtype=np.int64)
     notes = [f"{padded} short row(s) padded with empty cells"] if padded else []
-    return table, bad, notes
+    return text_table(names, kept), numbers, bad, notes
 
 
 # --- workbooks --------------------------------------------------------------------------------
@@ -347,10 +412,8 @@ def _read_workbook(data: bytes, filename: str) -> list[RawFile]:
                for i, r in enumerate(body, start=1) if any(c.strip() for c in r[width:])]
         bad_numbers = {b.row for b in bad}
         kept = [(r + [""] * width)[:width] for i, r in enumerate(body, start=1) if i not in bad_numbers]
-        index = [i - 1 for i in range(1, len(body) + 1) if i not in bad_numbers]
-        table = pd.DataFrame(kept, columns=names, index=index, dtype="str") if kept else \
-            pd.DataFrame({n: pd.Series([], dtype="str") for n in names})
-        tables.append(RawFile(name, table, tuple(h.strip() for h in headers), sheet=sheet_name,
+        numbers = np.array([i for i in range(1, len(body) + 1) if i not in bad_numbers], dtype=np.int64)
+        tables.append(RawFile(name, text_table(names, kept), tuple(h.strip() for h in headers), sheet=sheet_name,
                               header_line=(header_index or 0) + 1, bad_rows=tuple(bad),
-                              notes=tuple(notes)))
+                              notes=tuple(notes), row_numbers=numbers if bad else None))
     return tables

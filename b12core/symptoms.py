@@ -53,14 +53,14 @@ def symptom_key(text: str) -> str:
 
 def propose_symptom_mapping(raw: RawFile) -> ColumnMapping:
     """Long diary when a symptom column exists, else wide (a column per symptom)."""
-    roles, reasons = roles_by_header(list(raw.table.columns), kind="symptoms")
+    roles, reasons = roles_by_header(list(raw.columns), kind="symptoms")
     if "recorded_at" not in roles:
         raise InputError(f"{raw.name}: no column holds the diary date")
     if "symptom" in roles and "score" in roles:
         return ColumnMapping("long", roles, reasons, (), "one row per score", kind="symptoms")
     roles.pop("symptom", None)
     roles.pop("score", None)
-    tests = tuple(c for c in raw.table.columns if c not in roles.values())
+    tests = tuple(c for c in raw.columns if c not in roles.values())
     if not tests:
         raise InputError(f"{raw.name}: no symptom columns")
     return ColumnMapping("wide", roles, reasons, tests, "one column per symptom", kind="symptoms")

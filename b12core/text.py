@@ -71,7 +71,9 @@ def extract(texts: pd.Series, pattern: str) -> pd.DataFrame:
     A group that did not take part in the match, or a text that does not match, is NaN (as in
     ``Series.str.extract``), so ``.notna()`` says whether a part was written.
     """
-    array = pa.array(texts.astype("str").fillna("").to_numpy(dtype=object), type=pa.string())
+    array = pa.array(texts.astype("str").fillna(""), type=pa.string())
+    if isinstance(array, pa.ChunkedArray):  # an Arrow-backed column hands over its chunks
+        array = array.combine_chunks()
     result = pc.extract_regex(array, pattern)
     matched = result.is_valid()
     columns = {}

@@ -118,7 +118,7 @@ def file_section(ws: Workspace, report: FileReport) -> None:
         a, b, c = st.columns([2, 2, 1], vertical_alignment="bottom")
         role_key, column_key = f"role_{key}", f"column_{key}"
         a.selectbox("Role", ROLES_OF_KIND[mapping.kind], format_func=ROLE_LABELS.get, key=role_key)
-        b.selectbox("Column", [NONE, *raw.table.columns], key=column_key)
+        b.selectbox("Column", [NONE, *raw.columns], key=column_key)
         c.form_submit_button("Use this column", on_click=set_role, args=(report.name, role_key, column_key))
     if report.kind == "labs" and ws.labs is not None:
         lab_section(ws, report, key)

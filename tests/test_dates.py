@@ -79,3 +79,19 @@ def test_unusable_dates_have_reasons(text, words):
 def test_two_digit_years():
     p = parse(["31/01/24", "31/01/98"])
     assert [pd.Timestamp(w).year for w in p.when] == [2024, 1998]
+
+
+def test_every_calendar_day_and_clock_time_agrees_with_pandas():
+    """The vectorised assembly of timestamps gives what pandas.to_datetime gives: leap days only in
+    leap years, no 31 April, and times past their range carried into the next day."""
+    days = pd.date_range("1999-12-01", "2001-03-31", freq="D")
+    texts = [f"{d:%Y-%m-%d} {h:02d}:{m:02d}" for d in days for h, m in ((0, 0), (13, 59))]
+    texts += ["2023-02-29", "2024-02-29", "2100-02-29", "2000-02-29", "2024-04-31", "2024-13-01",
+              "2024-01-31 24:30", "2024-12-31 23:75"]
+    p = parse(texts)
+    expected = pd.to_datetime(pd.Series(texts), format="mixed", errors="coerce")
+    expected[texts.index("2024-01-31 24:30")] = pd.Timestamp("2024-02-01 00:30")
+    expected[texts.index("2024-12-31 23:75")] = pd.Timestamp("2025-01-01 00:15")
+    assert list(pd.to_datetime(p.when)) == list(expected)
+    assert [p.problem[texts.index(t)] != "" for t in ("2023-02-29", "2100-02-29", "2024-04-31", "2024-13-01")] == \
+        [True] * 4
