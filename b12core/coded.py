@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 
 @dataclass(frozen=True)
@@ -34,20 +35,29 @@ class Coded:
         stored each distinct text once); with ``strip`` the texts are trimmed."""
         if not pa.types.is_dictionary(column.type):
             column = column.dictionary_encode()
-        codes = column.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        texts = column.dictionary.to_numpy(zero_copy_only=False).astype(object)
-        coded = cls(codes, texts)
-        return coded.stripped() if strip else coded
+        codes = column.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+        if strip:
+            return cls._with_texts(codes, column.dictionary)
+        return cls(codes, column.dictionary.to_numpy(zero_copy_only=False).astype(object, copy=False))
+
+    @classmethod
+    def _with_texts(cls, codes: np.ndarray, texts: pa.Array) -> Coded:
+        """Codes into ``texts`` after trimming them (the codes are renumbered only when trimming
+        made two texts equal; usually no text changes and nothing is renumbered)."""
+        trimmed = pc.utf8_trim_whitespace(texts)
+        # A quote before = + - @ is how exports keep spreadsheets from running a cell as a formula
+        # (b12core.export.safe_cell): read such a cell back as it was.
+        trimmed = pc.replace_substring_regex(trimmed, r"^'([=+\-@\t\r])", r"\1")
+        if pc.all(pc.equal(trimmed, texts)).as_py() is not False:
+            return cls(codes, texts.to_numpy(zero_copy_only=False).astype(object, copy=False))
+        encoded = pc.dictionary_encode(trimmed)
+        remap = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+        return cls(remap[codes] if len(codes) else codes,
+                   encoded.dictionary.to_numpy(zero_copy_only=False).astype(object, copy=False))
 
     def stripped(self) -> Coded:
         """The same column with every text trimmed (texts equal after trimming share one code)."""
-        stripped = pd.Series(self.values, dtype="str").str.strip()
-        # A quote before = + - @ is how exports keep spreadsheets from running a cell as a formula
-        # (b12core.export.safe_cell): read such a cell back as it was.
-        stripped = stripped.str.replace(r"^'([=+\-@\t\r])", r"\1", regex=True)
-        remap, distinct = pd.factorize(stripped, use_na_sentinel=False)
-        return Coded(remap[self.codes].astype(np.int64) if len(self.codes) else self.codes,
-                     np.asarray(distinct, dtype=object))
+        return self._with_texts(self.codes, pa.array(self.values, type=pa.string()))
 
     @classmethod
     def constant(cls, n: int, text: str = "") -> Coded:
@@ -81,7 +91,7 @@ class Coded:
         """The texts of ``rows`` (a boolean mask or positions; all rows when None) as an Arrow string
         array, built from the codes without per-row Python strings."""
         codes = self.codes if rows is None else self.codes[rows]
-        dictionary = pa.array(self.values.astype(str) if len(self.values) else [], type=pa.string())
+        dictionary = pa.array(self.values, type=pa.string())
         return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), dictionary).cast(pa.string())
 
 
@@ -102,8 +112,12 @@ def combine(*columns: Coded) -> tuple[np.ndarray, np.ndarray]:
     codes = np.zeros(n, dtype=np.int64)
     size = 1
     for column in columns:  # one factorisation per column keeps every key below n * len(values)
+        if len(column.values) == 1:
+            continue  # a constant column splits nothing
         codes, uniques = pd.factorize(codes * len(column.values) + column.codes)
         size = len(uniques)
+    if n == 0:
+        return codes, np.zeros(0, dtype=np.int64)
     first = np.empty(size, dtype=np.int64)
     first[codes[::-1]] = np.arange(n - 1, -1, -1)  # the last write wins: the first row of each
-    return codes.astype(np.int64), first
+    return codes.astype(np.int64, copy=False), first

@@ -137,7 +137,7 @@ def read_tables(data: bytes, filename: str, max_rows: int | None = None) -> list
     Raises ``InputError`` when the bytes are not a table at all (empty, binary, an image), when
     the header is wider than ``MAX_COLUMNS``, or when a table has more than ``max_rows`` rows.
     """
-    if not data or not data.strip():
+    if not data or data.isspace():
         raise InputError(f"{filename} is empty")
     kind = _sniff_container(data)
     if kind == "workbook":
@@ -315,7 +315,7 @@ def _read_text(data: bytes, filename: str) -> RawFile:
 
 
 def _read_arrow(body: bytes, names: list[str], delimiter: str | None) -> pa.Table:
-    if not body.strip():
+    if not body or body.isspace():
         return text_table(names, [])
     return pacsv.read_csv(
         io.BytesIO(body),
