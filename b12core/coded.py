@@ -87,12 +87,12 @@ class Coded:
         """Per row: the text is empty."""
         return self.per_value(self.values == "")
 
-    def arrow(self, rows: np.ndarray | None = None) -> pa.Array:
-        """The texts of ``rows`` (a boolean mask or positions; all rows when None) as an Arrow string
-        array, built from the codes without per-row Python strings."""
+    def series(self, rows: np.ndarray | None = None) -> pd.Series:
+        """The texts of ``rows`` (a boolean mask or positions; all rows when None) as a pandas
+        ``str`` column, taken from the distinct texts by Arrow without per-row Python strings."""
         codes = self.codes if rows is None else self.codes[rows]
-        dictionary = pa.array(self.values, type=pa.string())
-        return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), dictionary).cast(pa.string())
+        texts = pa.array(self.values, type=pa.large_string()).take(pa.array(codes.astype(np.int32)))
+        return pd.Series(pd.arrays.ArrowStringArray(texts), dtype="str")
 
 
 def concat(parts: list[Coded]) -> Coded:

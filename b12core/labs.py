@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from b12core import dates, units, values
 from b12core.accounting import (
@@ -127,38 +126,36 @@ def _records(raw: RawFile, mapping: ColumnMapping) -> Records:
             coded["name"] = Coded(np.where(empty_row, len(name.values), name.codes), values)
         return Records(rows, Coded.constant(n), Coded.constant(n), written, coded)
     start = 1 if mapping.units_row else 0
-    positions, columns, heads, cells, raw_cells = [], [], [], [], []
-    has_result = np.zeros(n, dtype=bool)
-    has_result[:start] = True  # the units row is part of the header
+    heads, cells, raw_cells, filled = [], [], [], []
     for column in mapping.test_columns:
         cell = Coded.of_arrow(raw.column(column), strip=False)
         stripped = cell.stripped()
         keep = ~stripped.empty()
-        keep[:start] = False
-        has_result |= keep
+        keep[:start] = False  # the units row is part of the header
         if not keep.any():
             continue
-        where = np.flatnonzero(keep)
         name, header_unit = split_header_unit(column)
         if mapping.units_row:
             header_unit = str(cell.values[cell.codes[0]]).strip() or header_unit or ""
-        positions.append(where)
-        columns.append(np.full(len(where), len(heads)))  # the id of this column among those kept
         heads.append((column, name, header_unit or ""))
-        cells.append(stripped.take(where))
-        raw_cells.append(cell.take(where))
-    blank = np.flatnonzero(~has_result)
-    position = np.concatenate([*positions, blank]) if positions or len(blank) else np.zeros(0, dtype=np.int64)
-    column_id = np.concatenate([*columns, np.full(len(blank), len(heads))]).astype(np.int64) if len(position) \
-        else np.zeros(0, dtype=np.int64)
-    order = np.argsort(position, kind="stable")  # row by row, as the file reads
-    position, column_id = position[order], column_id[order]
+        cells.append(stripped)
+        raw_cells.append(cell)
+        filled.append(keep)
+    blank = ~np.logical_or.reduce(filled) if filled else np.ones(n, dtype=bool)
+    blank[:start] = False
+    # One record per filled cell and per row without any: row by row, then left to right, as the
+    # file reads (the last column of the matrix stands for "no result in this row").
+    position, column_id = np.nonzero(np.column_stack([*filled, blank]))
+    position, column_id = position.astype(np.int64), column_id.astype(np.int64)
+
+    def melt(parts: list[Coded]) -> Coded:
+        joined = concat([*parts, Coded.constant(n)])
+        return Coded(joined.codes.reshape(len(parts) + 1, n)[column_id, position], joined.values)
+
     labels = np.array([h[0] for h in heads] + [""], dtype=object)
     names = np.array([h[1] for h in heads] + [NO_RESULT_ROW], dtype=object)
     units = np.array([h[2] for h in heads] + [""], dtype=object)
-    blank_cells = Coded.constant(len(blank))
-    value = concat([*cells, blank_cells]).take(order)
-    written = concat([*raw_cells, blank_cells]).take(order)
+    value, written = melt(cells), melt(raw_cells)
     fields = {f: coded[f].take(position) for f in ("patient", "when", "time", "offset")}
     fields |= {"name": Coded(column_id, names), "code": Coded.constant(len(position)), "value": value}
     fields |= {f: Coded.constant(len(position)) for f in RECORD_FIELDS if f not in fields}
@@ -321,21 +318,21 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     kind = pd.Categorical.from_codes(analyte_idx[accepted], categories=keys)
     canonical_units = np.array([analytes()[a].canonical_unit for a in analyte_keys()], dtype=object)
     labs = pd.DataFrame({
-        "patient_id": _strings(patient.arrow(accepted)),
+        "patient_id": patient.series(accepted),
         "collected_at": collected[accepted],
         "analyte": kind,
         "value": canonical[accepted],
-        "unit": _strings(Coded(kind.codes.astype(np.int64), canonical_units).arrow()),
-        "qualifier": _strings(result.qualifier.arrow(accepted)),
-        "reported_value": _strings(rec.written.arrow(accepted)),
-        "reported_unit": _strings(Coded(reported_gid[accepted] + 1, np.append("", vocabulary)).arrow()),
-        "reported_name": _strings(_reported_names(rec).arrow(accepted)),
-        "reported_flag": _strings(result.flag.arrow(accepted)),
+        "unit": Coded(kind.codes.astype(np.int64), canonical_units).series(),
+        "qualifier": result.qualifier.series(accepted),
+        "reported_value": rec.written.series(accepted),
+        "reported_unit": Coded(reported_gid[accepted] + 1, np.append("", vocabulary)).series(),
+        "reported_name": _reported_names(rec).series(accepted),
+        "reported_flag": result.flag.series(accepted),
         "ref_low": ref_low[accepted],
         "ref_high": ref_high[accepted],
         "source_file": raw.name,
         "source_row": rec.row[accepted],
-        "notes": _strings(notes.coded().arrow(accepted)),
+        "notes": notes.coded().series(accepted),
     })
     rejected = (status == REJECTED) | (tracked & ~reasons.ok())
     positions = np.flatnonzero(rejected)
@@ -390,11 +387,6 @@ def _results(rec: Records, parsed: values.ParsedValues, mark: str, has_numeric: 
     qualifier = np.where((qualifier == "") & (own_text != ""), own_text, qualifier)
     return Results(number[codes], Coded(codes, qualifier.astype(object)), Coded(codes, flag.astype(object)),
                    Coded(codes, problem.astype(object)), use_alt[codes])
-
-
-def _strings(array: pa.Array) -> pd.Series:
-    """An Arrow string array as a pandas ``str`` column without per-row Python strings."""
-    return pd.Series(pd.arrays.ArrowStringArray(array.cast(pa.large_string())), dtype="str")
 
 
 def _reported_names(rec: Records) -> Coded:
