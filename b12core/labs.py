@@ -263,38 +263,24 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     notes.add_coded(ident("note"))
     tracked = status == TRACKED
 
-    # Values: number, qualifier, unit or flag written in the value (parsed once per distinct text,
-    # combined with the flag and qualifier columns once per distinct combination).
+    # Result and unit: the number, qualifier, flag and unit of a result follow from its test, its
+    # result text and the unit, flag and qualifier cells beside it, so they are worked out once per
+    # distinct combination of these (value texts are parsed once each, units resolved once per
+    # analyte and spelling) and spread over the rows by one code per row.
     value = rec["value"]
     used = np.bincount(value.codes[tracked], minlength=len(value.values)) > 0
     mark = values.detect_decimal_mark(pd.Series(value.values[used], dtype="str"), raw.delimiter)
     file_notes.append(mark.reason)
     parsed = values.parse_values(pd.Series(value.values, dtype="str"), mark.mark)
-    result = _results(rec, parsed, mark.mark, bool(mapping.roles.get("value_numeric")))
-    number = result.number
-    notes.add(result.from_numeric, "result read from the numeric column")
-    reasons.fail(tracked, result.problem)
-
-    # Units: the unit column, else a unit written after the value, else the wide header's, else
-    # the unit the test's name implies; as integer ids into one vocabulary of unit spellings.
-    keys = list(analyte_keys())
-    analyte_idx = np.array([keys.index(i.analyte) if i.analyte else -1 for i in idents], dtype=np.int64)[ident_codes]
-    vocabulary, sources = _unit_vocabulary([
-        (rec["unit"].codes, rec["unit"].values),
-        (value.codes, parsed.unit),
-        (rec.header_unit.codes, rec.header_unit.values),
-        (ident_codes, np.array([i.unit for i in idents], dtype=object)),
-    ])
-    reported_gid = sources[0]
-    for fallback in sources[1:3]:
-        reported_gid = np.where(reported_gid < 0, fallback, reported_gid)  # as the file wrote it
-    unit_gid = np.where(reported_gid < 0, sources[3], reported_gid)
-    notes.add(tracked & (reported_gid < 0) & (sources[3] >= 0), "unit from the test's name")
-    hint = ident("hint")
-    ucum, factor, analyte_idx = _convert_units(analyte_idx, unit_gid, vocabulary, number, hint,
-                                               tracked & reasons.ok(), reasons, notes)
-    canonical = number * factor
-    _check_plausible(tracked & reasons.ok(), analyte_idx, number, ucum, canonical, reasons)
+    test = Coded(ident_codes, np.empty(len(idents), dtype=object))
+    combo, first = combine(test, value, rec["unit"], rec["value_num"], rec["flag"], rec["qualifier"],
+                           rec.header_unit)
+    out = _outcomes(rec, first, ident_codes[first], idents, parsed, bool(mapping.roles.get("value_numeric")))
+    reasons.fail(tracked, Coded(combo, out.problem))
+    notes.add_coded(Coded(combo, out.note))
+    analyte_idx = out.analyte[combo]
+    factor = out.factor[combo]
+    canonical = out.canonical[combo]
 
     # Collection time.
     collected, date_problem, date_note = _collection_times(raw, mapping, rec, date_order, tracked, notes)
@@ -315,6 +301,7 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     ref_low, ref_high = _reference_ranges(rec, mark.mark, factor, notes, tracked)
 
     accepted = tracked & reasons.ok()
+    keys = list(analyte_keys())
     kind = pd.Categorical.from_codes(analyte_idx[accepted], categories=keys)
     canonical_units = np.array([analytes()[a].canonical_unit for a in analyte_keys()], dtype=object)
     labs = pd.DataFrame({
@@ -323,11 +310,11 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
         "analyte": kind,
         "value": canonical[accepted],
         "unit": Coded(kind.codes.astype(np.int64), canonical_units).series(),
-        "qualifier": result.qualifier.series(accepted),
+        "qualifier": Coded(combo, out.qualifier).series(accepted),
         "reported_value": rec.written.series(accepted),
-        "reported_unit": Coded(reported_gid[accepted] + 1, np.append("", vocabulary)).series(),
+        "reported_unit": Coded(combo, out.reported_unit).series(accepted),
         "reported_name": _reported_names(rec).series(accepted),
-        "reported_flag": result.flag.series(accepted),
+        "reported_flag": Coded(combo, out.flag).series(accepted),
         "ref_low": ref_low[accepted],
         "ref_high": ref_high[accepted],
         "source_file": raw.name,
@@ -353,25 +340,33 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
 
 
 @dataclass(frozen=True)
-class Results:
-    """Each record's result: the number in the reported unit and, coded, its qualifier, flag and
-    why it is unusable ("" when usable)."""
+class Outcomes:
+    """Per distinct combination of test, result text and unit, flag and qualifier cells: what the
+    result becomes (in the reported unit and converted) and why it cannot be used."""
 
-    number: np.ndarray  # float64 per row
-    qualifier: Coded
-    flag: Coded
-    problem: Coded
-    from_numeric: np.ndarray  # bool per row: read from the numeric-result column
+    analyte: np.ndarray  # int64 index into analyte_keys(), -1 for tests not tracked
+    factor: np.ndarray  # float64 to the canonical unit; NaN when the unit is unusable
+    canonical: np.ndarray  # float64 value in the canonical unit
+    qualifier: np.ndarray  # object
+    flag: np.ndarray  # object
+    reported_unit: np.ndarray  # object: the unit as the file wrote it ("" when none)
+    problem: np.ndarray  # object: the first reason the result is unusable ("" when usable)
+    note: np.ndarray  # object: how the result was read ("" when plainly)
 
 
-def _results(rec: Records, parsed: values.ParsedValues, mark: str, has_numeric: bool) -> Results:
-    """Combine the parsed value texts with the numeric-result, flag and qualifier columns, once per
-    distinct combination of the four."""
+def _outcomes(rec: Records, first: np.ndarray, test: np.ndarray, idents: list[Identity],
+              parsed: values.ParsedValues, has_numeric: bool) -> Outcomes:
+    """The ``Outcomes`` of each combination; ``first`` is a row of each and ``test`` its identity."""
     value, numeric, flag_column, own = rec["value"], rec["value_num"], rec["flag"], rec["qualifier"]
-    codes, first = combine(value, numeric, flag_column, own)
+    k = len(first)
+    tracked = np.array([i.status == "tracked" for i in idents], dtype=bool)[test] if k else np.zeros(0, dtype=bool)
     v = value.codes[first]
     number, qualifier, value_flag, problem = parsed.value[v], parsed.qualifier[v], parsed.flag[v], parsed.problem[v]
-    use_alt = np.zeros(len(first), dtype=bool)
+    notes: list[np.ndarray] = []
+
+    def note(mask: np.ndarray, text: str) -> None:
+        notes.append(np.where(mask, text, "").astype(object))
+
     if has_numeric:
         alt = values.parse_values(pd.Series(numeric.values, dtype="str"), ".")
         a = numeric.codes[first]
@@ -379,14 +374,59 @@ def _results(rec: Records, parsed: values.ParsedValues, mark: str, has_numeric: 
         number = np.where(use_alt, alt.value[a], number)
         qualifier = np.where(use_alt, alt.qualifier[a], qualifier)
         problem = np.where(use_alt, "", problem)
+        note(use_alt, "result read from the numeric column")
     written_flag = flag_column.values[flag_column.codes[first]]
     flag = np.where(written_flag != "", written_flag, value_flag)
     qualifier = np.where((qualifier == "") & np.isin(flag, ["<", ">"]), flag, qualifier)
     # a qualifier column (an exported labs table, FHIR's comparator)
     own_text = np.array([values.QUALIFIERS.get(q.lower(), "") for q in own.values], dtype=object)[own.codes[first]]
     qualifier = np.where((qualifier == "") & (own_text != ""), own_text, qualifier)
-    return Results(number[codes], Coded(codes, qualifier.astype(object)), Coded(codes, flag.astype(object)),
-                   Coded(codes, problem.astype(object)), use_alt[codes])
+    problem = np.where(tracked, problem, "").astype(object)
+
+    # Units: the unit column, else a unit written after the value, else the wide header's, else
+    # the unit the test's name implies.
+    unit_column, header = rec["unit"], rec.header_unit
+    reported = unit_column.values[unit_column.codes[first]].astype(object)
+    for fallback in (parsed.unit[v], header.values[header.codes[first]]):
+        reported = np.where(reported != "", reported, fallback).astype(object)  # as the file wrote it
+    name_unit = np.array([i.unit for i in idents], dtype=object)[test] if k else np.zeros(0, dtype=object)
+    unit = np.where(reported != "", reported, name_unit).astype(object)
+    note(tracked & (reported == "") & (name_unit != ""), "unit from the test's name")
+    keys = list(analyte_keys())
+    analyte = np.array([keys.index(i.analyte) if i.analyte else -1 for i in idents], dtype=np.int64)[test] \
+        if k else np.zeros(0, dtype=np.int64)
+    hint = np.array([i.hint for i in idents], dtype=object)[test] if k else np.zeros(0, dtype=object)
+    ucum = np.full(k, "", dtype=object)
+    factor = np.full(k, np.nan)
+    ok = tracked & (problem == "")
+    given = ok & (unit != "")
+    named = analyte.copy()  # the analyte the test names (a unit may move it to a companion key)
+    for pair in set(zip(named[given], unit[given], strict=True)):  # each analyte and spelling once
+        answer = units.resolve_unit(keys[pair[0]], pair[1])
+        mine = given & (named == pair[0]) & (unit == pair[1])
+        ucum[mine], factor[mine], problem[mine] = answer.unit, answer.factor, answer.problem
+        analyte[mine] = keys.index(answer.analyte)
+    missing = ok & (unit == "")
+    inferred = np.full(k, "", dtype=object)
+    for i in np.unique(analyte[missing]):
+        key = keys[i]
+        mine = missing & (analyte == i)
+        elsewhere = set(ucum[given & (analyte == i)]) - {""}
+        for hint_unit in pd.unique(hint[mine]):
+            group = mine & (hint == hint_unit)
+            found, why = units.infer_unit(key, number[group], hint_unit or None, elsewhere)
+            if found:
+                ucum[group], factor[group], inferred[group] = found, units.units_of(key)[found], why
+            else:
+                problem[group] = why
+    notes.append(inferred)
+    canonical = number * factor
+    _check_plausible(tracked & (problem == ""), analyte, number, ucum, canonical, problem)
+    joined = np.full(k, "", dtype=object)
+    for part in notes:
+        joined = np.where(part == "", joined, np.where(joined == "", part, joined + "; " + part))
+    return Outcomes(analyte, factor, canonical, qualifier.astype(object), flag.astype(object), reported,
+                    problem, joined.astype(object))
 
 
 def _reported_names(rec: Records) -> Coded:
@@ -410,72 +450,9 @@ def _check_mapping(raw: RawFile, mapping: ColumnMapping) -> None:
         raise InputError(f"{raw.name}: no test columns are chosen")
 
 
-def _unit_vocabulary(sources: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, list[np.ndarray]]:
-    """One vocabulary for the unit texts of several coded sources; per source, each row's id into
-    it (-1 where that source gives no unit)."""
-    texts = [np.asarray(spellings, dtype=object) for _, spellings in sources]
-    vocabulary, ids = np.unique(np.concatenate(texts).astype(str), return_inverse=True)
-    per_row, start = [], 0
-    for (codes, _), spellings in zip(sources, texts, strict=True):
-        local = ids[start:start + len(spellings)]
-        local = np.where(spellings == "", -1, local)
-        per_row.append(local[codes] if len(spellings) else np.full(len(codes), -1))
-        start += len(spellings)
-    return vocabulary.astype(object), per_row
-
-
-def _convert_units(analyte_idx: np.ndarray, unit_gid: np.ndarray, vocabulary: np.ndarray, number: np.ndarray,
-                   hint: Coded, rows: np.ndarray, reasons: Reasons, notes: RowNotes
-                   ) -> tuple[Coded, np.ndarray, np.ndarray]:
-    """(UCUM unit, factor, analyte index) per row; records a reason where the unit is unusable.
-    Every distinct (analyte, unit) pair is resolved once."""
-    n = len(analyte_idx)
-    keys = list(analyte_keys())
-    ucum_texts = [""]  # the UCUM units met, coded per row (0 = none)
-    ucum_id = np.zeros(n, dtype=np.int64)
-    factor = np.full(n, np.nan)
-    analyte_idx = analyte_idx.copy()
-    missing = rows & (unit_gid < 0)
-    given = rows & ~missing
-    if given.any():
-        idx = np.flatnonzero(given)
-        pair = analyte_idx[idx] * (len(vocabulary) + 1) + unit_gid[idx]
-        codes, distinct = pd.factorize(pair)
-        answers = [units.resolve_unit(keys[p // (len(vocabulary) + 1)], vocabulary[p % (len(vocabulary) + 1)])
-                   for p in distinct]
-        spelled = list(dict.fromkeys(a.unit for a in answers if a.unit))
-        ucum_texts += spelled
-        ucum_id[idx] = np.array([spelled.index(a.unit) + 1 if a.unit else 0 for a in answers], dtype=np.int64)[codes]
-        factor[idx] = np.array([a.factor for a in answers])[codes]
-        analyte_idx[idx] = np.array([keys.index(a.analyte) for a in answers], dtype=np.int64)[codes]
-        problem = np.zeros(n, dtype=np.int64)
-        problem[idx] = codes
-        problem_texts = np.array([a.problem for a in answers], dtype=object)
-        reasons.fail(given, Coded(problem, problem_texts if len(problem_texts) else np.array([""], dtype=object)))
-    if missing.any():
-        hint_values = hint.values.astype(str)
-        for i in np.unique(analyte_idx[missing]):
-            key = keys[i]
-            mine = missing & (analyte_idx == i)
-            elsewhere = {ucum_texts[u] for u in np.unique(ucum_id[given & (analyte_idx == i)])} - {""}
-            for hint_code in np.unique(hint.codes[mine]):
-                group = mine & (hint.codes == hint_code)
-                unit, note = units.infer_unit(key, number[group], hint_values[hint_code] or None, elsewhere)
-                if unit:
-                    if unit not in ucum_texts:
-                        ucum_texts.append(unit)
-                    ucum_id[group] = ucum_texts.index(unit)
-                    factor[group] = units.units_of(key)[unit]
-                    notes.add(group, note)
-                else:
-                    reasons.fail(group, note)
-    return Coded(ucum_id, np.array(ucum_texts, dtype=object)), factor, analyte_idx
-
-
-def _check_plausible(rows: np.ndarray, analyte_idx: np.ndarray, number: np.ndarray, ucum: Coded,
-                     canonical: np.ndarray, reasons: Reasons) -> None:
-    """Reject values outside their analyte's plausible limits (one comparison per row; the
-    sentence is written only for the rows that fail)."""
+def _check_plausible(rows: np.ndarray, analyte_idx: np.ndarray, number: np.ndarray, ucum: np.ndarray,
+                     canonical: np.ndarray, problem: np.ndarray) -> None:
+    """Write into ``problem`` why a value of ``rows`` lies outside its analyte's plausible limits."""
     info = [analytes()[k] for k in analyte_keys()]
     low = np.array([i.plausible_low for i in info] + [np.nan])[analyte_idx]
     high = np.array([i.plausible_high for i in info] + [np.nan])[analyte_idx]
@@ -484,9 +461,7 @@ def _check_plausible(rows: np.ndarray, analyte_idx: np.ndarray, number: np.ndarr
     for i, key in enumerate(analyte_keys()):
         mine = np.flatnonzero(bad & (analyte_idx == i))
         if len(mine):
-            problem = np.full(len(analyte_idx), "", dtype=object)
-            problem[mine] = units.implausible(key, number[mine], ucum.take(mine).texts(), canonical[mine])
-            reasons.fail(bad, problem)
+            problem[mine] = units.implausible(key, number[mine], ucum[mine], canonical[mine])
 
 
 def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_order: str | None,
