@@ -197,15 +197,18 @@ def dates_for_rows(text: pd.Series, rows: np.ndarray, requested_order: str | Non
     return when, problem.texts(), zoned, note
 
 
-def after(when: np.ndarray, not_after: pd.Timestamp | None) -> np.ndarray:
-    """Per row: a reason when the time lies after ``not_after`` (the app passes tomorrow: a result
-    or dose dated in the future is a typing or export error); "" otherwise."""
-    out = np.full(len(when), "", dtype=object)
+def after(when: np.ndarray, not_after: pd.Timestamp | None) -> Coded:
+    """Per row, coded: a reason when the time lies after ``not_after`` (the app passes tomorrow: a
+    result or dose dated in the future is a typing or export error); "" otherwise."""
     if not_after is None:
-        return out
-    late = ~np.isnat(when) & (when > np.datetime64(pd.Timestamp(not_after)))
-    out[late] = [f"date {pd.Timestamp(w):%Y-%m-%d} is in the future" for w in when[late]]
-    return out
+        return Coded.constant(len(when))
+    late = np.flatnonzero(~np.isnat(when) & (when > np.datetime64(pd.Timestamp(not_after))))
+    days = when[late].astype("datetime64[D]")
+    codes = np.zeros(len(when), dtype=np.int64)
+    distinct, inverse = np.unique(days, return_inverse=True)
+    codes[late] = inverse + 1
+    texts = [""] + [f"date {pd.Timestamp(d):%Y-%m-%d} is in the future" for d in distinct]
+    return Coded(codes, np.array(texts, dtype=object))
 
 
 def dates_for_codes(texts: Coded, rows: np.ndarray, requested_order: str | None, source: str

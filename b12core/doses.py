@@ -229,7 +229,7 @@ def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order:
     if order_note:
         notes.add(rows, order_note)
     fail(reason, rows, date_problem)
-    fail(reason, rows, dates.after(when, not_after))
+    fail(reason, rows, dates.after(when, not_after).texts())
     if mapping.roles.get("order_end"):
         file_notes.append("rows are orders (start and stop), not doses given: each is counted at its start")
         notes.add(rows, "order start, not a recorded administration")

@@ -11,7 +11,7 @@ rows, so the cost follows the number of distinct texts, not the number of rows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,7 +28,7 @@ from b12core.accounting import (
     rejections_frame,
     summary_line,
 )
-from b12core.coded import Coded, combine, concat
+from b12core.coded import Coded, combine, concat, series_of
 from b12core.errors import InputError
 from b12core.loinc import corrected_loinc, loinc_check_ok, looks_like_loinc
 from b12core.mapping import ColumnMapping, DictionaryEntry, propose_mapping, split_header_unit
@@ -251,9 +251,9 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     file_notes = list(raw.notes)
 
     # Which test each row is: once per distinct (code, name) pair.
-    ident_codes, first = combine(rec["code"], rec["name"])
+    ident_codes, ident_first = combine(rec["code"], rec["name"])
     idents = [identify(rec["code"].values[c], rec["name"].values[m], dictionary or {}, name_map)
-              for c, m in zip(rec["code"].codes[first], rec["name"].codes[first], strict=True)]
+              for c, m in zip(rec["code"].codes[ident_first], rec["name"].codes[ident_first], strict=True)]
 
     def ident(attr: str) -> Coded:  # an attribute of each row's identity, coded
         return Coded(ident_codes, np.array([getattr(i, attr) for i in idents], dtype=object))
@@ -287,7 +287,8 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     if date_note:
         notes.add(tracked, date_note)
     reasons.fail(tracked, date_problem)
-    reasons.fail(tracked, dates.after(collected, not_after))
+    if not_after is not None:
+        reasons.fail(tracked, dates.after(collected, not_after))
 
     # Patient.
     patient = rec["patient"]
@@ -301,42 +302,53 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     ref_low, ref_high = _reference_ranges(rec, mark.mark, factor, notes, tracked)
 
     accepted = tracked & reasons.ok()
+    kept = np.flatnonzero(accepted)
     keys = list(analyte_keys())
-    kind = pd.Categorical.from_codes(analyte_idx[accepted], categories=keys)
+    kind = pd.Categorical.from_codes(analyte_idx[kept], categories=keys)
     canonical_units = np.array([analytes()[a].canonical_unit for a in analyte_keys()], dtype=object)
-    labs = pd.DataFrame({
-        "patient_id": patient.series(accepted),
-        "collected_at": collected[accepted],
-        "analyte": kind,
-        "value": canonical[accepted],
-        "unit": Coded(kind.codes.astype(np.int64), canonical_units).series(),
-        "qualifier": Coded(combo, out.qualifier).series(accepted),
-        "reported_value": rec.written.series(accepted),
-        "reported_unit": Coded(combo, out.reported_unit).series(accepted),
-        "reported_name": _reported_names(rec).series(accepted),
-        "reported_flag": Coded(combo, out.flag).series(accepted),
-        "ref_low": ref_low[accepted],
-        "ref_high": ref_high[accepted],
-        "source_file": raw.name,
-        "source_row": rec.row[accepted],
-        "notes": notes.coded().series(accepted),
+    texts = series_of({
+        "patient_id": patient.take(kept),
+        "unit": Coded(kind.codes.astype(np.int64), canonical_units),
+        "qualifier": Coded(combo, out.qualifier).take(kept),
+        "reported_value": rec.written.take(kept),
+        "reported_unit": Coded(combo, out.reported_unit).take(kept),
+        "reported_name": _reported_names(rec, ident_codes, ident_first).take(kept),
+        "reported_flag": Coded(combo, out.flag).take(kept),
+        "notes": notes.coded().take(kept),
     })
+    labs = _typed_labs(pd.DataFrame({
+        **texts,
+        "collected_at": collected[kept],
+        "analyte": kind,
+        "value": canonical[kept],
+        "ref_low": ref_low[kept],
+        "ref_high": ref_high[kept],
+        "source_file": raw.name,
+        "source_row": rec.row[kept],
+    }))
+    # The same result twice in one file: compared on the codes (the texts are never hashed).
+    same_qualifier = pd.factorize(out.qualifier)[0]  # per combination: equal texts, equal codes
+    key = [patient.codes[kept], pd.factorize(collected[kept].view(np.int64))[0], analyte_idx[kept],
+           same_qualifier[combo[kept]]]
+    repeats = repeated(key, labs["value"].to_numpy(dtype="float64"),
+                       lambda: reported_resolution(labs["reported_value"]))
     rejected = (status == REJECTED) | (tracked & ~reasons.ok())
     positions = np.flatnonzero(rejected)
     wide = mapping.layout == "wide"
     display = ident("display")
-    imp = LabImport(
-        labs=_typed_labs(labs),
+    counts = counts_frame(raw, n, accepted, (status == UNTRACKED) | (status == UNKNOWN), rejected)
+    labs, counts = drop_duplicates_counted(labs, counts, repeats)
+    return LabImport(
+        labs=labs,
         rejections=rejections_frame(raw, rec.row[positions], reasons.text(positions),
                                     rec.column.take(positions).texts() if wide else None,
                                     list(mapping.roles.values())),
-        counts=counts_frame(raw, n, accepted, (status == UNTRACKED) | (status == UNKNOWN), rejected),
+        counts=counts,
         unknown_names=coded_name_counts(raw.name, display, status == UNKNOWN),
         ignored_names=coded_name_counts(raw.name, display, status == UNTRACKED),
         mappings={raw.name: mapping},
         notes={raw.name: tuple(file_notes)},
     )
-    return merge_imports([imp])
 
 
 @dataclass(frozen=True)
@@ -429,13 +441,13 @@ def _outcomes(rec: Records, first: np.ndarray, test: np.ndarray, idents: list[Id
                     problem, joined.astype(object))
 
 
-def _reported_names(rec: Records) -> Coded:
-    """The test as the file names it: the wide header, else the name, else the code."""
-    codes, first = combine(rec.column, rec["name"], rec["code"])
+def _reported_names(rec: Records, test: np.ndarray, first: np.ndarray) -> Coded:
+    """The test as the file names it: the wide header, else the name, else the code. One per
+    identity (``test`` codes, ``first`` a row of each): a wide header is the test's name."""
     name = rec["name"].values[rec["name"].codes[first]]
     name = np.where(name != "", name, rec["code"].values[rec["code"].codes[first]])
     column = rec.column.values[rec.column.codes[first]]
-    return Coded(codes, np.where(column != "", column, name).astype(object))
+    return Coded(test, np.where(column != "", column, name).astype(object))
 
 
 def _check_mapping(raw: RawFile, mapping: ColumnMapping) -> None:
@@ -536,18 +548,24 @@ def reported_resolution(reported: pd.Series) -> np.ndarray:
 def duplicate_mask(labs: pd.DataFrame) -> np.ndarray:
     """True for each row that repeats an earlier row: same patient, time, analyte and qualifier,
     and values that agree within what the reported digits and unit conversion can explain."""
-    n = len(labs)
+    key = [pd.factorize(labs[c], use_na_sentinel=False)[0] for c in DUPLICATE_KEY]
+    return repeated(key, labs["value"].to_numpy(dtype="float64"), lambda: reported_resolution(labs["reported_value"]))
+
+
+def repeated(key: list[np.ndarray], value: np.ndarray, resolution: Callable[[], np.ndarray]) -> np.ndarray:
+    """``duplicate_mask`` on a key given as integer codes per part (patient, time, analyte,
+    qualifier) and the values; ``resolution`` gives each value's relative resolution and is only
+    called when some key repeats."""
+    n = len(value)
     if n < 2:
         return np.zeros(n, dtype=bool)
-    # One integer per (patient, time, analyte, qualifier): each column factorised once.
-    parts = [pd.factorize(labs[c], use_na_sentinel=False)[0] for c in DUPLICATE_KEY]
+    parts = [np.asarray(p, dtype=np.int64) for p in key]
     combined = np.zeros(n, dtype=np.int64)
-    for part in parts:
+    for part in parts:  # one integer per key
         combined = combined * (int(part.max()) + 1) + part
     if len(pd.unique(combined)) == n:  # every result has its own key: nothing can repeat (the usual case)
         return np.zeros(n, dtype=bool)
-    value = labs["value"].to_numpy(dtype="float64")
-    tol = np.abs(value) * (reported_resolution(labs["reported_value"]) + CONVERSION_SLACK)
+    tol = np.abs(value) * (resolution() + CONVERSION_SLACK)
     order = np.lexsort((np.arange(n), value, *reversed(parts)))
     keys = np.stack([p[order] for p in parts])
     group = np.empty(n, dtype=np.int64)
@@ -569,6 +587,8 @@ def merge_imports(imports: Sequence[LabImport]) -> LabImport:
     repeats one already kept is dropped and counted as a duplicate of its own file."""
     if not imports:
         raise InputError("no lab files to merge")
+    if len(imports) == 1:  # an import keeps each result of its file once already
+        return imports[0]
     labs = pd.concat([i.labs for i in imports], ignore_index=True)
     counts = pd.concat([i.counts for i in imports], ignore_index=True)
     labs, counts = drop_duplicates_counted(labs, counts, duplicate_mask(labs))
