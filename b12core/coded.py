@@ -7,8 +7,6 @@ the codes with numpy, so no step loops over rows in Python or builds per-row Pyt
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,12 +122,3 @@ def combine(*columns: Coded) -> tuple[np.ndarray, np.ndarray]:
     first[codes[::-1]] = np.arange(n - 1, -1, -1)  # the last write wins: the first row of each
     return codes.astype(np.int64, copy=False), first
 
-
-def series_of(columns: dict[str, Coded]) -> dict[str, pd.Series]:
-    """``Coded.series`` of several columns, taken side by side on threads (Arrow's take releases the
-    GIL, so the columns of a large table are built on all cores)."""
-    if sum(len(c) for c in columns.values()) < 1_000_000:
-        return {name: column.series() for name, column in columns.items()}
-    with ThreadPoolExecutor(max_workers=min(len(columns), os.cpu_count() or 1)) as pool:
-        built = {name: pool.submit(column.series) for name, column in columns.items()}
-        return {name: future.result() for name, future in built.items()}

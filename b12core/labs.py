@@ -28,7 +28,7 @@ from b12core.accounting import (
     rejections_frame,
     summary_line,
 )
-from b12core.coded import Coded, combine, concat, series_of
+from b12core.coded import Coded, combine, concat
 from b12core.errors import InputError
 from b12core.loinc import corrected_loinc, loinc_check_ok, looks_like_loinc
 from b12core.mapping import ColumnMapping, DictionaryEntry, propose_mapping, split_header_unit
@@ -306,7 +306,7 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     keys = list(analyte_keys())
     kind = pd.Categorical.from_codes(analyte_idx[kept], categories=keys)
     canonical_units = np.array([analytes()[a].canonical_unit for a in analyte_keys()], dtype=object)
-    texts = series_of({
+    texts = {name: column.series() for name, column in {
         "patient_id": patient.take(kept),
         "unit": Coded(kind.codes.astype(np.int64), canonical_units),
         "qualifier": Coded(combo, out.qualifier).take(kept),
@@ -315,7 +315,7 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
         "reported_name": _reported_names(rec, ident_codes, ident_first).take(kept),
         "reported_flag": Coded(combo, out.flag).take(kept),
         "notes": notes.coded().take(kept),
-    })
+    }.items()}
     labs = _typed_labs(pd.DataFrame({
         **texts,
         "collected_at": collected[kept],
