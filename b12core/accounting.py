@@ -57,15 +57,18 @@ class RowNotes:
         rank[order] = np.arange(len(distinct))
         self.parts.append((rank[ids[:-1]][notes.codes], distinct[order]))
 
-    def coded(self) -> Coded:
-        """The joined notes of every row as codes into the distinct joined texts."""
+    def coded(self, positions: np.ndarray | None = None) -> Coded:
+        """The joined notes of every row (or of the rows at ``positions``) as codes into the
+        distinct joined texts."""
+        n = self.n if positions is None else len(positions)
         if not self.parts:
-            return Coded.constant(self.n)
+            return Coded.constant(n)
         if np.prod([float(len(t)) for _, t in self.parts]) > 2.0**62:
-            return Coded.from_texts(self.strings())
-        signature = np.zeros(self.n, dtype=np.int64)
+            texts = self.strings()
+            return Coded.from_texts(texts if positions is None else texts[positions])
+        signature = np.zeros(n, dtype=np.int64)
         for codes, texts in self.parts:  # mixed radix: one integer per combination of notes
-            signature = signature * len(texts) + codes
+            signature = signature * len(texts) + (codes if positions is None else codes[positions])
         inverse, distinct = pd.factorize(signature)
         joined = []
         for sig in distinct:

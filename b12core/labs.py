@@ -299,10 +299,10 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
         file_notes.append("no patient id column; all results belong to one patient")
 
     # Reference range given by the lab.
-    ref_low, ref_high = _reference_ranges(rec, mark.mark, factor, notes, tracked)
-
-    accepted = tracked & reasons.ok()
+    accepted = tracked & reasons.ok()  # every reason is known by now
     kept = np.flatnonzero(accepted)
+    ref_low, ref_high = _reference_ranges(rec, mark.mark, factor, notes, tracked, kept)
+
     keys = list(analyte_keys())
     kind = pd.Categorical.from_codes(analyte_idx[kept], categories=keys)
     canonical_units = np.array([analytes()[a].canonical_unit for a in analyte_keys()], dtype=object)
@@ -314,15 +314,15 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
         "reported_unit": Coded(combo, out.reported_unit).take(kept),
         "reported_name": _reported_names(rec, ident_codes, ident_first).take(kept),
         "reported_flag": Coded(combo, out.flag).take(kept),
-        "notes": notes.coded().take(kept),
+        "notes": notes.coded(kept),
     }.items()}
     labs = _typed_labs(pd.DataFrame({
         **texts,
         "collected_at": collected[kept],
         "analyte": kind,
         "value": canonical[kept],
-        "ref_low": ref_low[kept],
-        "ref_high": ref_high[kept],
+        "ref_low": ref_low,
+        "ref_high": ref_high,
         "source_file": raw.name,
         "source_row": rec.row[kept],
     }))
@@ -505,17 +505,20 @@ def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_o
             "no collection date in file")
 
 
-def _reference_ranges(rec: Records, mark: str, factor: np.ndarray, notes: RowNotes, rows: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def _reference_ranges(rec: Records, mark: str, factor: np.ndarray, notes: RowNotes, rows: np.ndarray,
+                      kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) in the canonical unit for the ``kept`` rows (positions); notes the ``rows`` (a
+    mask) whose range text cannot be read."""
     low_coded, high_coded, ranges = rec["low"], rec["high"], rec["range"]
-    low = low_coded.per_value(values.to_number(pd.Series(low_coded.values, dtype="str"), mark).to_numpy("float64"))
-    high = high_coded.per_value(values.to_number(pd.Series(high_coded.values, dtype="str"), mark).to_numpy("float64"))
+    low = values.to_number(pd.Series(low_coded.values, dtype="str"), mark).to_numpy("float64")[low_coded.codes[kept]]
+    high = values.to_number(pd.Series(high_coded.values, dtype="str"), mark).to_numpy("float64")[high_coded.codes[kept]]
     if (ranges.values != "").any():
         lo, hi, readable = values.parse_ranges(pd.Series(ranges.values, dtype="str"), mark)
-        low = np.where(np.isnan(low), ranges.per_value(lo), low)
-        high = np.where(np.isnan(high), ranges.per_value(hi), high)
+        mine = ranges.codes[kept]
+        low = np.where(np.isnan(low), lo[mine], low)
+        high = np.where(np.isnan(high), hi[mine], high)
         notes.add(rows & ~ranges.per_value(readable), "reference range not read")
-    return low * factor, high * factor
+    return low * factor[kept], high * factor[kept]
 
 
 def _typed_labs(labs: pd.DataFrame) -> pd.DataFrame:
