@@ -30,6 +30,7 @@ csv.field_size_limit(2**31 - 1)
 SAMPLE_LINES = 60
 _LINE_END = re.compile(rb"\r\n|\n|\r")
 _LINE_END_TEXT = re.compile(r"\r\n|\n|\r")
+_NOT_SPACE = re.compile(rb"\S")
 _NUMBERISH = re.compile(r"^\s*[<>≤≥=+-]*\s*\d[\d.,:/\s-]*\s*$")
 
 
@@ -301,24 +302,27 @@ def _read_text(data: bytes, filename: str) -> RawFile:
     names = unique_headers(headers)
     _check_width(names, filename)
     body = text.encode("utf-8") if (encoding != "utf-8" or notes) else data
+    del text  # the decoded copy was for checking and sampling; the reader parses the bytes
     offsets = _line_offsets(body, skip_lines)
-    body = body[offsets[-1]:] if skip_lines and len(offsets) == skip_lines else (b"" if skip_lines else body)
+    start = offsets[-1] if skip_lines and len(offsets) == skip_lines else (len(body) if skip_lines else 0)
+    rest = pa.py_buffer(body)[start:]  # the data rows, without copying the file
     numbers: np.ndarray | None = None
     try:
-        table = _read_arrow(body, names, delimiter)
+        table = _read_arrow(rest, names, delimiter)
         bad_rows: list[BadRow] = []
     except (pa.ArrowInvalid, UnicodeDecodeError):
-        table, numbers, bad_rows, more = _read_python(body.decode("utf-8", errors="replace"), names, delimiter)
+        text = rest.to_pybytes().decode("utf-8", errors="replace")
+        table, numbers, bad_rows, more = _read_python(text, names, delimiter)
         notes.extend(more)
     return RawFile(filename, table, tuple(headers), encoding=encoding, delimiter=delimiter,
                    header_line=skip_lines, bad_rows=tuple(bad_rows), notes=tuple(notes), row_numbers=numbers)
 
 
-def _read_arrow(body: bytes, names: list[str], delimiter: str | None) -> pa.Table:
-    if not body or body.isspace():
+def _read_arrow(body: pa.Buffer, names: list[str], delimiter: str | None) -> pa.Table:
+    if not _NOT_SPACE.search(memoryview(body)):
         return text_table(names, [])
     return pacsv.read_csv(
-        io.BytesIO(body),
+        pa.BufferReader(body),
         read_options=pacsv.ReadOptions(column_names=names),
         parse_options=pacsv.ParseOptions(delimiter=delimiter or "\x1f", newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
