@@ -127,3 +127,23 @@ def test_workbook_with_two_filled_sheets_gives_two_tables():
     book.save(buffer)
     tables = read_tables(buffer.getvalue(), "book.xlsx")
     assert [t.name for t in tables] == ["book.xlsx [Sheet]", "book.xlsx [Later]"]
+
+
+def test_columns_are_kept_once_per_distinct_text_and_rows_map_back_to_file_rows():
+    """The reader stores each distinct text of a column once (Arrow dictionary), and a rejected
+    row's cells are found again by its row number, even when an unsplittable row sits before it."""
+    text = "Test,Result,Unit\nHb,12.5,g/dL\nMCV,90,fL,extra\nHb,13.1,g/dL\n"
+    raw = read_file(text.encode(), "lab.csv")
+    assert raw.columns == ["Test", "Result", "Unit"]
+    assert raw.data_rows().tolist() == [1, 3]
+    assert raw.frame(raw.positions([3]))["Result"].tolist() == ["13.1"]
+    big = read_file(("Test,Result\n" + "Hb,12\nMCV,90\n" * 500).encode(), "big.csv")
+    test = big.column("Test")
+    assert big.rows == 1000 and len(test.dictionary) == 2
+    assert big.head(3)["Test"].tolist() == ["Hb", "MCV", "Hb"]
+
+
+def test_file_with_header_only_or_blank_body_has_no_rows():
+    for text in ("Test,Result\n", "Test,Result\n \n\t\n"):
+        raw = read_file(text.encode(), "x.csv")
+        assert raw.rows == 0 and raw.columns == ["Test", "Result"]
