@@ -2,6 +2,7 @@
 
 import sys
 
-from b12core.cli import main
+from b12core.cli import keep_freed_memory, main
 
+keep_freed_memory()
 sys.exit(main())

@@ -13,6 +13,7 @@ on stderr when an input cannot be used at all. Never a traceback.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -182,6 +183,29 @@ def run_plan(args: argparse.Namespace) -> str:
         _write(args.output, lambda p: p.write_text(plan_to_html(plan, regimen.label), encoding="utf-8"))
     doses = int((plan["kind"] == "dose").sum())
     return f"{regimen.id}: {doses} doses and {len(plan) - doses} blood tests or reviews planned"
+
+
+# glibc's mallopt parameters (malloc.h) and the values a batch run uses.
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
+_BATCH_MALLOC = ((_M_MMAP_THRESHOLD, 32 << 20), (_M_TRIM_THRESHOLD, 1 << 30), (_M_TOP_PAD, 256 << 20))
+
+
+def keep_freed_memory() -> None:
+    """Let this process reuse memory it has freed instead of handing it back to the system.
+
+    An import of a large file makes and drops many arrays of tens of megabytes; by default glibc
+    maps each from the system and unmaps it when freed, so every new array pays its page faults
+    again. With freed memory kept (up to 1 GB above the heap, arrays up to 32 MB from the heap)
+    ``labs`` on the 1M-row wide benchmark file ran about a fifth faster for 2% more peak memory
+    (see ``benchmarks/``). Only for the short-lived command-line process, never the app server,
+    which stays small between requests; does nothing where the C library has no ``mallopt``.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    for parameter, value in _BATCH_MALLOC:
+        mallopt(parameter, value)
 
 
 COMMANDS = {"labs": run_labs, "doses": run_doses, "phases": run_phases, "plan": run_plan}
