@@ -2,7 +2,7 @@
 
 import sys
 
-from b12core.cli import keep_freed_memory, main
+from b12core.cli import main, tune_memory_for_batch
 
-keep_freed_memory()
+tune_memory_for_batch()
 sys.exit(main())

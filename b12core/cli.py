@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from b12core.accounting import top_names
@@ -190,22 +191,28 @@ _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
 _BATCH_MALLOC = ((_M_MMAP_THRESHOLD, 32 << 20), (_M_TRIM_THRESHOLD, 1 << 30), (_M_TOP_PAD, 256 << 20))
 
 
-def keep_freed_memory() -> None:
-    """Let this process reuse memory it has freed instead of handing it back to the system.
+def tune_memory_for_batch() -> None:
+    """Memory settings for the short-lived command-line process (never the app server, which stays
+    small between requests); each does nothing where it is not available.
 
-    An import of a large file makes and drops many arrays of tens of megabytes; by default glibc
+    An import of a large file makes and drops many arrays of tens of megabytes. By default glibc
     maps each from the system and unmaps it when freed, so every new array pays its page faults
-    again. With freed memory kept (up to 1 GB above the heap, arrays up to 32 MB from the heap)
-    ``labs`` on the 1M-row wide benchmark file ran about a fifth faster for 2% more peak memory
-    (see ``benchmarks/``). Only for the short-lived command-line process, never the app server,
-    which stays small between requests; does nothing where the C library has no ``mallopt``.
+    again: keeping freed memory for reuse (up to 1 GB above the heap, arrays up to 32 MB from the
+    heap) avoids that. NumPy asks for huge pages for large arrays; on a machine whose memory is
+    fragmented by earlier jobs, each first touch then stalls while the kernel compacts memory.
+    On the 1M-row wide benchmark file, run after other jobs, the two took ``labs`` from about 6.3 s
+    to about 5 s for 2% more peak memory (see ``benchmarks/``).
     """
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
-        return
-    for parameter, value in _BATCH_MALLOC:
-        mallopt(parameter, value)
+        pass
+    else:
+        for parameter, value in _BATCH_MALLOC:
+            mallopt(parameter, value)
+    huge_pages = getattr(getattr(np, "_core", None), "multiarray", None)
+    if hasattr(huge_pages, "_set_madvise_hugepage"):  # NumPy's switch, also read from NUMPY_MADVISE_HUGEPAGE
+        huge_pages._set_madvise_hugepage(False)
 
 
 COMMANDS = {"labs": run_labs, "doses": run_doses, "phases": run_phases, "plan": run_plan}
