@@ -31,19 +31,6 @@ class RowNotes:
         if mask.any():
             self.parts.append((mask.astype(np.int64), np.array(["", text], dtype=object)))
 
-    def add_each(self, texts: np.ndarray) -> None:
-        if (texts != "").any():
-            codes, uniques = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=False)
-            values = np.asarray(uniques, dtype=object)
-            if "" not in set(values):
-                values = np.append(values, "")
-            empty = int(np.flatnonzero(values == "")[0])
-            # renumber so that 0 is the empty note
-            order = np.r_[empty, np.delete(np.arange(len(values)), empty)]
-            rank = np.empty(len(values), dtype=np.int64)
-            rank[order] = np.arange(len(values))
-            self.parts.append((rank[codes], values[order]))
-
     def add_coded(self, notes: Coded) -> None:
         """A note per row given as codes into texts ("" = no note)."""
         texts = np.append(notes.values.astype(object), "")
@@ -61,45 +48,31 @@ class RowNotes:
         """The joined notes of every row (or of the rows at ``positions``) as codes into the
         distinct joined texts."""
         n = self.n if positions is None else len(positions)
-        if not self.parts:
+        parts = [(codes if positions is None else codes[positions], texts) for codes, texts in self.parts]
+        if not parts:
             return Coded.constant(n)
-        if np.prod([float(len(t)) for _, t in self.parts]) > 2.0**62:
-            texts = self.strings()
-            return Coded.from_texts(texts if positions is None else texts[positions])
+        if np.prod([float(len(t)) for _, t in parts]) > 2.0**62:  # too many combinations for one integer
+            out = np.full(n, "", dtype=object)
+            for codes, texts in parts:
+                part = texts[codes]
+                out = np.where(part == "", out, np.where(out == "", part, out + "; " + part))
+            return Coded.from_texts(out)
         signature = np.zeros(n, dtype=np.int64)
-        for codes, texts in self.parts:  # mixed radix: one integer per combination of notes
-            signature = signature * len(texts) + (codes if positions is None else codes[positions])
+        for codes, texts in parts:  # mixed radix: one integer per combination of notes
+            signature = signature * len(texts) + codes
         inverse, distinct = pd.factorize(signature)
         joined = []
         for sig in distinct:
             pieces = []
-            for _codes, texts in reversed(self.parts):
+            for _codes, texts in reversed(parts):
                 pieces.append(texts[sig % len(texts)])
                 sig //= len(texts)
             joined.append("; ".join(p for p in reversed(pieces) if p))
         return Coded(inverse.astype(np.int64), np.array(joined, dtype=object))
 
     def strings(self) -> np.ndarray:
-        if not self.parts:
-            return np.full(self.n, "", dtype=object)
-        if np.prod([float(len(t)) for _, t in self.parts]) > 2.0**62:  # too many combinations for one integer
-            out = np.full(self.n, "", dtype=object)
-            for codes, texts in self.parts:
-                part = texts[codes]
-                out = np.where(part == "", out, np.where(out == "", part, out + "; " + part))
-            return out
-        signature = np.zeros(self.n, dtype=np.int64)
-        for codes, texts in self.parts:  # mixed radix: one integer per combination of notes
-            signature = signature * len(texts) + codes
-        distinct, inverse = np.unique(signature, return_inverse=True)
-        joined = []
-        for sig in distinct:
-            pieces = []
-            for _codes, texts in reversed(self.parts):
-                pieces.append(texts[sig % len(texts)])
-                sig //= len(texts)
-            joined.append("; ".join(p for p in reversed(pieces) if p))
-        return np.array(joined, dtype=object)[inverse]
+        """The joined notes of every row as texts (object array)."""
+        return self.coded().texts()
 
 
 class Reasons:

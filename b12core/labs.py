@@ -371,7 +371,7 @@ def _outcomes(rec: Records, first: np.ndarray, test: np.ndarray, idents: list[Id
     """The ``Outcomes`` of each combination; ``first`` is a row of each and ``test`` its identity."""
     value, numeric, flag_column, own = rec["value"], rec["value_num"], rec["flag"], rec["qualifier"]
     k = len(first)
-    tracked = np.array([i.status == "tracked" for i in idents], dtype=bool)[test] if k else np.zeros(0, dtype=bool)
+    tracked = np.array([i.status == "tracked" for i in idents], dtype=bool)[test]
     v = value.codes[first]
     number, qualifier, value_flag, problem = parsed.value[v], parsed.qualifier[v], parsed.flag[v], parsed.problem[v]
     notes: list[np.ndarray] = []
@@ -401,13 +401,12 @@ def _outcomes(rec: Records, first: np.ndarray, test: np.ndarray, idents: list[Id
     reported = unit_column.values[unit_column.codes[first]].astype(object)
     for fallback in (parsed.unit[v], header.values[header.codes[first]]):
         reported = np.where(reported != "", reported, fallback).astype(object)  # as the file wrote it
-    name_unit = np.array([i.unit for i in idents], dtype=object)[test] if k else np.zeros(0, dtype=object)
+    name_unit = np.array([i.unit for i in idents], dtype=object)[test]
     unit = np.where(reported != "", reported, name_unit).astype(object)
     note(tracked & (reported == "") & (name_unit != ""), "unit from the test's name")
     keys = list(analyte_keys())
-    analyte = np.array([keys.index(i.analyte) if i.analyte else -1 for i in idents], dtype=np.int64)[test] \
-        if k else np.zeros(0, dtype=np.int64)
-    hint = np.array([i.hint for i in idents], dtype=object)[test] if k else np.zeros(0, dtype=object)
+    analyte = np.array([keys.index(i.analyte) if i.analyte else -1 for i in idents], dtype=np.int64)[test]
+    hint = np.array([i.hint for i in idents], dtype=object)[test]
     ucum = np.full(k, "", dtype=object)
     factor = np.full(k, np.nan)
     ok = tracked & (problem == "")
