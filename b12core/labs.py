@@ -283,7 +283,8 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     canonical = out.canonical[combo]
 
     # Collection time.
-    collected, date_problem, date_note = _collection_times(raw, mapping, rec, date_order, tracked, notes)
+    collected, date_problem, date_note, written_time = _collection_times(raw, mapping, rec, date_order, tracked,
+                                                                         notes)
     if date_note:
         notes.add(tracked, date_note)
     reasons.fail(tracked, date_problem)
@@ -328,7 +329,7 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     }))
     # The same result twice in one file: compared on the codes (the texts are never hashed).
     same_qualifier = pd.factorize(out.qualifier)[0]  # per combination: equal texts, equal codes
-    key = [patient.codes[kept], pd.factorize(collected[kept].view(np.int64))[0], analyte_idx[kept],
+    key = [patient.codes[kept], _same_time(written_time, collected, kept), analyte_idx[kept],
            same_qualifier[combo[kept]]]
     repeats = repeated(key, labs["value"].to_numpy(dtype="float64"),
                        lambda: reported_resolution(labs["reported_value"]))
@@ -476,8 +477,8 @@ def _check_plausible(rows: np.ndarray, analyte_idx: np.ndarray, number: np.ndarr
 
 
 def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_order: str | None,
-                      rows: np.ndarray, notes: RowNotes) -> tuple[np.ndarray, Coded, str]:
-    """(timestamps, problems, note) for every record."""
+                      rows: np.ndarray, notes: RowNotes) -> tuple[np.ndarray, Coded, str, Coded]:
+    """(timestamps, problems, note, the time as written) for every record."""
     n = len(rec)
     if mapping.roles.get("collected_at"):
         when_coded = rec["when"]
@@ -489,7 +490,7 @@ def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_o
         source = f"{raw.name} (column {mapping.roles['collected_at']!r})"
         when, problem, zoned, order_note = dates.dates_for_codes(when_coded, rows, date_order, source)
         notes.add(rows & zoned & (problem.per_value(problem.values == "")), dates.ZONE_NOTE)
-        return when, problem, order_note
+        return when, problem, order_note, when_coded
     if mapping.roles.get("offset_minutes"):
         offset = rec["offset"]
         minutes_each = pd.to_numeric(pd.Series(offset.values), errors="coerce").to_numpy(dtype="float64")
@@ -499,9 +500,17 @@ def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_o
                                                 "").astype(object))
         note = (f"no calendar date in file: time is minutes after admission, counted from "
                 f"{OFFSET_ANCHOR:%Y-%m-%d}")
-        return when, problem, note
+        return when, problem, note, offset
     return (np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"), Coded.constant(n),
-            "no collection date in file")
+            "no collection date in file", Coded.constant(n))
+
+
+def _same_time(written: Coded, when: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """For the ``kept`` rows: an integer that is equal exactly when the times are equal, worked
+    out once per distinct written time (two spellings of one time get one number)."""
+    moment = np.full(len(written.values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    moment[written.codes[kept]] = when[kept]  # every row of one spelling has the same time
+    return pd.factorize(moment.view(np.int64))[0][written.codes[kept]]
 
 
 def _reference_ranges(rec: Records, mark: str, factor: np.ndarray, notes: RowNotes, rows: np.ndarray,
@@ -565,7 +574,8 @@ def repeated(key: list[np.ndarray], value: np.ndarray, resolution: Callable[[], 
     combined = np.zeros(n, dtype=np.int64)
     for part in parts:  # one integer per key
         combined = combined * (int(part.max()) + 1) + part
-    if len(pd.unique(combined)) == n:  # every result has its own key: nothing can repeat (the usual case)
+    ordered = np.sort(combined)  # sorting integers is several times faster than hashing them
+    if not (ordered[1:] == ordered[:-1]).any():  # every result has its own key (the usual case)
         return np.zeros(n, dtype=bool)
     tol = np.abs(value) * (resolution() + CONVERSION_SLACK)
     order = np.lexsort((np.arange(n), value, *reversed(parts)))
