@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 class Coded:
     """A text column: ``values[codes[i]]`` is row ``i``; ``values`` are distinct texts."""
 
-    codes: np.ndarray  # int64
+    codes: np.ndarray  # integers (int64, or int32 straight from an Arrow dictionary)
     values: np.ndarray  # object: the texts (distinct, except in answers computed per combination)
 
     @classmethod
@@ -35,7 +35,7 @@ class Coded:
         stored each distinct text once); with ``strip`` the texts are trimmed."""
         if not pa.types.is_dictionary(column.type):
             column = column.dictionary_encode()
-        codes = column.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+        codes = column.indices.to_numpy(zero_copy_only=False)  # int32, shared with Arrow (read-only)
         if strip:
             return cls._with_texts(codes, column.dictionary)
         return cls(codes, column.dictionary.to_numpy(zero_copy_only=False).astype(object, copy=False))
