@@ -52,11 +52,7 @@ class RowNotes:
         if not parts:
             return Coded.constant(n)
         if np.prod([float(len(t)) for _, t in parts]) > 2.0**62:  # too many combinations for one integer
-            out = np.full(n, "", dtype=object)
-            for codes, texts in parts:
-                part = texts[codes]
-                out = np.where(part == "", out, np.where(out == "", part, out + "; " + part))
-            return Coded.from_texts(out)
+            return Coded.from_texts(join_notes([texts[codes] for codes, texts in parts], n))
         signature = np.zeros(n, dtype=np.int64)
         for codes, texts in parts:  # mixed radix: one integer per combination of notes
             signature = signature * len(texts) + codes
@@ -73,6 +69,15 @@ class RowNotes:
     def strings(self) -> np.ndarray:
         """The joined notes of every row as texts (object array)."""
         return self.coded().texts()
+
+
+def join_notes(parts: list[np.ndarray], n: int) -> np.ndarray:
+    """Per row, the non-empty texts of ``parts`` (object arrays of length ``n``) joined with ``; ``
+    in the order given."""
+    out = np.full(n, "", dtype=object)
+    for part in parts:
+        out = np.where(part == "", out, np.where(out == "", part, out + "; " + part))
+    return out.astype(object)
 
 
 class Reasons:
@@ -118,12 +123,6 @@ class Reasons:
     def text(self, positions: np.ndarray) -> np.ndarray:
         """The reasons of some rows (0-based positions) as texts."""
         return np.array(self.texts, dtype=object)[self.codes[positions]]
-
-
-def fail(reason: np.ndarray, rows: np.ndarray, problem: np.ndarray) -> None:
-    """Record ``problem`` as the reason for rows that have no reason yet (first problem wins)."""
-    hit = rows & (reason == "") & (problem != "")
-    reason[hit] = problem[hit]
 
 
 def json_rows(table: pd.DataFrame) -> list[str]:

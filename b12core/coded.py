@@ -87,11 +87,10 @@ class Coded:
         """Per row: the text is empty."""
         return self.per_value(self.values == "")
 
-    def series(self, rows: np.ndarray | None = None) -> pd.Series:
-        """The texts of ``rows`` (a boolean mask or positions; all rows when None) as a pandas
-        ``str`` column, taken from the distinct texts by Arrow without per-row Python strings."""
-        codes = self.codes if rows is None else self.codes[rows]
-        texts = pa.array(self.values, type=pa.large_string()).take(pa.array(codes.astype(np.int32)))
+    def series(self) -> pd.Series:
+        """The texts as a pandas ``str`` column, taken from the distinct texts by Arrow without
+        per-row Python strings."""
+        texts = pa.array(self.values, type=pa.large_string()).take(pa.array(self.codes.astype(np.int32)))
         return pd.Series(pd.arrays.ArrowStringArray(texts), dtype="str")
 
 

@@ -18,10 +18,10 @@ import pandas as pd
 from b12core import dates
 from b12core.accounting import (
     NO_PATIENT_ID,
+    Reasons,
     RowNotes,
     counts_frame,
     drop_duplicates_counted,
-    fail,
     name_counts,
     rejections_frame,
     summary_line,
@@ -174,7 +174,7 @@ def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order:
     product_text = cells("product")
     strength_text = cells("strength")
     described = (product_text + " " + strength_text).str.strip()
-    reason = np.full(n, "", dtype=object)
+    reasons = Reasons(n)
     notes = RowNotes(n)
     file_notes = list(raw.notes)
 
@@ -183,7 +183,7 @@ def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order:
     product = np.array([i.product for i in infos], dtype=object)[codes]
     ignored = (product == "") & (described != "").to_numpy()
     rows = ~ignored
-    fail(reason, rows, np.where(described.to_numpy() == "", "no product given", "").astype(object))
+    reasons.fail(rows & (described.to_numpy() == ""), "no product given")
 
     # Dose in micrograms.
     dose_text, unit_text = cells("dose"), cells("dose_unit")
@@ -198,9 +198,9 @@ def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order:
     problem = np.array([a[1] for a in answers], dtype=object)[pcodes]
     missing = "no dose given" + (" (the file lists orders, not doses given)" if mapping.roles.get("order_end") else "")
     problem = np.where((dose_text == "").to_numpy(), missing, problem)
-    fail(reason, rows, problem)
-    fail(reason, rows, np.where(rows & (reason == "") & (dose_ug <= 0), "dose is zero or negative", "").astype(object))
-    antidote = rows & (reason == "") & (dose_ug > threshold("max_replacement_dose_ug"))
+    reasons.fail(rows, problem)
+    reasons.fail(rows & (dose_ug <= 0), "dose is zero or negative")
+    antidote = rows & reasons.ok() & (dose_ug > threshold("max_replacement_dose_ug"))
     ignored |= antidote
     rows &= ~antidote
 
@@ -208,8 +208,8 @@ def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order:
     route_raw = cells("route")
     rcodes, runiq = pd.factorize(route_raw)
     route = np.array([route_of(r) or "" for r in runiq], dtype=object)[rcodes]
-    fail(reason, rows & (route == "") & (route_raw != "").to_numpy(),
-         np.array([f"route {r!r} is not one we know" for r in route_raw], dtype=object))
+    reasons.fail(rows & (route == "") & (route_raw != "").to_numpy(),
+                 np.array([f"route {r!r} is not one we know" for r in route_raw], dtype=object))
     form = np.array([i.form_route for i in infos], dtype=object)[codes]
     own = np.array([i.injection_route for i in infos], dtype=object)[codes]
     inferred = np.where(form == "injection", np.where(own != "", own, "injection"), form)
@@ -228,20 +228,20 @@ def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order:
     notes.add(rows & zoned & (date_problem == ""), dates.ZONE_NOTE)
     if order_note:
         notes.add(rows, order_note)
-    fail(reason, rows, date_problem)
-    fail(reason, rows, dates.after(when, not_after).texts())
+    reasons.fail(rows, date_problem)
+    reasons.fail(rows, dates.after(when, not_after))
     if mapping.roles.get("order_end"):
         file_notes.append("rows are orders (start and stop), not doses given: each is counted at its start")
         notes.add(rows, "order start, not a recorded administration")
 
     patient = cells("patient_id").to_numpy(dtype=object)
     if mapping.roles.get("patient_id"):
-        fail(reason, rows, np.where(patient == "", "no patient id", "").astype(object))
+        reasons.fail(rows & (patient == ""), "no patient id")
     else:
         patient = np.full(n, NO_PATIENT_ID, dtype=object)
         file_notes.append("no patient id column; all doses belong to one patient")
 
-    accepted = rows & (reason == "")
+    accepted = rows & reasons.ok()
     doses = pd.DataFrame({
         "patient_id": patient[accepted],
         "administered_at": when[accepted],
@@ -257,13 +257,13 @@ def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order:
         "source_row": table.index.to_numpy()[accepted] + 1,
         "notes": notes.strings()[accepted],
     })
-    rejected = rows & (reason != "")
+    rejected = rows & ~reasons.ok()
     positions = np.flatnonzero(rejected)
     ignored_label = np.where(antidote, [f"{t} ({d / 1e6:g} g: not a B12 replacement dose)"
                                         for t, d in zip(described, dose_ug, strict=True)], described.to_numpy())
     imp = DoseImport(
         doses=typed_doses(doses),
-        rejections=rejections_frame(raw, table.index.to_numpy()[positions] + 1, reason[positions]),
+        rejections=rejections_frame(raw, table.index.to_numpy()[positions] + 1, reasons.text(positions)),
         counts=counts_frame(raw, n, accepted, ignored, rejected),
         ignored_names=name_counts(raw.name, ignored_label[ignored]),
         mappings={raw.name: mapping},

@@ -25,6 +25,7 @@ from b12core.accounting import (
     coded_name_counts,
     counts_frame,
     drop_duplicates_counted,
+    join_notes,
     rejections_frame,
     summary_line,
 )
@@ -434,9 +435,7 @@ def _outcomes(rec: Records, first: np.ndarray, test: np.ndarray, idents: list[Id
     notes.append(inferred)
     canonical = number * factor
     _check_plausible(tracked & (problem == ""), analyte, number, ucum, canonical, problem)
-    joined = np.full(k, "", dtype=object)
-    for part in notes:
-        joined = np.where(part == "", joined, np.where(joined == "", part, joined + "; " + part))
+    joined = join_notes(notes, k)
     return Outcomes(analyte, factor, canonical, qualifier.astype(object), flag.astype(object), reported,
                     problem, joined.astype(object))
 

@@ -16,10 +16,10 @@ import pandas as pd
 from b12core import dates
 from b12core.accounting import (
     NO_PATIENT_ID,
+    Reasons,
     RowNotes,
     counts_frame,
     drop_duplicates_counted,
-    fail,
     rejections_frame,
 )
 from b12core.errors import InputError
@@ -86,26 +86,26 @@ def import_symptoms(raw: RawFile, mapping: ColumnMapping | None = None, date_ord
         rec = pd.concat(parts, ignore_index=True)
         rec = rec[rec["score"] != ""].sort_values("row", kind="stable", ignore_index=True)
     n = len(rec)
-    reason = np.full(n, "", dtype=object)
+    reasons = Reasons(n)
     rows = np.ones(n, dtype=bool)
     notes = RowNotes(n)
     score = pd.to_numeric(rec["score"].str.replace(",", ".", regex=False), errors="coerce").to_numpy("float64")
     bad = np.isnan(score) | (score < SCORE_RANGE[0]) | (score > SCORE_RANGE[1])
-    fail(reason, rows, np.where(bad, [f"score {s!r} is not a number from 0 to 10" for s in rec["score"]], ""
+    reasons.fail(rows, np.where(bad, [f"score {s!r} is not a number from 0 to 10" for s in rec["score"]], ""
                                 ).astype(object))
-    fail(reason, rows, np.where(rec["symptom"].to_numpy(dtype=object) == "", "no symptom named", "").astype(object))
+    reasons.fail(rows & (rec["symptom"].to_numpy(dtype=object) == ""), "no symptom named")
     source = f"{raw.name} (column {mapping.roles['recorded_at']!r})"
     when, problem, zoned, order_note = dates.dates_for_rows(rec["when"], rows, date_order, source)
-    fail(reason, rows, problem)
+    reasons.fail(rows, problem)
     notes.add(rows & zoned & (problem == ""), dates.ZONE_NOTE)
     if order_note:
         notes.add(rows, order_note)
     patient = rec["patient"].to_numpy(dtype=object)
     if mapping.roles.get("patient_id"):
-        fail(reason, rows, np.where(patient == "", "no patient id", "").astype(object))
+        reasons.fail(rows & (patient == ""), "no patient id")
     else:
         patient = np.full(n, NO_PATIENT_ID, dtype=object)
-    ok = reason == ""
+    ok = reasons.ok()
     codes, uniq = pd.factorize(rec["symptom"])
     keys = np.array([symptom_key(u) for u in uniq], dtype=object)[codes]
     symptoms = pd.DataFrame({
@@ -116,7 +116,7 @@ def import_symptoms(raw: RawFile, mapping: ColumnMapping | None = None, date_ord
                "reported_symptom": "str", "source_file": "str", "source_row": "int64", "notes": "str"})
     positions = np.flatnonzero(~ok)
     wide = mapping.layout == "wide"
-    rejections = rejections_frame(raw, rec["row"].to_numpy()[positions], reason[positions],
+    rejections = rejections_frame(raw, rec["row"].to_numpy()[positions], reasons.text(positions),
                                   rec["column"].to_numpy()[positions] if wide else None,
                                   list(mapping.roles.values()))
     imp = SymptomImport(symptoms, rejections, counts_frame(raw, n, ok, np.zeros(n, dtype=bool), ~ok))

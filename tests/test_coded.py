@@ -35,7 +35,7 @@ def test_combine_gives_one_code_per_distinct_combination_in_order_of_first_appea
 
 def test_series_takes_texts_without_changing_them():
     coded = Coded(np.array([2, 0, 2, 1]), np.array(["a", "", "µmol/L"], dtype=object))
-    series = coded.series(np.array([True, False, True, True]))
+    series = coded.take(np.array([True, False, True, True])).series()
     assert series.dtype == "str" and series.tolist() == ["µmol/L", "µmol/L", ""]
 
 
