@@ -51,11 +51,15 @@ JOIN units AS u ON starts_with(u.analyte, a.analyte || '_')
 WHERE NOT EXISTS (SELECT 1 FROM units AS x WHERE x.analyte = a.analyte AND x.unit = u.unit);
 
 -- @section long_reader
--- One row per result; every cell as text, exactly as written. The collection time is parsed here,
--- with the file's format.
+-- The file is read once into `raw`, in file order (DuckDB keeps insertion order), so a result's
+-- data row is its `rowid` + 1. One row per result; every cell as text, exactly as written. The
+-- collection time is parsed here, with the file's format.
+CREATE TEMP TABLE raw AS
+SELECT * FROM read_csv(@input@, header = true, delim = ',', quote = '"', all_varchar = true);
+
 CREATE TEMP VIEW raw_results AS
 SELECT
-    row_number() OVER () AS source_row,
+    rowid + 1 AS source_row,
     "Patient ID" AS patient_id,
     try_strptime(trim("Collection Date"), @date_format@) AS collected_at,
     "Test Name" AS test_name,
@@ -63,7 +67,7 @@ SELECT
     "Result" AS result,
     "Reference Range" AS ref_range,
     "Flag" AS flag
-FROM read_csv(@input@, header = true, delim = ',', quote = '"', all_varchar = true);
+FROM raw;
 
 -- Each (test name, unit) the file uses, with the name and unit to look up.
 CREATE TEMP TABLE test_units AS
@@ -72,19 +76,23 @@ SELECT DISTINCT
     coalesce("Units", '') AS units,
     "Test Name" AS lookup_name,
     "Units" AS lookup_unit
-FROM read_csv(@input@, header = true, delim = ',', quote = '"', all_varchar = true);
+FROM raw;
 
 -- @section wide_reader
 -- One row per specimen and a column per test, the unit in the header: "Haemoglobin (g/L)".
--- The test columns are those whose header ends in a unit in parentheses; each is split into
--- name and unit once, here.
+-- Read once into `raw`, in file order (a specimen's data row is its `rowid` + 1). The test
+-- columns are those whose header ends in a unit in parentheses; each is split into name and
+-- unit once, here.
+CREATE TEMP TABLE raw AS
+SELECT * FROM read_csv(@input@, header = true, delim = ',', quote = '"', all_varchar = true);
+
 CREATE TEMP TABLE test_units AS
 SELECT
     column_name AS test_name,
     '' AS units,
     regexp_extract(column_name, '^(.*?)\s*\(([^()]*)\)\s*$', 1) AS lookup_name,
     regexp_extract(column_name, '^(.*?)\s*\(([^()]*)\)\s*$', 2) AS lookup_unit
-FROM (DESCRIBE SELECT * FROM read_csv(@input@, header = true, delim = ',', quote = '"', all_varchar = true))
+FROM (DESCRIBE raw)
 WHERE regexp_matches(column_name, '\(.*\)\s*$');
 
 -- UNPIVOT keeps filled cells only (blank cells read as NULL): one result per filled test cell.
@@ -101,11 +109,11 @@ SELECT
 FROM (
     UNPIVOT (
         SELECT
-            row_number() OVER () AS source_row,
+            rowid + 1 AS source_row,
             "NHS Number" AS patient_id,
             try_strptime(trim("Specimen Date"), @date_format@) AS collected_at,
             COLUMNS('\(.*\)\s*$')
-        FROM read_csv(@input@, header = true, delim = ',', quote = '"', all_varchar = true)
+        FROM raw
     )
     ON COLUMNS('\(.*\)\s*$')
     INTO NAME header VALUE result
@@ -132,16 +140,25 @@ LEFT JOIN analytes AS a ON a.analyte = c.analyte;
 
 -- Every result with its status: accepted (a `labs` row), ignored (untracked or unknown test),
 -- rejected (tracked, but no number, known unit, date or patient). Values and ranges are parsed
--- for tracked results only (CASE evaluates a branch only on the rows that take it), and ignored
--- results keep nothing but their status.
-CREATE TEMP TABLE classified AS
+-- for tracked results only (CASE evaluates a branch only on the rows that take it). A view: the
+-- `write` section streams the accepted rows straight to Parquet, nothing is materialised.
+-- Each distinct result text of a tracked test, parsed once: qualifier and number.
+CREATE TEMP TABLE result_values AS
+SELECT result, regexp_extract(
+    trim(coalesce(result, '')), '^(<=|>=|<|>)?\s*([+-]?(?:\d+\.?\d*|\.\d+))$', ['qualifier', 'number']) AS v
+FROM (
+    SELECT DISTINCT r.result
+    FROM raw_results AS r
+    JOIN tests AS t ON t.test_name = r.test_name AND t.units = r.units
+    WHERE t.named IS NOT NULL
+);
+
+CREATE TEMP VIEW classified AS
 WITH parsed AS (
     SELECT
         r.*,
         t.* EXCLUDE (test_name, units),
-        CASE WHEN t.named IS NOT NULL THEN regexp_extract(
-            trim(coalesce(r.result, '')), '^(<=|>=|<|>)?\s*([+-]?(?:\d+\.?\d*|\.\d+))$', ['qualifier', 'number'])
-        END AS v,
+        rv.v,
         CASE WHEN t.named IS NOT NULL AND r.ref_range IS NOT NULL THEN regexp_extract(
             trim(r.ref_range),
             '^(?:([+-]?\d*\.?\d+)\s*-\s*([+-]?\d*\.?\d+)|<=?\s*(\d*\.?\d+)|>=?\s*(\d*\.?\d+))$',
@@ -149,6 +166,7 @@ WITH parsed AS (
         END AS rr
     FROM raw_results AS r
     LEFT JOIN tests AS t ON t.test_name = r.test_name AND t.units = r.units
+    LEFT JOIN result_values AS rv ON t.named IS NOT NULL AND rv.result IS NOT DISTINCT FROM r.result
 ),
 status AS (
     SELECT
@@ -164,34 +182,32 @@ status AS (
 )
 SELECT
     status,
-    source_row,
-    CASE WHEN status = 'accepted' THEN {
-        patient_id: trim(patient_id),
-        collected_at: collected_at,
-        analyte: analyte,
-        value: number * factor,
-        unit: canonical_unit,
-        qualifier: v.qualifier,
-        reported_value: coalesce(result, ''),
-        reported_unit: reported_unit,
-        reported_name: test_name,
-        reported_flag: coalesce(flag, ''),
-        ref_low: TRY_CAST(nullif(coalesce(nullif(rr.lo, ''), rr.gt), '') AS DOUBLE) * factor,
-        ref_high: TRY_CAST(nullif(coalesce(nullif(rr.hi, ''), rr.lt), '') AS DOUBLE) * factor,
-        source_file: @source_file@,
-        source_row: source_row
-    } END AS labs
+    trim(patient_id) AS patient_id,
+    collected_at,
+    analyte,
+    number * factor AS value,
+    canonical_unit AS unit,
+    v.qualifier AS qualifier,
+    coalesce(result, '') AS reported_value,
+    reported_unit,
+    test_name AS reported_name,
+    coalesce(flag, '') AS reported_flag,
+    TRY_CAST(nullif(coalesce(nullif(rr.lo, ''), rr.gt), '') AS DOUBLE) * factor AS ref_low,
+    TRY_CAST(nullif(coalesce(nullif(rr.hi, ''), rr.lt), '') AS DOUBLE) * factor AS ref_high,
+    @source_file@ AS source_file,
+    source_row
 FROM status;
 
 -- @section write
-COPY (SELECT unnest(labs) FROM classified WHERE status = 'accepted')
+-- Its result is the number of rows written: the accepted count.
+COPY (SELECT * EXCLUDE (status) FROM classified WHERE status = 'accepted')
 TO @output@ (FORMAT parquet);
 
 -- @section counts
+-- Rows read, results, and results of tests we do not track: names are looked up, nothing parsed.
 SELECT
-    max(source_row) AS rows_read,
+    max(r.source_row) AS rows_read,
     count(*) AS results,
-    count(*) FILTER (WHERE status = 'accepted') AS accepted,
-    count(*) FILTER (WHERE status = 'ignored') AS ignored,
-    count(*) FILTER (WHERE status = 'rejected') AS rejected
-FROM classified;
+    count(*) FILTER (WHERE t.named IS NULL) AS ignored
+FROM raw_results AS r
+LEFT JOIN tests AS t ON t.test_name = r.test_name AND t.units = r.units;

@@ -56,7 +56,10 @@ def main() -> None:
         for key, value in values.items():
             statement = statement.replace(key, literal(value))
         con.execute(statement)
-    rows, results, accepted, ignored, rejected = con.fetchone()
+        if name == "write":
+            (accepted,) = con.fetchone()
+    rows, results, ignored = con.fetchone()
+    rejected = results - accepted - ignored
     print(f"duckdb {duckdb.__version__}: read {rows} rows ({results} results), accepted {accepted}, "
           f"ignored {ignored}, rejected {rejected} -> {args.output}")
 
