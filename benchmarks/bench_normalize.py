@@ -2,12 +2,15 @@
 
 Each measurement is a whole process, imports included, started with ``subprocess`` and timed with
 ``time.perf_counter()``; every case runs ``--repeats`` times (tools interleaved) and the median
-is reported. The three processes per case:
+is reported. The four processes per case:
 
 - pyarrow: ``python -c`` importing pyarrow and calling ``pyarrow.csv.read_csv(path)`` (the floor:
   reading the file with nothing done to it);
 - b12core: ``python -m b12core labs FILE -o OUT.parquet`` (read + normalise to ``labs``);
-- duckdb: ``python benchmarks/duckdb_peer.py FILE -o OUT.parquet`` (the peer to beat).
+- duckdb: ``python benchmarks/duckdb_peer.py FILE -o OUT.parquet`` (the peer to beat);
+- floor: ``python benchmarks/design_floor.py FILE LABS.parquet -o OUT.parquet``: what any import
+  that follows design.md must do besides normalising (import pandas, read the file, hold the
+  whole ``labs`` table as a DataFrame, write it), with the table taken from b12core's output.
 
 Peak memory is the child's maximum resident set, read from ``/usr/bin/time -f %M`` (a fresh
 process between us and the child, so our own memory never leaks into the figure: a child's
@@ -44,7 +47,7 @@ GENERATED = HERE / "generated"
 OUTPUTS = GENERATED / "out"
 PYTHON = sys.executable
 TIME = shutil.which("time", path="/usr/bin:/bin")
-TOOLS = ("pyarrow", "b12core", "duckdb")
+TOOLS = ("pyarrow", "b12core", "duckdb", "floor")  # floor after b12core: it loads its output
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 READ_CHUNK = 1 << 24
 
@@ -62,6 +65,9 @@ def command(tool: str, path: Path, out: Path) -> list[str]:
         return [PYTHON, "-c", "import sys, pyarrow.csv; pyarrow.csv.read_csv(sys.argv[1])", str(path)]
     if tool == "b12core":
         return [PYTHON, "-m", "b12core", "labs", str(path), "-o", str(out)]
+    if tool == "floor":
+        labs = out.with_name(out.name.replace(".floor.", ".b12core."))
+        return [PYTHON, str(HERE / "design_floor.py"), str(path), str(labs), "-o", str(out)]
     return [PYTHON, str(HERE / "duckdb_peer.py"), str(path), "-o", str(out)]
 
 
@@ -160,9 +166,11 @@ def report(cases: list[Case], load_before: float) -> None:
             seconds, peak = case.seconds(tool), case.peak(tool)
             print(f"{case.layout:6} {case.rows:>9,} {_mb(case.file_bytes):>8}  {tool:8} {seconds:8.2f}  {runs:18} "
                   f"{case.rows / seconds:>11,.0f} {_mb(peak):>8} {peak / case.file_bytes:>8.1f}x")
-        pa, b12, dk = (case.seconds(t) for t in ("pyarrow", "b12core", "duckdb"))
-        print(f"{'':6} {'':>9} {'':>8}  ratios: b12core/pyarrow {b12 / pa:.2f}x, b12core/duckdb {b12 / dk:.2f}x"
-              f" (time); b12core/duckdb {case.peak('b12core') / case.peak('duckdb'):.2f}x (peak memory)")
+        pa, b12, dk, floor = (case.seconds(t) for t in TOOLS)
+        peak = {t: case.peak(t) for t in TOOLS}
+        print(f"{'':6} {'':>9} {'':>8}  time: b12core/pyarrow {b12 / pa:.2f}x, b12core/duckdb {b12 / dk:.2f}x, "
+              f"floor/pyarrow {floor / pa:.2f}x, floor/duckdb {floor / dk:.2f}x; peak memory: b12core/duckdb "
+              f"{peak['b12core'] / peak['duckdb']:.2f}x, floor/file {peak['floor'] / case.file_bytes:.1f}x")
     print()
     long_cases = [c for c in cases if c.layout == "long"]
     print("linearity, long layout: seconds per million rows at each size "
@@ -176,7 +184,7 @@ def report(cases: list[Case], load_before: float) -> None:
     print()
     print("summary lines (last run):")
     for case in cases:
-        for tool in ("b12core", "duckdb"):
+        for tool in ("b12core", "duckdb", "floor"):
             print(f"  {case.layout} {case.rows:,} {tool}: {case.runs[tool][-1].message}")
 
 

@@ -1,0 +1,43 @@
+"""The floor under any import that follows design.md: what it must do besides normalising.
+
+design.md makes every step a function taking and returning pandas objects, so ``b12core labs``
+must import pandas, read the file, hold the whole canonical ``labs`` table as a pandas DataFrame
+and write it. This process does exactly that and nothing else: it reads the CSV with pyarrow,
+then gets the ``labs`` table the cheapest way there is, by loading b12core's finished output for
+the same file, and writes it to Parquet as the CLI does. No test name is looked up, no value or
+date parsed. An import that follows the design cannot be faster or smaller than this; the
+difference between it and ``b12core labs`` is the cost of the normalisation itself.
+
+Run: ``.venv/bin/python benchmarks/design_floor.py FILE.csv B12CORE_OUTPUT.parquet -o OUT.parquet``
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+START = time.perf_counter()
+
+import pandas as pd  # noqa: E402  (importing is part of what is measured)
+import pyarrow.csv as pacsv  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("file", help="the lab export (CSV)")
+    parser.add_argument("labs", help="b12core's labs output for that file (Parquet)")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT.parquet")
+    args = parser.parse_args()
+    imported = time.perf_counter()
+    rows = pacsv.read_csv(args.file).num_rows
+    read = time.perf_counter()
+    labs = pd.read_parquet(args.labs)
+    held = time.perf_counter()
+    labs.to_parquet(args.output, index=False)
+    written = time.perf_counter()
+    print(f"floor: read {rows} rows, held {len(labs)} labs rows; seconds: imports {imported - START:.2f}, "
+          f"read {read - imported:.2f}, labs table {held - read:.2f}, write {written - held:.2f}")
+
+
+if __name__ == "__main__":
+    main()
