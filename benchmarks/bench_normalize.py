@@ -167,10 +167,10 @@ def report(cases: list[Case], load_before: float) -> None:
             print(f"{case.layout:6} {case.rows:>9,} {_mb(case.file_bytes):>8}  {tool:8} {seconds:8.2f}  {runs:18} "
                   f"{case.rows / seconds:>11,.0f} {_mb(peak):>8} {peak / case.file_bytes:>8.1f}x")
         pa, b12, dk, floor = (case.seconds(t) for t in TOOLS)
-        peak = {t: case.peak(t) for t in TOOLS}
+        peaks = {t: case.peak(t) for t in TOOLS}
         print(f"{'':6} {'':>9} {'':>8}  time: b12core/pyarrow {b12 / pa:.2f}x, b12core/duckdb {b12 / dk:.2f}x, "
               f"floor/pyarrow {floor / pa:.2f}x, floor/duckdb {floor / dk:.2f}x; peak memory: b12core/duckdb "
-              f"{peak['b12core'] / peak['duckdb']:.2f}x, floor/file {peak['floor'] / case.file_bytes:.1f}x")
+              f"{peaks['b12core'] / peaks['duckdb']:.2f}x, floor/file {peaks['floor'] / case.file_bytes:.1f}x")
     print()
     long_cases = [c for c in cases if c.layout == "long"]
     print("linearity, long layout: seconds per million rows at each size "
