@@ -39,6 +39,18 @@ def test_labs_writes_output_and_one_summary_line(lab_file, tmp_path, suffix):
     assert pd.read_csv(rejected)["reason"].str.contains("QNS").all()
 
 
+def test_parquet_output_has_statistics_for_the_columns_readers_filter_on(lab_file, tmp_path):
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "labs.parquet"
+    assert run("labs", str(lab_file), "-o", str(out)).returncode == 0
+    meta = pq.ParquetFile(out).metadata.row_group(0)
+    stats = {meta.column(i).path_in_schema: meta.column(i).statistics for i in range(meta.num_columns)}
+    assert stats["patient_id"].min == stats["patient_id"].max == "p1"
+    assert stats["collected_at"].has_min_max and stats["analyte"].has_min_max
+    assert stats["notes"] is None  # free text as written: no statistics to pay for
+
+
 def test_unknown_tests_are_named_in_the_summary(tmp_path):
     path = tmp_path / "lab.csv"
     path.write_text("Date,Test,Result,Unit\n2024-01-02,Hb,13.5,g/dL\n2024-01-02,Zinc Protoporphyrin,40,ug/dL\n")
