@@ -156,7 +156,11 @@ def _records(raw: RawFile, mapping: ColumnMapping) -> Records:
     labels = np.array([h[0] for h in heads] + [""], dtype=object)
     names = np.array([h[1] for h in heads] + [NO_RESULT_ROW], dtype=object)
     units = np.array([h[2] for h in heads] + [""], dtype=object)
-    value, written = melt(cells), melt(raw_cells)
+    value = melt(cells)
+    if all(c.codes is r.codes for c, r in zip(cells, raw_cells, strict=True)):  # no cell needed trimming:
+        written = Coded(value.codes, np.concatenate([*(r.values for r in raw_cells), [""]]))  # share the codes
+    else:
+        written = melt(raw_cells)
     fields = {f: coded[f].take(position) for f in ("patient", "when", "time", "offset")}
     fields |= {"name": Coded(column_id, names), "code": Coded.constant(len(position)), "value": value}
     fields |= {f: Coded.constant(len(position)) for f in RECORD_FIELDS if f not in fields}
