@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
-from icalendar import Calendar, Event
 
 from b12core.errors import InputError
 from b12core.regimens import PLAN_COLUMNS
@@ -181,6 +180,8 @@ def plan_to_ics(plan: pd.DataFrame, regimen_label: str, patient_label: str | Non
     00:00 UTC, so the bytes are reproducible. ``patient_label`` appears only in the calendar's
     name, never in an event or a UID. ``InputError`` when the plan has no rows (a calendar must
     hold at least one event)."""
+    from icalendar import Calendar, Event  # here, not at the top: every CLI command would pay its 20 ms import
+
     _check_plan(plan)
     if not len(plan):
         raise InputError("the schedule has no doses or blood tests to put in a calendar")
