@@ -8,7 +8,7 @@ is reported. The four processes per case:
   reading the file with nothing done to it);
 - b12core: ``python -m b12core labs FILE -o OUT.parquet`` (read + normalise to ``labs``);
 - duckdb: ``python benchmarks/duckdb_peer.py FILE -o OUT.parquet`` (the peer to beat);
-- floor: ``python benchmarks/design_floor.py FILE LABS.parquet -o OUT.parquet``: what any import
+- floor: ``python -m benchmarks.design_floor FILE LABS.parquet -o OUT.parquet``: what any import
   that follows design.md must do besides normalising (import pandas, read the file, hold the
   whole ``labs`` table as a DataFrame, write it), with the table taken from b12core's output.
 
@@ -67,7 +67,7 @@ def command(tool: str, path: Path, out: Path) -> list[str]:
         return [PYTHON, "-m", "b12core", "labs", str(path), "-o", str(out)]
     if tool == "floor":
         labs = out.with_name(out.name.replace(".floor.", ".b12core."))
-        return [PYTHON, str(HERE / "design_floor.py"), str(path), str(labs), "-o", str(out)]
+        return [PYTHON, "-m", "benchmarks.design_floor", str(path), str(labs), "-o", str(out)]
     return [PYTHON, str(HERE / "duckdb_peer.py"), str(path), "-o", str(out)]
 
 
