@@ -249,6 +249,33 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     for key, target in name_map.items():
         if target != IGNORE and target not in analytes():
             raise InputError(f"{key!r} is mapped to {target!r}, which is not an analyte")
+    accepted, result = _normalise(raw, mapping, date_order, name_map, dictionary or {}, not_after)
+    labs = _labs_table(raw.name, accepted)  # built once every per-record array of the file is freed
+    labs, counts = drop_duplicates_counted(labs, result.counts, accepted.repeats)
+    return LabImport(**{**result.__dict__, "labs": labs, "counts": counts})
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The accepted results of one file: the text columns of ``labs`` coded, the rest as arrays,
+    and which results repeat an earlier one of the file."""
+
+    texts: dict[str, Coded]  # patient_id, unit, qualifier, reported_*, notes
+    collected_at: np.ndarray  # datetime64[ns]
+    analyte: np.ndarray  # index into analyte_keys()
+    value: np.ndarray  # float64, canonical unit
+    ref_low: np.ndarray
+    ref_high: np.ndarray
+    source_row: np.ndarray  # 1-based data row
+    repeats: np.ndarray  # bool: the same result as an earlier row of the file
+
+
+def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, name_map: Mapping[str, str],
+               dictionary: Mapping[str, DictionaryEntry], not_after: pd.Timestamp | None
+               ) -> tuple[Accepted, LabImport]:
+    """Every record of the file accepted, ignored or rejected: the accepted results, and the rest
+    of the import (rejections, counts, names, notes) with an empty ``labs``. A function of its
+    own so that the per-record arrays are freed when it returns, before ``labs`` is built."""
     rec = _records(raw, mapping)
     n = len(rec)
     reasons = Reasons(n)
@@ -257,7 +284,7 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
 
     # Which test each row is: once per distinct (code, name) pair.
     ident_codes, ident_first = combine(rec["code"], rec["name"])
-    idents = [identify(rec["code"].values[c], rec["name"].values[m], dictionary or {}, name_map)
+    idents = [identify(rec["code"].values[c], rec["name"].values[m], dictionary, name_map)
               for c, m in zip(rec["code"].codes[ident_first], rec["name"].codes[ident_first], strict=True)]
 
     def ident(attr: str) -> Coded:  # an attribute of each row's identity, coded
@@ -309,52 +336,57 @@ def import_labs(raw: RawFile, mapping: ColumnMapping | None = None, date_order: 
     kept = np.flatnonzero(accepted)
     ref_low, ref_high = _reference_ranges(rec, mark.mark, factor, notes, tracked, kept)
 
-    keys = list(analyte_keys())
-    kind = pd.Categorical.from_codes(analyte_idx[kept], categories=keys)
-    canonical_units = np.array([analytes()[a].canonical_unit for a in analyte_keys()], dtype=object)
-    texts = {name: column.series() for name, column in {
-        "patient_id": patient.take(kept),
-        "unit": Coded(kind.codes.astype(np.int64), canonical_units),
-        "qualifier": Coded(combo, out.qualifier).take(kept),
-        "reported_value": rec.written.take(kept),
-        "reported_unit": Coded(combo, out.reported_unit).take(kept),
-        "reported_name": _reported_names(rec, ident_codes, ident_first).take(kept),
-        "reported_flag": Coded(combo, out.flag).take(kept),
-        "notes": notes.coded(kept),
-    }.items()}
-    labs = _typed_labs(pd.DataFrame({
-        **texts,
-        "collected_at": collected[kept],
-        "analyte": kind,
-        "value": canonical[kept],
-        "ref_low": ref_low,
-        "ref_high": ref_high,
-        "source_file": raw.name,
-        "source_row": rec.row[kept],
-    }))
     # The same result twice in one file: compared on the codes (the texts are never hashed).
     same_qualifier = pd.factorize(out.qualifier)[0]  # per combination: equal texts, equal codes
     key = [patient.codes[kept], _same_time(written_time, collected, kept), analyte_idx[kept],
            same_qualifier[combo[kept]]]
-    repeats = repeated(key, labs["value"].to_numpy(dtype="float64"),
-                       lambda: reported_resolution(labs["reported_value"]))
+    written = rec.written.take(kept)
+    value_kept = canonical[kept]
+    repeats = repeated(key, value_kept,
+                       lambda: reported_resolution(pd.Series(written.values, dtype="str"))[written.codes])
+    canonical_units = np.array([analytes()[a].canonical_unit for a in analyte_keys()], dtype=object)
+    accepted_results = Accepted(
+        texts={
+            "patient_id": patient.take(kept),
+            "unit": Coded(analyte_idx[kept], canonical_units),
+            "qualifier": Coded(combo, out.qualifier).take(kept),
+            "reported_value": written,
+            "reported_unit": Coded(combo, out.reported_unit).take(kept),
+            "reported_name": _reported_names(rec, ident_codes, ident_first).take(kept),
+            "reported_flag": Coded(combo, out.flag).take(kept),
+            "notes": notes.coded(kept),
+        },
+        collected_at=collected[kept], analyte=analyte_idx[kept], value=value_kept, ref_low=ref_low,
+        ref_high=ref_high, source_row=rec.row[kept], repeats=repeats)
     rejected = (status == REJECTED) | (tracked & ~reasons.ok())
     positions = np.flatnonzero(rejected)
     wide = mapping.layout == "wide"
     display = ident("display")
-    counts = counts_frame(raw, n, accepted, (status == UNTRACKED) | (status == UNKNOWN), rejected)
-    labs, counts = drop_duplicates_counted(labs, counts, repeats)
-    return LabImport(
-        labs=labs,
+    return accepted_results, LabImport(
+        labs=pd.DataFrame(columns=list(LABS_COLUMNS)),
         rejections=rejections_frame(raw, rec.row[positions], reasons.text(positions),
                                     rec.column.take(positions).texts() if wide else None,
                                     list(mapping.roles.values())),
-        counts=counts,
+        counts=counts_frame(raw, n, accepted, (status == UNTRACKED) | (status == UNKNOWN), rejected),
         unknown_names=coded_name_counts(raw.name, display, status == UNKNOWN),
         ignored_names=coded_name_counts(raw.name, display, status == UNTRACKED),
         mappings={raw.name: mapping},
         notes={raw.name: tuple(file_notes)},
     )
+
+
+def _labs_table(source_file: str, kept: Accepted) -> pd.DataFrame:
+    """The canonical ``labs`` table of one file's accepted results."""
+    return _typed_labs(pd.DataFrame({
+        **{name: column.series() for name, column in kept.texts.items()},
+        "collected_at": kept.collected_at,
+        "analyte": pd.Categorical.from_codes(kept.analyte, categories=list(analyte_keys())),
+        "value": kept.value,
+        "ref_low": kept.ref_low,
+        "ref_high": kept.ref_high,
+        "source_file": source_file,
+        "source_row": kept.source_row,
+    }))
 
 
 @dataclass(frozen=True)
