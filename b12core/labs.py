@@ -310,9 +310,6 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
     out = _outcomes(rec, first, ident_codes[first], idents, parsed, bool(mapping.roles.get("value_numeric")))
     reasons.fail(tracked, Coded(combo, out.problem))
     notes.add_coded(Coded(combo, out.note))
-    analyte_idx = out.analyte[combo]
-    factor = out.factor[combo]
-    canonical = out.canonical[combo]
 
     # Collection time.
     collected, date_problem, date_note, written_time = _collection_times(raw, mapping, rec, date_order, tracked,
@@ -334,29 +331,31 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
     # Reference range given by the lab.
     accepted = tracked & reasons.ok()  # every reason is known by now
     kept = np.flatnonzero(accepted)
-    ref_low, ref_high = _reference_ranges(rec, mark.mark, factor, notes, tracked, kept)
+    combo_kept = combo[kept]  # the analyte, factor and value of a result follow from its combination
+    analyte_idx = out.analyte[combo_kept]
+    ref_low, ref_high = _reference_ranges(rec, mark.mark, out.factor[combo_kept], notes, tracked, kept)
 
     # The same result twice in one file: compared on the codes (the texts are never hashed).
     same_qualifier = pd.factorize(out.qualifier)[0]  # per combination: equal texts, equal codes
-    key = [patient.codes[kept], _same_time(written_time, collected, kept), analyte_idx[kept],
-           same_qualifier[combo[kept]]]
+    key = [patient.codes[kept], _same_time(written_time, collected, kept), analyte_idx,
+           same_qualifier[combo_kept]]
     written = rec.written.take(kept)
-    value_kept = canonical[kept]
+    value_kept = out.canonical[combo_kept]
     repeats = repeated(key, value_kept,
                        lambda: reported_resolution(pd.Series(written.values, dtype="str"))[written.codes])
     canonical_units = np.array([analytes()[a].canonical_unit for a in analyte_keys()], dtype=object)
     accepted_results = Accepted(
         texts={
             "patient_id": patient.take(kept),
-            "unit": Coded(analyte_idx[kept], canonical_units),
-            "qualifier": Coded(combo, out.qualifier).take(kept),
+            "unit": Coded(analyte_idx, canonical_units),
+            "qualifier": Coded(combo_kept, out.qualifier),
             "reported_value": written,
-            "reported_unit": Coded(combo, out.reported_unit).take(kept),
+            "reported_unit": Coded(combo_kept, out.reported_unit),
             "reported_name": _reported_names(rec, ident_codes, ident_first).take(kept),
-            "reported_flag": Coded(combo, out.flag).take(kept),
+            "reported_flag": Coded(combo_kept, out.flag),
             "notes": notes.coded(kept),
         },
-        collected_at=collected[kept], analyte=analyte_idx[kept], value=value_kept, ref_low=ref_low,
+        collected_at=collected[kept], analyte=analyte_idx, value=value_kept, ref_low=ref_low,
         ref_high=ref_high, source_row=rec.row[kept], repeats=repeats)
     rejected = (status == REJECTED) | (tracked & ~reasons.ok())
     positions = np.flatnonzero(rejected)
@@ -550,8 +549,8 @@ def _same_time(written: Coded, when: np.ndarray, kept: np.ndarray) -> np.ndarray
 
 def _reference_ranges(rec: Records, mark: str, factor: np.ndarray, notes: RowNotes, rows: np.ndarray,
                       kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(low, high) in the canonical unit for the ``kept`` rows (positions); notes the ``rows`` (a
-    mask) whose range text cannot be read."""
+    """(low, high) in the canonical unit for the ``kept`` rows (positions), whose conversion
+    factors are ``factor``; notes the ``rows`` (a mask) whose range text cannot be read."""
     low_coded, high_coded, ranges = rec["low"], rec["high"], rec["range"]
     low = values.to_number(pd.Series(low_coded.values, dtype="str"), mark).to_numpy("float64")[low_coded.codes[kept]]
     high = values.to_number(pd.Series(high_coded.values, dtype="str"), mark).to_numpy("float64")[high_coded.codes[kept]]
@@ -561,7 +560,7 @@ def _reference_ranges(rec: Records, mark: str, factor: np.ndarray, notes: RowNot
         low = np.where(np.isnan(low), lo[mine], low)
         high = np.where(np.isnan(high), hi[mine], high)
         notes.add(rows & ~ranges.per_value(readable), "reference range not read")
-    return low * factor[kept], high * factor[kept]
+    return low * factor, high * factor
 
 
 def _typed_labs(labs: pd.DataFrame) -> pd.DataFrame:
