@@ -12,6 +12,7 @@ rows, so the cost follows the number of distinct texts, not the number of rows.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,6 +39,7 @@ from b12core.reference import analyte_keys, analytes, loinc_codes, lookup_name, 
 from b12core.text import extract
 
 IGNORE = "ignore"
+TEXT_COLUMN_THREADS = 2  # text columns of labs built side by side (1M-row wide export: 0.46 -> 0.33 s)
 OFFSET_ANCHOR = pd.Timestamp("2000-01-01")
 
 LABS_COLUMNS = ("patient_id", "collected_at", "analyte", "value", "unit", "qualifier",
@@ -376,8 +378,10 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
 
 def _labs_table(source_file: str, kept: Accepted) -> pd.DataFrame:
     """The canonical ``labs`` table of one file's accepted results."""
+    with ThreadPoolExecutor(TEXT_COLUMN_THREADS) as pool:  # Arrow's take runs without the GIL
+        texts = dict(zip(kept.texts, pool.map(Coded.series, kept.texts.values()), strict=True))
     return _typed_labs(pd.DataFrame({
-        **{name: column.series() for name, column in kept.texts.items()},
+        **texts,
         "collected_at": kept.collected_at,
         "analyte": pd.Categorical.from_codes(kept.analyte, categories=list(analyte_keys())),
         "value": kept.value,
