@@ -376,19 +376,19 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
     )
 
 
-def _labs_table(source_file: str, kept: Accepted) -> pd.DataFrame:
+def _labs_table(source_file: str, accepted: Accepted) -> pd.DataFrame:
     """The canonical ``labs`` table of one file's accepted results."""
     with ThreadPoolExecutor(TEXT_COLUMN_THREADS) as pool:  # Arrow's take runs without the GIL
-        texts = dict(zip(kept.texts, pool.map(Coded.series, kept.texts.values()), strict=True))
+        texts = dict(zip(accepted.texts, pool.map(Coded.series, accepted.texts.values()), strict=True))
     return _typed_labs(pd.DataFrame({
         **texts,
-        "collected_at": kept.collected_at,
-        "analyte": pd.Categorical.from_codes(kept.analyte, categories=list(analyte_keys())),
-        "value": kept.value,
-        "ref_low": kept.ref_low,
-        "ref_high": kept.ref_high,
+        "collected_at": accepted.collected_at,
+        "analyte": pd.Categorical.from_codes(accepted.analyte, categories=list(analyte_keys())),
+        "value": accepted.value,
+        "ref_low": accepted.ref_low,
+        "ref_high": accepted.ref_high,
         "source_file": source_file,
-        "source_row": kept.source_row,
+        "source_row": accepted.source_row,
     }))
 
 
