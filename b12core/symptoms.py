@@ -91,8 +91,8 @@ def import_symptoms(raw: RawFile, mapping: ColumnMapping | None = None, date_ord
     notes = RowNotes(n)
     score = pd.to_numeric(rec["score"].str.replace(",", ".", regex=False), errors="coerce").to_numpy("float64")
     bad = np.isnan(score) | (score < SCORE_RANGE[0]) | (score > SCORE_RANGE[1])
-    reasons.fail(rows, np.where(bad, [f"score {s!r} is not a number from 0 to 10" for s in rec["score"]], ""
-                                ).astype(object))
+    reasons.fail(rows, np.where(bad, [f"score {s!r} is not a number from 0 to 10" for s in rec["score"]],
+                                "").astype(object))
     reasons.fail(rows & (rec["symptom"].to_numpy(dtype=object) == ""), "no symptom named")
     source = f"{raw.name} (column {mapping.roles['recorded_at']!r})"
     when, problem, zoned, order_note = dates.dates_for_rows(rec["when"], rows, date_order, source)
