@@ -27,7 +27,7 @@ from b12core.errors import InputError
 from b12core.export import plan_to_csv, plan_to_html, plan_to_ics, safe_frame
 from b12core.phases import detect_phases
 from b12core.regimens import build_plan, custom_regimen, get_regimen, regimens
-from b12core.workspace import KIND_LABELS, Choices, Workspace, build_workspace
+from b12core.workspace import KIND_LABELS, Choices, FileReport, Workspace, build_workspace
 
 EXIT_OK, EXIT_INPUT = 0, 2
 DATE_ORDERS = ("auto", "dmy", "mdy")
@@ -80,13 +80,19 @@ def _workspace(paths: Sequence[Path], date_order: str | None, kind: str) -> Work
     ws = build_workspace(files, Choices(date_order=date_order))
     if ws.errors:
         raise InputError(ws.errors[0])
-    wanted = {f.name.split(" [", 1)[0] for f in ws.files if f.kind in (kind, "dictionary")}
+    wanted = {_file_of(f) for f in ws.files if f.kind in (kind, "dictionary")}
     for report in ws.files:
-        if report.kind not in (kind, "dictionary") and report.name.split(" [", 1)[0] not in wanted:
+        if report.kind not in (kind, "dictionary") and _file_of(report) not in wanted:
             raise InputError(f"{report.name} looks like {KIND_LABELS[report.kind]}, not {KIND_LABELS[kind]}")
     if (ws.labs if kind == "labs" else ws.doses) is None:
         raise InputError(f"none of the files holds {KIND_LABELS[kind]}")
     return ws
+
+
+def _file_of(report: FileReport) -> str:
+    """The file a table came from: a workbook's sheets are named ``file [sheet]``."""
+    sheet = report.raw.sheet if report.raw is not None else None
+    return report.name.removesuffix(f" [{sheet}]") if sheet else report.name
 
 
 def _not_read(ws: Workspace, kind: str) -> str:

@@ -51,6 +51,25 @@ def test_parquet_output_has_statistics_for_the_columns_readers_filter_on(lab_fil
     assert stats["notes"] is None  # free text as written: no statistics to pay for
 
 
+def test_a_dose_record_given_to_labs_is_refused_even_when_file_names_look_like_sheets(lab_file, tmp_path):
+    labs, doses = tmp_path / "results [May].csv", tmp_path / "results [June].csv"
+    labs.write_bytes(lab_file.read_bytes())
+    doses.write_bytes((REPO / "data/sample/us_injections.csv").read_bytes())
+    result = run("labs", str(labs), str(doses), "-o", str(tmp_path / "o.parquet"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: results [June].csv looks like an injection record, not lab results"
+
+
+def test_labs_from_a_workbook_name_the_sheets_not_read(lab_file, tmp_path):
+    book = tmp_path / "clinic.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        pd.read_csv(lab_file, dtype=str).to_excel(writer, sheet_name="Labs", index=False)
+        pd.read_csv(REPO / "data/sample/us_injections.csv", dtype=str).to_excel(writer, sheet_name="Doses", index=False)
+    result = run("labs", str(book), "-o", str(tmp_path / "o.parquet"))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().endswith("; sheets not read as lab results: clinic.xlsx [Doses]")
+
+
 def test_unknown_tests_are_named_in_the_summary(tmp_path):
     path = tmp_path / "lab.csv"
     path.write_text("Date,Test,Result,Unit\n2024-01-02,Hb,13.5,g/dL\n2024-01-02,Zinc Protoporphyrin,40,ug/dL\n")
