@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from b12core.reference import analyte_keys, analytes, unit_factors
+from b12core.reference import analyte_keys, analytes, display_decimals, unit_factors
 
 UNIT_SYSTEMS = ("SI", "US")
 TIME_AXES = ("date", "days")
@@ -94,6 +94,32 @@ def number_text(value: float, signed: bool = False) -> str:
     text = f"{value:+.0f}" if signed and abs(value) >= 1000 else f"{value:.0f}" if abs(value) >= 1000 else \
         f"{value:+.4g}" if signed else f"{value:.4g}"
     return text
+
+
+def display_round(value: float, analyte: str, unit: str) -> float:
+    """A value in a display unit rounded to the decimals it is shown with (``reference/units.csv``),
+    so that sums and differences of shown values agree with what the reader sees."""
+    return round(float(value), display_decimals()[(analyte, unit)])
+
+
+def value_text(value: float, analyte: str, unit: str, qualifier: str = "", signed: bool = False) -> str:
+    """A value in a display unit as labs print it: the decimals of its analyte and unit
+    (``value_text(98.0, "hemoglobin", "g/L")`` -> ``"98"``; ``value_text(9.84, "hemoglobin", "g/dL")``
+    -> ``"9.8"``), never in e-notation, never ``-0``, the minus sign ASCII ``-``.
+
+    ``signed`` writes ``+`` before a positive value (a change); zero has no sign. A qualifier of a
+    censored value comes first, joined to the number (``">1476"``), or with a space before a signed
+    number (``"> +250"``). A missing value is ``""``. Raises KeyError for a unit of another analyte.
+    """
+    decimals = display_decimals()[(analyte, unit)]
+    if value is None or pd.isna(value):
+        return ""
+    text = f"{abs(float(value)):.{decimals}f}"
+    sign = "" if float(text) == 0 else "-" if value < 0 else "+" if signed else ""  # never "-0"
+    number = sign + text
+    if not qualifier:
+        return number
+    return f"{qualifier} {number}" if signed else f"{qualifier}{number}"
 
 
 def in_view(times: pd.Series, view: ViewSettings) -> pd.Series:

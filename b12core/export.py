@@ -3,6 +3,10 @@
 Every function here is pure: it takes the plan table that ``regimens.build_plan`` returns and
 gives back bytes or text; the caller decides where they go. Output is deterministic (no clock,
 no random identifiers), so exporting the same plan twice gives identical bytes.
+
+What a patient reads about guidance comes from the plan itself: its ``source`` column (the cites
+of the regimen's own guidance) and its ``symptom_note`` column (what that guidance says when
+symptoms return before a dose), so a US schedule never quotes a UK guideline.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import pandas as pd
 
 from b12core.errors import InputError
 from b12core.regimens import PLAN_COLUMNS
+from b12core.words import counted
 
 UID_DOMAIN = "b12-followup.local"
 PRODID = "-//B12 follow-up dashboard//Schedule export//EN"
@@ -96,12 +101,13 @@ def _clean_name(text: str) -> str:
 
 def dose_text(dose_ug: float, both: bool = True) -> str:
     """A dose as a person reads it: ``1 mg (1000 micrograms)`` (``1 mg`` when ``both`` is false),
-    ``100 micrograms``; empty for a missing dose. Micrograms are written out, never "µg"."""
+    ``100 micrograms``, ``1 microgram``; empty for a missing dose. Micrograms are written out, never
+    "µg"; from 1000 on they are written as on the vial (``1000``, no thousands separator)."""
     if dose_ug is None or (isinstance(dose_ug, float) and math.isnan(dose_ug)):
         return ""
-    micrograms = f"{dose_ug:g} micrograms"
     if dose_ug < 1000:
-        return micrograms
+        return counted(dose_ug, "microgram")
+    micrograms = f"{dose_ug:g} micrograms"  # 1000 or more: always plural
     milligrams = f"{dose_ug / 1000:g} mg"
     return f"{milligrams} ({micrograms})" if both else milligrams
 
@@ -157,7 +163,8 @@ def _event_description(row: pd.Series, regimen_label: str) -> str:
         lines.append(f"{what[:1].upper()}{what[1:]}." if what else "Planned dose.")
         medicine = ", ".join(p for p in (_text(row["product"]), _text(row["route"])) if p)
         lines.append(f"Dose: {dose_text(row['dose_ug'])}" + (f" {medicine}" if medicine else ""))
-        lines.append("If symptoms come back before the next injection, contact your practice.")
+        lines.append(" ".join(p for p in ("If symptoms come back before the next injection, contact your practice.",
+                                          _text(row.get("symptom_note"))) if p))
     else:
         lines.append(_text(row["what"]))
     lines.append(f"Schedule: {regimen_label}")
@@ -171,15 +178,16 @@ def _uid(*parts: str) -> str:
     return f"{digest}@{UID_DOMAIN}"
 
 
-def plan_to_ics(plan: pd.DataFrame, regimen_label: str, patient_label: str | None = None) -> bytes:
+def plan_to_ics(plan: pd.DataFrame, regimen_label: str, patient_label: str | None = None,
+                issued: date | None = None) -> bytes:
     """The plan as an RFC 5545 calendar: one all-day event per planned dose and per lab recheck.
 
     UIDs are derived from the regimen label, the date, the kind of event and its number among
     events of that kind on that day, so exporting the same plan again gives the same events
     (a calendar re-import updates instead of duplicating). DTSTAMP is the plan's first day at
     00:00 UTC, so the bytes are reproducible. ``patient_label`` appears only in the calendar's
-    name, never in an event or a UID. ``InputError`` when the plan has no rows (a calendar must
-    hold at least one event)."""
+    name, never in an event or a UID; ``issued`` (the day it was made) only in the calendar's
+    description. ``InputError`` when the plan has no rows (a calendar must hold at least one event)."""
     from icalendar import Calendar, Event  # here, not at the top: every CLI command would pay its 20 ms import
 
     _check_plan(plan)
@@ -191,7 +199,7 @@ def plan_to_ics(plan: pd.DataFrame, regimen_label: str, patient_label: str | Non
     calendar = Calendar.new(
         prodid=PRODID, calscale="GREGORIAN", name=name, uid=_uid("calendar", regimen_label, min(days).isoformat()),
         description=f"{regimen_label}. The schedule the clinician chose; contact the practice if symptoms "
-                    "return before the next injection.")
+                    "return before the next injection." + (f" Made on {day_text(issued)}." if issued else ""))
     seen: dict[tuple[date, str], int] = {}
     for day, (_, row) in zip(days, plan.iterrows(), strict=True):
         kind = _text(row["kind"])
@@ -268,12 +276,14 @@ def _distinct(values: Iterable[object]) -> list[str]:
 
 
 def plan_to_html(plan: pd.DataFrame, regimen_label: str, patient_label: str | None = None,
-                 issued: date | None = None) -> str:
+                 issued: date | None = None, sample: bool = False) -> str:
     """A written schedule a patient can take home: one self-contained, printable HTML page
     (inline CSS, no scripts, no external files) with the loading and maintenance injections,
-    the blood tests and reviews, a plain-language note and the sources.
+    the blood tests and reviews, a plain-language note (with what the regimen's own guidance says
+    when symptoms return, from the plan's ``symptom_note``) and the sources (the plan's cites).
 
-    Every text taken from the data (labels, product, notes, sources) is HTML-escaped."""
+    ``sample`` marks a schedule made for the bundled sample patient. Every text taken from the
+    data (labels, product, notes, sources) is HTML-escaped."""
     _check_plan(plan)
     esc = html.escape
     title = "Your vitamin B12 injection schedule"
@@ -285,11 +295,13 @@ def plan_to_html(plan: pd.DataFrame, regimen_label: str, patient_label: str | No
         out.append(f'<p class="meta"><strong>For:</strong> {esc(patient_label)}</p>')
     if issued is not None:
         out.append(f'<p class="meta"><strong>Issued:</strong> {esc(day_text(issued))}</p>')
+    if sample:
+        out.append('<p class="meta"><strong>Sample data: a synthetic patient, not a real person.</strong></p>')
 
+    guidance = " ".join(esc(n) for n in _distinct(_rows(plan, "dose")["symptom_note"]))  # the regimen's own
     out.append('<div class="note"><p>This is the schedule your clinician chose for you. Keep it with you and '
                "bring it to your appointments.</p><p><strong>If your symptoms come back before your next "
-               "injection is due, contact your practice.</strong> You may be able to have injections more "
-               "often (NICE guideline NG239 allows this).</p></div>")
+               f"injection is due, contact your practice.</strong>{' ' + guidance if guidance else ''}</p></div>")
 
     for phase, heading, empty in (
             ("loading", "Loading injections", "There are no loading injections in this schedule."),
@@ -328,14 +340,21 @@ def _number_text(value: float) -> str:
     return format(value, ".15g")
 
 
-def plan_to_csv(plan: pd.DataFrame, *, bom: bool = True) -> bytes:
+def plan_to_csv(plan: pd.DataFrame, *, bom: bool = True, patient_label: str | None = None,
+                issued: date | None = None) -> bytes:
     """The plan as CSV (UTF-8, CRLF line ends, ISO dates ``YYYY-MM-DD``), with every text cell made
     safe for spreadsheets (``safe_frame``). ``bom`` puts a UTF-8 byte order mark in front so that
-    Excel shows accented letters and symbols correctly; pandas and other CSV readers skip it."""
+    Excel shows accented letters and symbols correctly; pandas and other CSV readers skip it.
+    ``patient_label`` and ``issued`` (the day it was made), when given, lead every row as the
+    columns ``patient`` and ``made_on``."""
     _check_plan(plan)
     extra = [c for c in plan.columns if c not in PLAN_COLUMNS]
     table = plan[[*PLAN_COLUMNS, *extra]].copy()
     table["date"] = pd.to_datetime(table["date"]).dt.strftime("%Y-%m-%d")
+    if issued is not None:
+        table.insert(0, "made_on", issued.isoformat())
+    if patient_label is not None:
+        table.insert(0, "patient", patient_label)
     text = safe_frame(table).to_csv(index=False, lineterminator="\r\n", float_format=_number_text)
     return text.encode("utf-8-sig" if bom else "utf-8")
 

@@ -1,8 +1,11 @@
 """Regimen templates -> a planned schedule (doses and lab rechecks), and doses given against it.
 
 Templates live in ``reference/regimens.csv`` and ``regimen_steps.csv``, lab rechecks in
-``rechecks.csv``, each with its source. A plan is a table; nothing here prescribes: the plan is
-the written regimen the clinician chose, and adherence compares what was given with it.
+``rechecks.csv``, each with its source (for the developers) and its cite (for the reader). A plan is
+a table; nothing here prescribes: the plan is the written regimen the clinician chose, and
+adherence compares what was given with it. The plan's ``source`` column holds the cites, so every
+text made from it (calendar, printable schedule, review prompts) names its sources as a clinician
+knows them, and only the guidance of the regimen's own country.
 """
 
 from __future__ import annotations
@@ -17,8 +20,12 @@ import pandas as pd
 
 from b12core.errors import InputError
 from b12core.reference import read_table, threshold
+from b12core.words import counted
 
-PLAN_COLUMNS = ("date", "kind", "phase", "step", "dose_ug", "product", "route", "title", "what", "source")
+# ``source``: the reader-facing cite of the row; ``symptom_note``: on dose rows, what the regimen's
+# guidance tells the patient about symptoms that come back before a dose is due (may be empty).
+PLAN_COLUMNS = ("date", "kind", "phase", "step", "dose_ug", "product", "route", "title", "what", "source",
+                "symptom_note")
 
 
 @dataclass(frozen=True)
@@ -42,8 +49,12 @@ class Regimen:
     maintenance_months_min: int
     maintenance_months_max: int
     open_loading_default_days: int | None
-    source: str
+    source: str  # where the template comes from, for the developers
     step_sources: tuple[str, ...] = field(default=())
+    cite: str = ""  # the source as a clinician knows it ("BNF: hydroxocobalamin (...)")
+    step_cites: tuple[str, ...] = field(default=())
+    country: str = ""  # whose guidance the template follows (UK, US): its rechecks and notes follow it
+    symptom_note: str = ""  # for the patient: what the guidance says when symptoms return before a dose
 
     @property
     def open_ended(self) -> bool:
@@ -53,19 +64,20 @@ class Regimen:
 @cache
 def regimens() -> dict[str, Regimen]:
     """Every regimen template by id."""
-    steps: dict[str, list[tuple[int, Step, str]]] = {}
+    steps: dict[str, list[tuple[int, Step, str, str]]] = {}
     for r in read_table("regimen_steps"):
         step = Step(float(r["every_days"]), None if r["open_ended"] == "yes" else int(r["doses"]),
                     tuple(float(d) for d in r["days"].split()))
-        steps.setdefault(r["regimen"], []).append((int(r["step"]), step, r["source"]))
+        steps.setdefault(r["regimen"], []).append((int(r["step"]), step, r["source"], r["cite"]))
     out = {}
     for r in read_table("regimens"):
         ordered = sorted(steps.get(r["id"], []), key=lambda s: s[0])
         out[r["id"]] = Regimen(
-            r["id"], r["label"], r["product"], r["route"], float(r["dose_ug"]), tuple(s for _, s, _ in ordered),
+            r["id"], r["label"], r["product"], r["route"], float(r["dose_ug"]), tuple(s[1] for s in ordered),
             int(r["maintenance_months"]), int(r["maintenance_months_min"]), int(r["maintenance_months_max"]),
             int(r["open_loading_default_days"]) if r["open_loading_default_days"] else None, r["source"],
-            tuple(src for _, _, src in ordered))
+            step_sources=tuple(s[2] for s in ordered), cite=r["cite"], step_cites=tuple(s[3] for s in ordered),
+            country=r["country"], symptom_note=r["symptom_note"])
     return out
 
 
@@ -83,29 +95,31 @@ def custom_regimen(loading_every_days: float, loading_doses: int, maintenance_mo
     if loading_every_days <= 0 or loading_doses < 0 or maintenance_months <= 0 or dose_ug <= 0:
         raise InputError("a custom regimen needs positive intervals and doses")
     base = get_regimen("custom")
-    chosen = f"Set by the clinician: every {loading_every_days:g} days for {loading_doses} doses"
+    every = counted(loading_every_days, "day")
+    chosen = f"Set by the clinician: every {every} for {counted(loading_doses, 'dose')}"
     return replace(base, product=product, route=route, dose_ug=float(dose_ug),
                    steps=(Step(float(loading_every_days), int(loading_doses)),) if loading_doses else (),
-                   step_sources=(chosen,) if loading_doses else (),
+                   step_sources=(chosen,) if loading_doses else (), step_cites=(chosen,) if loading_doses else (),
                    maintenance_months=maintenance_months, maintenance_months_min=maintenance_months,
                    maintenance_months_max=maintenance_months,
-                   label=(f"Custom: every {loading_every_days:g} days x {loading_doses}, "
-                          f"then every {maintenance_months} months"))
+                   label=f"Custom: every {every} x {loading_doses}, then every {counted(maintenance_months, 'month')}")
 
 
 @dataclass(frozen=True)
 class Recheck:
-    regimens: frozenset[str]  # regimen ids, or {"*"} for every regimen
+    regimens: frozenset[str]  # the ids of the regimens it belongs to (all of one country's guidance)
     day: int
     title: str  # for the patient's schedule
     what: str  # for the clinician
-    source: str
+    source: str  # where it comes from, for the developers
+    cite: str = ""  # the source as a clinician knows it
 
 
 @cache
 def rechecks() -> tuple[Recheck, ...]:
     """Lab rechecks and reviews the sources recommend, by day from the first dose."""
-    return tuple(Recheck(frozenset(r["regimens"].split()), int(r["day"]), r["title"], r["what"], r["source"])
+    return tuple(Recheck(frozenset(r["regimens"].split()), int(r["day"]), r["title"], r["what"], r["source"],
+                         r["cite"])
                  for r in read_table("rechecks"))
 
 
@@ -138,7 +152,9 @@ def _loading_days(regimen: Regimen, loading_end: pd.Timestamp | None, start: pd.
 def build_plan(regimen: Regimen | str, start: str | pd.Timestamp, loading_end: str | pd.Timestamp | None = None,
                until: str | pd.Timestamp | None = None) -> pd.DataFrame:
     """Every planned dose (with its phase) and lab recheck from ``start`` until ``until`` (default:
-    one year). ``loading_end`` ends an open-ended loading phase ("until no further improvement")."""
+    one year), as ``PLAN_COLUMNS``. ``loading_end`` ends an open-ended loading phase ("until no
+    further improvement"). ``source`` holds the reader-facing cite of each row (its step's, the
+    regimen's, or its recheck's); the rechecks are those rechecks.csv lists for this regimen id."""
     regimen = get_regimen(regimen) if isinstance(regimen, str) else regimen
     start = _day(start, "start")
     until = _day(until, "until") if until is not None else start + pd.DateOffset(years=1)
@@ -151,30 +167,30 @@ def build_plan(regimen: Regimen | str, start: str | pd.Timestamp, loading_end: s
     for day, step in _loading_days(regimen, loading_end, start):
         when = start + pd.Timedelta(days=round(day + 1e-9))
         if when <= until:
-            rows.append((when, "dose", "loading", step,
-                         regimen.source if not regimen.step_sources else regimen.step_sources[step - 1]))
+            rows.append((when, "dose", "loading", step, regimen.step_cites[step - 1] if regimen.step_cites
+                         else regimen.cite))
     # Maintenance counted in calendar months from one anchor (no drift): after the last loading
     # dose, or from the start itself when there is no loading.
     anchor, k = (rows[-1][0], 1) if rows else (start, 0)
     while (when := anchor + pd.DateOffset(months=k * regimen.maintenance_months)) <= until:
-        rows.append((when, "dose", "maintenance", 0, regimen.source))
+        rows.append((when, "dose", "maintenance", 0, regimen.cite))
         k += 1
     plan = pd.DataFrame(rows, columns=["date", "kind", "phase", "step", "source"]).assign(
         dose_ug=regimen.dose_ug, product=regimen.product, route=regimen.route, title="B12 injection",
-        what=lambda d: np.where(d["phase"] == "loading", "loading dose", "maintenance dose"))
+        what=lambda d: np.where(d["phase"] == "loading", "loading dose", "maintenance dose"),
+        symptom_note=regimen.symptom_note)
     if regimen.open_ended and loading_end is None and len(plan):
         open_rows = plan["phase"].eq("loading")
         plan.loc[open_rows, "what"] = "loading dose (until no further improvement; the clinician ends this phase)"
-    checks = [(start + pd.Timedelta(days=r.day), "recheck", "", 0, r.source, np.nan, "", "", r.title, r.what)
-              for r in rechecks() if ("*" in r.regimens or regimen.id in r.regimens)
-              and start + pd.Timedelta(days=r.day) <= until]
+    checks = [(start + pd.Timedelta(days=r.day), "recheck", "", 0, r.cite, np.nan, "", "", r.title, r.what, "")
+              for r in rechecks() if regimen.id in r.regimens and start + pd.Timedelta(days=r.day) <= until]
     checks_frame = pd.DataFrame(checks, columns=["date", "kind", "phase", "step", "source", "dose_ug", "product",
-                                                 "route", "title", "what"])
+                                                 "route", "title", "what", "symptom_note"])
     plan = pd.concat([plan, checks_frame], ignore_index=True) if len(checks_frame) else plan
     plan = plan.sort_values(["date", "kind"], kind="stable", ignore_index=True)
     return plan.astype({"date": "datetime64[ns]", "kind": "str", "phase": "str", "step": "int64",
                         "dose_ug": "float64", "product": "str", "route": "str", "title": "str", "what": "str",
-                        "source": "str"})[list(PLAN_COLUMNS)]
+                        "source": "str", "symptom_note": "str"})[list(PLAN_COLUMNS)]
 
 
 def _day(value: str | dt.date | pd.Timestamp, what: str) -> pd.Timestamp:

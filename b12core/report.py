@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from b12core.summary import FollowUp
+from b12core.summary import FollowUp, markers_html
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; margin: 1.5rem; color: #111; }
@@ -29,8 +29,9 @@ def _table(frame: pd.DataFrame) -> str:
 
 
 def report_html(figure: go.Figure, follow: FollowUp, patient_label: str, issued: date | None = None,
-                sample: bool = False) -> str:
-    """A self-contained printable page: who, status, doses, figure, markers and review prompts."""
+                sample: bool = False, plan: str = "") -> str:
+    """A self-contained printable page: who, status, doses against the plan (``plan``: the label of
+    the regimen chosen for the patient, "" for none), figure, markers and review prompts."""
     issued = issued or date.today()
     esc = html.escape
     parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
@@ -40,13 +41,17 @@ def report_html(figure: go.Figure, follow: FollowUp, patient_label: str, issued:
              f"Next dose: {esc(follow.next_dose)}.</p>"]
     if sample:
         parts.append('<p class="meta"><strong>Sample data: a synthetic patient, not a real person.</strong></p>')
-    if follow.adherence:
-        parts += ["<h2>Doses against the plan</h2>", "<ul>", *(f"<li>{esc(a)}</li>" for a in follow.adherence),
-                  "</ul>"]
+    if plan:
+        parts += ["<h2>Doses against the plan</h2>", f'<p class="meta">Plan: {esc(plan)}.</p>', "<ul>",
+                  *(f"<li>{esc(a)}</li>" for a in [*follow.adherence, *follow.off_plan]), "</ul>"]
+    else:
+        parts.append('<p class="meta">No regimen was chosen for this patient, so doses are not compared with a '
+                     "plan.</p>")
     parts += ['<div class="figure">', figure.to_html(full_html=False, include_plotlyjs=True), "</div>",
-              "<h2>Markers</h2>", _table(follow.markers), "<h2>For review</h2>"]
+              "<h2>Markers</h2>", markers_html(follow.markers), "<h2>For review</h2>"]
     if len(follow.prompts):
-        parts.append(_table(follow.prompts[["When", "Review", "Source"]]))
+        parts.append(_table(follow.prompts[["When", "Title", "Review", "Source"]].rename(
+            columns={"Title": "What", "Review": "Details"})))
     else:
         parts.append("<p>Nothing flagged for review.</p>")
     parts += ['<p class="note">This report shows results and flags things to review; it does not prescribe. '

@@ -16,20 +16,40 @@ import pandas as pd
 
 from b12core.doses import INJECTED, injections
 from b12core.phases import LOADING, MAINTENANCE, detect_phases, maintenance_interval
-from b12core.reference import analytes, default_range, threshold, threshold_sources
+from b12core.reference import analytes, default_range, threshold, threshold_cites
+from b12core.words import counted
 
-PROMPT_COLUMNS = ("patient_id", "rule", "analyte", "date", "message", "source")
-SUMMARY_COLUMNS = ("patient_id", "analyte", "unit", "baseline", "baseline_at", "latest", "latest_qualifier",
-                   "latest_at", "change",
-                   "first_in_range_day", "in_range", "trend", "results")
+# ``rule``: an internal id; ``rule_label``: its title for a person; ``source``: the reader-facing
+# cite of the rule (reference ``cite`` column), never the developers' provenance.
+PROMPT_COLUMNS = ("patient_id", "rule", "rule_label", "analyte", "date", "message", "source")
+RULE_LABELS = {
+    "hb_no_rise": "Hb not rising",
+    "hb_not_normal": "Hb still low",
+    "mcv_high": "MCV still high",
+    "mma_high": "MMA still high",
+    "homocysteine_high": "Homocysteine still high",
+    "ferritin_low": "Ferritin low on treatment",
+    "folate_low": "Folate low on treatment",
+    "relapse_signs": "Signs of relapse after stopping",
+    "symptoms_return": "Symptoms worse before a dose",
+    "review_overdue": "Treatment review overdue",
+    "course_stopped": "Course looks stopped",
+    "injection_overdue": "Injection overdue",
+    "recheck_overdue": "Planned blood test missing",
+}
+_RAW_PROMPT_COLUMNS = [c for c in PROMPT_COLUMNS if c != "rule_label"]  # as the rules build them
+SUMMARY_COLUMNS = ("patient_id", "analyte", "unit", "baseline", "baseline_qualifier", "baseline_at", "latest",
+                   "latest_qualifier", "latest_at", "change",
+                   "first_in_range_day", "in_range", "range_low", "range_high", "trend", "results")
 DAY = pd.Timedelta(days=1)
+DAYS_PER_MONTH = 365.25 / 12  # the calendar's average month, to say a number of days in months
 
 
 @dataclass(frozen=True)
 class Response:
     labs: pd.DataFrame  # labs + last_injection_at, days_since_injection, on_treatment, interpretable, interpretation
     summary: pd.DataFrame  # one row per patient and analyte
-    prompts: pd.DataFrame  # patient_id, rule, analyte, date, message, source
+    prompts: pd.DataFrame  # PROMPT_COLUMNS: patient_id, rule, rule_label, analyte, date, message, source
 
 
 def stop_after_days(doses: pd.DataFrame) -> pd.Series:
@@ -75,11 +95,18 @@ def annotate_labs(labs: pd.DataFrame, doses: pd.DataFrame) -> pd.DataFrame:
     recent = is_b12 & (out["days_since_injection"] <= window).fillna(False).to_numpy()
     on_treatment = is_b12 & out["on_treatment"].to_numpy()
     out["interpretable"] = ~recent
-    days = np.floor(out["days_since_injection"]).astype("Int64").astype("str")
+    # in calendar days, as a person counts them: a sample the morning after an evening injection is 1 day after it
+    whole_days = (out["collected_at"].dt.normalize() - out["last_injection_at"].dt.normalize()) / DAY
+    when = whole_days.map({d: _after_injection(d) for d in whole_days[recent].unique()})  # each value once
     out["interpretation"] = np.where(
-        recent, "not interpretable: " + days + f" days after an injection (wait at least {window:g} days)",
+        recent, "not interpretable: " + when.astype("object").fillna("") + f" (wait at least {counted(window, 'day')})",
         np.where(on_treatment, "on treatment: not diagnostic of deficiency", ""))
     return out
+
+
+def _after_injection(days: float) -> str:
+    """``on the day of an injection``, ``1 day after an injection``, ``8 days after an injection``."""
+    return "on the day of an injection" if days == 0 else f"{counted(days, 'day')} after an injection"
 
 
 def _range(analyte: str, sex: str, lab_low: float, lab_high: float) -> tuple[float, float]:
@@ -113,7 +140,12 @@ def _trend(rows: pd.DataFrame, analyte: str) -> str:
 
 def summarise(labs: pd.DataFrame, doses: pd.DataFrame, sex: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Per patient and analyte: baseline (last result in the window before the first dose), latest,
-    change, days from the first dose to the first result in range, in range now, trend."""
+    change, days from the first dose to the first result in range, in range now, trend.
+
+    A censored baseline or latest keeps its qualifier (``baseline_qualifier``, ``latest_qualifier``)
+    and its bound as the value; ``change`` is then the difference of the bounds, which only the
+    qualifiers can turn into a statement (``summary.change_text``). ``range_low`` and ``range_high``
+    are the range the latest result was judged against (the lab's own, else the default)."""
     rows = []
     first_dose = doses.groupby("patient_id")["administered_at"].min()
     window = pd.Timedelta(days=threshold("baseline_window_days"))
@@ -134,14 +166,15 @@ def summarise(labs: pd.DataFrame, doses: pd.DataFrame, sex: Mapping[str, str] | 
                           if len(in_range_rows) and pd.notna(start) else np.nan)
         rows.append((patient, analyte, analytes()[analyte].canonical_unit,
                      base["value"] if base is not None else np.nan,
+                     base["qualifier"] if base is not None else "",
                      base["collected_at"] if base is not None else pd.NaT,
                      last["value"], last["qualifier"], last["collected_at"],
                      last["value"] - base["value"] if base is not None else np.nan,
-                     first_in_range, _in_range(last["value"], low, high),
+                     first_in_range, _in_range(last["value"], low, high), low, high,
                      _trend(after if len(after) else group, analyte), len(group)))
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).astype(
         {"baseline_at": "datetime64[ns]", "latest_at": "datetime64[ns]", "first_in_range_day": "float64",
-         "baseline": "float64", "change": "float64"})
+         "baseline": "float64", "change": "float64", "range_low": "float64", "range_high": "float64"})
 
 
 # --- review prompts ----------------------------------------------------------------------------
@@ -173,11 +206,11 @@ def course_starts(doses: pd.DataFrame) -> dict[str, list[pd.Timestamp]]:
 def review_prompts(labs: pd.DataFrame, doses: pd.DataFrame, symptoms: pd.DataFrame | None = None,
                    sex: Mapping[str, str] | None = None, as_of: str | pd.Timestamp | None = None,
                    plans: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
-    """Things for the clinician to review, each with its rule and source. The response checks run
-    for every course of treatment; prompts about overdue reviews, doses and planned blood tests
-    (``plans``: a plan per patient from ``build_plan``) need ``as_of`` (today) and are not raised
-    without it."""
-    sources = threshold_sources()
+    """Things for the clinician to review (``PROMPT_COLUMNS``), each with its rule (an id and a
+    title) and its source as a clinician knows it. The response checks run for every course of
+    treatment; prompts about overdue reviews, doses and planned blood tests (``plans``: a plan per
+    patient from ``build_plan``) need ``as_of`` (today) and are not raised without it."""
+    sources = threshold_cites()
     prompts: list[tuple] = []
     as_of = pd.Timestamp(as_of).normalize() if as_of is not None else None
     annotated = annotate_labs(labs, doses)
@@ -200,7 +233,9 @@ def review_prompts(labs: pd.DataFrame, doses: pd.DataFrame, symptoms: pd.DataFra
             prompts.extend(_overdue_prompts(patient, patient_starts[-1], given, mine, as_of, sources))
         if as_of is not None and plans and patient in plans:
             prompts.extend(_recheck_prompts(patient, plans[patient], mine, as_of))
-    return pd.DataFrame(prompts, columns=list(PROMPT_COLUMNS)).astype({"date": "datetime64[ns]"})
+    table = pd.DataFrame(prompts, columns=_RAW_PROMPT_COLUMNS).astype({"date": "datetime64[ns]"})
+    labels = table["rule"].map(RULE_LABELS).astype("object").fillna(table["rule"])
+    return table.assign(rule_label=labels)[list(PROMPT_COLUMNS)]
 
 
 def _course_prompts(patient: str, start: pd.Timestamp, before: pd.DataFrame, results: pd.DataFrame, sex: str,
@@ -262,8 +297,8 @@ def _relapse_prompts(patient: str, results: pd.DataFrame, sex: str, sources: dic
             if _outside(r, analyte, sex):
                 out.append((patient, "relapse_signs", analyte, r["collected_at"],
                             f"Review: {analytes()[analyte].label} is out of range ({_fmt(r['value'], analyte)}) "
-                            f"{r['days_since_injection']:.0f} days after the last injection; treatment had stopped "
-                            "and deficiency may have returned.", sources["stop_factor"]))
+                            f"{counted(round(r['days_since_injection']), 'day')} after the last injection; "
+                            "treatment had stopped and deficiency may have returned.", sources["stop_factor"]))
                 break
     return out
 
@@ -301,8 +336,9 @@ def _overdue_prompts(patient: str, start: pd.Timestamp, given: pd.DataFrame, min
     window = pd.Timedelta(days=threshold("review_window_days"))
     if as_of > review_day + window and not (blood_counts["collected_at"] >= review_day - window).any():
         out.append((patient, "review_overdue", "", review_day,
-                    f"Review: the 3-month review was due on {review_day:%d %b %Y} and no blood count since then "
-                    "is in the files.", sources["review_due_day"]))
+                    f"Review: the review at {counted(round(threshold('review_due_day') / DAYS_PER_MONTH), 'month')} "
+                    f"was due on {review_day:%d %b %Y} and no blood count since then is in the files.",
+                    sources["review_due_day"]))
     inj = injections(given)["administered_at"].sort_values()
     if len(inj) and given.loc[given["administered_at"].idxmax(), "route"] in INJECTED:
         gaps = np.diff(inj.to_numpy()).astype("timedelta64[s]").astype(float) / 86400
@@ -311,12 +347,12 @@ def _overdue_prompts(patient: str, start: pd.Timestamp, given: pd.DataFrame, min
         silent = (as_of - last) / DAY
         if silent > threshold("stop_factor") * interval:
             out.append((patient, "course_stopped", "", last,
-                        f"Review: no injection for {silent:.0f} days since {last:%d %b %Y}; the course looks "
-                        "stopped, and deficiency can return.", sources["stop_factor"]))
+                        f"Review: no injection for {counted(round(silent), 'day')} since {last:%d %b %Y}; the "
+                        "course looks stopped, and deficiency can return.", sources["stop_factor"]))
         elif silent > interval + threshold("maintenance_on_time_days"):
             out.append((patient, "injection_overdue", "", last + pd.Timedelta(days=interval),
                         f"Review: the next injection was due about {last + pd.Timedelta(days=interval):%d %b %Y} "
-                        f"(usual interval {interval:.0f} days).", sources["maintenance_on_time_days"]))
+                        f"(usual interval {counted(round(interval), 'day')}).", sources["maintenance_on_time_days"]))
     return out
 
 

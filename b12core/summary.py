@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import html
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from b12core.display import ViewSettings, display_unit, in_view, number_text, to_display
+from b12core.display import ViewSettings, display_round, display_unit, in_view, to_display, value_text
 from b12core.doses import injections
 from b12core.phases import LOADING, MAINTENANCE
-from b12core.reference import analytes
+from b12core.reference import analytes, threshold
+from b12core.regimens import Adherence
 from b12core.response import stop_after_days
+from b12core.words import counted
 from b12core.workspace import PatientView, Workspace
 
 DAY = pd.Timedelta(days=1)
+MARKER_COLUMNS = ("Marker", "Baseline", "Latest", "Change", "In range", "Trend", "Latest on", "Baseline on",
+                  "Short label", "Change note")
+SHOWN_COLUMNS = ("Marker", "Baseline", "Latest", "Change", "Trend")  # what markers_html shows, in words
+OFF_PLAN_SHOWN = 5  # missed and late doses listed beside the figure; the Schedule page lists them all
+MARKERS_CLASS = "b12-markers"  # the class that scopes the table's own style
+BELOW = ("<", "<=")  # qualifiers of a value below what the test measures
+ABOVE = (">", ">=")
+STRICT = ("<", ">")
 
 
 @dataclass(frozen=True)
@@ -25,13 +36,19 @@ class FollowUp:
     last_dose: str
     next_dose: str
     adherence: list[str]
-    markers: pd.DataFrame  # Marker, Baseline, Latest, Change, In range, Trend (display units)
-    prompts: pd.DataFrame  # When, Review, Rule, Source
+    # One row per analyte, every cell text, in display units (MARKER_COLUMNS): Marker (full label and
+    # unit), Baseline and Latest (with the qualifier of a censored value, ">1476"), Change (a bound
+    # such as "< -876" when a value is censored, blank when none follows), In range ("yes", "low",
+    # "high", "low or in range", "in range or high", "unclear"), Trend, Latest on and Baseline on
+    # (dates), Short label ("Hb (g/L)"), Change note (why a change is a bound or blank; else "").
+    markers: pd.DataFrame
+    prompts: pd.DataFrame  # When, Title, Review, Source (in words); Rule (the rule's id, not for display)
+    off_plan: list[str] = field(default_factory=list)  # the latest missed and late doses against the plan
 
 
 def _dose_text(row: pd.Series) -> str:
     amount = row["dose_ug"]
-    dose = f"{amount / 1000:g} mg" if amount >= 1000 else f"{amount:g} micrograms"
+    dose = f"{amount / 1000:g} mg" if amount >= 1000 else counted(amount, "microgram")
     return f"{row['administered_at']:%d %b %Y}: {row['product']} {dose} {row['route']}"
 
 
@@ -40,7 +57,7 @@ def _status(view: PatientView) -> tuple[str, pd.Timestamp | None, float]:
     inj = injections(view.doses)
     if inj.empty:
         oral = view.doses[view.doses["phase"] == "oral"]
-        return ("On oral B12" if len(oral) else "No doses recorded"), None, np.nan
+        return ("On oral B12" if len(oral) else "No doses in the files for this patient"), None, np.nan
     last = inj.iloc[-1]
     segment = view.phases.phases.iloc[-1]
     silent = (view.as_of - last["administered_at"].normalize()) / DAY  # calendar days, as the prompts count
@@ -49,7 +66,8 @@ def _status(view: PatientView) -> tuple[str, pd.Timestamp | None, float]:
     if len(oral_after):
         return f"On oral B12 since {oral_after['administered_at'].min():%d %b %Y} (after injections)", None, np.nan
     if silent > stop_after:
-        return f"Stopped: no injection since {last['administered_at']:%d %b %Y} ({silent:.0f} days)", None, np.nan
+        stopped = f"Stopped: no injection since {last['administered_at']:%d %b %Y} ({counted(silent, 'day')})"
+        return stopped, None, np.nan
     interval = segment["interval_days"]
     if np.isnan(interval):
         interval = view.phases.phases["interval_days"].dropna().iloc[-1] if view.phases.phases[
@@ -70,7 +88,7 @@ def follow_up(view: PatientView, settings: ViewSettings | None = None) -> Follow
         next_dose = f"{due:%d %b %Y} (by the plan)"
     elif usual_due is not None:
         due = usual_due
-        next_dose = f"about {due:%d %b %Y} (usual interval {interval:.0f} days)"
+        next_dose = f"about {due:%d %b %Y} (usual interval {counted(round(interval), 'day')})"
     else:
         next_dose = "not known"
     if due is not None and due < view.as_of:
@@ -78,25 +96,206 @@ def follow_up(view: PatientView, settings: ViewSettings | None = None) -> Follow
     adherence_lines = []
     if view.adherence is not None:
         for _, row in view.adherence.by_phase.iterrows():
-            adherence_lines.append(f"{row['phase'].capitalize()}: {row['given']} of {row['planned']} due doses given "
+            adherence_lines.append(f"{row['phase'].capitalize()}: {row['given']} of "
+                                   f"{counted(row['planned'], 'due dose')} given "
                                    f"({row['late']} late, {row['missed']} missed)")
-        adherence_lines.append(f"Longest gap between doses: {view.adherence.longest_gap_days:.0f} days")
+        adherence_lines.append(f"Longest gap between doses: {counted(round(view.adherence.longest_gap_days), 'day')}")
+    prompts = pd.DataFrame({"When": view.prompts["date"].dt.strftime("%d %b %Y"), "Title": view.prompts["rule_label"],
+                            "Review": view.prompts["message"], "Source": view.prompts["source"],
+                            "Rule": view.prompts["rule"]})
+    return FollowUp(status, last_dose, next_dose, adherence_lines, _markers(view, settings), prompts,
+                    off_plan_lines(view.adherence))
+
+
+def off_plan_lines(adherence: Adherence | None, latest: int = OFF_PLAN_SHOWN) -> list[str]:
+    """The latest missed and late doses against the plan, newest first, one line each
+    ("Missed: the dose due 20 Aug 2026", "Late: the dose due 7 Jun 2026, given 19 Jun 2026 (12 days
+    late)"), and how many earlier ones are not listed."""
+    if adherence is None:
+        return []
+    events = adherence.events
+    off = events[events["status"].isin(["missed", "late"])].sort_values("planned", ascending=False)
+    lines = [f"Missed: the dose due {row.planned:%d %b %Y}" if row.status == "missed" else
+             f"Late: the dose due {row.planned:%d %b %Y}, given {row.given_at:%d %b %Y} "
+             f"({counted(row.days_late, 'day')} late)" for row in off.head(latest).itertuples()]
+    if len(off) > latest:
+        lines.append(f"and {counted(len(off) - latest, 'earlier missed or late dose')} (Schedule page)")
+    return lines
+
+
+def _markers(view: PatientView, settings: ViewSettings) -> pd.DataFrame:
+    """The markers table: one row per analyte of the summary, every cell a text (MARKER_COLUMNS)."""
+    summary = view.summary
+    in_range = range_words(summary["latest"], summary["latest_qualifier"], summary["range_low"],
+                           summary["range_high"])
+    no_baseline = _no_baseline_note(view)
     rows = []
-    for _, s in view.summary.iterrows():
-        unit = display_unit(s["analyte"], settings)
+    for s, words in zip(summary.itertuples(index=False), in_range, strict=True):
+        info = analytes()[s.analyte]
+        unit = display_unit(s.analyte, settings)
+        base = np.nan if pd.isna(s.baseline) else display_round(float(to_display(s.baseline, s.analyte, unit)),
+                                                                 s.analyte, unit)
+        latest = display_round(float(to_display(s.latest, s.analyte, unit)), s.analyte, unit)
+        base_q, latest_q = (q if isinstance(q, str) else "" for q in (s.baseline_qualifier, s.latest_qualifier))
+        change, note = change_text(base, base_q, latest, latest_q, s.analyte, unit)
+        if not np.isfinite(base):
+            note = no_baseline
+        elif s.baseline_at == s.latest_at:  # nothing measured since treatment began
+            change, note = "", "No result since the first dose: the latest result is the baseline."
+        rows.append({"Marker": f"{info.label} ({unit})",
+                     "Baseline": value_text(base, s.analyte, unit, base_q),
+                     "Latest": value_text(latest, s.analyte, unit, latest_q),
+                     "Change": change, "In range": words, "Trend": s.trend,
+                     "Latest on": f"{s.latest_at:%d %b %Y}" if pd.notna(s.latest_at) else "",
+                     "Baseline on": f"{s.baseline_at:%d %b %Y}" if pd.notna(s.baseline_at) else "",
+                     "Short label": f"{info.short_label or info.label} ({unit})",
+                     "Change note": note})
+    return pd.DataFrame(rows, columns=list(MARKER_COLUMNS))
 
-        def show(value: float, unit: str = unit, analyte: str = s["analyte"]) -> str:
-            return "" if pd.isna(value) else number_text(float(to_display(value, analyte, unit)))
 
-        change = "" if pd.isna(s["change"]) else number_text(float(to_display(s["change"], s["analyte"], unit)), True)
-        rows.append({"Marker": f"{analytes()[s['analyte']].label} ({unit})", "Baseline": show(s["baseline"]),
-                     "Latest": f"{s['latest_qualifier']}{show(s['latest'])}", "Change": change,
-                     "In range": "yes" if s["in_range"] else "no", "Trend": s["trend"],
-                     "Latest on": f"{s['latest_at']:%d %b %Y}" if pd.notna(s["latest_at"]) else ""})
-    markers = pd.DataFrame(rows, columns=["Marker", "Baseline", "Latest", "Change", "In range", "Trend", "Latest on"])
-    prompts = pd.DataFrame({"When": view.prompts["date"].dt.strftime("%d %b %Y"), "Review": view.prompts["message"],
-                            "Rule": view.prompts["rule"], "Source": view.prompts["source"]})
-    return FollowUp(status, last_dose, next_dose, adherence_lines, markers, prompts)
+def _no_baseline_note(view: PatientView) -> str:
+    """Why a marker without a baseline has no change."""
+    if view.doses.empty:
+        return "No baseline: no dose is recorded, so no result counts as before treatment."
+    window = counted(threshold("baseline_window_days"), "day")
+    return (f"No baseline: no result in the {window} before the first dose "
+            f"({view.doses['administered_at'].min():%d %b %Y}).")
+
+
+def _direction(qualifier: str) -> int:
+    """-1 for a value below what the test measures, +1 above, 0 for an exact value."""
+    return -1 if qualifier in BELOW else 1 if qualifier in ABOVE else 0
+
+
+def _measures(qualifier: str) -> str:
+    return "below" if qualifier in BELOW else "above"
+
+
+def _bound_words(qualifier: str, bound: float, analyte: str, unit: str) -> str:
+    """What a bound on a change says, in words: "it rose by more than 250 pmol/L"."""
+    amount = value_text(abs(bound), analyte, unit)
+    if float(amount) == 0:
+        return {">": "it rose", ">=": "it did not fall", "<": "it fell", "<=": "it did not rise"}[qualifier]
+    how = {">": "more than", ">=": "at least", "<": "less than", "<=": "at most"}[qualifier]
+    if qualifier in ABOVE and bound > 0:
+        return f"it rose by {how} {amount} {unit}"
+    if qualifier in BELOW and bound < 0:
+        return f"it fell by {'more than' if qualifier in STRICT else 'at least'} {amount} {unit}"
+    return f"the change is {how} {value_text(bound, analyte, unit, signed=True)} {unit}"
+
+
+def change_text(baseline: float, baseline_qualifier: str, latest: float, latest_qualifier: str, analyte: str,
+                unit: str) -> tuple[str, str]:
+    """(change, reason) from a baseline and a latest value in a display unit, each maybe censored.
+
+    Neither censored: latest - baseline, no reason. One censored, or both in directions that still
+    bound it: the bound (baseline ``<150``, latest 400 -> ``"> +250"``). Both censored the same way:
+    blank, for no bound follows. Every bound and blank comes with its reason in plain words. The
+    values are the numbers as shown, so the change is the difference the reader can check.
+    """
+    if np.isnan(baseline) or np.isnan(latest):
+        return "", ""
+    difference = latest - baseline
+    unit_words = f" {unit}"
+    base_text = value_text(baseline, analyte, unit, baseline_qualifier) + unit_words
+    latest_text = value_text(latest, analyte, unit, latest_qualifier) + unit_words
+    directions = {d for d in (-_direction(baseline_qualifier), _direction(latest_qualifier)) if d}
+    if not directions:
+        return value_text(difference, analyte, unit, signed=True), ""
+    if len(directions) > 1:  # both censored the same way: nothing bounds the change
+        return "", (f"The baseline was reported as {base_text} and the latest as {latest_text}, both "
+                    f"{_measures(baseline_qualifier)} what the lab's test can measure, so the change cannot be "
+                    "worked out.")
+    strict = baseline_qualifier in STRICT or latest_qualifier in STRICT
+    qualifier = (">" if directions == {1} else "<") + ("" if strict else "=")
+    so = _bound_words(qualifier, difference, analyte, unit)
+    if baseline_qualifier and latest_qualifier:
+        why = (f"The baseline was reported as {base_text} and the latest as {latest_text} "
+               f"({_measures(baseline_qualifier)} and {_measures(latest_qualifier)} what the lab's test can "
+               "measure)")
+    elif baseline_qualifier:
+        why = (f"The baseline was reported as {base_text} ({_measures(baseline_qualifier)} what the lab's test "
+               "can measure)")
+    else:
+        why = (f"The latest result was reported as {latest_text} ({_measures(latest_qualifier)} what the lab's "
+               "test can measure)")
+    return value_text(difference, analyte, unit, qualifier, signed=True), f"{why}, so {so}."
+
+
+def range_words(value: pd.Series, qualifier: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
+    """Where each value stands against its range, saying only what a censored value lets us know:
+    "yes" (in range), "low", "high", "low or in range", "in range or high", "unclear"; "" without a
+    value. A range starting at 0 has no lower limit (no result is below 0)."""
+    v = np.asarray(value, dtype="float64")
+    q = pd.Series(qualifier, dtype=object).fillna("").to_numpy()
+    low = np.asarray(low, dtype="float64")
+    high = np.asarray(high, dtype="float64")
+    has_low = np.nan_to_num(low, nan=0.0) > 0
+    has_high = ~np.isnan(high)
+    below, above = np.isin(q, BELOW), np.isin(q, ABOVE)
+    strict = np.isin(q, STRICT)
+    with np.errstate(invalid="ignore"):
+        under, over = has_low & (v < low), has_high & (v > high)
+        can_low = np.where(below, has_low, under)  # a value below the test's limit can be as low as any
+        can_high = np.where(above, has_high, over)
+        reaches_low = ~has_low | (v > low) | (~strict & (v == low))
+        reaches_high = ~has_high | (v < high) | (~strict & (v == high))
+        can_in = np.where(below, reaches_low, np.where(above, reaches_high, ~under & ~over))
+    words = np.select(
+        [np.isnan(v), can_in & ~can_low & ~can_high, can_low & ~can_in & ~can_high,
+         can_high & ~can_in & ~can_low, can_low & can_in & ~can_high, can_high & can_in & ~can_low],
+        ["", "yes", "low", "high", "low or in range", "in range or high"], "unclear")
+    return words.astype(object)
+
+
+_MARKERS_CSS = (
+    f".{MARKERS_CLASS}{{width:100%;max-width:100%;table-layout:auto;border-collapse:collapse;"
+    "font-size:.85rem;line-height:1.3;margin:0}"
+    f".{MARKERS_CLASS} th,.{MARKERS_CLASS} td{{padding:.15rem .2rem;border:0;border-bottom:1px solid #ddd;"
+    "text-align:left;vertical-align:top;overflow-wrap:break-word;word-break:normal}"
+    f".{MARKERS_CLASS} th{{font-weight:600;border-bottom:1px solid #999}}"
+    f".{MARKERS_CLASS}-notes{{font-size:.8rem;margin:.3rem 0 0 0;overflow-wrap:break-word}}"
+)
+MARK = "*"  # after a change that is a bound or blank for a reason (the reason is on hover and below)
+NONE = "–"  # a blank change that has a reason
+NBSP = "\u00a0"
+
+
+def _cell(text: str, title: str = "") -> str:
+    hover = f' title="{html.escape(title)}"' if title and title != text else ""
+    return f"<td{hover}>{html.escape(text)}</td>"
+
+
+def markers_html(markers: pd.DataFrame) -> str:
+    """The markers table as an HTML fragment that fits a narrow column (a phone, the dashboard's
+    summary beside the figure) and prints: a ``<style>`` scoped by ``MARKERS_CLASS``, the table
+    (Marker, Baseline, Latest with "(low)"/"(high)", Change, Trend), and a note below it for each
+    change that is a bound or blank. The full marker name, the dates and the reasons are also on
+    hover. Every text is HTML-escaped; columns missing from ``markers`` show as blank."""
+    if markers.empty:
+        return f'<p class="{MARKERS_CLASS}-notes">No results in the files.</p>'
+    col = {c: markers[c].fillna("").astype(str).tolist() if c in markers else [""] * len(markers)
+           for c in MARKER_COLUMNS}
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in SHOWN_COLUMNS)
+    rows, notes = [], []
+    for i in range(len(markers)):
+        short = col["Short label"][i] or col["Marker"][i]
+        latest, words = col["Latest"][i], col["In range"][i]
+        if latest and words not in ("", "yes"):
+            latest += f" ({'range unclear' if words == 'unclear' else words})"
+        change, note = col["Change"][i], col["Change note"][i]
+        if note:
+            change = f"{change or NONE}{NBSP}{MARK}"  # the mark stays with its number
+            notes.append(f'<p class="{MARKERS_CLASS}-notes">{html.escape(f"{MARK} {short}: {note}")}</p>')
+        base_on, latest_on = col["Baseline on"][i], col["Latest on"][i]
+        rows.append("<tr>" + _cell(short, col["Marker"][i])
+                    + _cell(col["Baseline"][i], f"Baseline: the last result before the first dose, {base_on}"
+                            if base_on else "")
+                    + _cell(latest, f"Latest result: {latest_on}" if latest_on else "")
+                    + _cell(change, note) + _cell(col["Trend"][i]) + "</tr>")
+    return (f"<style>{_MARKERS_CSS}</style>"
+            f'<table class="{MARKERS_CLASS}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            + "".join(notes))
 
 
 def left_off(ws: Workspace, view: PatientView, settings: ViewSettings) -> list[str]:
@@ -105,20 +304,20 @@ def left_off(ws: Workspace, view: PatientView, settings: ViewSettings) -> list[s
     if ws.labs is not None:
         rejected = int(ws.labs.counts["rejected"].sum())
         if rejected:
-            notes.append(f"{rejected} rejected row{'s' if rejected != 1 else ''} in the files (a reason each)")
+            notes.append(f"{counted(rejected, 'rejected row')} in the files (a reason each)")
         unknown = int(ws.labs.unknown_names["rows"].sum()) if len(ws.labs.unknown_names) else 0
         if unknown:
-            notes.append(f"{unknown} result{'s' if unknown != 1 else ''} of tests not recognised in the files")
+            notes.append(f"{counted(unknown, 'result')} of tests not recognised in the files")
     labs = view.labs
     undated = int(labs["collected_at"].isna().sum())
     if undated:
-        notes.append(f"{undated} result{'s' if undated != 1 else ''} without a date")
+        notes.append(f"{counted(undated, 'result')} without a date")
     dated = labs[labs["collected_at"].notna()]
     outside = ~in_view(dated["collected_at"], settings)
     if outside.any():
-        notes.append(f"{int(outside.sum())} outside the dates shown")
+        notes.append(f"{counted(int(outside.sum()), 'result')} outside the dates shown")
     if settings.analytes:
         hidden = int((~dated["analyte"].astype("str").isin(settings.analytes)).sum())
         if hidden:
-            notes.append(f"{hidden} of markers not chosen")
+            notes.append(f"{counted(hidden, 'result')} of markers not chosen")
     return notes

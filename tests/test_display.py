@@ -14,7 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from b12core.display import ViewSettings, display_unit, to_display, units_for, view_from_params, view_to_params
+from b12core.display import (
+    ViewSettings,
+    display_unit,
+    to_display,
+    units_for,
+    value_text,
+    view_from_params,
+    view_to_params,
+)
 from b12core.reference import analyte_keys
 
 D = pd.Timestamp
@@ -160,3 +168,79 @@ def test_to_display_refuses_a_unit_of_another_analyte():
 def test_units_for_starts_with_the_canonical_unit_and_includes_the_conventional_one():
     assert units_for("hemoglobin") == ["g/L", "g/dL", "mmol/L"]
     assert "pg/mL" in units_for("b12")
+
+
+# --- numbers as a clinician reads them -----------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "analyte", "unit", "text"), [
+    (98.0, "hemoglobin", "g/L", "98"),
+    (97.5001, "hemoglobin", "g/L", "98"),
+    (9.84, "hemoglobin", "g/dL", "9.8"),
+    (10.0, "hemoglobin", "g/dL", "10.0"),  # a decimal the lab writes is kept
+    (8.456, "hemoglobin", "mmol/L", "8.5"),
+    (88.9, "mcv", "fL", "89"),
+    (72.30391, "b12", "pmol/L", "72"),
+    (1475.59, "b12", "pmol/L", "1476"),
+    (143.0, "mma", "nmol/L", "143"),
+    (0.123, "mma", "umol/L", "0.12"),
+    (0.4, "mma", "nmol/mL", "0.40"),
+    (9.6, "homocysteine", "umol/L", "9.6"),
+    (15.63195, "folate", "nmol/L", "15.6"),
+    (45.0, "holotc", "pmol/L", "45"),
+    (89.0, "ferritin", "ug/L", "89"),
+    (1.34, "reticulocytes", "%", "1.3"),
+])
+def test_value_text_uses_the_decimals_of_its_analyte_and_unit(value, analyte, unit, text):
+    assert value_text(value, analyte, unit) == text
+
+
+@pytest.mark.parametrize(("value", "analyte", "unit", "text"), [
+    (-2.265, "homocysteine", "umol/L", "-2.3"),
+    (61.0, "hemoglobin", "g/L", "+61"),
+    (-28.0, "mcv", "fL", "-28"),
+    (-1.0, "folate", "ng/mL", "-1.0"),
+    (1902.0, "b12", "pg/mL", "+1902"),
+])
+def test_signed_value_text(value, analyte, unit, text):
+    assert value_text(value, analyte, unit, signed=True) == text
+
+
+@pytest.mark.parametrize(("value", "qualifier", "signed", "text"), [
+    (1475.59, ">", False, ">1476"),
+    (150.0, "<", False, "<150"),
+    (150.0, "<=", False, "<=150"),
+    (250.0, ">", True, "> +250"),
+    (-876.0, "<", True, "< -876"),
+])
+def test_value_text_with_a_qualifier(value, qualifier, signed, text):
+    assert value_text(value, "b12", "pmol/L", qualifier, signed) == text
+
+
+@pytest.mark.parametrize(("value", "analyte", "unit"), [
+    (15000.0, "ferritin", "ug/L"), (45849.0, "b12", "pg/mL"), (1.5e7, "ferritin", "ug/L"), (1e21, "mma", "nmol/L"),
+])
+def test_large_values_are_never_in_e_notation(value, analyte, unit):
+    text = value_text(value, analyte, unit)
+    assert "e" not in text.lower() and text == f"{value:.0f}"
+
+
+@pytest.mark.parametrize(("value", "analyte", "unit", "signed", "text"), [
+    (-0.04, "hemoglobin", "g/L", False, "0"),
+    (-0.04, "hemoglobin", "g/L", True, "0"),
+    (-0.0, "b12", "pmol/L", True, "0"),
+    (0.0, "hemoglobin", "g/dL", True, "0.0"),
+    (-0.004, "mma", "umol/L", True, "0.00"),
+    (0.3, "b12", "pmol/L", True, "0"),
+])
+def test_minus_zero_is_never_shown(value, analyte, unit, signed, text):
+    assert value_text(value, analyte, unit, signed=signed) == text
+
+
+def test_a_missing_value_is_blank():
+    assert value_text(float("nan"), "hemoglobin", "g/L") == ""
+    assert value_text(float("nan"), "hemoglobin", "g/L", ">", signed=True) == ""
+
+
+def test_value_text_refuses_a_unit_of_another_analyte():
+    with pytest.raises(KeyError):
+        value_text(84.0, "hemoglobin", "pmol/L")

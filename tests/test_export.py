@@ -125,7 +125,7 @@ def test_html_lists_every_planned_date(regimen_plan):
     for day in plan["date"]:
         assert day_text(day) in page
     assert "Mon 4 Mar 2024" in page
-    assert "Sources" in page and "NICE NG239" in page
+    assert "Sources" in page
     assert "contact your practice" in page
 
 
@@ -155,6 +155,59 @@ def test_html_escapes_data_and_is_self_contained():
     assert not re.search(r"<(link|img|iframe|object|embed)\b", page, re.IGNORECASE)
     assert not re.search(r"\s(src|href)\s*=", page, re.IGNORECASE)
     assert "@media print" in page
+
+
+UK_GUIDANCE = re.compile(r"\b(?:NICE|BNF|NHS)\b")
+DEVELOPER_WORDS = re.compile(r"clinical-facts|§|\[S\]|\[V\]|\[U\]|\bissues?\b|project rule|project choice|"
+                             r"design\.md|real-data|suggested rule", re.IGNORECASE)
+
+
+def calendar_text(ics: bytes) -> str:
+    """Every text of a calendar as a reader sees it (unfolded, unescaped)."""
+    calendar = Calendar.from_ical(ics)
+    parts = [str(calendar.get("DESCRIPTION", "")), str(calendar.get("X-WR-CALNAME", ""))]
+    for event in calendar.walk("VEVENT"):
+        parts += [str(event["SUMMARY"]), str(event["DESCRIPTION"])]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("regimen_id,names", [
+    ("US-FDA-cyano", ["FDA label: cyanocobalamin injection"]),
+    ("US-common", ["Langan &amp; Goodbred, Am Fam Physician 2017", "FDA label: cyanocobalamin injection"]),
+    ("US-CDC", ["CDC", "FDA label: cyanocobalamin injection"]),
+])
+def test_a_us_handout_and_calendar_cite_us_guidance_only(regimen_id, names):
+    regimen = get_regimen(regimen_id)
+    plan = build_plan(regimen_id, "2024-03-04")
+    page = plan_to_html(plan, regimen.label)
+    assert not UK_GUIDANCE.search(page), UK_GUIDANCE.search(page)
+    sources = page[page.index("<h2>Sources</h2>"):]
+    assert all(name in sources for name in names)
+    assert "contact your practice" in page  # the advice every patient gets stays
+    text = calendar_text(plan_to_ics(plan, regimen.label))
+    assert not UK_GUIDANCE.search(text)
+    assert all(name.replace("&amp;", "&") in text for name in names)
+
+
+@pytest.mark.parametrize("regimen_id", ["UK-BNF-noneuro", "UK-BNF-neuro", "custom"])
+def test_a_uk_handout_keeps_the_nice_note_on_more_frequent_injections(regimen_id):
+    regimen = get_regimen(regimen_id)
+    page = plan_to_html(build_plan(regimen_id, "2024-03-04"), regimen.label)
+    note = page[page.index('<div class="note">'):page.index("</div>")]
+    assert "contact your practice" in note
+    assert "NICE guideline NG239" in note and "more often" in note
+    sources = page[page.index("<h2>Sources</h2>"):]
+    assert "NICE NG239" in sources and "NHS Lothian RefHelp" in sources
+    if regimen_id != "custom":
+        assert "BNF: hydroxocobalamin" in sources
+
+
+@pytest.mark.parametrize("regimen_id", [*REGIMENS, "US-CDC", "custom"])
+def test_handout_and_calendar_have_no_developer_words(regimen_id):
+    regimen = get_regimen(regimen_id)
+    plan = build_plan(regimen_id, "2024-03-04")
+    assert not DEVELOPER_WORDS.search(plan_to_html(plan, regimen.label))
+    assert not DEVELOPER_WORDS.search(calendar_text(plan_to_ics(plan, regimen.label)))
 
 
 def test_html_is_reproducible():
@@ -233,6 +286,8 @@ def test_dose_and_day_text():
     assert dose_text(1000.0) == "1 mg (1000 micrograms)"
     assert dose_text(1500.0) == "1.5 mg (1500 micrograms)"
     assert dose_text(100.0) == "100 micrograms"
+    assert dose_text(1.0) == "1 microgram"
+    assert dose_text(0.5) == "0.5 micrograms"
     assert dose_text(float("nan")) == ""
     assert day_text(pd.Timestamp("2024-03-04")) == "Mon 4 Mar 2024"
 
@@ -252,3 +307,22 @@ def test_excel_export_neutralises_formula_cells_and_keeps_types():
     assert names == ["'=HYPERLINK(\"http://x\",\"click\")", "'+cmd", "'@SUM(A1)", "'-2+3", "Hb"]
     assert sheet.cell(row=2, column=2).value == 1.5
     assert all(sheet.cell(row=r, column=1).data_type == "s" for r in range(2, 7))
+
+
+def test_every_schedule_download_names_the_patient_and_the_day_it_was_made():
+    plan = build_plan("UK-BNF-noneuro", "2026-03-02")
+    made = date(2026, 11, 26)
+    page = plan_to_html(plan, "UK plan", "MRN 00123", issued=made)
+    assert "MRN 00123" in page and "Thu 26 Nov 2026" in page and "Sample data" not in page
+    calendar = Calendar.from_ical(plan_to_ics(plan, "UK plan", "MRN 00123", issued=made))
+    assert "MRN 00123" in str(calendar.get("NAME") or calendar.get("X-WR-CALNAME"))
+    assert "Made on Thu 26 Nov 2026" in str(calendar.get("DESCRIPTION"))
+    table = pd.read_csv(io.BytesIO(plan_to_csv(plan, patient_label="MRN 00123", issued=made)), dtype=str)
+    assert list(table.columns[:2]) == ["patient", "made_on"]
+    assert set(table["patient"]) == {"MRN 00123"} and set(table["made_on"]) == {"2026-11-26"}
+
+
+def test_only_the_sample_schedule_says_it_is_sample_data():
+    plan = build_plan("UK-BNF-noneuro", "2026-03-02")
+    assert "Sample data" in plan_to_html(plan, "UK plan", "PA-NEURO", sample=True)
+    assert "Sample data" not in plan_to_html(plan, "UK plan", "PA-NEURO")

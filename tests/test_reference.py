@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from b12core import reference
@@ -104,3 +106,131 @@ def test_default_ranges_by_sex_fall_back_to_any():
     assert default_range("hemoglobin", "female").low == 120
     assert default_range("mcv", "female").high == 100
     assert default_range("mma").high == 400
+
+
+# --- reader-facing cites ---------------------------------------------------------------------------
+
+CITED = ("thresholds", "regimens", "regimen_steps", "rechecks")
+# Words of the developers' provenance notes that a clinician or patient must never read in a cite.
+DEVELOPER_WORDS = r"clinical-facts|§|\[S\]|\[V\]|\[U\]|\bissues?\b|project rule|project choice|design\.md|" \
+                  r"real-data|suggested rule"
+
+
+@pytest.mark.parametrize("table", CITED)
+def test_every_row_has_a_reader_facing_cite_beside_its_source(table):
+    import re
+
+    for row in reference.read_table(table):
+        assert row["source"].strip(), row  # the developer provenance stays
+        assert row.get("cite", "").strip(), f"{table}.csv row without a cite: {row}"
+        assert not re.search(DEVELOPER_WORDS, row["cite"], re.IGNORECASE), row["cite"]
+
+
+def test_threshold_cites_name_sources_as_clinicians_know_them():
+    cites = reference.threshold_cites()
+    assert set(cites) == set(reference.thresholds())
+    assert cites["review_due_day"].startswith("NICE NG239 (2024)")
+    assert cites["b12_not_interpretable_days"].startswith("Mayo Clinic Laboratories")
+    assert cites["mcv_normal_check_day"].startswith("NHS Lothian RefHelp")
+    assert cites["late_factor"].startswith("Local rule of this app: ")
+    # a project rule is said in plain words, not as "Project rule", and the provenance is unchanged
+    assert reference.threshold_sources()["late_factor"].startswith("Project rule")
+
+
+def _doctored(monkeypatch, table: str, **cells: str) -> None:
+    """Make ``read_table(table)`` return its first row with ``cells`` changed."""
+    original = reference.read_table
+
+    def read(name: str) -> list[dict[str, str]]:
+        rows = original(name)
+        if name == table:
+            rows[0] = {**rows[0], **cells}
+        return rows
+
+    monkeypatch.setattr(reference, "read_table", read)
+
+
+@pytest.mark.parametrize("table,cite", [
+    ("thresholds", "Project rule: a gap counts as late (clinical-facts §1.1, [S])"),
+    ("regimens", "BNF hydroxocobalamin (issue 3)"),
+    ("regimen_steps", "Daily for 7 days (suggested rule)"),
+    ("rechecks", "NHS Lothian RefHelp [V]"),
+    ("rechecks", ""),
+])
+def test_check_tables_refuses_a_cite_with_developer_words_or_none(monkeypatch, table, cite):
+    _doctored(monkeypatch, table, cite=cite)
+    problems = reference.check_tables()
+    assert any(p.startswith(f"{table}.csv row 1") and "cite" in p for p in problems), problems
+
+
+def test_check_tables_refuses_a_recheck_for_every_regimen_or_an_unknown_one(monkeypatch):
+    _doctored(monkeypatch, "rechecks", regimens="*")
+    assert any("rechecks.csv row 1" in p and "'*'" in p for p in reference.check_tables())
+
+
+def test_check_tables_refuses_a_recheck_of_another_countrys_guidance(monkeypatch):
+    _doctored(monkeypatch, "rechecks", regimens="UK-BNF-noneuro US-common")
+    assert any("rechecks.csv row 1" in p and "US-common" in p for p in reference.check_tables())
+
+
+def test_every_recheck_names_its_regimens_of_one_country():
+    countries = {r["id"]: r["country"] for r in reference.read_table("regimens")}
+    assert set(countries.values()) == {"UK", "US"}
+    for row in reference.read_table("rechecks"):
+        ids = row["regimens"].split()
+        assert ids and set(ids) <= set(countries), row
+        assert {countries[i] for i in ids} == {row["country"]}, row
+
+
+# --- display precision and short labels ----------------------------------------------------------
+
+@pytest.mark.parametrize(("analyte", "unit", "decimals"), [
+    ("hemoglobin", "g/L", 0), ("hemoglobin", "g/dL", 1), ("hemoglobin", "mmol/L", 1), ("mcv", "fL", 0),
+    ("b12", "pmol/L", 0), ("b12", "pg/mL", 0), ("b12", "ng/L", 0), ("mma", "nmol/L", 0), ("mma", "umol/L", 2),
+    ("mma", "nmol/mL", 2), ("homocysteine", "umol/L", 1), ("folate", "nmol/L", 1), ("folate", "ng/mL", 1),
+    ("holotc", "pmol/L", 0), ("ferritin", "ug/L", 0), ("ferritin", "ng/mL", 0), ("reticulocytes", "%", 1),
+    ("reticulocytes_abs", "10*9/L", 0),
+])
+def test_display_decimals_as_labs_report_them(analyte, unit, decimals):
+    assert reference.display_decimals()[(analyte, unit)] == decimals
+
+
+def test_every_unit_has_display_decimals_and_says_why():
+    assert set(reference.display_decimals()) == set(unit_factors())
+    assert all(isinstance(d, int) and 0 <= d <= 3 for d in reference.display_decimals().values())
+    for row in reference.read_table("units"):
+        source = row["source"]
+        why = re.search(r"(Shown with|Local rule of this app:) (\d) decimals?\b.*$", source)
+        assert why and why.group(2) == row["decimals"], row  # the reason states the number it gives
+        cited = ("clinical-facts", "real-data", "MIMIC", "NHANES", "FHIR", "ranges.csv", "Local rule of this app")
+        assert any(c in why.group(0) for c in cited), row
+
+
+@pytest.mark.parametrize("bad", ["", "4", "-1", "1.5", "two"])
+def test_check_tables_finds_a_units_row_without_integer_decimals(monkeypatch, bad):
+    real = reference.read_table
+
+    def patched(name: str) -> list[dict[str, str]]:
+        rows = real(name)
+        if name == "units":
+            rows[2]["decimals"] = bad
+        return rows
+
+    monkeypatch.setattr(reference, "read_table", patched)
+    problems = reference.check_tables()
+    assert any("units.csv" in p and "decimals" in p and "hemoglobin mmol/L" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(("analyte", "short"), [
+    ("hemoglobin", "Hb"), ("mcv", "MCV"), ("b12", "B12"), ("mma", "MMA"), ("homocysteine", "Homocysteine"),
+    ("folate", "Folate"), ("holotc", "Active B12"), ("ferritin", "Ferritin"), ("reticulocytes", "Retics"),
+    ("reticulocytes_abs", "Retics (abs)"),
+])
+def test_short_labels(analyte, short):
+    assert reference.analytes()[analyte].short_label == short
+
+
+def test_short_labels_are_distinct_and_sourced():
+    labels = [a.short_label for a in reference.analytes().values()]
+    assert all(labels) and len(set(labels)) == len(labels)
+    assert all("Short label" in r["source"] for r in reference.read_table("analytes"))

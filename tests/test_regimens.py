@@ -206,7 +206,7 @@ def test_custom_regimen():
     assert set(doses["dose_ug"]) == {500} and set(doses["product"]) == {"cyanocobalamin"}
     assert set(doses["route"]) == {"SC"}
     assert (plan["source"].str.strip() != "").all()
-    # only the rechecks for every regimen (the US label's are for the US templates)
+    # the custom plan keeps the UK rechecks (NHS Lothian, NICE NG239); the US label's are for the US templates
     assert [(d - MONDAY).days for d in dates(plan[plan["kind"] == "recheck"])] == [10, 56, 91]
 
 
@@ -217,40 +217,99 @@ def recheck_rows_of(regimen_id: str) -> list[dict[str, str]]:
     """rechecks.csv rows that apply to a regimen, read directly from the file."""
     with open(RECHECKS_CSV, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    return [r for r in rows if "*" in r["regimens"].split() or regimen_id in r["regimens"].split()]
+    return [r for r in rows if regimen_id in r["regimens"].split()]
 
 
 @pytest.mark.parametrize("regimen_id,recheck_days", [
-    # FBC + retics day 7-10 (NHS Lothian: day 10), 8 weeks (56), 3-month review (NICE NG239: 91 days)
+    # UK (and the custom plan): FBC + retics day 7-10 (NHS Lothian: day 10), 8 weeks (56), 3-month review
+    # (NICE NG239: 91 days)
     ("UK-BNF-noneuro", [10, 56, 91]),
     ("UK-BNF-neuro", [10, 56, 91]),
     ("custom", [10, 56, 91]),
-    # US label: haematocrit and reticulocytes days 5-7 (day 6), B12 and blood counts at about 1 month (day 30)
-    ("US-FDA-cyano", [6, 10, 30, 56, 91]),
-    ("US-common", [10, 30, 56, 91]),
-    ("US-CDC", [10, 30, 56, 91]),
+    # US, cyanocobalamin: only US-sourced rechecks. Haematocrit and reticulocytes days 5-7 (day 6), B12 and blood
+    # counts at about 1 month (day 30); a US patient's schedule does not cite UK guidance.
+    ("US-FDA-cyano", [6, 30]),
+    ("US-common", [6, 30]),
+    ("US-CDC", [6, 30]),
 ])
 def test_rechecks_at_their_days_with_texts_and_sources(regimen_id, recheck_days):
     plan = build_plan(regimen_id, MONDAY)
     checks = plan[plan["kind"] == "recheck"]
     assert [(d - MONDAY).days for d in checks["date"]] == recheck_days
-    expected = sorted((int(r["day"]), r["title"], r["what"], r["source"]) for r in recheck_rows_of(regimen_id))
+    # the plan's source column holds the reader-facing cite of each recheck
+    expected = sorted((int(r["day"]), r["title"], r["what"], r["cite"]) for r in recheck_rows_of(regimen_id))
     got = sorted(((d - MONDAY).days, t, w, s) for d, t, w, s in
                  zip(checks["date"], checks["title"], checks["what"], checks["source"], strict=True))
     assert got == expected
     assert (checks["source"].str.strip() != "").all()
 
 
-@pytest.mark.parametrize("day,what,source", [
-    (6, "days 5-7", "FDA cyanocobalamin label"),  # clinical-facts §2: Hct and retics daily from day 5 to day 7
-    (10, "day 7-10", "NHS Lothian"),  # FBC and retics within 7-10 days
-    (30, "1 month", "FDA cyanocobalamin label"),  # serum B12 and blood counts at about 1 month
-    (56, "8 weeks", "NHS Lothian"),  # repeat FBC and retics at 8 weeks
-    (91, "3 months", "NG239"),  # NICE review at 3 months
+@pytest.mark.parametrize("regimen_id,day,what,source", [
+    ("US-FDA-cyano", 6, "days 5-7", "FDA cyanocobalamin label"),  # clinical-facts §2: Hct and retics days 5-7
+    ("UK-BNF-noneuro", 10, "day 7-10", "NHS Lothian"),  # FBC and retics within 7-10 days
+    ("US-FDA-cyano", 30, "1 month", "FDA cyanocobalamin label"),  # serum B12 and blood counts at about 1 month
+    ("UK-BNF-noneuro", 56, "8 weeks", "NHS Lothian"),  # repeat FBC and retics at 8 weeks
+    ("UK-BNF-noneuro", 91, "3 months", "NG239"),  # NICE review at 3 months
 ])
-def test_recheck_table_agrees_with_the_clinical_facts(day, what, source):
-    (row,) = [r for r in recheck_rows_of("US-FDA-cyano") if int(r["day"]) == day]
+def test_recheck_table_agrees_with_the_clinical_facts(regimen_id, day, what, source):
+    (row,) = [r for r in recheck_rows_of(regimen_id) if int(r["day"]) == day]
     assert what in row["what"] and source in row["source"]
+
+
+# --- what a reader sees: cites, the guidance of the regimen, counts -------------------------------
+
+UK_GUIDANCE = r"\b(?:NICE|BNF|NHS)\b"
+DEVELOPER_WORDS = r"clinical-facts|§|\[S\]|\[V\]|\[U\]|\bissues?\b|project rule|project choice|design\.md|" \
+                  r"real-data|suggested rule"
+
+
+@pytest.mark.parametrize("regimen_id", [*SOURCED, "custom"])
+def test_the_plans_source_column_holds_the_reader_facing_cites(regimen_id):
+    regimen = get_regimen(regimen_id)
+    plan = build_plan(regimen_id, MONDAY)
+    assert not plan["source"].str.contains(DEVELOPER_WORDS, case=False).any()
+    assert set(dose_rows(plan, "maintenance")["source"]) == {regimen.cite}
+    loading = dose_rows(plan, "loading")
+    assert [regimen.step_cites[s - 1] for s in loading["step"]] == loading["source"].tolist()
+    assert regimen.cite and regimen.cite != regimen.source
+
+
+@pytest.mark.parametrize("regimen_id,names", [
+    ("US-FDA-cyano", ["FDA label"]),
+    ("US-common", ["Langan & Goodbred, Am Fam Physician 2017", "FDA label"]),
+    ("US-CDC", ["CDC", "FDA label"]),
+])
+def test_a_us_plan_cites_us_sources_only(regimen_id, names):
+    regimen = get_regimen(regimen_id)
+    assert regimen.country == "US" and regimen.symptom_note == ""
+    plan = build_plan(regimen_id, MONDAY, until="2026-03-04")
+    assert not plan["source"].str.contains(UK_GUIDANCE).any()
+    assert not plan["symptom_note"].str.contains(UK_GUIDANCE).any()
+    text = " ".join(plan["source"])
+    assert all(name in text for name in names)
+
+
+@pytest.mark.parametrize("regimen_id", ["UK-BNF-noneuro", "UK-BNF-neuro", "custom"])
+def test_a_uk_plan_keeps_the_nhs_and_nice_rechecks_and_the_nice_note(regimen_id):
+    regimen = get_regimen(regimen_id)
+    assert regimen.country == "UK" and "NICE" in regimen.symptom_note
+    plan = build_plan(regimen_id, MONDAY, loading_end="2024-03-20" if regimen.open_ended else None)
+    checks = plan[plan["kind"] == "recheck"]["source"]
+    assert checks.str.contains("NHS Lothian").sum() == 2 and checks.str.contains("NICE NG239").sum() == 1
+    doses = dose_rows(plan)
+    assert set(doses["symptom_note"]) == {regimen.symptom_note}
+    assert set(plan.loc[plan["kind"] == "recheck", "symptom_note"]) == {""}
+
+
+def test_custom_regimen_counts_read_as_a_person_writes_them():
+    regimen = custom_regimen(1, 1, 1)
+    assert "every 1 day x 1" in regimen.label and "every 1 month" in regimen.label
+    plan = build_plan(regimen, MONDAY)
+    loading = dose_rows(plan, "loading")["source"].iat[0]
+    assert "every 1 day for 1 dose" in loading
+    for text in (regimen.label, loading):
+        assert not any(bad in text for bad in ("1 days", "1 doses", "1 months"))
+    assert "every 3 days for 4 doses" in build_plan(custom_regimen(3, 4, 2), MONDAY)["source"].iat[0]
 
 
 # --- until --------------------------------------------------------------------------------------
@@ -263,7 +322,7 @@ def test_until_bounds_maintenance_and_rechecks():
     assert dates(dose_rows(plan, "maintenance"))[-1] == D("2024-09-07")
     short = build_plan("US-common", MONDAY, until="2024-05-07")  # inclusive: the 7 May dose is in
     assert dates(dose_rows(short, "maintenance")) == [D("2024-05-07")]
-    assert [(d - MONDAY).days for d in short.loc[short["kind"] == "recheck", "date"]] == [10, 30, 56]
+    assert [(d - MONDAY).days for d in short.loc[short["kind"] == "recheck", "date"]] == [6, 30]
 
 
 @pytest.mark.parametrize("regimen_id", [*SOURCED, "custom"])

@@ -11,7 +11,7 @@ import pytest
 from b12core.figures import trend_figure
 from b12core.report import report_html
 from b12core.sample import sample_files
-from b12core.summary import FollowUp, follow_up
+from b12core.summary import FollowUp, follow_up, markers_html
 from b12core.workspace import PlanChoice, build_workspace, latest_record, patient_view
 
 US = "MRN004417"  # MISSED-LOADING: has review prompts
@@ -25,7 +25,8 @@ def report_of(patient: str, names: tuple[str, ...] = (), plan: PlanChoice | None
     view = patient_view(ws, patient, plan, as_of=latest_record(ws))
     follow = follow_up(view)
     figure = trend_figure(view.labs, view.doses, view.phases.phases, plan=view.plan)
-    return report_html(figure, follow, label or patient, issued=date(2025, 5, 15), **kwargs), follow
+    plan_label = plan.regimen().label if plan else ""
+    return report_html(figure, follow, label or patient, issued=date(2025, 5, 15), plan=plan_label, **kwargs), follow
 
 
 @pytest.fixture(scope="module")
@@ -62,18 +63,33 @@ def test_report_has_status_doses_and_issue_date(us_report):
 def test_report_has_the_markers_table(us_report):
     page, follow = us_report
     assert "<h2>Markers</h2>" in page
-    assert "<th>Marker</th><th>Baseline</th><th>Latest</th>" in page
-    for label in follow.markers["Marker"]:
-        assert f"<td>{label}</td>" in page
-    assert "<td>&gt;45.31</td>" in page  # the censored folate, escaped
+    assert "<th>Marker</th><th>Baseline</th><th>Latest</th><th>Change</th><th>Trend</th>" in page
+    for label, short in zip(follow.markers["Marker"], follow.markers["Short label"], strict=True):
+        assert (f'<td title="{label}">{short}</td>' if label != short else f"<td>{short}</td>") in page
+    assert '<td title="Latest result: 14 Oct 2024">&gt;45.3</td>' in page  # the censored folate, escaped
+
+
+def test_report_markers_table_is_the_fitting_one(us_report):
+    page, follow = us_report
+    assert markers_html(follow.markers) in page
+    assert page.count("<h2>Markers</h2>") == 1
+
+
+def test_report_markers_table_explains_a_bounded_change_on_paper(us_report):
+    page, follow = us_report
+    folate = follow.markers.set_index("Marker").loc["Folate (serum) (nmol/L)"]
+    assert folate["Change"] == "> +23.1"  # 45.3 - 22.2: the latest was above what the test measures
+    assert "The latest result was reported as &gt;45.3 nmol/L" in page
+    assert "* Folate (nmol/L): " in page
 
 
 def test_report_has_the_review_prompts(us_report):
     page, follow = us_report
     assert "<h2>For review</h2>" in page
-    assert "<th>When</th><th>Review</th><th>Source</th>" in page
-    for when, review in zip(follow.prompts["When"], follow.prompts["Review"], strict=True):
-        assert f"<td>{when}</td><td>{review}</td>" in page
+    assert "<th>When</th><th>What</th><th>Details</th><th>Source</th>" in page
+    for when, title, review in zip(follow.prompts["When"], follow.prompts["Title"], follow.prompts["Review"],
+                                   strict=True):
+        assert f"<td>{when}</td><td>{title}</td><td>{review}</td>" in page
     assert "Nothing flagged for review." not in page
 
 
@@ -86,8 +102,17 @@ def test_report_without_prompts_says_so(uk_report):
 def test_report_lists_adherence_when_there_is_a_plan(uk_report):
     page, follow = uk_report
     assert "<h2>Doses against the plan</h2>" in page
+    assert "Plan: UK (BNF) hydroxocobalamin, neurological involvement." in page
     assert "<li>Loading: 7 of 7 due doses given (1 late, 0 missed)</li>" in page
     assert follow.adherence
+    for line in follow.off_plan:  # each late or missed dose is named
+        assert f"<li>{line}</li>" in page
+
+
+def test_report_without_a_plan_says_doses_are_not_compared(us_report):
+    page, _ = us_report
+    assert "<h2>Doses against the plan</h2>" not in page
+    assert "No regimen was chosen for this patient" in page
 
 
 def test_report_escapes_the_patient_label(us_report):
@@ -102,12 +127,12 @@ def test_report_escapes_every_text_of_the_summary():
     follow = FollowUp(
         status="<b>Loading</b>", last_dose="<i>x</i>", next_dose="<u>y</u>", adherence=["<em>z</em>"],
         markers=pd.DataFrame({"Marker": ["<script>m</script>"], "Latest": ["<5"]}),
-        prompts=pd.DataFrame({"When": ["01 Jan 2024"], "Review": ["<script>r</script>"], "Rule": ["r"],
-                              "Source": ["<a href='x'>s</a>"]}))
-    page = report_html(trend_figure(*_empty_tables()), follow, "P1", issued=date(2024, 1, 2))
+        prompts=pd.DataFrame({"When": ["01 Jan 2024"], "Title": ["<i>t</i>"], "Review": ["<script>r</script>"],
+                              "Rule": ["r"], "Source": ["<a href='x'>s</a>"]}), off_plan=["<s>late</s>"])
+    page = report_html(trend_figure(*_empty_tables()), follow, "P1", issued=date(2024, 1, 2), plan="<b>plan</b>")
     body = page.split('<div class="figure">')[0] + page.split("</div>")[-1]  # the page around the figure
     for raw in ("<b>Loading</b>", "<i>x</i>", "<u>y</u>", "<em>z</em>", "<script>m</script>", "<td><5</td>",
-                "<script>r</script>", "<a href='x'>"):
+                "<script>r</script>", "<a href='x'>", "<i>t</i>", "<s>late</s>", "<b>plan</b>"):
         assert raw not in body
     for escaped in ("&lt;b&gt;Loading&lt;/b&gt;", "&lt;em&gt;z&lt;/em&gt;", "&lt;script&gt;m&lt;/script&gt;",
                     "<td>&lt;5</td>", "&lt;script&gt;r&lt;/script&gt;", "&lt;a href=&#x27;x&#x27;&gt;s&lt;/a&gt;"):

@@ -8,7 +8,8 @@ import pytest
 from b12core import read_file
 from b12core.doses import import_doses
 from b12core.labs import LABS_COLUMNS
-from b12core.response import annotate_labs, response, review_prompts, summarise
+from b12core.reference import threshold_cites
+from b12core.response import PROMPT_COLUMNS, annotate_labs, response, review_prompts, summarise
 from b12core.workspace import build_workspace
 from tests.conftest import SAMPLE
 
@@ -143,3 +144,71 @@ def test_a_planned_blood_test_without_a_result_is_a_prompt():
     overdue = prompts[prompts["rule"] == "recheck_overdue"]
     assert overdue["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-02-26"]  # day 10 was done, 8 weeks was not
     assert "8 weeks" in overdue["message"].iat[0] and "NHS Lothian" in overdue["source"].iat[0]
+
+
+# --- words a clinician reads: cites, rule titles, counts ------------------------------------------
+
+DEVELOPER_WORDS = r"clinical-facts|§|\[S\]|\[V\]|\[U\]|\bissues?\b|project rule|project choice|design\.md|" \
+                  r"real-data|suggested rule"
+
+
+def every_kind_of_prompt() -> pd.DataFrame:
+    """Prompts of every rule the samples and small hand-built cases raise, in one table."""
+    from b12core.regimens import build_plan
+
+    us_labs, us_doses = sample(["us_long_labs.csv"], ["us_injections.csv"])
+    relapse_labs, relapse_doses = sample(["loinc_observations.csv"], ["loinc_medication_administrations.csv"])
+    doses = dose_rows("p", ["2024-01-01", "2024-01-03", "2024-01-05", "2024-03-05", "2024-05-05"])
+    diary = pd.DataFrame({"patient_id": "p", "recorded_at": pd.to_datetime(["2024-03-10", "2024-04-01", "2024-04-25"]),
+                          "symptom": "fatigue", "score": [2.0, 3.0, 7.0]})
+    labs = lab_rows("p", [("2023-12-30", "hemoglobin", 84), ("2024-01-17", "hemoglobin", 86)])
+    plan = build_plan("UK-BNF-noneuro", "2024-01-01")
+    return pd.concat([
+        review_prompts(us_labs, us_doses, as_of="2025-06-01"),
+        review_prompts(relapse_labs, relapse_doses, as_of="2025-06-01"),
+        review_prompts(labs, doses, diary, as_of="2024-08-01", plans={"p": plan}),
+    ], ignore_index=True)
+
+
+def test_prompts_quote_reader_facing_cites_and_carry_a_plain_rule_title():
+    prompts = every_kind_of_prompt()
+    assert set(prompts["rule"]) >= {"hb_no_rise", "hb_not_normal", "ferritin_low", "relapse_signs", "symptoms_return",
+                                    "review_overdue", "recheck_overdue", "course_stopped"}
+    assert list(prompts.columns) == list(PROMPT_COLUMNS) and "rule_label" in PROMPT_COLUMNS
+    assert not prompts["source"].str.contains(DEVELOPER_WORDS, case=False).any()
+    assert (prompts["source"].str.strip() != "").all()
+    labels = prompts.drop_duplicates("rule").set_index("rule")["rule_label"]
+    assert labels["hb_no_rise"] == "Hb not rising" and labels["course_stopped"] == "Course looks stopped"
+    assert labels.str.match(r"^[A-Z][^_]+$").all(), labels  # a title, not an id
+    assert labels.is_unique
+
+
+def test_a_prompts_source_is_the_cite_of_its_threshold():
+    labs = lab_rows("p", [("2024-01-01", "hemoglobin", 84), ("2024-01-17", "hemoglobin", 86)])
+    p = review_prompts(labs, dose_rows("p", ["2024-01-02", "2024-01-04"])).iloc[0]
+    assert p["source"] == threshold_cites()["hb_rise_check_day"]
+
+
+def test_counts_in_prompts_have_the_right_plural(monkeypatch):
+    # A usual interval of a few hours (no real course has one: it only makes one day count as stopped) puts a
+    # count of exactly one day in the message.
+    import b12core.response
+
+    monkeypatch.setattr(b12core.response, "maintenance_interval", lambda gaps: 0.25)
+    doses = dose_rows("p", ["2024-01-01 06:00", "2024-01-01 12:00", "2024-01-01 18:00"])
+    prompts = review_prompts(lab_rows("p", [("2023-12-20", "hemoglobin", 90)]), doses, as_of="2024-01-02")
+    message = prompts.set_index("rule").loc["course_stopped", "message"]
+    assert "no injection for 1 day since 01 Jan 2024" in message
+
+
+@pytest.mark.parametrize("given,collected,words", [
+    ("2024-01-02", "2024-01-02", "not interpretable: on the day of an injection (wait at least 14 days)"),
+    ("2024-01-02 09:00", "2024-01-02 18:00", "not interpretable: on the day of an injection (wait at least 14 days)"),
+    ("2024-01-02", "2024-01-03", "not interpretable: 1 day after an injection (wait at least 14 days)"),
+    # the morning after an evening injection: 1 day after it, though fewer than 24 hours
+    ("2024-01-02 17:00", "2024-01-03 08:00", "not interpretable: 1 day after an injection (wait at least 14 days)"),
+    ("2024-01-02", "2024-01-04", "not interpretable: 2 days after an injection (wait at least 14 days)"),
+])
+def test_b12_interpretation_counts_days_as_a_person_says_them(given, collected, words):
+    labs = lab_rows("p", [(collected, "b12", 1500)])
+    assert annotate_labs(labs, dose_rows("p", [given]))["interpretation"].iat[0] == words

@@ -6,22 +6,30 @@ through ``build_workspace``, as the app does. Dates in expected texts are counte
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import html
+import re
 from functools import cache
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from b12core.display import ViewSettings
+from b12core.reference import analyte_keys
 from b12core.sample import sample_files
-from b12core.summary import follow_up, left_off
+from b12core.summary import MARKERS_CLASS, follow_up, left_off, markers_html
 from b12core.workspace import PatientView, PlanChoice, Workspace, build_workspace, latest_record, patient_view
+from tests.e2e.conftest import BROWSER_ARGS, chromium_path  # noqa: F401  (the fixture of the browser check)
 
 D = pd.Timestamp
 UK = "943 476 5919"  # PA-NEURO: loading 8 Jan-15 Mar 2024, maintenance every 2 months to 13 Jan 2025
 EU = "0004711"  # DIET-ORAL: injections from Sep 2023, oral from 11 Dec 2023
 US = "MRN004417"  # MISSED-LOADING: monthly injections, the last on 24 Feb 2025
 HYDROXO = "Hydroxocobalamin 1mg/1ml,1 mg,IM"
-MARKER_COLUMNS = ["Marker", "Baseline", "Latest", "Change", "In range", "Trend", "Latest on"]
+MARKER_COLUMNS = ["Marker", "Baseline", "Latest", "Change", "In range", "Trend", "Latest on", "Baseline on",
+                  "Short label", "Change note"]
 
 
 def doses_csv(*rows: str) -> tuple[str, bytes]:
@@ -117,7 +125,8 @@ def test_oral_only():
 def test_no_doses():
     ws = build_workspace([labs_csv("2024-01-05,Hemoglobin,90,g/L")])
     follow = follow_up(view_of(ws, "P1", "2024-02-01"))
-    assert (follow.status, follow.last_dose, follow.next_dose) == ("No doses recorded", "none recorded", "not known")
+    assert (follow.status, follow.last_dose, follow.next_dose) == (
+        "No doses in the files for this patient", "none recorded", "not known")
     assert follow.adherence == []
 
 
@@ -151,16 +160,23 @@ def test_markers_in_si_units():
         "Homocysteine (umol/L)", "Folate (serum) (nmol/L)", "Ferritin (ug/L)", "Reticulocytes (%)"]
     assert marker(follow, "Hemoglobin (g/L)") == {
         "Marker": "Hemoglobin (g/L)", "Baseline": "84", "Latest": "145", "Change": "+61", "In range": "yes",
-        "Trend": "stable", "Latest on": "13 Jan 2025"}
+        "Trend": "stable", "Latest on": "13 Jan 2025", "Baseline on": "05 Jan 2024", "Short label": "Hb (g/L)",
+        "Change note": ""}
     b12 = marker(follow, "Vitamin B12 (pmol/L)")
-    assert (b12["Baseline"], b12["Latest"], b12["In range"], b12["Latest on"]) == ("72.3", ">1476", "no", "01 Apr 2024")
+    assert (b12["Baseline"], b12["Latest"], b12["In range"], b12["Latest on"]) == ("72", ">1476", "high", "01 Apr 2024")
+    assert b12["Change"] == "> +1404"  # 1476 - 72: the latest is above what the test measures
 
 
 @pytest.mark.parametrize(("settings", "label", "baseline", "latest", "change"), [
     (ViewSettings(units="US"), "Hemoglobin (g/dL)", "8.4", "14.5", "+6.1"),
-    (ViewSettings(units="US"), "Vitamin B12 (pg/mL)", "98", ">2000", "+1902"),  # as the UK lab reported it
-    (ViewSettings(units="US"), "Folate (serum) (ng/mL)", "7.9", "6.9", "-1"),
-    (ViewSettings(unit_overrides={"b12": "ng/L"}), "Vitamin B12 (ng/L)", "98", ">2000", "+1902"),
+    (ViewSettings(units="US"), "Vitamin B12 (pg/mL)", "98", ">2000", "> +1902"),  # as the UK lab reported it
+    (ViewSettings(units="US"), "Folate (serum) (ng/mL)", "7.9", "6.9", "-1.0"),
+    (ViewSettings(unit_overrides={"b12": "ng/L"}), "Vitamin B12 (ng/L)", "98", ">2000", "> +1902"),
+    (ViewSettings(), "Folate (serum) (nmol/L)", "17.9", "15.6", "-2.3"),  # not 15.63 and -2.265
+    (ViewSettings(), "Homocysteine (umol/L)", "42.0", "9.6", "-32.4"),
+    (ViewSettings(units="US", unit_overrides={"mma": "umol/L"}), "Methylmalonic acid (umol/L)", "1.45", "0.14",
+     "-1.31"),
+    (ViewSettings(unit_overrides={"hemoglobin": "mmol/L"}), "Hemoglobin (mmol/L)", "5.2", "9.0", "+3.8"),
     (ViewSettings(units="US", unit_overrides={"hemoglobin": "g/L"}), "Hemoglobin (g/L)", "84", "145", "+61"),
 ])
 def test_markers_in_display_units(settings, label, baseline, latest, change):
@@ -171,7 +187,7 @@ def test_markers_in_display_units(settings, label, baseline, latest, change):
 def test_censored_latest_keeps_its_qualifier():
     ws = sample_workspace("us_long_labs.csv", "us_injections.csv")
     follow = follow_up(view_of(ws, US, latest_record(ws)), ViewSettings(units="US"))
-    assert marker(follow, "Folate (serum) (ng/mL)")["Latest"] == ">20"  # '>20.0' ng/mL in the file
+    assert marker(follow, "Folate (serum) (ng/mL)")["Latest"] == ">20.0"  # '>20.0' ng/mL in the file
 
 
 def test_large_marker_values_are_shown_in_plain_digits():
@@ -182,11 +198,11 @@ def test_large_marker_values_are_shown_in_plain_digits():
 def test_prompts_table():
     ws = sample_workspace("us_long_labs.csv", "us_injections.csv")
     follow = follow_up(view_of(ws, US, latest_record(ws)))
-    assert list(follow.prompts.columns) == ["When", "Review", "Rule", "Source"]
+    assert list(follow.prompts.columns) == ["When", "Title", "Review", "Source", "Rule"]
     hb = follow.prompts[follow.prompts["Rule"] == "hb_not_normal"].iloc[0]
     assert hb["When"] == "13 May 2024"
     assert hb["Review"].startswith("Review: Hb is still below its reference range")
-    assert hb["Source"]
+    assert hb["Source"] and hb["Title"] == "Hb still low"
 
 
 def test_no_prompts_for_the_sample_patient():
@@ -225,11 +241,12 @@ HB_SERIES = labs_csv("2024-01-05,Hemoglobin,100,g/L", "2024-02-05,Hemoglobin,110
 
 
 @pytest.mark.parametrize(("settings", "notes"), [
-    (ViewSettings(start=D("2024-02-01")), ["1 outside the dates shown"]),
-    (ViewSettings(end=D("2024-02-28")), ["3 outside the dates shown"]),
-    (ViewSettings(start=D("2024-02-01"), end=D("2024-02-28")), ["4 outside the dates shown"]),
+    (ViewSettings(start=D("2024-02-01")), ["1 result outside the dates shown"]),
+    (ViewSettings(end=D("2024-02-28")), ["3 results outside the dates shown"]),
+    (ViewSettings(start=D("2024-02-01"), end=D("2024-02-28")), ["4 results outside the dates shown"]),
     (ViewSettings(start=D("2024-01-05"), end=D("2024-03-05")), []),  # both ends inclusive
-    (ViewSettings(analytes=("hemoglobin",)), ["2 of markers not chosen"]),
+    (ViewSettings(analytes=("hemoglobin",)), ["2 results of markers not chosen"]),
+    (ViewSettings(analytes=("hemoglobin", "mcv")), ["1 result of markers not chosen"]),
     (ViewSettings(analytes=("hemoglobin", "mcv", "b12")), []),
 ])
 def test_results_outside_the_dates_and_hidden_markers_are_counted(settings, notes):
@@ -240,3 +257,275 @@ def test_results_outside_the_dates_and_hidden_markers_are_counted(settings, note
 def test_a_result_on_the_end_day_is_not_outside():
     ws = build_workspace([labs_csv("2024-03-18 08:45,Hemoglobin,100,g/L")])
     assert left_off(ws, view_of(ws, "P1", "2024-04-01"), ViewSettings(end=D("2024-03-18"))) == []
+
+
+# --- censored values: the change is a bound, or blank, and says why -------------------------------
+
+FIRST_DOSE = doses_csv(f"2024-01-08,{HYDROXO}")
+
+
+def b12_marker(baseline: str, latest: str) -> dict:
+    """The B12 row of P1 with a baseline on 5 Jan, the first dose on 8 Jan and the latest on 5 Mar."""
+    ws = build_workspace([FIRST_DOSE, labs_csv(f"2024-01-05,Vitamin B12,{baseline},pmol/L",
+                                               f"2024-03-05,Vitamin B12,{latest},pmol/L")])
+    return marker(follow_up(view_of(ws, "P1", "2024-04-01")), "Vitamin B12 (pmol/L)")
+
+
+@pytest.mark.parametrize(("baseline", "latest", "change", "words"), [
+    ("<150", "400", "> +250", ["The baseline was reported as <150 pmol/L", "below what the lab's test can measure",
+                               "rose by more than 250 pmol/L"]),
+    (">1476", "600", "< -876", ["The baseline was reported as >1476 pmol/L", "above what the lab's test can measure",
+                                "fell by more than 876 pmol/L"]),
+    ("100", ">2000", "> +1900", ["The latest result was reported as >2000 pmol/L", "rose by more than 1900 pmol/L"]),
+    ("300", "<200", "< -100", ["The latest result was reported as <200 pmol/L", "fell by more than 100 pmol/L"]),
+    ("300", ">200", "> -100", ["The latest result was reported as >200 pmol/L", "more than -100 pmol/L"]),
+    ("<150", ">2000", "> +1850", ["The baseline was reported as <150 pmol/L and the latest as >2000 pmol/L",
+                                  "rose by more than 1850 pmol/L"]),
+    (">1476", "<100", "< -1376", ["fell by more than 1376 pmol/L"]),
+    ("<=150", "400", ">= +250", ["rose by at least 250 pmol/L"]),
+    (">1476", ">2000", "", ["The baseline was reported as >1476 pmol/L and the latest as >2000 pmol/L",
+                            "both above what the lab's test can measure", "cannot be worked out"]),
+    ("<150", "<100", "", ["both below what the lab's test can measure", "cannot be worked out"]),
+])
+def test_a_change_from_a_censored_value_is_a_bound_or_blank_with_its_reason(baseline, latest, change, words):
+    row = b12_marker(baseline, latest)
+    assert (row["Baseline"], row["Latest"], row["Change"]) == (baseline, latest, change)
+    for w in words:
+        assert w in row["Change note"], row["Change note"]
+
+
+def test_a_change_between_exact_values_has_no_note():
+    row = b12_marker("150", "400")
+    assert (row["Change"], row["Change note"]) == ("+250", "")
+
+
+def test_the_summary_keeps_the_baseline_qualifier():
+    ws = build_workspace([FIRST_DOSE, labs_csv("2024-01-05,Vitamin B12,<150,pmol/L",
+                                               "2024-03-05,Vitamin B12,400,pmol/L")])
+    summary = view_of(ws, "P1", "2024-04-01").summary.iloc[0]
+    assert (summary["baseline_qualifier"], summary["latest_qualifier"]) == ("<", "")
+    assert summary["baseline"] == 150.0
+
+
+def test_a_blank_change_without_a_baseline_says_why():
+    ws = build_workspace([FIRST_DOSE, labs_csv("2024-02-05,Vitamin B12,300,pmol/L")])
+    row = marker(follow_up(view_of(ws, "P1", "2024-04-01")), "Vitamin B12 (pmol/L)")
+    assert (row["Baseline"], row["Change"]) == ("", "")
+    assert row["Change note"] == "No baseline: no result in the 90 days before the first dose (08 Jan 2024)."
+
+
+def test_a_blank_change_without_doses_says_why():
+    ws = build_workspace([labs_csv("2024-02-05,Vitamin B12,300,pmol/L")])
+    row = marker(follow_up(view_of(ws, "P1", "2024-04-01")), "Vitamin B12 (pmol/L)")
+    assert row["Change"] == ""
+    assert row["Change note"] == "No baseline: no dose is recorded, so no result counts as before treatment."
+
+
+def test_no_change_when_nothing_was_measured_since_the_first_dose():
+    ws = build_workspace([FIRST_DOSE, labs_csv("2024-01-05,Vitamin B12,100,pmol/L")])
+    row = marker(follow_up(view_of(ws, "P1", "2024-04-01")), "Vitamin B12 (pmol/L)")
+    assert (row["Baseline"], row["Latest"], row["Change"]) == ("100", "100", "")  # not "0"
+    assert row["Change note"] == "No result since the first dose: the latest result is the baseline."
+
+
+def test_the_change_is_the_difference_of_the_numbers_shown():
+    # 84.4 -> "84" and 90.6 -> "91": the change shown is 91 - 84, not the unrounded 6.2 -> "+6"
+    ws = build_workspace([FIRST_DOSE, labs_csv("2024-01-05,Hemoglobin,84.4,g/L", "2024-03-05,Hemoglobin,90.6,g/L")])
+    row = marker(follow_up(view_of(ws, "P1", "2024-04-01")), "Hemoglobin (g/L)")
+    assert (row["Baseline"], row["Latest"], row["Change"]) == ("84", "91", "+7")
+
+
+@pytest.mark.parametrize(("latest", "in_range"), [
+    ("400", "yes"), ("100", "low"), ("700", "high"), (">2000", "high"), ("<100", "low"), ("<133", "low"),
+    ("<150", "low or in range"), (">200", "in range or high"), (">674", "high"), (">=674", "in range or high"),
+    ("<=133", "low or in range"), ("<700", "unclear"), (">100", "unclear"),
+])
+def test_in_range_of_a_censored_latest_says_only_what_is_known(latest, in_range):
+    assert b12_marker("300", latest)["In range"] == in_range  # B12 range 133-674 pmol/L
+
+
+def test_a_censored_value_under_a_range_starting_at_zero_is_in_range():
+    ws = build_workspace([FIRST_DOSE, labs_csv("2024-03-05,Methylmalonic acid,<50,nmol/L")])
+    assert marker(follow_up(view_of(ws, "P1", "2024-04-01")), "Methylmalonic acid (nmol/L)")["In range"] == "yes"
+
+
+# --- counts in words -----------------------------------------------------------------------------
+
+def test_a_one_day_interval_is_one_day():
+    ws = build_workspace([doses_csv(f"2024-01-08,{HYDROXO}", f"2024-01-09,{HYDROXO}", f"2024-01-10,{HYDROXO}")])
+    assert follow_up(view_of(ws, "P1", "2024-01-10")).next_dose == "about 11 Jan 2024 (usual interval 1 day)"
+
+
+def test_adherence_counts_are_singular_for_one():
+    view = uk_view("2025-01-13", PlanChoice("UK-BNF-neuro"))
+    one = pd.DataFrame({"phase": ["loading"], "planned": [1], "given": [1], "on_time": [0], "late": [1],
+                        "missed": [0]})
+    view = dataclasses.replace(view, adherence=dataclasses.replace(view.adherence, by_phase=one,
+                                                                   longest_gap_days=1.0))
+    assert follow_up(view).adherence == ["Loading: 1 of 1 due dose given (1 late, 0 missed)",
+                                         "Longest gap between doses: 1 day"]
+
+
+def test_a_one_microgram_dose_is_singular():
+    ws = build_workspace([doses_csv("2024-01-08,Cyanocobalamin 1 mcg/mL injection,1 mcg,IM")])
+    assert follow_up(view_of(ws, "P1", "2024-01-10")).last_dose == "08 Jan 2024: cyanocobalamin 1 microgram IM"
+
+
+# --- the markers table as HTML -------------------------------------------------------------------
+
+def uk_markers_html(settings: ViewSettings | None = None) -> str:
+    return markers_html(follow_up(uk_view(), settings).markers)
+
+
+def test_markers_html_columns_in_words():
+    page = uk_markers_html()
+    assert "<th>Marker</th><th>Baseline</th><th>Latest</th><th>Change</th><th>Trend</th>" in page
+    assert "In range" not in page  # said in the Latest cell instead: "98 (low)"
+
+
+def test_markers_html_short_labels_with_the_full_label_on_hover():
+    page = uk_markers_html()
+    assert '<td title="Hemoglobin (g/L)">Hb (g/L)</td>' in page
+    assert '<td title="Vitamin B12 (pmol/L)">B12 (pmol/L)</td>' in page
+    assert '<td title="Reticulocytes (%)">Retics (%)</td>' in page
+
+
+def test_markers_html_latest_says_when_it_is_out_of_range():
+    page = uk_markers_html()
+    assert '<td title="Latest result: 01 Apr 2024">&gt;1476 (high)</td>' in page
+    assert '<td title="Latest result: 13 Jan 2025">145</td>' in page  # in range: nothing added
+    assert '<td title="Baseline: the last result before the first dose, 05 Jan 2024">84</td>' in page
+
+
+def test_markers_html_bounded_change_has_a_mark_a_hover_reason_and_a_footnote():
+    follow = follow_up(uk_view())
+    note = marker(follow, "Vitamin B12 (pmol/L)")["Change note"]
+    page = markers_html(follow.markers)
+    assert f'<td title="{html.escape(note)}">&gt; +1404\u00a0*</td>' in page  # the mark stays with the number
+    assert f"* B12 (pmol/L): {html.escape(note)}" in page  # on paper and on a phone, where nothing hovers
+
+
+def test_markers_html_blank_change_with_a_reason_is_marked():
+    ws = build_workspace([FIRST_DOSE, labs_csv("2024-01-05,Vitamin B12,>1476,pmol/L",
+                                               "2024-03-05,Vitamin B12,>2000,pmol/L")])
+    page = markers_html(follow_up(view_of(ws, "P1", "2024-04-01")).markers)
+    assert re.search(r'<td title="The baseline was reported as &gt;1476 pmol/L[^"]*">–\u00a0\*</td>', page)
+
+
+def test_markers_html_is_styled_to_fit_its_container():
+    page = uk_markers_html()
+    assert f'<table class="{MARKERS_CLASS}">' in page
+    style = re.search(r"<style>(.*?)</style>", page, re.DOTALL).group(1)
+    assert all(rule.strip().startswith(f".{MARKERS_CLASS}") for rule in style.split("}") if rule.strip())
+    assert "width:100%" in style and "table-layout:auto" in style and "overflow-wrap:" in style
+
+
+def test_markers_html_escapes_every_text():
+    markers = pd.DataFrame({"Marker": ["<script>m</script>"], "Baseline": ["<5"], "Latest": ['">x'],
+                            "Change": ["< -3"], "In range": ["<b>low</b>"], "Trend": ["<i>t</i>"],
+                            "Latest on": ["<u>d</u>"], "Baseline on": ["'e'"], "Short label": ["<s>"],
+                            "Change note": ['" onmouseover="alert(1)']})
+    page = markers_html(markers)
+    for raw in ("<script>", "<b>", "<i>", "<u>", "<s>", '" onmouseover'):
+        assert raw not in page
+    assert "&lt;5" in page and "&lt; -3\u00a0*" in page and "&quot; onmouseover=&quot;alert(1)" in page
+
+
+def test_markers_html_holds_no_text_of_the_patients_files():
+    ws = build_workspace([doses_csv(f"2024-01-08,{HYDROXO}"),
+                          labs_csv("2024-01-05,HAEMOGLOBIN,8.4,g/dl", "2024-03-05,HAEMOGLOBIN,10.1,g/dl",
+                                   name="Smith-John-labs.csv")])
+    view = view_of(ws, "P1", "2024-04-01")
+    assert len(view.summary) == 1
+    page = markers_html(follow_up(view).markers)
+    for reported in ("HAEMOGLOBIN", "Smith", "John", "P1", "g/dl", "8.4", "10.1"):
+        assert reported not in page  # the name, file, patient, unit and numbers as the file wrote them
+    assert ">84<" in page and ">101 (low)<" in page and ">+17<" in page  # our numbers, in g/L
+
+
+def test_markers_html_of_no_markers():
+    assert "No results" in markers_html(follow_up(view_of(build_workspace([FIRST_DOSE]), "P1", "2024-02-01")).markers)
+
+
+# --- the table fits a phone and the dashboard's summary column -----------------------------------
+
+WORST_LABS = labs_csv(
+    "2024-01-05,Hemoglobin,6.1,g/dL", "2024-03-05,Hemoglobin,13.2,g/dL",
+    "2024-01-05,MCV,118,fL", "2024-03-05,MCV,101,fL",
+    "2024-01-05,Vitamin B12,<150,pg/mL", "2024-03-05,Vitamin B12,>2000,pg/mL",
+    "2024-01-05,Methylmalonic acid,>10000,nmol/L", "2024-03-05,Methylmalonic acid,>50000,nmol/L",
+    "2024-01-05,Homocysteine,>100,umol/L", "2024-03-05,Homocysteine,<10,umol/L",
+    "2024-01-05,Folate,<2.0,ng/mL", "2024-03-05,Folate,>20.0,ng/mL",
+    "2024-01-05,Active B12,<10,pmol/L", "2024-03-05,Active B12,>150,pmol/L",
+    "2024-01-05,Ferritin,>1650,ng/mL", "2024-03-05,Ferritin,<30,ng/mL",
+    "2024-01-05,Reticulocyte count,0.2,%", "2024-03-05,Reticulocyte count,>25.5,%",
+    "2024-01-05,RET#,<21,10^9/L", "2024-03-05,RET#,>800,10^9/L")
+
+
+def worst_case_markers() -> pd.DataFrame:
+    """Every analyte, US units, censored baselines and latests, 'too few results' trends."""
+    view = view_of(build_workspace([FIRST_DOSE, WORST_LABS]), "P1", "2024-04-01")
+    markers = follow_up(view, ViewSettings(units="US")).markers
+    assert len(markers) == len(analyte_keys())
+    assert (markers["Trend"] == "too few results").all()
+    assert markers["Change note"].ne("").sum() >= 8
+    return markers
+
+
+FIT_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<style>{font_face} body {{ margin: 0; font-family: {family}; font-size: 16px; }}</style></head>
+<body><div id="box" style="width: {width}px">{table}</div></body></html>"""
+REPORT_FONTS = 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif'  # report.py's body font
+# The dashboard column at a 1440 px window; a 390 px phone; that phone inside Streamlit's 1rem padding.
+FIT_WIDTHS = (430, 390, 358)
+
+
+def streamlit_font_face() -> str | None:
+    """@font-face of the font Streamlit's pages use (Source Sans, shipped inside the streamlit
+    package), embedded so the browser measures the table in the dashboard's own letters."""
+    import streamlit
+
+    found = sorted((Path(streamlit.__file__).parent / "static").rglob("SourceSansVF-Upright*.woff2"))
+    if not found:
+        return None
+    data = base64.b64encode(found[0].read_bytes()).decode()
+    return (f'@font-face {{ font-family: "Source Sans"; font-weight: 200 900; '
+            f'src: url(data:font/woff2;base64,{data}) format("woff2"); }}')
+
+
+def table_widths(page, table: str, width: int, family: str, font_face: str = "") -> dict[str, int]:
+    """Widths in CSS px of a box ``width`` wide holding ``table``, and of the table at its narrowest."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.set_content(FIT_PAGE.format(font_face=font_face, family=family, width=width, table=table))
+    page.evaluate("document.fonts.ready")
+    return page.evaluate("""() => {
+        const box = document.getElementById('box'), table = box.querySelector('table');
+        const out = {box: box.clientWidth, boxScroll: box.scrollWidth, table: table.scrollWidth,
+                     page: document.documentElement.scrollWidth};
+        box.style.width = '1px';
+        out.narrowest = table.scrollWidth;
+        return out; }""")
+
+
+@pytest.mark.e2e
+def test_worst_case_markers_table_fits_a_phone_and_the_summary_column(chromium_path):  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    table = markers_html(worst_case_markers())
+    fonts = [("report", REPORT_FONTS, "")]
+    face = streamlit_font_face()
+    if face:
+        fonts.append(("dashboard", '"Source Sans", sans-serif', face))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=BROWSER_ARGS)
+        try:
+            page = browser.new_page()
+            for name, family, font_face in fonts:
+                for width in FIT_WIDTHS:
+                    w = table_widths(page, table, width, family, font_face)
+                    assert w["box"] == width, (name, width, w)
+                    assert w["table"] <= w["box"] and w["boxScroll"] <= w["box"], (name, width, w)
+                    assert w["page"] <= width, (name, width, w)
+                    print(f"{name} font, {width} px: table {w['table']} px, narrowest {w['narrowest']} px")
+        finally:
+            browser.close()

@@ -1,12 +1,16 @@
 """Clinical reference data: every constant the app uses, loaded from the CSV tables beside this file.
 
-Each table has a ``source`` column. Nothing clinical is written as a literal in code; code asks
-these functions instead.
+Each table has a ``source`` column: where the row comes from, for the developers (it points into
+the project's notes). The tables whose words reach clinicians and patients (thresholds, regimens,
+regimen steps, rechecks) also have a ``cite`` column: the source named as a clinician knows it
+("NICE NG239 (2024): review at 3 months"), or "Local rule of this app: ..." for a rule of the
+project's own. Nothing clinical is written as a literal in code; code asks these functions instead.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -15,8 +19,13 @@ from b12core.loinc import loinc_check_ok
 from b12core.text import name_key, stripped_name_key, unit_key
 
 HERE = Path(__file__).parent
+MAX_DECIMALS = 3  # display precision: a value is never shown with more decimals than this
 TABLES = ("analytes", "ranges", "units", "unit_spellings", "loinc", "aliases", "untracked", "regimens",
           "regimen_steps", "rechecks", "column_roles", "products", "routes", "thresholds", "symptoms")
+CITED_TABLES = ("thresholds", "regimens", "regimen_steps", "rechecks")  # tables with a reader-facing ``cite``
+# Words of the developers' provenance notes that no clinician or patient should read in a cite.
+DEVELOPER_WORDS = re.compile(r"clinical-facts|§|\[[SVU]\]|\bissues?\b|project rule|project choice|design\.md|"
+                             r"real-data|suggested rule", re.IGNORECASE)
 
 
 def read_table(name: str) -> list[dict[str, str]]:
@@ -35,6 +44,7 @@ class Analyte:
     plausible_high: float
     meaningful_change_pct: float  # a change smaller than this is within expected variation
     deficiency_direction: str  # "low" / "high": where B12 deficiency moves it; "" when it does not
+    short_label: str = ""  # the name as labs abbreviate it ("Hb"), for narrow tables
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,7 @@ def analytes() -> dict[str, Analyte]:
     return {
         r["analyte"]: Analyte(r["analyte"], r["label"], r["canonical_unit"], r["conventional_unit"],
                               float(r["plausible_low"]), float(r["plausible_high"]), float(r["meaningful_change_pct"]),
-                              r["deficiency_direction"])
+                              r["deficiency_direction"], r["short_label"])
         for r in read_table("analytes")
     }
 
@@ -95,6 +105,20 @@ def default_range(analyte: str, sex: str = "any") -> RefRange | None:
 def unit_factors() -> dict[tuple[str, str], float]:
     """(analyte, UCUM unit) -> factor that converts a value in that unit to the canonical unit."""
     return {(r["analyte"], r["unit"]): float(r["factor"]) for r in read_table("units")}
+
+
+@cache
+def display_decimals() -> dict[tuple[str, str], int]:
+    """(analyte, UCUM unit) -> decimals a value in that unit is shown with (as labs report it)."""
+    return {(r["analyte"], r["unit"]): int(r["decimals"]) for r in read_table("units")}
+
+
+def _decimals_problem(row: dict[str, str]) -> str | None:
+    """Why a units row's ``decimals`` is not a whole number from 0 to 3, or None when it is."""
+    text = (row.get("decimals") or "").strip()
+    if text.isascii() and text.isdigit() and int(text) <= MAX_DECIMALS:
+        return None
+    return f"units.csv: {row['analyte']} {row['unit']} has decimals {text!r}, not a whole number 0-{MAX_DECIMALS}"
 
 
 @cache
@@ -209,8 +233,23 @@ def thresholds() -> dict[str, float]:
 
 @cache
 def threshold_sources() -> dict[str, str]:
-    """The source of each threshold, quoted beside every review prompt that uses it."""
+    """Where each threshold comes from, for the developers (the ``source`` column)."""
     return {r["key"]: r["source"] for r in read_table("thresholds")}
+
+
+@cache
+def threshold_cites() -> dict[str, str]:
+    """Each threshold's source as a clinician knows it (the ``cite`` column), quoted beside every
+    review prompt that uses it."""
+    return {r["key"]: r["cite"] for r in read_table("thresholds")}
+
+
+def cite_problems(text: str) -> list[str]:
+    """What is wrong with a text meant as a reader-facing cite: empty, or holding words of the
+    developers' notes (``clinical-facts``, ``§``, ``[S]``, ``Project rule``, ...). Empty when fine."""
+    if not text.strip():
+        return ["is empty"]
+    return [f"contains {m.group(0)!r}" for m in DEVELOPER_WORDS.finditer(text)]
 
 
 def threshold(key: str) -> float:
@@ -226,6 +265,9 @@ def check_tables() -> list[str]:
         for i, row in enumerate(read_table(table), start=1):
             if not row.get("source", "").strip():
                 problems.append(f"{table}.csv row {i} has no source")
+            if table in CITED_TABLES:
+                problems += [f"{table}.csv row {i}: cite {p}" for p in cite_problems(row.get("cite") or "")]
+    problems += _regimen_problems()
     for code, ident in loinc_codes().items():
         if not loinc_check_ok(code):
             problems.append(f"loinc.csv: {code} fails its check digit")
@@ -240,6 +282,7 @@ def check_tables() -> list[str]:
     for (analyte, unit), factor in unit_factors().items():
         if analyte not in keys or factor <= 0:
             problems.append(f"units.csv: bad row {analyte} {unit} {factor}")
+    problems += [p for p in map(_decimals_problem, read_table("units")) if p]
     for r in read_table("aliases"):
         if r["analyte"] not in keys:
             problems.append(f"aliases.csv: {r['alias']} names unknown analyte {r['analyte']}")
@@ -248,4 +291,34 @@ def check_tables() -> list[str]:
     for rr in reference_ranges():
         if rr.analyte not in keys or rr.unit != analytes()[rr.analyte].canonical_unit:
             problems.append(f"ranges.csv: {rr.analyte} {rr.sex} is not in the canonical unit")
+    return problems
+
+
+def _regimen_problems() -> list[str]:
+    """Regimens, their steps and their rechecks agree: every step and recheck names known regimens,
+    and a recheck belongs only to regimens of its own country's guidance (a US patient's schedule
+    never cites UK guidance, nor the other way round)."""
+    problems: list[str] = []
+    regimen_rows = read_table("regimens")
+    country = {r["id"]: r["country"] for r in regimen_rows}
+    for i, r in enumerate(regimen_rows, start=1):
+        if not r.get("country", "").strip():
+            problems.append(f"regimens.csv row {i}: {r['id']} has no country")
+        if r.get("symptom_note", "").strip() and not r.get("note_source", "").strip():
+            problems.append(f"regimens.csv row {i}: {r['id']} has a symptom note without its source")
+        if r.get("symptom_note", "").strip():
+            problems += [f"regimens.csv row {i}: symptom note {p}" for p in cite_problems(r["symptom_note"])]
+    for i, r in enumerate(read_table("regimen_steps"), start=1):
+        if r["regimen"] not in country:
+            problems.append(f"regimen_steps.csv row {i}: unknown regimen {r['regimen']!r}")
+    for i, r in enumerate(read_table("rechecks"), start=1):
+        ids = r["regimens"].split()
+        if not ids:
+            problems.append(f"rechecks.csv row {i} names no regimen")
+        for regimen in ids:
+            if regimen not in country:
+                problems.append(f"rechecks.csv row {i}: unknown regimen {regimen!r} (name each regimen)")
+            elif country[regimen] != r.get("country"):
+                problems.append(f"rechecks.csv row {i}: a {r.get('country')} recheck listed for the "
+                                f"{country[regimen]} regimen {regimen}")
     return problems
