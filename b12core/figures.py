@@ -4,10 +4,15 @@ One row per analyte (reference band shaded, out-of-range results marked by shape
 colour, censored results drawn open, serum B12 that cannot be interpreted greyed), an injection
 track, an optional symptom row; loading and maintenance phases shaded across all rows with each
 transition labelled. Built from tables, returned as a plotly figure; nothing here draws on screen.
+
+When a plan was chosen the dose track also shows adherence: late doses ringed where they were
+given, missed doses crossed where they were due, and the next due date. ``titled`` gives a copy
+of a figure a title naming the patient and the dates shown, for the figure downloaded as a file.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 
 import numpy as np
@@ -20,16 +25,28 @@ from b12core.doses import INJECTED
 from b12core.export import dose_text
 from b12core.phases import ORAL_ROUTES
 from b12core.reference import analyte_keys, analytes, default_range, unit_factors
+from b12core.regimens import Adherence
 from b12core.response import annotate_labs
+from b12core.words import counted
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 COLORS = {"in_range": "#0072B2", "high": "#D55E00", "low": "#CC79A7", "censored": "#0072B2",
           "not_interpretable": "#999999", "injection": "#009E73", "oral": "#E69F00", "recheck": "#56B4E9",
           "line": "#999999", "loading": "rgba(230,159,0,0.13)", "maintenance": "rgba(0,158,115,0.10)",
-          "band": "rgba(0,114,178,0.16)"}
+          "band": "rgba(0,114,178,0.16)", "late": "#D55E00", "missed": "#D55E00", "next_due": "#000000"}
 SYMBOLS = {"in_range": "circle", "high": "triangle-up", "low": "triangle-down"}
 SYMPTOM_COLORS = ("#CC79A7", "#0072B2", "#D55E00", "#009E73", "#E69F00", "#56B4E9")
+# Adherence marks on the dose track: each its own shape as well as its own colour.
+ADHERENCE_MARKS = {"late doses": ("circle-open", COLORS["late"]), "missed doses": ("x-thin-open", COLORS["missed"]),
+                   "next due": ("diamond-open", COLORS["next_due"])}
+DOSE_HEIGHT = 0.65  # where injections sit on the dose track (its y axis runs from 0 to 1)
 DAY = pd.Timedelta(days=1)
+# Display only: a figure whose times all fall on one instant gets this much either side (plotly
+# would span a millisecond and label its ticks with times of day), and an axis set from the
+# view's dates this share of their span either side, so a mark on the first day is not cut in half.
+SINGLE_TIME_MARGIN = pd.Timedelta(days=14)
+VIEW_MARGIN_SHARE = 0.02
+TITLE_SPACE_PX = 34  # above the phase labels, which sit above the top row
 
 
 def _x(times: pd.Series, first_dose: pd.Timestamp | None, view: ViewSettings) -> pd.Series:
@@ -45,9 +62,27 @@ def _status(values: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray
     return status
 
 
+def plotly_text(text: str) -> str:
+    """Text from a file or a person, escaped for plotly's HTML-like labels: ``<`` ``>`` ``&``.
+
+    Quotes are left as they are: without ``<`` no tag can begin, and plotly knows no ``&quot;``
+    (it would show those six characters)."""
+    return html.escape(text, quote=False)
+
+
 def _esc(values: pd.Series) -> pd.Series:
-    """Text from files, escaped for plotly's HTML-like hover labels."""
-    return values.astype("str").map(html.escape)
+    """Text from files, escaped for plotly's HTML-like hover labels (each distinct text once)."""
+    texts = values.astype("str")
+    return texts.map({t: plotly_text(t) for t in texts.unique()})
+
+
+def _day_texts(times: pd.Series) -> pd.Series:
+    """``5 Jan 2024`` for each time (the day without a leading zero, on any platform)."""
+    return times.dt.day.astype("str") + times.dt.strftime(" %b %Y")
+
+
+def _day_text(day: pd.Timestamp | dt.date) -> str:
+    return f"{day.day} {day:%b %Y}"
 
 
 def _hover(rows: pd.DataFrame, shown: np.ndarray, unit: str) -> np.ndarray:
@@ -56,8 +91,10 @@ def _hover(rows: pd.DataFrame, shown: np.ndarray, unit: str) -> np.ndarray:
     n = len(rows)
     value = pd.Series(rows["qualifier"].astype("str").to_numpy() + pd.Series(shown).map(number_text).to_numpy())
     since = rows.get("days_since_injection", pd.Series(np.nan, index=rows.index)).reset_index(drop=True)
+    days = since.round()
+    days_text = days.map({d: counted(d, "day") for d in days.dropna().unique()}).astype("object").fillna("")
     since_text = pd.Series(np.where(since.isna(), "no injection before this result",
-                                    since.round().astype("Int64").astype("str") + " days since the last injection"))
+                                    days_text + " since the last injection"))
     interpretation = _esc(rows.get("interpretation", pd.Series("", index=rows.index)).fillna("")).reset_index(drop=True)
     interpretation = pd.Series(np.where(interpretation != "", "<i>" + interpretation + "</i><br>", ""))
     reported = _esc(rows["reported_value"].str.strip() + " " + rows["reported_unit"].astype("str")).reset_index(
@@ -72,12 +109,19 @@ def _hover(rows: pd.DataFrame, shown: np.ndarray, unit: str) -> np.ndarray:
 
 def trend_figure(labs: pd.DataFrame, doses: pd.DataFrame, phases: pd.DataFrame | None = None,
                  view: ViewSettings | None = None, plan: pd.DataFrame | None = None,
-                 symptoms: pd.DataFrame | None = None, sex: str = "any") -> go.Figure:
+                 symptoms: pd.DataFrame | None = None, sex: str = "any",
+                 adherence: Adherence | None = None) -> go.Figure:
     """One patient's results and doses on a shared time axis.
 
     ``labs`` may carry the columns of ``response.annotate_labs`` (days since injection,
     interpretation); ``phases`` is ``detect_phases(doses).phases`` for this patient; ``plan`` adds
-    planned blood tests; ``symptoms`` adds a symptom row.
+    planned blood tests; ``symptoms`` adds a symptom row; ``adherence`` (doses given against the
+    chosen plan) adds late doses, missed doses and the next due date to the dose track.
+
+    The time axis is dates, or days since the first dose when the view asks for days and there
+    is a dose. The view's dates, when set, are the axis range (results outside them are left
+    out; doses, plan and phases are drawn whole, so panning shows them). The span of the results
+    drawn is recorded in ``layout.meta["results"]`` (ISO dates) for ``titled``.
     """
     view = view or ViewSettings()
     if "days_since_injection" not in labs and "patient_id" in labs and len(doses):
@@ -89,33 +133,72 @@ def trend_figure(labs: pd.DataFrame, doses: pd.DataFrame, phases: pd.DataFrame |
     titles = [f"{analytes()[a].label} ({display_unit(a, view)})" for a in shown] + ["Doses"]
     titles += ["Symptoms (0-10)"] if has_symptoms else []
     rows = len(titles)
+    dose_row = len(shown) + 1
     heights = [1.0] * len(shown) + [0.35] + ([0.7] if has_symptoms else [])
     fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=min(0.04, 0.3 / rows),
                         row_heights=heights)
     shapes: list[dict] = []  # collected and set once: plotly re-validates every shape on each add
     notes: list[dict] = []
+    times: list[pd.Series] = []  # every time drawn, for the axis range
     first_dose = doses["administered_at"].min() if len(doses) else None
     first_dose = None if pd.isna(first_dose) else first_dose
+    results = labs[labs["analyte"].astype("str").isin(shown)]["collected_at"]
+    times.append(results)
     for row, analyte in enumerate(shown, start=1):
         _add_analyte(fig, row, labs[labs["analyte"].astype("str") == analyte].sort_values("collected_at"),
                      analyte, view, first_dose, sex, shapes)
-    _add_doses(fig, len(shown) + 1, doses, view, first_dose, plan)
+    times += _add_doses(fig, dose_row, doses, view, first_dose, plan)
+    if adherence is not None:
+        times += _add_adherence(fig, dose_row, adherence, view, first_dose)
+    _note_empty_dose_row(fig, dose_row, doses, view, notes)
     if has_symptoms:
         _add_symptoms(fig, rows, symptoms, view, first_dose, notes)
+        times.append(symptoms["recorded_at"])
     if phases is not None and len(phases):
         _add_phases(phases, view, first_dose, shapes, notes)
+        times += [phases["start"], phases["end"]]
     fig.layout.shapes = shapes
     fig.layout.annotations = [*fig.layout.annotations, *notes]
     fig.update_layout(
         height=max(320, 190 * len(shown) + 140 + (140 if has_symptoms else 0)), hovermode="closest",
         showlegend=False, margin={"l": 70, "r": 20, "t": 56, "b": 40},
-        paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)")
+        paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", meta={"results": _span(results)})
     for row, title in enumerate(titles, start=1):
         fig.update_yaxes(title_text=title, row=row, col=1, title_font={"size": 12})
-    fig.update_yaxes(showticklabels=False, row=len(shown) + 1, col=1, range=[0, 1], fixedrange=True)
-    fig.update_xaxes(title_text="days since first dose" if view.time_axis == "days" and first_dose is not None
-                     else "", row=rows, col=1)
+    fig.update_yaxes(showticklabels=False, row=dose_row, col=1, range=[0, 1], fixedrange=True)
+    in_days = view.time_axis == "days" and first_dose is not None
+    # Set, not guessed: plotly guesses each axis's type from its own traces, and shared axes of
+    # different types stop sharing, which left the bottom axis without date labels.
+    fig.update_xaxes(type="linear" if in_days else "date", range=_time_range(times, view, first_dose))
+    fig.update_xaxes(title_text="days since first dose" if in_days else "", row=rows, col=1)
     return fig
+
+
+def _span(times: pd.Series) -> list[str] | None:
+    """First and last day of ``times`` as ISO dates; None when there are none."""
+    times = times.dropna()
+    return [f"{times.min():%Y-%m-%d}", f"{times.max():%Y-%m-%d}"] if len(times) else None
+
+
+def _time_range(times: list[pd.Series], view: ViewSettings, first_dose: pd.Timestamp | None) -> list | None:
+    """The time axis range: the view's dates when set, days either side of a single time, else
+    None (plotly's autorange, which also makes room for the markers)."""
+    drawn = pd.concat([t.dropna() for t in times if len(t)] or [pd.Series([], dtype="datetime64[ns]")])
+    low = view.start if view.start is not None else (drawn.min() if len(drawn) else None)
+    high = view.end if view.end is not None else (drawn.max() if len(drawn) else None)
+    if view.end is not None and view.end == view.end.normalize():
+        high = view.end + DAY  # the end day is included whole
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return None
+    if low > high:  # one date set in the view, and nothing drawn on its side of it
+        low, high = (low, low) if view.start is not None else (high, high)
+    if view.start is not None or view.end is not None:
+        margin = (high - low) * VIEW_MARGIN_SHARE if high > low else SINGLE_TIME_MARGIN
+    elif high == low:
+        margin = SINGLE_TIME_MARGIN
+    else:
+        return None
+    return _x(pd.Series([low - margin, high + margin]), first_dose, view).tolist()
 
 
 def _axis(prefix: str, row: int) -> str:
@@ -168,22 +251,26 @@ def _add_analyte(fig: go.Figure, row: int, rows: pd.DataFrame, analyte: str, vie
 
 
 def _add_doses(fig: go.Figure, row: int, doses: pd.DataFrame, view: ViewSettings,
-               first_dose: pd.Timestamp | None, plan: pd.DataFrame | None) -> None:
-    groups = (("injections", doses["route"].isin(INJECTED), "injection", "line-ns", 0.65),
+               first_dose: pd.Timestamp | None, plan: pd.DataFrame | None) -> list[pd.Series]:
+    """Doses given (injections, oral, other) and planned blood tests; returns the times drawn."""
+    drawn: list[pd.Series] = []
+    groups = (("injections", doses["route"].isin(INJECTED), "injection", "line-ns", DOSE_HEIGHT),
               ("oral doses", doses["route"].isin(ORAL_ROUTES), "oral", "diamond", 0.3),
               ("other doses", ~doses["route"].isin([*INJECTED, *ORAL_ROUTES]), "oral", "circle-open", 0.3))
     for name, pick, colour, symbol, height in groups:
         mine = doses[pick]
         if mine.empty:
             continue
+        amounts = mine["dose_ug"].map({ug: dose_text(ug, both=False) for ug in mine["dose_ug"].unique()})
         text = (mine["administered_at"].dt.strftime("%d %b %Y %H:%M") + "<br>" + _esc(mine["product"]) + " "
-                + mine["dose_ug"].map(lambda ug: dose_text(ug, both=False)) + " " + _esc(mine["route"])).to_numpy()
+                + amounts.fillna("") + " " + _esc(mine["route"])).to_numpy()
         injected = name == "injections"
         fig.add_trace(go.Scatter(
             x=_x(mine["administered_at"], first_dose, view), y=np.full(len(mine), height), mode="markers", name=name,
             marker={"color": COLORS[colour], "symbol": symbol, "size": 16 if injected else 8,
                     "line": {"width": 3 if injected else 1, "color": COLORS[colour]}},
             hovertext=text, hoverinfo="text"), row=row, col=1)
+        drawn.append(mine["administered_at"])
     if plan is not None and len(plan):
         checks = plan[plan["kind"] == "recheck"]
         if len(checks):
@@ -192,6 +279,56 @@ def _add_doses(fig: go.Figure, row: int, doses: pd.DataFrame, view: ViewSettings
                 name="planned blood tests", marker={"color": COLORS["recheck"], "symbol": "square-open", "size": 9},
                 hovertext=("Planned: " + _esc(checks["title"]) + "<br>" + checks["date"].dt.strftime("%d %b %Y")
                            ).to_numpy(), hoverinfo="text"), row=row, col=1)
+            drawn.append(checks["date"])
+    return drawn
+
+
+def _add_adherence(fig: go.Figure, row: int, adh: Adherence, view: ViewSettings,
+                   first_dose: pd.Timestamp | None) -> list[pd.Series]:
+    """Late doses ringed where they were given, missed doses crossed where they were due, the next
+    due date an open marker with its date; returns the times drawn."""
+    events = adh.events
+    late = events[events["status"] == "late"]
+    missed = events[events["status"] == "missed"]
+    marks: list[tuple[str, pd.Series, int, pd.Series, list[str] | None]] = []
+    if len(late):
+        days_late = late["days_late"].map({n: counted(n, "day") for n in late["days_late"].unique()})
+        marks.append(("late doses", late["given_at"], 14, "Late: given " + _day_texts(late["given_at"]) + ", due "
+                      + _day_texts(late["planned"]) + " (" + days_late + " late)", None))
+    if len(missed):
+        marks.append(("missed doses", missed["planned"], 12, "Missed: due " + _day_texts(missed["planned"]), None))
+    if adh.next_due is not None and not pd.isna(adh.next_due):
+        label = f"Next due {_day_text(adh.next_due)}"
+        marks.append(("next due", pd.Series([adh.next_due], dtype="datetime64[ns]"), 12, pd.Series([label]),
+                      [label]))
+    drawn: list[pd.Series] = []
+    for name, when, size, hover, label in marks:
+        symbol, colour = ADHERENCE_MARKS[name]
+        fig.add_trace(go.Scatter(
+            x=_x(when, first_dose, view), y=np.full(len(when), DOSE_HEIGHT), name=name,
+            mode="markers+text" if label else "markers", text=label, textposition="middle left",
+            textfont={"size": 11, "color": colour},
+            marker={"color": colour, "symbol": symbol, "size": size, "line": {"width": 2, "color": colour}},
+            hovertext=hover.to_numpy(dtype=object), hoverinfo="text"), row=row, col=1)
+        drawn.append(when)
+    return drawn
+
+
+def _note_empty_dose_row(fig: go.Figure, row: int, doses: pd.DataFrame, view: ViewSettings,
+                         notes: list[dict]) -> None:
+    """Say so when the dose track has no dose, and keep the row drawn when it has no trace at all:
+    plotly leaves out a subplot without traces, and with it the time axis labels it carries."""
+    if doses.empty:
+        text = "No doses in the files"
+    elif not in_view(doses["administered_at"], view).any():
+        text = "No doses between these dates"
+    else:
+        return
+    notes.append({"text": text, "x": 0.5, "y": 0.5, "xref": f"{_axis('x', row)} domain",
+                  "yref": f"{_axis('y', row)} domain", "showarrow": False, "font": {"size": 11,
+                                                                                      "color": COLORS["line"]}})
+    if not any(t.yaxis == _axis("y", row) for t in fig.data):
+        fig.add_trace(go.Scatter(x=[], y=[], mode="markers", name="dose row", hoverinfo="skip"), row=row, col=1)
 
 
 def _add_symptoms(fig: go.Figure, row: int, symptoms: pd.DataFrame, view: ViewSettings,
@@ -224,3 +361,33 @@ def _add_phases(phases: pd.DataFrame, view: ViewSettings, first_dose: pd.Timesta
         notes.append({"x": x0, "y": 1.0, "xref": "x", "yref": "paper", "text": label, "showarrow": False,
                       "xanchor": "left", "yanchor": "bottom", "font": {"size": 11},
                       "yshift": 14 * (i % 2)})  # alternate heights: a short phase's label stays readable
+
+
+def titled(fig: go.Figure, patient_label: str, made_on: dt.date,
+           results: tuple[dt.date, dt.date] | None = None) -> go.Figure:
+    """A copy of a trend figure with a title, for the figure saved as a file: "B12 follow-up:
+    <patient> · results <first day> to <last day> · made <day>".
+
+    The dates are those of the first and last result the figure draws (after the view's dates
+    and analytes), as ``trend_figure`` recorded them in ``layout.meta``, whatever the time axis
+    shows; ``results`` gives them instead. The patient label is escaped for plotly's HTML-like
+    text. The top margin grows so the title sits above the phase labels, and the height with it
+    so the rows keep their size. ``fig`` itself (a cached figure) is not changed.
+    """
+    out = go.Figure(fig)
+    if results is None:
+        meta = out.layout.meta if isinstance(out.layout.meta, dict) else {}
+        span = meta.get("results")
+        results = (dt.date.fromisoformat(span[0]), dt.date.fromisoformat(span[1])) if span else None
+    if results is None:
+        shown = "no results"
+    elif results[0] == results[1]:
+        shown = f"results {_day_text(results[0])}"
+    else:
+        shown = f"results {_day_text(results[0])} to {_day_text(results[1])}"
+    text = f"B12 follow-up: {plotly_text(patient_label)} · {shown} · made {_day_text(made_on)}"
+    top = (out.layout.margin.t or 0) + TITLE_SPACE_PX
+    out.update_layout(title={"text": text, "x": 0, "xref": "paper", "xanchor": "left", "y": 1, "yref": "container",
+                             "yanchor": "top", "pad": {"t": 10}, "font": {"size": 15}},
+                      margin={"t": top}, height=(out.layout.height or 0) + TITLE_SPACE_PX)
+    return out

@@ -7,6 +7,8 @@ reference tables (ranges, unit factors) and from design.md / the brief of the da
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 
 import numpy as np
@@ -14,10 +16,11 @@ import pandas as pd
 import pytest
 
 from b12core.display import ViewSettings
-from b12core.figures import COLORS, trend_figure
+from b12core.figures import COLORS, titled, trend_figure
 from b12core.labs import LABS_COLUMNS
 from b12core.phases import detect_phases
 from b12core.reference import analyte_keys, analytes, default_range, threshold
+from b12core.regimens import Adherence, adherence, build_plan, custom_regimen
 from b12core.response import annotate_labs
 from b12core.sample import sample_files
 from b12core.workspace import PlanChoice, build_workspace, latest_record, patient_view
@@ -141,9 +144,9 @@ def uk():
     return patient_view(ws, UK_PATIENT, PlanChoice("UK-BNF-neuro"), as_of=latest_record(ws), sex="male")
 
 
-def uk_figure(view, settings: ViewSettings | None = None, plan: bool = True):
+def uk_figure(view, settings: ViewSettings | None = None, plan: bool = True, with_adherence: bool = False):
     return trend_figure(view.labs, view.doses, view.phases.phases, settings, view.plan if plan else None,
-                        sex="male")
+                        sex="male", adherence=view.adherence if with_adherence else None)
 
 
 UK_ANALYTES = ["hemoglobin", "mcv", "b12", "mma", "homocysteine", "folate", "ferritin", "reticulocytes"]
@@ -502,7 +505,7 @@ def test_end_day_is_included_whole():
 def test_result_hover_has_value_as_shown_and_as_reported_days_and_source(uk):
     text = hover_at(uk_figure(uk), "hemoglobin low", D("2024-01-16"))
     assert text.split("<br>") == ["<b>92 g/L</b>", "16 Jan 2024 00:00", "as reported: 92 g/L",
-                                  "1 days since the last injection", "uk_wide_labs_early.xlsx, row 2"]
+                                  "1 day since the last injection", "uk_wide_labs_early.xlsx, row 2"]
 
 
 def test_result_hover_in_us_units_keeps_the_value_as_reported(uk):
@@ -610,3 +613,269 @@ def test_every_line_colour_is_from_the_palette(busy_figure):
     line_colours = {t.line.color for t in busy_figure.data if t.line.color is not None}
     line_colours |= {s.line.color for s in busy_figure.layout.shapes if s.line.color is not None}
     assert line_colours <= palette
+
+
+# --- the time axis, whatever rows have data --------------------------------------------------------
+
+def x_axes(fig) -> list:
+    """Every x axis of the figure (one per row; they share one time scale)."""
+    return [fig.layout[k] for k in fig.layout.to_plotly_json() if k.startswith("xaxis")]
+
+
+def traces_in_row(fig, row: int) -> list:
+    return [t for t in fig.data if t.yaxis == axis_id(row)]
+
+
+def row_notes(fig, row: int) -> list[str]:
+    """Annotations placed inside a row (on its domain), e.g. "No doses in the files"."""
+    return [a.text for a in fig.layout.annotations if a.yref == f"{axis_id(row)} domain"]
+
+
+def time_range(fig) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    ranges = {tuple(pd.Timestamp(v) for v in a.range) for a in x_axes(fig) if a.range is not None}
+    assert len(ranges) <= 1, ranges
+    return ranges.pop() if ranges else None
+
+
+ONE_HB = labs_table(result("2024-01-05", "hemoglobin", 100))
+TWO_HB = labs_table(result("2024-01-05", "hemoglobin", 100), result("2024-03-05", "hemoglobin", 120))
+
+
+@pytest.mark.parametrize(("labs", "doses", "view"), [
+    (TWO_HB, NO_DOSES, ViewSettings()),  # labs only: the dose row used to be left out of the page
+    (ONE_HB, NO_DOSES, ViewSettings()),
+    (labs_table(), doses_table(dose("2024-01-08"), dose("2024-02-08")), ViewSettings()),  # doses, no labs
+    (labs_table(), doses_table(dose("2024-01-08")), ViewSettings()),  # one dose, nothing else
+    (TWO_HB, doses_table(dose("2024-01-08")), ViewSettings()),
+    (TWO_HB, doses_table(dose("2024-01-08")), ViewSettings(start=D("2024-03-01"))),  # no dose in the view
+    (TWO_HB, NO_DOSES, ViewSettings(time_axis="days")),  # no first dose: days fall back to dates
+    (labs_table(), NO_DOSES, ViewSettings()),  # nothing at all
+])
+def test_time_axis_is_a_date_axis_whatever_rows_have_data(labs, doses, view):
+    fig = trend_figure(labs, doses, view=view)
+    assert {a.type for a in x_axes(fig)} == {"date"}
+    # plotly draws no subplot that has no trace: the bottom row, which carries the tick labels,
+    # must always have one.
+    assert traces_in_row(fig, row_of(fig, "Doses"))
+
+
+def test_days_axis_is_a_number_axis():
+    fig = trend_figure(TWO_HB, doses_table(dose("2024-01-08")), view=ViewSettings(time_axis="days"))
+    assert {a.type for a in x_axes(fig)} == {"linear"}
+
+
+def test_no_doses_is_said_in_the_dose_row():
+    fig = trend_figure(TWO_HB, NO_DOSES)
+    assert row_notes(fig, row_of(fig, "Doses")) == ["No doses in the files"]
+    assert row_notes(fig, row_of(fig, "Hemoglobin (g/L)")) == []
+
+
+def test_doses_outside_the_view_are_said_in_the_dose_row():
+    fig = trend_figure(TWO_HB, doses_table(dose("2024-01-08")), view=ViewSettings(start=D("2024-03-01")))
+    assert row_notes(fig, row_of(fig, "Doses")) == ["No doses between these dates"]
+
+
+def test_no_note_when_the_dose_row_has_doses():
+    fig = trend_figure(TWO_HB, doses_table(dose("2024-01-08")))
+    assert row_notes(fig, row_of(fig, "Doses")) == []
+
+
+@pytest.mark.parametrize(("labs", "doses", "when"), [
+    (ONE_HB, NO_DOSES, D("2024-01-05")),
+    (labs_table(), doses_table(dose("2024-01-08")), D("2024-01-08")),
+])
+def test_a_single_time_gets_days_either_side(labs, doses, when):
+    # plotly would otherwise span a millisecond either side and label the ticks with times of day
+    low, high = time_range(trend_figure(labs, doses))
+    assert low < when < high
+    assert high - low >= pd.Timedelta(days=7)
+
+
+def test_several_times_are_left_to_autorange():
+    assert time_range(trend_figure(TWO_HB, doses_table(dose("2024-01-08")))) is None
+
+
+def test_the_view_dates_are_the_time_axis_range():
+    view = ViewSettings(start=D("2024-02-01"), end=D("2024-03-31"))
+    fig = trend_figure(TWO_HB, doses_table(dose("2024-01-08")), view=view)
+    low, high = time_range(fig)
+    assert D("2024-01-25") < low <= D("2024-02-01")
+    assert D("2024-04-01") <= high < D("2024-04-08")  # the end day is included whole
+
+
+def test_the_view_dates_in_days_since_the_first_dose():
+    view = ViewSettings(time_axis="days", start=D("2024-02-07"), end=D("2024-03-31"))
+    fig = trend_figure(TWO_HB, doses_table(dose("2024-01-08")), view=view)
+    (low, high), = {tuple(a.range) for a in x_axes(fig)}
+    assert 25 < low <= 30 and 84 <= high < 90
+
+
+# --- adherence on the dose track -----------------------------------------------------------------
+
+def events_table(*rows: tuple) -> pd.DataFrame:
+    """Adherence events: (planned, phase, given_at, status, days_late)."""
+    return pd.DataFrame(list(rows), columns=["planned", "phase", "given_at", "status", "days_late"]).astype(
+        {"planned": "datetime64[ns]", "given_at": "datetime64[ns]", "phase": "str", "status": "str",
+         "days_late": "int64"})
+
+
+def adherence_of(events: pd.DataFrame, next_due: str | None) -> Adherence:
+    return Adherence(events, pd.DataFrame(), 0.0, None, D(next_due) if next_due else None)
+
+
+ADH_DOSES = doses_table(dose("2024-01-08"), dose("2024-01-15"), dose("2024-01-29"), dose("2024-05-20"))
+ADH = adherence_of(events_table(
+    (D("2024-01-08"), "loading", D("2024-01-08"), "on time", 0),
+    (D("2024-01-15"), "loading", D("2024-01-15"), "on time", 0),
+    (D("2024-01-22"), "loading", pd.NaT, "missed", 0),
+    (D("2024-01-26"), "loading", D("2024-01-29"), "late", 1),
+    (D("2024-04-29"), "maintenance", D("2024-05-20"), "late", 21),
+    (D("2024-08-20"), "maintenance", pd.NaT, "not yet due", 0)), "2024-08-20")
+
+
+def test_without_a_plan_no_adherence_marks():
+    fig = trend_figure(TWO_HB, ADH_DOSES)
+    assert not {"late doses", "missed doses", "next due"} & set(names(fig))
+
+
+def test_late_doses_are_marked_where_they_were_given():
+    fig = trend_figure(TWO_HB, ADH_DOSES, adherence=ADH)
+    late = named(fig, "late doses")
+    assert list(late.x) == [D("2024-01-29"), D("2024-05-20")]
+    assert late.yaxis == axis_id(row_of(fig, "Doses"))
+    assert list(late.hovertext) == ["Late: given 29 Jan 2024, due 26 Jan 2024 (1 day late)",
+                                    "Late: given 20 May 2024, due 29 Apr 2024 (21 days late)"]
+    assert list(named(fig, "injections").x) == list(ADH_DOSES["administered_at"])  # given doses as before
+
+
+def test_missed_doses_are_marked_where_they_were_due():
+    fig = trend_figure(TWO_HB, ADH_DOSES, adherence=ADH)
+    missed = named(fig, "missed doses")
+    assert list(missed.x) == [D("2024-01-22")]
+    assert missed.yaxis == axis_id(row_of(fig, "Doses"))
+    assert list(missed.hovertext) == ["Missed: due 22 Jan 2024"]
+
+
+def test_next_due_is_an_open_marker_with_a_label():
+    fig = trend_figure(TWO_HB, ADH_DOSES, adherence=ADH)
+    due = named(fig, "next due")
+    assert list(due.x) == [D("2024-08-20")]
+    assert due.marker.symbol.endswith("-open")
+    assert "text" in due.mode and list(due.text) == ["Next due 20 Aug 2024"]
+    assert list(due.hovertext) == ["Next due 20 Aug 2024"]
+
+
+def test_given_late_missed_and_next_due_differ_by_shape_and_colour():
+    fig = trend_figure(TWO_HB, ADH_DOSES, adherence=ADH)
+    marks = [named(fig, n) for n in ("injections", "late doses", "missed doses", "next due")]
+    assert len({t.marker.symbol for t in marks}) == 4
+    assert named(fig, "missed doses").marker.color not in {COLORS["injection"], COLORS["oral"]}
+    assert named(fig, "late doses").marker.line.color != COLORS["injection"]
+    for t in marks:
+        assert {c for c in (t.marker.color, t.marker.line.color) if c is not None} <= set(COLORS.values()), t.name
+
+
+def test_no_late_or_missed_dose_no_trace():
+    on_time = adherence_of(events_table((D("2024-01-08"), "loading", D("2024-01-08"), "on time", 0)), None)
+    fig = trend_figure(TWO_HB, doses_table(dose("2024-01-08")), adherence=on_time)
+    assert not {"late doses", "missed doses", "next due"} & set(names(fig))
+
+
+def test_adherence_from_a_plan_is_drawn():
+    plan = build_plan(custom_regimen(7, 4, 3), "2024-01-08")  # weekly x 4, then every 3 months
+    result_ = adherence(plan, ADH_DOSES, as_of="2024-12-01")
+    fig = trend_figure(TWO_HB, ADH_DOSES, plan=plan, adherence=result_)
+    assert list(named(fig, "missed doses").x) == [D("2024-01-22"), D("2024-08-20"), D("2024-11-20")]
+    assert list(named(fig, "late doses").x) == [D("2024-05-20")]
+    assert named(fig, "late doses").hovertext[0] == "Late: given 20 May 2024, due 29 Apr 2024 (21 days late)"
+    assert list(named(fig, "next due").x) == [D("2025-02-20")]
+
+
+def test_adherence_on_the_days_axis():
+    fig = trend_figure(TWO_HB, ADH_DOSES, view=ViewSettings(time_axis="days"), adherence=ADH)
+    assert list(named(fig, "missed doses").x) == [14]
+    assert list(named(fig, "late doses").x) == [21, 133]
+    assert list(named(fig, "next due").x) == [225]
+    assert named(fig, "next due").text[0] == "Next due 20 Aug 2024"  # the label keeps the date
+
+
+def test_adherence_without_doses_still_marks_missed_doses():
+    missed = adherence_of(events_table((D("2024-01-08"), "loading", pd.NaT, "missed", 0)), "2024-01-15")
+    fig = trend_figure(TWO_HB, NO_DOSES, adherence=missed)
+    assert list(named(fig, "missed doses").x) == [D("2024-01-08")]
+    assert row_notes(fig, row_of(fig, "Doses")) == ["No doses in the files"]
+
+
+def test_sample_late_doses(uk):
+    fig = uk_figure(uk, with_adherence=True)
+    late = uk.adherence.late()
+    assert list(named(fig, "late doses").x) == list(late["given_at"]) == [D("2024-01-22"), D("2024-05-13")]
+    assert named(fig, "late doses").hovertext[1] == "Late: given 13 May 2024, due 21 Apr 2024 (22 days late)"
+    assert named(fig, "next due").text[0] == "Next due 13 Mar 2025"
+    assert "missed doses" not in names(fig)
+
+
+def test_the_busy_figure_with_adherence_keeps_to_the_palette():
+    fig = trend_figure(TWO_HB, ADH_DOSES, adherence=ADH)
+    palette = set(COLORS.values())
+    assert {t.marker.color for t in fig.data if t.mode and "markers" in t.mode} <= palette
+    assert {t.marker.line.color for t in fig.data if t.marker.line.color is not None} <= palette
+
+
+# --- a title for the downloaded figure ------------------------------------------------------------
+
+MADE = dt.date(2025, 3, 3)
+
+
+def test_titled_names_patient_dates_shown_and_day_made():
+    fig = titled(trend_figure(TWO_HB, doses_table(dose("2024-01-08"))), "P-001", MADE)
+    assert fig.layout.title.text == "B12 follow-up: P-001 · results 5 Jan 2024 to 5 Mar 2024 · made 3 Mar 2025"
+
+
+def test_titled_dates_are_those_of_the_results_in_view():
+    labs = labs_table(result("2023-12-01", "hemoglobin", 90), result("2024-01-05", "hemoglobin", 100),
+                      result("2024-03-05", "b12", 300), result("2024-06-05", "hemoglobin", 130))
+    view = ViewSettings(start=D("2024-01-01"), end=D("2024-03-31"))
+    fig = titled(trend_figure(labs, NO_DOSES, view=view), "P1", MADE)
+    assert "results 5 Jan 2024 to 5 Mar 2024" in fig.layout.title.text
+    only_b12 = titled(trend_figure(labs, NO_DOSES, view=ViewSettings(analytes=("b12",))), "P1", MADE)
+    assert "results 5 Mar 2024 ·" in only_b12.layout.title.text  # one date: not "from X to X"
+
+
+def test_titled_on_the_days_axis_still_gives_dates():
+    fig = trend_figure(TWO_HB, doses_table(dose("2024-01-08")), view=ViewSettings(time_axis="days"))
+    assert "results 5 Jan 2024 to 5 Mar 2024" in titled(fig, "P1", MADE).layout.title.text
+
+
+def test_titled_without_results():
+    fig = titled(trend_figure(labs_table(), doses_table(dose("2024-01-08"))), "P1", MADE)
+    assert fig.layout.title.text == "B12 follow-up: P1 · no results · made 3 Mar 2025"
+
+
+def test_titled_escapes_the_patient_id():
+    fig = titled(trend_figure(TWO_HB, NO_DOSES), '<b>x</b> & "y"', MADE)
+    assert fig.layout.title.text.startswith('B12 follow-up: &lt;b&gt;x&lt;/b&gt; &amp; "y" · ')
+    assert "&quot;" not in fig.layout.title.text  # plotly would show that entity as it is
+
+
+def test_titled_returns_a_copy_with_room_for_the_title():
+    fig = trend_figure(TWO_HB, doses_table(dose("2024-01-08")), detect_phases(doses_table(dose("2024-01-08"))).phases)
+    before = json.loads(fig.to_json())
+    out = titled(fig, "P1", MADE)
+    assert out is not fig
+    assert json.loads(fig.to_json()) == before  # the cached figure is left as it was
+    assert fig.layout.title.text is None
+    assert out.layout.margin.t > fig.layout.margin.t
+    assert out.layout.height - out.layout.margin.t == fig.layout.height - fig.layout.margin.t  # rows keep their size
+    assert [t.name for t in out.data] == [t.name for t in fig.data]
+
+
+def test_titled_dates_can_be_given():
+    fig = titled(trend_figure(TWO_HB, NO_DOSES), "P1", MADE, results=(dt.date(2023, 2, 1), dt.date(2024, 12, 31)))
+    assert fig.layout.title.text == "B12 follow-up: P1 · results 1 Feb 2023 to 31 Dec 2024 · made 3 Mar 2025"
+
+
+def test_a_dose_without_an_amount_still_has_a_hover():
+    doses = doses_table(dose("2024-01-08", dose_ug=np.nan), dose("2024-01-09"))
+    assert list(named(trend_figure(TWO_HB, doses), "injections").hovertext) == [
+        "08 Jan 2024 00:00<br>hydroxocobalamin  IM", "09 Jan 2024 00:00<br>hydroxocobalamin 1 mg IM"]
