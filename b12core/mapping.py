@@ -54,6 +54,7 @@ _IGNORED_HEADERS = {name_key(h) for h in (
     "fluid", "source", "department", "storetime", "order provider id", "specimen_id", "labevent id",
     "hospital", "site", "performing lab", "geschlecht", "geburtsdatum", "alter", "bemerkung",
     "opmerking", "geslacht", "leeftijd", "sexe", "commentaire", "payer", "stop", "start",
+    "specimen no", "specimen number", "sample no", "sample number", "lab no", "lab number", "request number",
 )}
 
 

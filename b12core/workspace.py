@@ -9,21 +9,28 @@ the result.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import functools
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from b12core.accounting import NO_PATIENT_ID
 from b12core.doses import DoseImport, import_doses, merge_doses, propose_dose_mapping
 from b12core.errors import DateOrderNeeded, InputError
 from b12core.labs import LABS_COLUMNS, LabImport, import_labs, merge_imports
 from b12core.mapping import ColumnMapping, DictionaryEntry, detect_kind, propose_mapping, read_dictionary
+from b12core.patients import id_key
 from b12core.phases import PhaseOverride, Phases, detect_phases
 from b12core.read import RawFile, read_tables
+from b12core.reference import analyte_keys
 from b12core.regimens import Adherence, Regimen, adherence, build_plan, custom_regimen, get_regimen
 from b12core.response import annotate_labs, review_prompts, summarise
 from b12core.symptoms import SymptomImport, import_symptoms, merge_symptoms, propose_symptom_mapping
@@ -62,20 +69,77 @@ class FileReport:
 
 
 @dataclass(frozen=True)
+class IdMatch:
+    """A patient id one file writes differently from another (``123`` / ``MRN 00123``), taken as
+    the same patient: the rows of ``file`` now carry ``matched_to`` and a note saying so."""
+
+    file: str  # the table whose rows were changed
+    written: str  # the id as that table writes it
+    matched_to: str  # the id the patient keeps
+    matched_in: str  # the table that writes ``matched_to`` (the first lab table with the patient)
+
+
+@dataclass(frozen=True)
+class IdConflict:
+    """Ids of one file that differ only in how they are written (``0123`` and ``123``) while another
+    file has an id written like them too: it could be either patient, so nothing was matched."""
+
+    file: str  # the table that has several such ids
+    written: tuple[str, ...]  # those ids, as written there
+    elsewhere: tuple[tuple[str, str], ...]  # (table, id as written there) in the other tables
+
+
+@dataclass(frozen=True)
+class UnassignedFile:
+    """A table whose records have no patient id while the files hold several patients and the user
+    has not said whose they are (``Choices.owners``): its records belong to no patient yet."""
+
+    name: str  # table name, the key of ``Choices.owners``
+    kind: str  # "labs", "doses" or "symptoms"
+    records: int
+    candidates: tuple[str, ...]  # the identified patients, one of whom they may belong to
+
+
+@dataclass(frozen=True)
 class Workspace:
+    """The imported files and how their records were attributed to patients."""
+
     files: tuple[FileReport, ...]
     labs: LabImport | None
     doses: DoseImport | None
     symptoms: SymptomImport | None
+    id_matches: tuple[IdMatch, ...] = ()  # ids written differently in different files, taken as one
+    id_conflicts: tuple[IdConflict, ...] = ()  # ids that could not be matched because it was ambiguous
+    unassigned: tuple[UnassignedFile, ...] = ()  # tables whose records belong to no patient yet
 
     @property
     def patients(self) -> list[str]:
-        """Every patient with results or doses, lab patients first."""
+        """Every patient with results or doses, lab patients first. Records without a patient id
+        are a patient (``NO_PATIENT_ID``) only when no file names any patient; while they are
+        ``unassigned`` they are not listed."""
         ids: dict[str, None] = {}  # ordered and unique, without a quadratic membership test
         for table in (self.labs.labs if self.labs else None, self.doses.doses if self.doses else None):
             if table is not None:
                 ids.update(dict.fromkeys(pd.unique(table["patient_id"])))
+        if self.unassigned:
+            ids.pop(NO_PATIENT_ID, None)
         return list(ids)
+
+    @property
+    def dose_patients(self) -> list[str]:
+        """The patients (of ``patients``, in that order) the injection records hold doses of."""
+        if self.doses is None:
+            return []
+        given = set(pd.unique(self.doses.doses["patient_id"]))
+        return [p for p in self.patients if p in given]
+
+    def doses_of_others(self, patient: str) -> list[str]:
+        """For a patient without doses: the other patients the injection records do hold doses of,
+        so the app can say "the injection records hold doses of ... only" rather than just "no
+        doses". Empty when ``patient`` has doses or no record holds any (records still
+        ``unassigned`` are not counted; they are listed there)."""
+        given = self.dose_patients
+        return [] if patient in given else given
 
     @property
     def errors(self) -> list[str]:
@@ -178,11 +242,13 @@ def build_workspace(files: list[tuple[str, bytes]], choices: Choices | None = No
             continue
         results[report.kind].append(result)
         reports[i] = FileReport(report.name, report.kind, report.detected_kind, report.raw, mapping)
+    # Ids are matched before merging, so overlapping exports that write an id differently de-duplicate.
+    matches, conflicts, results = match_patient_ids(results, [r.name for r in reports])
     labs, doses, diaries = results["labs"], results["doses"], results["symptoms"]
     # Each import is already de-duplicated within its file: merge only when files can overlap.
     return link_unidentified(Workspace(
-        tuple(reports), _merged(labs, merge_imports), _merged(doses, merge_doses), _merged(diaries, merge_symptoms)),
-        choices.owners)
+        tuple(reports), _merged(labs, merge_imports), _merged(doses, merge_doses), _merged(diaries, merge_symptoms),
+        matches, conflicts), choices.owners)
 
 
 def _merged(parts: list, merge: Callable) -> Imported | None:
@@ -202,35 +268,181 @@ def _failed(report: FileReport, err: InputError) -> FileReport:
 
 
 def link_unidentified(ws: Workspace, owners: dict[str, str] | None = None) -> Workspace:
-    """Records without a patient id (a clinic sheet kept for one patient) belong to the patient
-    the user named for their file (``owners``), else to the only identified patient when there is
-    exactly one; otherwise they stay under their own label."""
+    """Attribute the records without a patient id (a clinic sheet kept for one patient).
+
+    They belong to the patient the user named for their table (``owners``; an owner written
+    differently from a patient's id, ``123`` for ``MRN 00123``, means that patient), else to the
+    only identified patient when there is exactly one (each row noted). With several identified
+    patients and no owner they belong to nobody yet: the table is listed in ``unassigned`` with
+    the candidates, and ``patients`` does not list ``NO_PATIENT_ID``. With no identified patient at
+    all they are the one patient, ``NO_PATIENT_ID``."""
     owners = owners or {}
     identified = [p for p in ws.patients if p != NO_PATIENT_ID]
-    only = identified[0] if len(identified) == 1 else None
-    if not owners and only is None:
+    only = identified[0] if len(identified) == 1 else ""
+    chosen = _known_patients({table: owner for table, owner in owners.items() if owner}, identified)
+    if not (chosen or only) and len(identified) < 2:  # nobody to give them to, nobody to choose from
         return ws
-
-    def relabel(table: pd.DataFrame) -> pd.DataFrame:
-        unnamed = table["patient_id"] == NO_PATIENT_ID
+    targets = [*chosen.values(), only]
+    notes = ["patient chosen for this file by you"] * len(chosen) + ["patient id taken from the other files"]
+    linked: dict[str, pd.DataFrame] = {}
+    unassigned: list[UnassignedFile] = []
+    for kind, table in _tables(ws).items():
+        codes = _codes(table)
+        unnamed = codes.ids == codes.id_texts.get_indexer([NO_PATIENT_ID])[0]
         if not unnamed.any():
-            return table
-        named_by_user = table["source_file"].map(lambda name: owners.get(name, "")).astype("str")
-        target = named_by_user.where(named_by_user != "", only or NO_PATIENT_ID)
-        mine = unnamed & (target != NO_PATIENT_ID)
-        out = table.copy()
-        out.loc[mine, "patient_id"] = target[mine]
-        if "notes" in out:
-            how = named_by_user.where(named_by_user == "", "patient chosen for this file by you").where(
-                named_by_user != "", "patient id taken from the other files")
-            out.loc[mine, "notes"] = (out.loc[mine, "notes"] + "; " + how[mine]).str.lstrip("; ")
-        return out
+            continue
+        owner_of = pd.Index(list(chosen), dtype=object).get_indexer(codes.file_names)[codes.files]  # -1: none
+        if only:
+            owner_of = np.where(owner_of >= 0, owner_of, len(chosen))
+        which = np.where(unnamed, owner_of, -1)
+        linked[kind] = _relabelled(table, codes, which, targets, notes)
+        if len(identified) >= 2:
+            left = np.bincount(codes.files[unnamed & (which < 0)], minlength=len(codes.file_names))
+            unassigned += [UnassignedFile(str(codes.file_names[f]), kind, int(left[f]), tuple(identified))
+                           for f in np.flatnonzero(left)]
+    rank = {f.name: i for i, f in enumerate(ws.files)}
+    unassigned.sort(key=lambda u: rank.get(u.name, len(rank)))
+    return _with_tables(ws, linked, unassigned=tuple(unassigned))
 
-    labs = LabImport(**{**ws.labs.__dict__, "labs": relabel(ws.labs.labs)}) if ws.labs else None
-    doses = DoseImport(**{**ws.doses.__dict__, "doses": relabel(ws.doses.doses)}) if ws.doses else None
-    symptoms = SymptomImport(relabel(ws.symptoms.symptoms), ws.symptoms.rejections, ws.symptoms.counts) \
-        if ws.symptoms else None
-    return Workspace(ws.files, labs, doses, symptoms)
+
+def _known_patients(owners: dict[str, str], identified: list[str]) -> dict[str, str]:
+    """The owners with each one written differently from an identified patient's id (``123`` for
+    ``MRN 00123``) replaced by that patient when exactly one has the same ``id_key``."""
+    known = set(identified)
+    unknown = {owner for owner in owners.values() if owner not in known}
+    if not unknown:
+        return owners
+    by_key: dict[str, list[str]] = {}
+    for patient in identified:  # distinct patients, not rows
+        by_key.setdefault(id_key(patient), []).append(patient)
+    found = {owner: by_key.get(id_key(owner), []) for owner in unknown}
+    return {table: found[owner][0] if len(found.get(owner, [])) == 1 else owner for table, owner in owners.items()}
+
+
+def _tables(ws: Workspace) -> dict[str, pd.DataFrame]:
+    """The workspace's record tables by kind ("labs", "doses", "symptoms")."""
+    parts = {"labs": ws.labs, "doses": ws.doses, "symptoms": ws.symptoms}
+    return {kind: getattr(imp, kind) for kind, imp in parts.items() if imp is not None}
+
+
+def _with_tables(ws: Workspace, tables: dict[str, pd.DataFrame], **changes: object) -> Workspace:
+    """``ws`` with some record tables (by kind) replaced and other fields changed."""
+    imports = {kind: dataclasses.replace(getattr(ws, kind), **{kind: table}) for kind, table in tables.items()}
+    return dataclasses.replace(ws, **imports, **changes)
+
+
+class _Codes(NamedTuple):
+    """A record table's source files and patient ids as integer codes into their distinct texts."""
+
+    files: np.ndarray  # per row: position in file_names
+    file_names: pd.Index
+    ids: np.ndarray  # per row: position in id_texts
+    id_texts: pd.Index
+
+
+def _codes(table: pd.DataFrame) -> _Codes:
+    """Code a record table's ``source_file`` and ``patient_id`` (a missing value is a value too)."""
+    files, file_names = pd.factorize(table["source_file"], use_na_sentinel=False)
+    ids, id_texts = pd.factorize(table["patient_id"], use_na_sentinel=False)
+    return _Codes(files.astype(np.int64), pd.Index(np.asarray(file_names, dtype=object), dtype=object),
+                  ids.astype(np.int64), pd.Index(np.asarray(id_texts, dtype=object), dtype=object))
+
+
+def _relabelled(table: pd.DataFrame, codes: _Codes, which: np.ndarray, patients: list[str],
+                notes: list[str]) -> pd.DataFrame:
+    """``table`` with each row's patient id set to ``patients[which]`` and ``notes[which]`` added to
+    its notes; rows where ``which`` is -1 stay as they are. Works on codes into the distinct texts:
+    each distinct (old note, new note) is joined once, not once per row."""
+    rows = which >= 0
+    if not rows.any():
+        return table
+    changes = {"patient_id": _text_column(np.where(rows, which + len(codes.id_texts), codes.ids),
+                                          [*codes.id_texts, *patients], table.index)}
+    if "notes" in table:
+        note_codes, old = pd.factorize(table["notes"].fillna(""))
+        pair_codes, pairs = pd.factorize(note_codes.astype(np.int64) * (len(notes) + 1) + which + 1)
+        before, added = np.divmod(pairs, len(notes) + 1)
+        joined = ["; ".join(t for t in (old[b], notes[a - 1] if a else "") if t)
+                  for b, a in zip(before, added, strict=True)]
+        changes["notes"] = _text_column(pair_codes, joined, table.index)
+    return table.assign(**changes)
+
+
+def _text_column(codes: np.ndarray, texts: list, index: pd.Index) -> pd.Series:
+    """The text column ``texts[codes]`` (Arrow-backed, built by one ``take``)."""
+    values = pa.array(texts, type=pa.large_string(), from_pandas=True).take(pa.array(codes, type=pa.int64()))
+    return pd.Series(pd.arrays.ArrowStringArray(values), index=index, dtype="str")
+
+
+# --- patient ids written differently in different files ------------------------------------------
+
+def _id_pairs(codes: _Codes) -> pd.DataFrame:
+    """The distinct (source_file, patient_id) of a record table, in order of first appearance,
+    found on its integer codes (no loop over rows); missing ids are left out."""
+    n = max(len(codes.id_texts), 1)
+    pairs = pd.unique(codes.files * n + codes.ids)
+    found = pd.DataFrame({"file": codes.file_names[pairs // n], "written": codes.id_texts[pairs % n]})
+    return found[found["file"].notna() & found["written"].notna()]
+
+
+def match_patient_ids(imports: dict[str, list[Imported]], order: list[str]
+                      ) -> tuple[tuple[IdMatch, ...], tuple[IdConflict, ...], dict[str, list[Imported]]]:
+    """Take ids that different tables write differently but that share an ``id_key`` as one patient.
+
+    ``imports`` are the per-table imports by kind ("labs", "doses", "symptoms"); ``order`` the
+    table names in upload order. A key is matched when every table that has it writes it one way;
+    the patient keeps the id as the first lab table (else the first table) writes it, and each
+    changed row gets a note. When one table writes a key several ways (``0123`` and ``123``),
+    nothing of that key is matched and the conflict is returned. The ids within one table are never
+    matched with each other. Works on the distinct ids of each table, never row by row.
+    """
+    coded = {kind: [_codes(getattr(imp, kind)) for imp in parts] for kind, parts in imports.items()}
+    found = [_id_pairs(c).assign(kind=kind) for kind, parts in coded.items() for c in parts]
+    pairs = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=["file", "written", "kind"])
+    pairs = pairs[pairs["written"] != NO_PATIENT_ID].drop_duplicates(["file", "written"])
+    if pairs["file"].nunique() < 2:  # ids of one table are never matched with each other
+        return (), (), imports
+    written = pd.unique(pairs["written"])
+    pairs = pairs.assign(key=pairs["written"].map(dict(zip(written, map(id_key, written), strict=True))))
+    rank = {name: i for i, name in enumerate(order)}
+    pairs = pairs.assign(rank=pairs["file"].map(rank).fillna(len(rank)), not_lab=pairs["kind"] != "labs")
+    by_key = pairs.groupby("key", sort=False)
+    open_keys = by_key["written"].nunique().gt(1) & by_key["file"].nunique().gt(1)
+    pairs = pairs[pairs["key"].map(open_keys)].sort_values(["rank"], kind="stable")
+    if pairs.empty:
+        return (), (), imports
+    pairs = pairs.assign(ways=pairs.groupby(["key", "file"], sort=False)["written"].transform("nunique"))
+    ambiguous = pairs["key"].isin(set(pairs.loc[pairs["ways"] > 1, "key"]))
+    conflicts: list[IdConflict] = []
+    for _key, group in pairs[ambiguous].groupby("key", sort=False):
+        for file, own in group[group["ways"] > 1].groupby("file", sort=False):
+            others = group[group["file"] != file]
+            conflicts.append(IdConflict(file, tuple(own["written"]),
+                                        tuple(zip(others["file"], others["written"], strict=True))))
+    conflicts.sort(key=lambda c: rank.get(c.file, len(rank)))
+    clear = pairs[~ambiguous]
+    kept = clear.sort_values(["not_lab", "rank"], kind="stable").drop_duplicates("key").set_index("key")
+    clear = clear.assign(matched_to=clear["key"].map(kept["written"]), matched_in=clear["key"].map(kept["file"]))
+    changed = clear[clear["written"] != clear["matched_to"]]
+    matches = tuple(IdMatch(r.file, r.written, r.matched_to, r.matched_in) for r in changed.itertuples())
+    if not matches:
+        return (), tuple(conflicts), imports
+    renamed = {kind: [_matched(imp, kind, c, matches) for imp, c in zip(parts, coded[kind], strict=True)]
+               for kind, parts in imports.items()}
+    return matches, tuple(conflicts), renamed
+
+
+def _matched(imp: Imported, kind: str, codes: _Codes, matches: tuple[IdMatch, ...]) -> Imported:
+    """An import with the ids of ``matches`` replaced (rows found on their codes) and noted."""
+    mine = [m for m in matches if m.file in codes.file_names and m.written in codes.id_texts]
+    if not mine:
+        return imp
+    n = max(len(codes.id_texts), 1)
+    wanted = pd.Index([codes.file_names.get_loc(m.file) * n + codes.id_texts.get_loc(m.written) for m in mine])
+    which = wanted.get_indexer(codes.files * n + codes.ids)
+    notes = [f"patient id written {m.written!r} here; matched to {m.matched_to!r} in {m.matched_in}" for m in mine]
+    table = _relabelled(getattr(imp, kind), codes, which, [m.matched_to for m in mine], notes)
+    return dataclasses.replace(imp, **{kind: table})
 
 
 # --- one patient -------------------------------------------------------------------------------
@@ -315,3 +527,19 @@ def latest_record(ws: Workspace) -> pd.Timestamp | None:
     if ws.doses is not None and len(ws.doses.doses):
         days.append(ws.doses.doses["administered_at"].max())
     return max(days).normalize() if days else None
+
+
+def first_dose(ws: Workspace, patient: str) -> dt.date | None:
+    """The day of the patient's first dose in the files (where a plan starts by default)."""
+    if ws.doses is None:
+        return None
+    given = ws.doses.doses.loc[ws.doses.doses["patient_id"] == patient, "administered_at"]
+    return None if given.dropna().empty else given.min().date()
+
+
+def patient_analytes(ws: Workspace, patient: str) -> list[str]:
+    """The tracked analytes the patient has results of, in display order."""
+    if ws.labs is None:
+        return []
+    mine = set(ws.labs.labs.loc[ws.labs.labs["patient_id"] == patient, "analyte"].astype("str"))
+    return [a for a in analyte_keys() if a in mine]

@@ -6,20 +6,29 @@ literal files. ``read`` and ``load`` are injectable because the app passes cache
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cache
 
+import numpy as np
 import pandas as pd
 import pytest
 
+import b12core.workspace as workspace_module
 from b12core.accounting import NO_PATIENT_ID
+from b12core.patients import id_key
 from b12core.sample import sample_files
 from b12core.workspace import (
     Choices,
+    IdConflict,
+    IdMatch,
     PlanChoice,
+    UnassignedFile,
     Workspace,
     build_workspace,
     import_table,
     latest_record,
+    link_unidentified,
+    match_patient_ids,
     patient_view,
     read_upload,
 )
@@ -177,7 +186,11 @@ def test_files_without_ids_stay_apart_when_there_are_several_patients():
     ws = workspace("uk_wide_labs.csv", "uk_injections.xlsx", "eu_semicolon_labs.csv", "eu_injections.csv")
     assert patients_by_file(ws.doses.doses) == {"eu_injections.csv": [NO_PATIENT_ID],
                                                 "uk_injections.xlsx": [NO_PATIENT_ID]}
-    assert ws.patients == [UK, EU, NO_PATIENT_ID]
+    assert ws.patients == [UK, EU]  # the records without ids are nobody's yet, not a third patient
+    assert [(u.name, u.kind, u.candidates) for u in ws.unassigned] == [
+        ("uk_injections.xlsx", "doses", (UK, EU)), ("eu_injections.csv", "doses", (UK, EU))]
+    assert ws.unassigned[0].records == 35
+    assert ws.dose_patients == [] and ws.doses_of_others(UK) == []
 
 
 def test_owners_assign_files_without_ids_to_the_named_patient():
@@ -194,6 +207,213 @@ def test_an_owner_for_one_file_leaves_the_other_unassigned():
     names = ("uk_wide_labs.csv", "uk_injections.xlsx", "eu_semicolon_labs.csv", "eu_injections.csv")
     ws = workspace(*names, choices=Choices(owners={"uk_injections.xlsx": UK}))
     assert patients_by_file(ws.doses.doses) == {"eu_injections.csv": [NO_PATIENT_ID], "uk_injections.xlsx": [UK]}
+    assert [u.name for u in ws.unassigned] == ["eu_injections.csv"]
+    assert ws.patients == [UK, EU]
+    assert ws.dose_patients == [UK]
+    assert ws.doses_of_others(EU) == [UK]
+
+
+# --- which patient each record belongs to, across files ------------------------------------------
+
+def labs_csv(*rows: tuple[str, str, str]) -> bytes:
+    """A long lab export: (patient id, date, haemoglobin g/L) per row."""
+    lines = ["Patient ID,Collection Date,Test Name,Result,Units", *(f"{p},{d},Hemoglobin,{v},g/L" for p, d, v in rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def doses_csv(*rows: str, ids: tuple[str, ...] = ()) -> bytes:
+    """An injection record, one dose per date; with a patient id column when ``ids`` are given."""
+    head = "Administration Date,Medication,Dose,Dose Unit,Route"
+    line = "{},Hydroxocobalamin 1 mg/mL injection,1,mg,IM"
+    if ids:
+        lines = [f"Patient ID,{head}", *(f"{p},{line.format(d)}" for p, d in zip(ids, rows, strict=True))]
+    else:
+        lines = [head, *(line.format(d) for d in rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+TWO_PATIENTS = labs_csv(("P1", "2024-01-05", "120"), ("P2", "2024-01-06", "130"))
+DOSES_WITHOUT_IDS = doses_csv("2024-01-08", "2024-01-10")
+
+
+def test_records_without_ids_beside_two_patients_are_unassigned():
+    ws = build_workspace([("labs.csv", TWO_PATIENTS), ("doses.csv", DOSES_WITHOUT_IDS)], Choices())
+    assert ws.patients == ["P1", "P2"]
+    assert ws.unassigned == (UnassignedFile("doses.csv", "doses", 2, ("P1", "P2")),)
+    assert set(ws.doses.doses["patient_id"]) == {NO_PATIENT_ID}
+    assert ws.dose_patients == []
+
+
+def test_an_owner_assigns_records_without_ids():
+    ws = build_workspace([("labs.csv", TWO_PATIENTS), ("doses.csv", DOSES_WITHOUT_IDS)],
+                         Choices(owners={"doses.csv": "P2"}))
+    assert ws.patients == ["P1", "P2"]
+    assert ws.unassigned == ()
+    assert patients_by_file(ws.doses.doses) == {"doses.csv": ["P2"]}
+    assert notes_by_file(ws.doses.doses) == {"doses.csv": {"patient chosen for this file by you"}}
+    assert ws.dose_patients == ["P2"]
+    assert ws.doses_of_others("P1") == ["P2"]  # "the injection record holds doses of P2 only"
+    assert ws.doses_of_others("P2") == []
+
+
+def test_an_owner_written_like_a_patient_means_that_patient():
+    labs = labs_csv(("MRN 00123", "2024-01-05", "120"), ("P2", "2024-01-06", "130"))
+    ws = build_workspace([("labs.csv", labs), ("doses.csv", DOSES_WITHOUT_IDS)], Choices(owners={"doses.csv": "123"}))
+    assert patients_by_file(ws.doses.doses) == {"doses.csv": ["MRN 00123"]}
+    assert ws.patients == ["MRN 00123", "P2"]
+
+
+def test_unassigned_lab_and_diary_tables_are_listed_in_upload_order():
+    no_ids = b"Collection Date,Test Name,Result,Units\n2024-02-01,Hemoglobin,125,g/L\n"
+    diary = b"Date,Fatigue,Pins and needles\n2024-01-05,8,6\n"
+    ws = build_workspace([("diary.csv", diary), ("labs.csv", TWO_PATIENTS), ("clinic.csv", no_ids)])
+    assert ws.patients == ["P1", "P2"]
+    assert [(u.name, u.kind, u.records) for u in ws.unassigned] == [("diary.csv", "symptoms", 2),
+                                                                     ("clinic.csv", "labs", 1)]
+
+
+def test_records_without_ids_of_one_identified_patient_are_theirs():
+    ws = build_workspace([("labs.csv", labs_csv(("P1", "2024-01-05", "120"))), ("doses.csv", DOSES_WITHOUT_IDS)])
+    assert ws.patients == ["P1"]
+    assert ws.unassigned == ()
+    assert patients_by_file(ws.doses.doses) == {"doses.csv": ["P1"]}
+    assert notes_by_file(ws.doses.doses) == {"doses.csv": {"patient id taken from the other files"}}
+
+
+def test_files_without_any_ids_are_one_patient():
+    no_ids = b"Collection Date,Test Name,Result,Units\n2024-02-01,Hemoglobin,125,g/L\n"
+    ws = build_workspace([("clinic.csv", no_ids), ("doses.csv", DOSES_WITHOUT_IDS)])
+    assert ws.patients == [NO_PATIENT_ID]
+    assert ws.unassigned == ()
+    assert ws.dose_patients == [NO_PATIENT_ID]
+    assert ws.doses_of_others(NO_PATIENT_ID) == []
+
+
+def test_ids_written_differently_in_two_files_are_one_patient():
+    labs = labs_csv(("MRN 00123", "2024-01-05", "120"), ("P2", "2024-01-06", "130"))
+    doses = doses_csv("2024-01-08", "2024-01-10", ids=("123", "123"))
+    ws = build_workspace([("labs.csv", labs), ("doses.csv", doses)])
+    assert ws.patients == ["MRN 00123", "P2"]
+    assert ws.id_matches == (IdMatch("doses.csv", "123", "MRN 00123", "labs.csv"),)
+    assert ws.id_conflicts == ()
+    assert patients_by_file(ws.doses.doses) == {"doses.csv": ["MRN 00123"]}
+    assert notes_by_file(ws.doses.doses) == {
+        "doses.csv": {"patient id written '123' here; matched to 'MRN 00123' in labs.csv"}}
+    assert set(ws.labs.labs["notes"]) == {""}  # the id the patient keeps is not noted
+    assert ws.dose_patients == ["MRN 00123"]
+    assert ws.doses_of_others("P2") == ["MRN 00123"]
+
+
+def test_the_patient_keeps_the_id_of_the_first_lab_file():
+    doses = doses_csv("2024-01-08", ids=("123",))
+    first = labs_csv(("0000123", "2024-01-05", "120"))
+    second = labs_csv(("MRN 00123", "2024-02-05", "125"))
+    ws = build_workspace([("doses.csv", doses), ("a.csv", first), ("b.csv", second)])
+    assert ws.patients == ["0000123"]
+    assert ws.id_matches == (IdMatch("doses.csv", "123", "0000123", "a.csv"),
+                             IdMatch("b.csv", "MRN 00123", "0000123", "a.csv"))
+    assert set(ws.labs.labs["patient_id"]) == {"0000123"}
+
+
+def test_without_a_lab_file_the_first_file_gives_the_id():
+    ws = build_workspace([("a.csv", doses_csv("2024-01-08", ids=("NHS 943 476 5919",))),
+                          ("b.csv", doses_csv("2024-01-10", ids=("9434765919",)))])
+    assert ws.patients == ["NHS 943 476 5919"]
+    assert ws.id_matches == (IdMatch("b.csv", "9434765919", "NHS 943 476 5919", "a.csv"),)
+
+
+@pytest.mark.parametrize(("in_labs", "in_doses"), [("0004711", "4711"), ("NHS 943 476 5919", "9434765919"),
+                                                   ("mrn004417", "MRN-004417")])
+def test_written_forms_that_match(in_labs, in_doses):
+    ws = build_workspace([("labs.csv", labs_csv((in_labs, "2024-01-05", "120"), ("P2", "2024-01-06", "130"))),
+                          ("doses.csv", doses_csv("2024-01-08", ids=(in_doses,)))])
+    assert ws.patients == [in_labs, "P2"]
+    assert ws.id_matches == (IdMatch("doses.csv", in_doses, in_labs, "labs.csv"),)
+
+
+def test_matched_ids_make_the_only_patient_of_records_without_ids():
+    labs = labs_csv(("MRN 00123", "2024-01-05", "120"))
+    ws = build_workspace([("labs.csv", labs), ("with_ids.csv", doses_csv("2024-01-08", ids=("123",))),
+                          ("without.csv", doses_csv("2024-01-10"))])
+    assert ws.patients == ["MRN 00123"]
+    assert ws.unassigned == ()
+    assert patients_by_file(ws.doses.doses) == {"with_ids.csv": ["MRN 00123"], "without.csv": ["MRN 00123"]}
+
+
+def test_overlapping_exports_writing_an_id_differently_are_de_duplicated():
+    ws = build_workspace([("a.csv", labs_csv(("MRN 00123", "2024-01-05", "120"))),
+                          ("b.csv", labs_csv(("123", "2024-01-05", "120"), ("123", "2024-02-05", "125")))])
+    assert ws.patients == ["MRN 00123"]
+    assert len(ws.labs.labs) == 2
+    assert ws.labs.counts.set_index("source_file")["duplicates"].to_dict() == {"a.csv": 0, "b.csv": 1}
+
+
+def test_ambiguous_ids_are_not_matched():
+    labs = labs_csv(("0123", "2024-01-05", "120"), ("123", "2024-01-06", "130"))
+    doses = doses_csv("2024-01-08", ids=("MRN 123",))
+    ws = build_workspace([("labs.csv", labs), ("doses.csv", doses)])
+    assert ws.patients == ["0123", "123", "MRN 123"]
+    assert ws.id_matches == ()
+    assert ws.id_conflicts == (IdConflict("labs.csv", ("0123", "123"), (("doses.csv", "MRN 123"),)),)
+    assert set(ws.doses.doses["notes"]) == {""}
+
+
+def test_ambiguity_of_one_key_does_not_stop_others_matching():
+    labs = labs_csv(("0123", "2024-01-05", "120"), ("123", "2024-01-06", "130"), ("0042", "2024-01-06", "130"))
+    doses = doses_csv("2024-01-08", "2024-01-09", ids=("00123", "42"))
+    ws = build_workspace([("labs.csv", labs), ("doses.csv", doses)])
+    assert ws.patients == ["0123", "123", "0042", "00123"]
+    assert ws.id_matches == (IdMatch("doses.csv", "42", "0042", "labs.csv"),)
+    assert [c.written for c in ws.id_conflicts] == [("0123", "123")]
+
+
+def test_ids_within_one_file_are_never_matched():
+    ws = build_workspace([("labs.csv", labs_csv(("0123", "2024-01-05", "120"), ("123", "2024-01-06", "130")))])
+    assert ws.patients == ["0123", "123"]
+    assert (ws.id_matches, ws.id_conflicts) == ((), ())
+
+
+def test_equal_ids_need_no_match():
+    ws = build_workspace([("labs.csv", TWO_PATIENTS), ("doses.csv", doses_csv("2024-01-08", ids=("P1",)))])
+    assert ws.patients == ["P1", "P2"]
+    assert (ws.id_matches, ws.id_conflicts, ws.unassigned) == ((), (), ())
+    assert ws.doses_of_others("P2") == ["P1"]
+
+
+def test_matching_and_linking_work_on_distinct_ids(monkeypatch):
+    """A large record table: each distinct id is keyed once, rows are changed through their codes."""
+    small = build_workspace([("labs.csv", labs_csv(("MRN 00123", "2024-01-05", "120"), ("P2", "2024-01-06", "130"))),
+                             ("doses.csv", doses_csv("2024-01-08", ids=("123",)))])
+    n = 300_000
+    big = small.doses.doses.iloc[np.zeros(n, dtype=np.int64)].reset_index(drop=True)
+    big["patient_id"] = pd.Series(np.where(np.arange(n) % 2, "123", "P2"), dtype="str")
+    big["notes"] = pd.Series(np.where(np.arange(n) % 3, "", "read as dmy"), dtype="str")
+    calls = []
+    monkeypatch.setattr(workspace_module, "id_key", lambda text: calls.append(text) or id_key(text))
+    matches, conflicts, imports = match_patient_ids(
+        {"labs": [small.labs], "doses": [dataclasses.replace(small.doses, doses=big)], "symptoms": []},
+        ["labs.csv", "doses.csv"])
+    assert sorted(calls) == ["123", "MRN 00123", "P2"]
+    assert (matches, conflicts) == ((IdMatch("doses.csv", "123", "MRN 00123", "labs.csv"),), ())
+    doses = imports["doses"][0].doses
+    assert doses["patient_id"].value_counts().to_dict() == {"MRN 00123": n // 2, "P2": n // 2}
+    note = "patient id written '123' here; matched to 'MRN 00123' in labs.csv"
+    assert doses.loc[[0, 1, 2, 3], "notes"].tolist() == ["read as dmy", note, "", f"read as dmy; {note}"]
+    assert str(doses["patient_id"].dtype) == str(doses["notes"].dtype) == "str"
+
+    unnamed = big.assign(patient_id=pd.Series([NO_PATIENT_ID] * n, dtype="str"))
+    ws = dataclasses.replace(small, doses=dataclasses.replace(small.doses, doses=unnamed))
+    assert link_unidentified(ws).unassigned == (UnassignedFile("doses.csv", "doses", n, ("MRN 00123", "P2")),)
+    linked = link_unidentified(ws, {"doses.csv": "P2"}).doses.doses
+    assert linked["patient_id"].eq("P2").all()
+    assert linked.loc[[0, 1], "notes"].tolist() == ["read as dmy; patient chosen for this file by you",
+                                                    "patient chosen for this file by you"]
+
+
+def test_a_workspace_built_directly_keeps_its_defaults(uk_ws):
+    ws = Workspace(uk_ws.files, uk_ws.labs, uk_ws.doses, uk_ws.symptoms)
+    assert (ws.id_matches, ws.id_conflicts, ws.unassigned) == ((), (), ())
+    assert ws.patients == [UK] and ws.dose_patients == [UK]
 
 
 def test_choices_key_is_stable():
