@@ -1,18 +1,23 @@
-"""B12 therapy follow-up dashboard: the entry point only builds the navigation.
+"""B12 therapy follow-up dashboard: the entry point builds the navigation and the shared sidebar.
 
-Each page renders the shared sidebar itself (``ui.sidebar.page_setup``), so a page works the same
-however Streamlit starts it.
+The sidebar (uploader, patient picker) is drawn here, not by a page: widgets of the entry point
+keep their state on every page, so the uploaded files stay with the browser session.
 """
 
 from pathlib import Path
 
 import streamlit as st
 
+from ui.guard import guarded
+from ui.sidebar import shared_sidebar
+
 PAGES = Path(__file__).parent / "pages"
 
 st.set_page_config(page_title="B12 follow-up", page_icon=":material/monitoring:", layout="wide")
-st.navigation([
+page = st.navigation([
     st.Page(PAGES / "dashboard.py", title="Dashboard", icon=":material/monitoring:", default=True),
     st.Page(PAGES / "import_review.py", title="Import review", icon=":material/fact_check:"),
     st.Page(PAGES / "schedule.py", title="Schedule", icon=":material/event:"),
-]).run()
+])
+guarded(shared_sidebar)
+page.run()

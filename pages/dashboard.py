@@ -6,16 +6,19 @@ import pandas as pd
 import streamlit as st
 
 from b12core.display import TIME_AXES, UNIT_SYSTEMS, ViewSettings, view_from_params, view_to_params
-from b12core.export import frame_to_xlsx, safe_filename, safe_frame
-from b12core.reference import analyte_keys, analytes
+from b12core.downloads import figure_html, results_csv, results_parquet, results_xlsx
+from b12core.reference import analytes
 from b12core.report import report_html
-from b12core.summary import follow_up, left_off
+from b12core.summary import follow_up, left_off, markers_html
 from b12core.text import markdown_literal
+from b12core.workspace import PlanChoice, patient_analytes
 from ui import data
 from ui.diary import typed_symptoms
+from ui.downloads import about_patient
 from ui.guard import guarded
-from ui.sidebar import page_start, selected_patient
-from ui.state import Keys, current_plan_choice
+from ui.sidebar import page_start
+from ui.state import Keys, recall, remember
+from ui.state import plan_choice as plan_choice_for
 
 HELP = """
 **What you see.** One row per marker (haemoglobin, MCV, vitamin B12, MMA, homocysteine and any other
@@ -35,6 +38,7 @@ reminds; it does not prescribe.
 """
 AXIS_LABELS = {"date": "Calendar date", "days": "Days since first dose"}
 UNIT_LABELS = {"SI": "SI (g/L, pmol/L)", "US": "US conventional (g/dL, pg/mL)"}
+VIEW_KEYS = (Keys.UNITS, Keys.AXIS, Keys.ANALYTES, Keys.DATES)
 
 
 def settings_from_widgets() -> ViewSettings:
@@ -47,8 +51,11 @@ def settings_from_widgets() -> ViewSettings:
 
 
 def restore_view_from_url() -> None:
-    """First run of the session: the view in the URL (a reload, a shared link) sets the controls."""
-    if st.session_state.get("_view_restored"):
+    """First run of the session: the view in the URL (a reload, a shared link) sets the controls;
+    later the controls keep their values across page visits."""
+    if st.session_state.get(Keys.VIEW_RESTORED):
+        for key in VIEW_KEYS:
+            recall(key)
         return
     view = view_from_params(st.query_params.to_dict())
     st.session_state[Keys.UNITS] = view.units
@@ -57,27 +64,12 @@ def restore_view_from_url() -> None:
         st.session_state[Keys.ANALYTES] = list(view.analytes)
     if view.start is not None and view.end is not None:
         st.session_state[Keys.DATES] = (view.start.date(), view.end.date())
-    st.session_state["_view_restored"] = True
+    st.session_state[Keys.VIEW_RESTORED] = True
 
 
-def page() -> None:
-    """The dashboard, top to bottom."""
-    ws = page_start("B12 treatment follow-up", "How to read this page", HELP,
-                    "a synthetic patient, shown until you upload files in the sidebar.")
-    for problem in ws.errors:
-        st.error(markdown_literal(problem))
-    if ws.errors:
-        st.page_link("pages/import_review.py", label="Review the imports", icon=":material/fact_check:")
-    patient = selected_patient(ws)
-    if patient is None:
-        st.warning("No lab results or doses could be read from the files. The import review page says why.")
-        st.page_link("pages/import_review.py", label="Review the imports", icon=":material/fact_check:")
-        st.stop()
-
+def view_controls(present: list[str]) -> ViewSettings:
+    """Units, time axis, markers and dates in the sidebar; the view also goes into the page address."""
     restore_view_from_url()
-    present = [a for a in analyte_keys()
-               if ws.labs is not None and a in set(ws.labs.labs.loc[ws.labs.labs["patient_id"] == patient, "analyte"]
-                                                   .astype("str"))]
     with st.sidebar:
         st.divider()
         st.segmented_control("Units", UNIT_SYSTEMS, format_func=UNIT_LABELS.get, key=Keys.UNITS)
@@ -88,39 +80,42 @@ def page() -> None:
                        key=Keys.ANALYTES)
         st.date_input("Dates shown", value=(), key=Keys.DATES, format="YYYY-MM-DD",
                       min_value=dt.date(1900, 1, 1))
+    for key in VIEW_KEYS:
+        remember(key)
     settings = settings_from_widgets()
     st.query_params.from_dict(view_to_params(settings))
+    return settings
 
-    diary = typed_symptoms()
-    sex = st.session_state.get(Keys.SEX) or "any"
-    plan_choice = current_plan_choice()
-    view = data.patient(patient, plan_choice, sex, diary)
-    figure = data.figure(patient, plan_choice, sex, diary, settings)
-    follow = follow_up(view, settings)
 
-    chart, side = st.columns([7, 5], gap="medium")
-    with chart:
-        st.plotly_chart(figure, config={"displaylogo": False}, key="trend")
-        notes = left_off(ws, view, settings)
-        if notes:
-            st.caption("Not on the figure: " + "; ".join(notes) + ".")
-            st.page_link("pages/import_review.py", label="See why on the import review page", icon=":material/info:")
-    with side:
-        st.subheader("Follow-up summary")
-        st.markdown(f"**Treatment:** {markdown_literal(follow.status)}  \n"
-                    f"**Last dose:** {markdown_literal(follow.last_dose)}  \n"
-                    f"**Next dose:** {markdown_literal(follow.next_dose)}")
-        for line in follow.adherence:
-            st.caption(markdown_literal(line))
-        st.dataframe(follow.markers.drop(columns=["Latest on"]), hide_index=True, width="stretch")
-        st.subheader("To review")
-        for _, prompt in follow.prompts.iterrows():
-            with st.container(border=True):
-                st.markdown(f"**{markdown_literal(prompt['When'])}** {markdown_literal(prompt['Review'])}")
-                st.caption(markdown_literal(f"Rule {prompt['Rule']}. Source: {prompt['Source']}"))
-        if follow.prompts.empty:
-            st.caption("Nothing flagged.")
+def summary_panel(ws, view, follow, plan_choice: PlanChoice) -> None:
+    """Where treatment stands, doses against the plan, each marker, and what to review."""
+    st.subheader("Follow-up summary")
+    st.markdown(f"**Treatment:** {markdown_literal(follow.status)}  \n"
+                f"**Last dose:** {markdown_literal(follow.last_dose)}  \n"
+                f"**Next dose:** {markdown_literal(follow.next_dose)}")
+    regimen = plan_choice.regimen()
+    if regimen is None:
+        st.caption("No regimen chosen for this patient: choose it on the Schedule page to see late and missed "
+                   "doses against the plan.")
+    else:
+        st.caption(markdown_literal(f"Plan: {regimen.label}."))
+    for line in follow.adherence:
+        st.caption(markdown_literal(line))
+    for line in follow.off_plan:
+        st.markdown(f":material/event_busy: {markdown_literal(line)}")
+    st.page_link("pages/schedule.py", label="Regimen and written schedule", icon=":material/event:")
+    st.html(markers_html(follow.markers))
+    st.subheader("To review")
+    for _, prompt in follow.prompts.iterrows():
+        with st.container(border=True):
+            st.markdown(f"**{markdown_literal(prompt['When'])} · {markdown_literal(prompt['Title'])}**  \n"
+                        f"{markdown_literal(prompt['Review'])}")
+            st.caption(markdown_literal(f"Source: {prompt['Source']}"))
+    if follow.prompts.empty:
+        st.caption("Nothing flagged.")
 
+
+def diary_editor() -> None:
     with st.expander("Symptom diary (typed here, kept in this session only)"):
         st.caption("Scores 0 (none) to 10 (worst). Symptoms that return before the next dose is due are flagged.")
         empty = pd.DataFrame({"date": pd.Series([], dtype="datetime64[ns]"),
@@ -134,20 +129,60 @@ def page() -> None:
                                       "score": st.column_config.NumberColumn("Score", min_value=0, max_value=10, step=1,
                                                                              required=True)})
 
+
+def download_buttons(view, figure, follow, patient: str, plan: str) -> None:
+    """Every download is about the patient on screen, names the patient and the day it was made.
+    Values are worked out now: a download made later runs outside this page's session."""
+    about = about_patient(patient)
     st.subheader("Downloads")
-    name = safe_filename(f"b12-{'sample' if data.showing_sample() else 'patient'}", "")
     cols = st.columns(5)
-    cols[0].download_button("Results (CSV)", safe_frame(view.labs).to_csv(index=False).encode("utf-8-sig"),
-                            f"{name}-results.csv", "text/csv", on_click="ignore")
-    cols[1].download_button("Results (Excel)", lambda: frame_to_xlsx(view.labs, "results"), f"{name}-results.xlsx",
+    cols[0].download_button("Results (CSV)", results_csv(view.labs, about), about.filename("results", "csv"),
+                            "text/csv", on_click="ignore")
+    cols[1].download_button("Results (Excel)", lambda: results_xlsx(view.labs, about),
+                            about.filename("results", "xlsx"),
                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
-    cols[4].download_button("Results (Parquet)", lambda: view.labs.to_parquet(index=False), f"{name}-results.parquet",
-                            "application/octet-stream", on_click="ignore")
-    cols[2].download_button("Figure (interactive HTML)", lambda: figure.to_html(include_plotlyjs=True),
-                            f"{name}-figure.html", "text/html", on_click="ignore")
+    cols[2].download_button("Figure (interactive HTML)", lambda: figure_html(figure, about),
+                            about.filename("figure", "html"), "text/html", on_click="ignore")
     cols[3].download_button("One-page report (HTML, printable)",
-                            lambda: report_html(figure, follow, patient, sample=data.showing_sample()),
-                            f"{name}-report.html", "text/html", on_click="ignore")
+                            lambda: report_html(figure, follow, about.patient, about.made_on, about.sample, plan),
+                            about.filename("report", "html"), "text/html", on_click="ignore")
+    cols[4].download_button("Results (Parquet)", lambda: results_parquet(view.labs, about),
+                            about.filename("results", "parquet"), "application/octet-stream", on_click="ignore")
+
+
+def page() -> None:
+    """The dashboard, top to bottom."""
+    ws, patient = page_start("B12 treatment follow-up", "How to read this page", HELP,
+                             "a synthetic patient, shown until you upload files in the sidebar.", about_patient=True)
+    for problem in ws.errors:
+        st.error(markdown_literal(problem))
+    if ws.errors:
+        st.page_link("pages/import_review.py", label="Review the imports", icon=":material/fact_check:")
+    if patient is None:
+        st.warning("No lab results or doses could be read from the files. The import review page says why.")
+        st.page_link("pages/import_review.py", label="Review the imports", icon=":material/fact_check:")
+        st.stop()
+
+    settings = view_controls(patient_analytes(ws, patient))
+    diary = typed_symptoms()
+    sex = st.session_state.get(Keys.SEX) or "any"
+    plan_choice = plan_choice_for(patient)
+    view = data.patient(patient, plan_choice, sex, diary)
+    figure = data.figure(patient, plan_choice, sex, diary, settings)
+    follow = follow_up(view, settings)
+
+    chart, side = st.columns([7, 5], gap="medium")
+    with chart:
+        st.plotly_chart(figure, config={"displaylogo": False}, key="trend")
+        notes = left_off(ws, view, settings)
+        if notes:
+            st.caption(markdown_literal("Not on the figure: " + "; ".join(notes) + "."))
+            st.page_link("pages/import_review.py", label="See why on the import review page", icon=":material/info:")
+    with side:
+        summary_panel(ws, view, follow, plan_choice)
+    diary_editor()
+    regimen = plan_choice.regimen()
+    download_buttons(view, figure, follow, patient, regimen.label if regimen else "")
 
 
 guarded(page)

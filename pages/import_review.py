@@ -11,10 +11,11 @@ from b12core.labs import IGNORE
 from b12core.mapping import ROLE_LABELS, ROLES_OF_KIND
 from b12core.reference import analyte_keys, analytes
 from b12core.text import markdown_literal
+from b12core.words import counted
 from b12core.workspace import KINDS, FileReport, Workspace
 from ui.guard import guarded
 from ui.sidebar import page_start
-from ui.state import Keys
+from ui.state import Keys, set_owner
 
 HELP = """
 Every row of every file ends up **accepted**, **ignored** (a test the app does not track, such as
@@ -43,13 +44,8 @@ def set_role(name: str, role_key: str, column_key: str) -> None:
     st.session_state[Keys.ROLES] = roles
 
 
-def set_owner(name: str, key: str) -> None:
-    owners = dict(st.session_state[Keys.OWNERS])
-    if st.session_state[key]:
-        owners[name] = st.session_state[key]
-    else:
-        owners.pop(name, None)
-    st.session_state[Keys.OWNERS] = owners
+def choose_owner(name: str, key: str) -> None:
+    set_owner(name, st.session_state[key] or "")
 
 
 def map_name(name_key: str, target_key: str) -> None:
@@ -76,7 +72,7 @@ def file_section(ws: Workspace, report: FileReport) -> None:
     if report.error:
         st.error(markdown_literal(report.error))
     if raw is not None:
-        how = [f"{raw.rows} data rows", f"header on line {raw.header_line}" if raw.header_line else "no header"]
+        how = [counted(raw.rows, "data row"), f"header on line {raw.header_line}" if raw.header_line else "no header"]
         how += [f"encoding {raw.encoding}"] if raw.encoding else []
         how += [f"delimiter {'tab' if raw.delimiter == chr(9) else repr(raw.delimiter)}"] if raw.delimiter else []
         how += [f"sheet {raw.sheet}"] if raw.sheet else []
@@ -89,7 +85,7 @@ def file_section(ws: Workspace, report: FileReport) -> None:
         st.caption(markdown_literal("Read with: " + "; ".join(dict.fromkeys(notes))))
     counts = counts_of(ws, report)
     if counts:
-        st.dataframe(pd.DataFrame([counts]), hide_index=True)
+        st.dataframe(pd.DataFrame([counts]).rename(columns=str.capitalize), hide_index=True)
     left, right = st.columns(2)
     kind_key = f"kind_{key}"
     st.session_state[kind_key] = report.kind
@@ -103,7 +99,7 @@ def file_section(ws: Workspace, report: FileReport) -> None:
         current = st.session_state[Keys.OWNERS].get(report.name, "")
         st.session_state[owner_key] = current if current in patients else ""
         right.selectbox("This file has no patient id; it belongs to", ["", *patients], key=owner_key,
-                        format_func=lambda p: p or "(decide automatically)", on_change=set_owner,
+                        format_func=lambda p: p or "(decide automatically)", on_change=choose_owner,
                         args=(report.name, owner_key))
     if mapping is None or raw is None:
         return
@@ -126,7 +122,8 @@ def file_section(ws: Workspace, report: FileReport) -> None:
         mine = ws.doses.ignored_names[ws.doses.ignored_names["source_file"] == report.name]
         if len(mine):
             st.markdown("**Not counted as B12 doses**")
-            st.dataframe(mine[["name", "rows"]], hide_index=True)
+            st.dataframe(mine[["name", "rows"]].rename(columns={"name": "Medicine as written", "rows": "Rows"}),
+                         hide_index=True)
         rejected(ws.doses.rejections, report.name)
 
 
@@ -150,7 +147,7 @@ def lab_section(ws: Workspace, report: FileReport, key: str) -> None:
             c.form_submit_button("Map", on_click=map_name, args=(f"unknown_{key}", f"target_{key}"))
     ignored = labs.ignored_names[labs.ignored_names["source_file"] == report.name]
     if len(ignored):
-        with st.expander(f"Tests the app does not track ({int(ignored['rows'].sum())} results)"):
+        with st.expander(f"Tests the app does not track ({counted(int(ignored['rows'].sum()), 'result')})"):
             st.dataframe(ignored[["name", "rows"]].rename(columns={"name": "Test", "rows": "Results"}), hide_index=True)
     rejected(labs.rejections, report.name)
 
@@ -178,8 +175,8 @@ def downloads(ws: Workspace) -> None:
 
 def page() -> None:
     """The import review, file by file."""
-    ws = page_start("Import review", "What this page is for", HELP,
-                    "these are the bundled sample files. Upload files in the sidebar to review yours.")
+    ws, _ = page_start("Import review", "What this page is for", HELP,
+                       "these are the bundled sample files. Upload files in the sidebar to review yours.")
     mapped = st.session_state[Keys.NAME_MAP]
     if mapped:
         st.markdown("**Your test-name mappings**")
@@ -191,7 +188,7 @@ def page() -> None:
     for report in ws.files:
         counts = counts_of(ws, report)
         summary = (f" — read {counts['read']}: {counts['accepted']} accepted, {counts['ignored']} ignored, "
-                   f"{counts['duplicates']} duplicates, {counts['rejected']} rejected") if counts else ""
+                   f"{counted(counts['duplicates'], 'duplicate')}, {counts['rejected']} rejected") if counts else ""
         label = f"{report.name}: {KIND_LABELS.get(report.kind, report.kind)}{summary}"
         with st.expander(markdown_literal(label), expanded=bool(report.error) or len(ws.files) == 1):
             file_section(ws, report)

@@ -50,3 +50,23 @@ def assert_accounted(imp) -> None:
 @pytest.fixture
 def tmp_out(tmp_path: Path) -> Path:
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def entry_point_runs_on_every_rerun(monkeypatch):
+    """Run the app as a server does: the entry point (app.py) on every rerun, then the page.
+
+    A server decides once that the app uses ``st.navigation`` and never looks at the ``pages/``
+    folder again. AppTest forgets that before each run and, seeing our ``pages/`` folder, reruns
+    the page alone (Streamlit's legacy pages-folder mode), so the sidebar the entry point draws
+    would vanish after the first run. This keeps AppTest's decision the server's.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)

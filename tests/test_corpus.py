@@ -459,8 +459,7 @@ def test_app(app, case):
     else:
         assert not errors, errors
     dashboard = markdown_texts(app)
-    app.switch_page("pages/import_review.py").run()
-    put(app, case)  # AppTest forgets uploads across pages; a browser does not
+    app.switch_page("pages/import_review.py").run()  # the uploads stay with the session
     check_page(app, case, "import review")
     if case.escaped:
         assert any(case.escaped in t for t in dashboard + markdown_texts(app))
@@ -468,8 +467,8 @@ def test_app(app, case):
     for upload_name, _ in case.files:
         assert any(label.startswith(upload_name) for label in labels), f"{upload_name!r} not listed"
     if case.id == "same-file-twice":  # the second upload is its own file; its results repeat the first's
-        counts = [d.value for d in app.dataframe if list(d.value.columns)[:2] == ["read", "accepted"]]
-        assert [c[["read", "accepted", "duplicates"]].iloc[0].tolist() for c in counts] == [[3, 3, 0], [3, 0, 3]]
+        counts = [d.value for d in app.dataframe if list(d.value.columns)[:2] == ["Read", "Accepted"]]
+        assert [c[["Read", "Accepted", "Duplicates"]].iloc[0].tolist() for c in counts] == [[3, 3, 0], [3, 0, 3]]
 
 
 

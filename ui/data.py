@@ -1,10 +1,17 @@
-"""Cached loading: each file is read and imported once per content and choices, per session.
+"""Loading for the pages: the session's files, its workspace, one patient's view and figure.
+
+The uploaded files belong to the browser session, not to a page: the uploader sits in the entry
+point (``app.py``), so every page and every rerun sees the same files until the clinician removes
+them. The sample patient is shown only while nothing is uploaded.
 
 ``st.cache_data`` is shared by every user of the server unless ``scope="session"``; every cache
-here is session-scoped so one clinician's patient data never serves another session.
+here is session-scoped so one clinician's patient data never serves another session, and the
+workspace is kept in the session's own state, freed with it.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 import pandas as pd
 import streamlit as st
@@ -15,7 +22,6 @@ from b12core.limits import APP_MAX_FILES, APP_MAX_ROWS
 from b12core.read import RawFile
 from b12core.sample import sample_files
 from b12core.workspace import (
-    Choices,
     PatientView,
     PlanChoice,
     Workspace,
@@ -26,6 +32,8 @@ from b12core.workspace import (
     read_upload,
 )
 from ui.state import Keys, current_choices
+
+SAMPLE = ("sample",)
 
 
 @st.cache_data(scope="session", max_entries=32, show_spinner="Reading file…")
@@ -44,29 +52,43 @@ def tomorrow() -> str:
     return (pd.Timestamp.now().normalize() + pd.Timedelta(days=1)).date().isoformat()
 
 
-def current_files() -> tuple[tuple[str, bytes], ...]:
-    """The uploaded files, or the bundled sample patient when nothing is uploaded."""
-    uploads = st.session_state.get(Keys.UPLOADS) or []
-    if uploads:
-        return tuple((f.name, f.getvalue()) for f in uploads)
-    return tuple(sample_files())
-
-
 def showing_sample() -> bool:
+    """True while nothing is uploaded: the bundled sample patient is on screen."""
     return not st.session_state.get(Keys.UPLOADS)
 
 
+def current_files() -> list[tuple[str, bytes]]:
+    """The uploaded files, or the bundled sample patient when nothing is uploaded."""
+    uploads = st.session_state.get(Keys.UPLOADS) or []
+    if uploads:
+        return [(f.name, f.getvalue()) for f in uploads]
+    return sample_files()
+
+
+def _fingerprint() -> tuple:
+    """What identifies the files on screen, cheaply: each upload's id, or the sample."""
+    uploads = st.session_state.get(Keys.UPLOADS) or []
+    if not uploads:
+        return SAMPLE
+    return tuple((f.name, getattr(f, "file_id", "") or hashlib.sha256(f.getvalue()).hexdigest(), f.size)
+                 for f in uploads)
+
+
+def _workspace_key() -> tuple:
+    return (_fingerprint(), current_choices().key(), tomorrow())
+
+
 def workspace() -> Workspace:
-    """Every file read and imported with the user's choices (cached per file)."""
-    return build_workspace(list(current_files()), current_choices(), read=_read, load=_load, max_files=APP_MAX_FILES,
-                           not_after=tomorrow())
-
-
-@st.cache_data(scope="session", max_entries=16, show_spinner=False)
-def _patient(files: tuple[tuple[str, bytes], ...], choices: Choices, patient: str, plan: PlanChoice,
-             as_of: pd.Timestamp, sex: str, diary: pd.DataFrame | None) -> PatientView:
-    ws = build_workspace(list(files), choices, read=_read, load=_load, max_files=APP_MAX_FILES, not_after=tomorrow())
-    return patient_view(ws, patient, plan, as_of, sex, extra_symptoms=diary)
+    """Every file read and imported with the user's choices; built once per change of files or
+    choices and kept in this session's state (each file's import is cached on its own)."""
+    key = _workspace_key()
+    kept = st.session_state.get(Keys.WORKSPACE)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    ws = build_workspace(current_files(), current_choices(), read=_read, load=_load, max_files=APP_MAX_FILES,
+                         not_after=key[2])
+    st.session_state[Keys.WORKSPACE] = (key, ws)
+    return ws
 
 
 def as_of() -> pd.Timestamp:
@@ -79,19 +101,26 @@ def as_of() -> pd.Timestamp:
     return pd.Timestamp.now().normalize()
 
 
+@st.cache_data(scope="session", max_entries=16, show_spinner=False)
+def _patient(key: tuple, _ws: Workspace, patient: str, plan: PlanChoice, as_of: pd.Timestamp, sex: str,
+             diary: pd.DataFrame | None) -> PatientView:
+    return patient_view(_ws, patient, plan, as_of, sex, extra_symptoms=diary)
+
+
 def patient(patient_id: str, plan: PlanChoice, sex: str, diary: pd.DataFrame | None) -> PatientView:
-    """One patient's view, cached: changing a view control does not recompute it."""
-    return _patient(current_files(), current_choices(), patient_id, plan, as_of(), sex, diary)
+    """One patient's view, cached per files, choices and plan: a view control does not recompute it."""
+    return _patient(_workspace_key(), workspace(), patient_id, plan, as_of(), sex, diary)
 
 
 @st.cache_data(scope="session", max_entries=16, show_spinner=False)
-def _figure(files: tuple[tuple[str, bytes], ...], choices: Choices, patient: str, plan: PlanChoice,
-            as_of: pd.Timestamp, sex: str, diary: pd.DataFrame | None, settings: ViewSettings):
-    view = _patient(files, choices, patient, plan, as_of, sex, diary)
+def _figure(key: tuple, _ws: Workspace, patient: str, plan: PlanChoice, as_of: pd.Timestamp, sex: str,
+            diary: pd.DataFrame | None, settings: ViewSettings):
+    view = _patient(key, _ws, patient, plan, as_of, sex, diary)
     return trend_figure(view.labs, view.doses, view.phases.phases, settings, plan=view.plan,
-                        symptoms=view.symptoms if len(view.symptoms) else None, sex=sex)
+                        symptoms=view.symptoms if len(view.symptoms) else None, sex=sex,
+                        adherence=view.adherence)
 
 
 def figure(patient_id: str, plan: PlanChoice, sex: str, diary: pd.DataFrame | None, settings: ViewSettings):
     """The trend figure for a patient and the view settings (cached)."""
-    return _figure(current_files(), current_choices(), patient_id, plan, as_of(), sex, diary, settings)
+    return _figure(_workspace_key(), workspace(), patient_id, plan, as_of(), sex, diary, settings)

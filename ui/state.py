@@ -1,6 +1,14 @@
-"""Session-state keys in one place, and the user's choices read from them."""
+"""Session-state keys in one place, and the user's choices read from them.
+
+Widgets that sit on one page lose their value when the clinician visits another page (Streamlit
+ties a widget to its page). The choices that must outlive a page visit are therefore kept under
+keys of their own: ``remember``/``recall`` copy a page widget's value to and from such a key, and
+the regimen is stored per patient (``plan_choice``/``set_plan_choice``).
+"""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import streamlit as st
 
@@ -22,24 +30,29 @@ class Keys:
     AXIS = "axis"
     ANALYTES = "analytes"
     DATES = "dates"
+    VIEW_RESTORED = "view_restored"  # the view in the URL was applied once, at the session's start
+    PLANS = "plans"  # patient id -> PlanChoice (the regimen chosen on the Schedule page)
+    WORKSPACE = "workspace"  # (files and choices, Workspace) of the last run: read once per change
+    # Schedule page widgets (their values are copied to PLANS for the patient on screen).
     REGIMEN = "regimen"
-    PLAN_PATIENT = "plan_patient"  # whose plan the start and loading end are
     PLAN_START = "plan_start"
     LOADING_END = "loading_end"
     EVERY_DAYS = "every_days"
     LOADING_DOSES = "loading_doses"
     MAINTENANCE_MONTHS = "maintenance_months"
+    PLAN_WIDGETS_OF = "plan_widgets_of"  # the patient whose plan the schedule widgets show
     DIARY = "diary_entries"  # symptom scores typed in the app
 
 
 def init_state() -> None:
     """Defaults for the keys that are not widget keys."""
-    for key, default in ((Keys.KINDS, {}), (Keys.ROLES, {}), (Keys.NAME_MAP, {}), (Keys.OWNERS, {})):
+    for key, default in ((Keys.KINDS, {}), (Keys.ROLES, {}), (Keys.NAME_MAP, {}), (Keys.OWNERS, {}),
+                         (Keys.PLANS, {})):
         st.session_state.setdefault(key, default)
 
 
 def current_choices() -> Choices:
-    """The import choices the user made (import review page and sidebar)."""
+    """The import choices the user made (import review page, dashboard and sidebar)."""
     return Choices(kinds=dict(st.session_state.get(Keys.KINDS, {})),
                    roles={k: dict(v) for k, v in st.session_state.get(Keys.ROLES, {}).items()},
                    name_map=dict(st.session_state.get(Keys.NAME_MAP, {})),
@@ -47,12 +60,41 @@ def current_choices() -> Choices:
                    owners=dict(st.session_state.get(Keys.OWNERS, {})))
 
 
-def current_plan_choice() -> PlanChoice:
-    """The regimen chosen on the schedule page ("" when none)."""
-    s = st.session_state
-    start = s.get(Keys.PLAN_START)
-    end = s.get(Keys.LOADING_END)
-    return PlanChoice(regimen_id=s.get(Keys.REGIMEN) or "", start=start.isoformat() if start else "",
-                      loading_end=end.isoformat() if end else "", every_days=float(s.get(Keys.EVERY_DAYS, 2.0)),
-                      loading_doses=int(s.get(Keys.LOADING_DOSES, 6)),
-                      maintenance_months=int(s.get(Keys.MAINTENANCE_MONTHS, 3)))
+def set_owner(table: str, patient: str) -> None:
+    """Say whose records a file without patient ids holds ("" to let the app decide)."""
+    owners = dict(st.session_state.get(Keys.OWNERS, {}))
+    if patient:
+        owners[table] = patient
+    else:
+        owners.pop(table, None)
+    st.session_state[Keys.OWNERS] = owners
+
+
+# --- choices that outlive a page visit ----------------------------------------------------------
+
+def _kept(key: str) -> str:
+    return f"kept_{key}"
+
+
+def recall(key: str) -> None:
+    """Before a page widget is drawn: give it back the value it had when the page was left."""
+    if key not in st.session_state and _kept(key) in st.session_state:
+        st.session_state[key] = st.session_state[_kept(key)]
+
+
+def remember(key: str) -> None:
+    """After a page widget is drawn: keep its value for the next visit of the page."""
+    if key in st.session_state:
+        st.session_state[_kept(key)] = st.session_state[key]
+
+
+def plan_choice(patient: str | None) -> PlanChoice:
+    """The regimen chosen for this patient in this session (none chosen: an empty choice)."""
+    return st.session_state.get(Keys.PLANS, {}).get(patient, PlanChoice())
+
+
+def set_plan_choice(patient: str, **changes: object) -> None:
+    """Change this patient's regimen choice (one choice per patient for the session)."""
+    plans = dict(st.session_state.get(Keys.PLANS, {}))
+    plans[patient] = replace(plans.get(patient, PlanChoice()), **changes)
+    st.session_state[Keys.PLANS] = plans

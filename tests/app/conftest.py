@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -40,3 +42,37 @@ def figure_spec(at: AppTest) -> dict:
 def texts(elements) -> list[str]:
     """Element texts as a person reads them (Markdown escapes removed)."""
     return [re.sub(r"\\(.)", r"\1", e.value) for e in elements]
+
+
+class _TableText(HTMLParser):
+    """The cells of the first table in an HTML fragment, as text (what a person reads)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell).replace("\xa0", " ").strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def markers_table(at: AppTest) -> pd.DataFrame:
+    """The follow-up summary's markers table as shown, indexed by its Marker column ("Hb (g/L)")."""
+    bodies = [h.proto.body for h in at.get("html") if "b12-markers" in h.proto.body]
+    assert bodies, "no markers table on the page"
+    parser = _TableText()
+    parser.feed(bodies[0])
+    head, *rows = parser.rows
+    return pd.DataFrame(rows, columns=head).set_index("Marker")

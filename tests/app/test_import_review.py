@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.app.conftest import texts, upload
+from tests.app.conftest import markers_table, texts, upload
 
 UNKNOWN = (b"Patient ID,Collection Date,Test Name,Result,Units\n"
            b"p1,2024-03-14,Haemoglobin level X,91,g/L\np1,2024-03-14,MCV,101,fL\n"
@@ -20,8 +20,8 @@ def test_sample_files_are_reviewed_with_counts_and_columns(app):
     labels = [e.label for e in app.expander]
     assert any("uk\\_wide\\_labs\\.csv" in label and "Lab results" in label for label in labels)
     assert any("uk\\_injections\\.xlsx" in label and "Injection record" in label for label in labels)
-    counts = [d.value for d in app.dataframe if list(d.value.columns)[:2] == ["read", "accepted"]]
-    assert counts and all((c["read"] == c[["accepted", "ignored", "duplicates", "rejected"]].sum(axis=1)).all()
+    counts = [d.value for d in app.dataframe if list(d.value.columns)[:2] == ["Read", "Accepted"]]
+    assert counts and all((c["Read"] == c[["Accepted", "Ignored", "Duplicates", "Rejected"]].sum(axis=1)).all()
                           for c in counts)
 
 
@@ -33,10 +33,9 @@ def test_mapping_an_unknown_name_updates_the_dashboard(app):
     app.selectbox(key=next(s.key for s in app.selectbox if s.key.startswith("target_"))).select("hemoglobin")
     app.button[[b.label for b in app.button].index("Map")].click().run()
     assert any("Haemoglobin level X → Hemoglobin" in t for t in texts(app.text))
-    app.switch_page("pages/dashboard.py").run()
-    upload(app, contents={"lab.csv": UNKNOWN})  # AppTest forgets uploads across pages; a browser does not
-    markers = app.dataframe[0].value.set_index("Marker")
-    assert markers.loc["Hemoglobin (g/L)", "Latest"] == "99"
+    app.switch_page("pages/dashboard.py").run()  # the upload stays with the session
+    markers = markers_table(app)
+    assert markers.loc["Hb (g/L)", "Latest"] == "99 (low)"
 
 
 def test_a_file_can_be_read_as_another_kind_or_left_out(app):

@@ -16,11 +16,11 @@ def test_choose_a_regimen_and_see_doses_against_it(app):
     upload(app, "us_long_labs.csv", "us_injections.csv")
     app.selectbox(key="regimen").select("US-common").run()
     assert not app.exception
-    by_phase = next(d.value for d in app.dataframe if "on_time" in d.value.columns).set_index("phase")
-    assert by_phase.loc["loading", "missed"] == 4  # 3 daily doses and the weekly dose of 24 Mar 2024
+    by_phase = next(d.value for d in app.dataframe if "On time" in d.value.columns).set_index("Phase")
+    assert by_phase.loc["Loading", "Missed"] == 4  # 3 daily doses and the weekly dose of 24 Mar 2024
     assert {m.label for m in app.metric} == {"Next dose due", "Missed doses", "Longest gap"}
-    flagged = next(d.value for d in app.dataframe if "status" in d.value.columns and "days_late" in d.value.columns)
-    assert "Sun 24 Mar 2024" in set(flagged.loc[flagged["status"] == "missed", "planned"])
+    flagged = next(d.value for d in app.dataframe if "Status" in d.value.columns and "Days late" in d.value.columns)
+    assert "Sun 24 Mar 2024" in set(flagged.loc[flagged["Status"] == "Missed", "Due"])
     assert [b.label for b in app.get("download_button")] == [
         "Printable schedule (HTML)", "Calendar (ICS)", "Spreadsheet (CSV)"]
 

@@ -6,7 +6,7 @@ import ast
 
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import APP, upload
+from tests.app.conftest import APP, markers_table, upload
 from tests.conftest import REPO
 
 
@@ -27,13 +27,14 @@ def test_two_sessions_see_only_their_own_uploads():
     upload(second, "eu_semicolon_labs.csv", "eu_injections.csv")
     first.run()
     assert patients(first) == ["MRN004417", "MRN007731"]
-    assert "0004711" not in str(first.dataframe[0].value.to_dict())
-    markers_second = second.dataframe[0].value.set_index("Marker")
-    assert "Active B12 (holotranscobalamin) (pmol/L)" in markers_second.index  # only the German file has holoTC
+    assert "0004711" not in str([h.proto.body for h in first.get("html")])
+    markers_second = markers_table(second)
+    assert "Active B12 (pmol/L)" in markers_second.index  # only the German file has holoTC
     assert patients(second) == []  # one patient: no picker
     third = new_session()  # a new visitor sees the sample, nothing uploaded by others
     assert any("Sample data" in i.value for i in third.info)
-    assert "MRN004417" not in str(third.dataframe[0].value.to_dict())
+    assert "MRN004417" not in str([h.proto.body for h in third.get("html")])
+    assert not any("MRN004417" in m.value for m in third.markdown)
 
 
 def test_every_cache_of_the_app_is_per_session():

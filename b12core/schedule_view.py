@@ -1,0 +1,60 @@
+"""The Schedule page's tables in words: doses against the plan, and the written plan.
+
+``regimens.adherence`` and ``regimens.build_plan`` return tables with machine column names
+(``on_time``, ``given_at``, ``days_late``); the page and anyone reading a screen get these
+instead: titles in words, dates written out, statuses as a clinician says them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from b12core.regimens import Adherence
+
+DAY_FORMAT = "%a %d %b %Y"
+KIND_WORDS = {"dose": "Injection", "recheck": "Blood test or review"}
+PHASE_WORDS = {"loading": "Loading", "maintenance": "Maintenance", "": ""}
+
+
+@dataclass(frozen=True)
+class AdherenceTables:
+    """What the Schedule page shows of the doses given against the plan."""
+
+    by_phase: pd.DataFrame  # Phase, Due, Given, On time, Late, Missed
+    flagged: pd.DataFrame  # the late, missed and extra doses: Due, Phase, Given, Status, Days late
+    events: pd.DataFrame  # every planned dose, same columns
+    missed: int
+
+
+def _day(times: pd.Series) -> pd.Series:
+    return times.dt.strftime(DAY_FORMAT).fillna("")
+
+
+def adherence_tables(adherence: Adherence) -> AdherenceTables:
+    """The adherence of one patient as tables with titles in words."""
+    by_phase = adherence.by_phase.rename(columns={"phase": "Phase", "planned": "Due", "given": "Given",
+                                                  "on_time": "On time", "late": "Late", "missed": "Missed"})
+    by_phase["Phase"] = by_phase["Phase"].map(PHASE_WORDS).fillna(by_phase["Phase"])
+    raw = adherence.events
+    events = pd.DataFrame({
+        "Due": _day(raw["planned"]),
+        "Phase": raw["phase"].map(PHASE_WORDS).fillna(raw["phase"]),
+        "Given": _day(raw["given_at"]),
+        "Status": raw["status"].str.capitalize(),
+        "Days late": raw["days_late"].where(raw["status"] == "late").astype("Int64"),
+    })
+    flagged = events[raw["status"].isin(["late", "missed", "extra"]).to_numpy()].reset_index(drop=True)
+    return AdherenceTables(by_phase, flagged, events, int((raw["status"] == "missed").sum()))
+
+
+def plan_table(plan: pd.DataFrame) -> pd.DataFrame:
+    """The written plan as the page lists it: date, what, phase, for the patient, for the clinician."""
+    return pd.DataFrame({
+        "Date": _day(plan["date"]),
+        "What": plan["kind"].map(KIND_WORDS).fillna(plan["kind"]),
+        "Phase": plan["phase"].map(PHASE_WORDS).fillna(plan["phase"]),
+        "For the patient": plan["title"],
+        "For the clinician": plan["what"],
+    })
