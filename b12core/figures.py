@@ -306,8 +306,8 @@ def _add_adherence(fig: go.Figure, row: int, adh: Adherence, view: ViewSettings,
         symbol, colour = ADHERENCE_MARKS[name]
         fig.add_trace(go.Scatter(
             x=_x(when, first_dose, view), y=np.full(len(when), DOSE_HEIGHT), name=name,
-            mode="markers+text" if label else "markers", text=label, textposition="middle left",
-            textfont={"size": 11, "color": colour},
+            mode="markers+text" if label else "markers", text=label, textposition="top left",
+            textfont={"size": 11, "color": colour}, cliponaxis=not label,  # the label may rise above the row
             marker={"color": colour, "symbol": symbol, "size": size, "line": {"width": 2, "color": colour}},
             hovertext=hover.to_numpy(dtype=object), hoverinfo="text"), row=row, col=1)
         drawn.append(when)
