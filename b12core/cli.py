@@ -27,6 +27,7 @@ from b12core.errors import InputError
 from b12core.export import plan_to_csv, plan_to_html, plan_to_ics, safe_frame
 from b12core.phases import detect_phases
 from b12core.regimens import build_plan, custom_regimen, get_regimen, regimens
+from b12core.words import counted
 from b12core.workspace import KIND_LABELS, Choices, FileReport, Workspace, build_workspace
 
 EXIT_OK, EXIT_INPUT = 0, 2
@@ -173,13 +174,13 @@ def run_phases(args: argparse.Namespace) -> str:
     out = phases[columns].assign(start=phases["start"].dt.strftime("%Y-%m-%d"),
                                  end=phases["end"].dt.strftime("%Y-%m-%d"))
     write_table(out, args.output)
-    return f"{result.summary()}; {len(phases)} phases"
+    return f"{result.summary()}; {counted(len(phases), 'phase')}"
 
 
 def run_plan(args: argparse.Namespace) -> str:
     if args.list:
         for regimen in regimens().values():
-            print(f"{regimen.id}\t{regimen.label}\t{regimen.source}")
+            print(f"{regimen.id}\t{regimen.label}\t{regimen.cite}")
         return f"{len(regimens())} regimens"
     if not args.regimen or not args.start or not args.output:
         raise InputError("plan needs --regimen ID, --start YYYY-MM-DD and -o OUT.(csv|ics|html), or --list")
@@ -199,7 +200,8 @@ def run_plan(args: argparse.Namespace) -> str:
     else:
         _write(args.output, lambda p: p.write_text(plan_to_html(plan, regimen.label), encoding="utf-8"))
     doses = int((plan["kind"] == "dose").sum())
-    return f"{regimen.id}: {doses} doses and {len(plan) - doses} blood tests or reviews planned"
+    checks = counted(len(plan) - doses, "blood test or review", "blood tests or reviews")
+    return f"{regimen.id}: {counted(doses, 'dose')} and {checks} planned"
 
 
 # glibc's mallopt parameters (malloc.h) and the values a batch run uses.

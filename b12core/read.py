@@ -22,6 +22,7 @@ import pyarrow.csv as pacsv
 
 from b12core.errors import InputError
 from b12core.limits import MAX_COLUMNS
+from b12core.words import counted
 
 DELIMITERS = (",", ";", "\t", "|")
 # The csv module refuses fields over 128 KB by default; a file may hold longer cells (or a very
@@ -345,7 +346,7 @@ def _read_python(text: str, names: list[str], delimiter: str | None
             continue
         number += 1
         if len(record) > width and any(c.strip() for c in record[width:]):
-            bad.append(BadRow(number, f"row has {len(record)} cells but the header has {width}; "
+            bad.append(BadRow(number, f"row has {counted(len(record), 'cell')} but the header has {width}; "
                                       "is a delimiter unquoted inside a value?",
                               (delimiter or "").join(record)[:500]))
             rows.append(None)  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ import pandas as pd
 
 from b12core.reference import ucum_unit
 from b12core.text import extract
+from b12core.words import counted
 
 QUALIFIERS = {"<": "<", ">": ">", "<=": "<=", ">=": ">=", "≤": "<=", "≥": ">=", "=<": "<=",
               "=>": ">=", "less than": "<", "greater than": ">", "lt": "<", "gt": ">",
@@ -46,7 +47,7 @@ def detect_decimal_mark(values: pd.Series, delimiter: str | None) -> DecimalMark
     comma = int(num.str.fullmatch(_COMMA_DECIMAL).sum()) + last_comma
     point = int(num.str.fullmatch(_POINT_DECIMAL).sum()) + len(both) - last_comma
     if comma and not point:
-        return DecimalMark(",", f"decimal comma ({comma} values such as 7,5)")
+        return DecimalMark(",", f"decimal comma ({counted(comma, 'value')} such as 7,5)")
     if point and not comma:
         return DecimalMark(".", "decimal point")
     if comma and point:

@@ -78,8 +78,8 @@ def view_controls(present: list[str]) -> ViewSettings:
             st.session_state[Keys.ANALYTES] = [a for a in st.session_state[Keys.ANALYTES] if a in present]
         st.multiselect("Markers (none chosen: all)", present, format_func=lambda a: analytes()[a].label,
                        key=Keys.ANALYTES)
-        st.date_input("Dates shown", value=(), key=Keys.DATES, format="YYYY-MM-DD",
-                      min_value=dt.date(1900, 1, 1))
+        st.session_state.setdefault(Keys.DATES, ())  # no range chosen: every date (also kept across pages)
+        st.date_input("Dates shown", key=Keys.DATES, format="YYYY-MM-DD", min_value=dt.date(1900, 1, 1))
     for key in VIEW_KEYS:
         remember(key)
     settings = settings_from_widgets()

@@ -6,13 +6,14 @@ import pandas as pd
 import streamlit as st
 
 from b12core.accounting import NO_PATIENT_ID
-from b12core.export import safe_filename, safe_frame
+from b12core.export import safe_frame
 from b12core.labs import IGNORE
 from b12core.mapping import ROLE_LABELS, ROLES_OF_KIND
 from b12core.reference import analyte_keys, analytes
 from b12core.text import markdown_literal
 from b12core.words import counted
 from b12core.workspace import KINDS, FileReport, Workspace
+from ui.downloads import about_files
 from ui.guard import guarded
 from ui.sidebar import page_start
 from ui.state import Keys, set_owner
@@ -165,12 +166,13 @@ def downloads(ws: Workspace) -> None:
     tables = [("Lab results", ws.labs.labs if ws.labs else None), ("Doses", ws.doses.doses if ws.doses else None),
               ("Rejected rows", pd.concat([r.rejections for r in (ws.labs, ws.doses, ws.symptoms) if r is not None])
                if any((ws.labs, ws.doses, ws.symptoms)) else None)]
+    about = about_files()
     cols = st.columns(len(tables))
     for col, (label, table) in zip(cols, tables, strict=True):
         if table is not None and len(table):
-            name = safe_filename(f"b12-{label.lower().replace(' ', '-')}", ".csv")
-            col.download_button(f"{label} (CSV)", safe_frame(table).to_csv(index=False).encode("utf-8-sig"), name,
-                                "text/csv", on_click="ignore")
+            col.download_button(f"{label} (CSV)", safe_frame(table).to_csv(index=False).encode("utf-8-sig"),
+                                about.filename(label.lower().replace(" ", "-"), "csv"), "text/csv",
+                                on_click="ignore", help="Every file and patient of this session, as read")
 
 
 def page() -> None:

@@ -52,9 +52,9 @@ def tmp_out(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.fixture(autouse=True)
-def entry_point_runs_on_every_rerun(monkeypatch):
-    """Run the app as a server does: the entry point (app.py) on every rerun, then the page.
+def keep_navigation_mode() -> None:
+    """Make AppTest run the app as a server does: the entry point (app.py) on every rerun, then
+    the page.
 
     A server decides once that the app uses ``st.navigation`` and never looks at the ``pages/``
     folder again. AppTest forgets that before each run and, seeing our ``pages/`` folder, reruns
@@ -64,9 +64,18 @@ def entry_point_runs_on_every_rerun(monkeypatch):
     from streamlit.runtime.pages_manager import PagesManager
 
     original = PagesManager.__init__
+    if getattr(original, "keeps_navigation_mode", False):
+        return
 
     def init(self, *args, **kwargs):
         original(self, *args, **kwargs)
         PagesManager.uses_pages_directory = False
 
-    monkeypatch.setattr(PagesManager, "__init__", init)
+    init.keeps_navigation_mode = True
+    PagesManager.__init__ = init
+
+
+@pytest.fixture(autouse=True, scope="session")
+def entry_point_runs_on_every_rerun():
+    """Every AppTest of the suite runs the entry point on each rerun (see ``keep_navigation_mode``)."""
+    keep_navigation_mode()

@@ -6,12 +6,10 @@ through ``build_workspace``, as the app does. Dates in expected texts are counte
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import html
 import re
 from functools import cache
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -21,7 +19,6 @@ from b12core.reference import analyte_keys
 from b12core.sample import sample_files
 from b12core.summary import MARKERS_CLASS, follow_up, left_off, markers_html
 from b12core.workspace import PatientView, PlanChoice, Workspace, build_workspace, latest_record, patient_view
-from tests.e2e.conftest import BROWSER_ARGS, chromium_path  # noqa: F401  (the fixture of the browser check)
 
 D = pd.Timestamp
 UK = "943 476 5919"  # PA-NEURO: loading 8 Jan-15 Mar 2024, maintenance every 2 months to 13 Jan 2025
@@ -470,62 +467,3 @@ def worst_case_markers() -> pd.DataFrame:
     assert (markers["Trend"] == "too few results").all()
     assert markers["Change note"].ne("").sum() >= 8
     return markers
-
-
-FIT_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<style>{font_face} body {{ margin: 0; font-family: {family}; font-size: 16px; }}</style></head>
-<body><div id="box" style="width: {width}px">{table}</div></body></html>"""
-REPORT_FONTS = 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif'  # report.py's body font
-# The dashboard column at a 1440 px window; a 390 px phone; that phone inside Streamlit's 1rem padding.
-FIT_WIDTHS = (430, 390, 358)
-
-
-def streamlit_font_face() -> str | None:
-    """@font-face of the font Streamlit's pages use (Source Sans, shipped inside the streamlit
-    package), embedded so the browser measures the table in the dashboard's own letters."""
-    import streamlit
-
-    found = sorted((Path(streamlit.__file__).parent / "static").rglob("SourceSansVF-Upright*.woff2"))
-    if not found:
-        return None
-    data = base64.b64encode(found[0].read_bytes()).decode()
-    return (f'@font-face {{ font-family: "Source Sans"; font-weight: 200 900; '
-            f'src: url(data:font/woff2;base64,{data}) format("woff2"); }}')
-
-
-def table_widths(page, table: str, width: int, family: str, font_face: str = "") -> dict[str, int]:
-    """Widths in CSS px of a box ``width`` wide holding ``table``, and of the table at its narrowest."""
-    page.set_viewport_size({"width": width, "height": 900})
-    page.set_content(FIT_PAGE.format(font_face=font_face, family=family, width=width, table=table))
-    page.evaluate("document.fonts.ready")
-    return page.evaluate("""() => {
-        const box = document.getElementById('box'), table = box.querySelector('table');
-        const out = {box: box.clientWidth, boxScroll: box.scrollWidth, table: table.scrollWidth,
-                     page: document.documentElement.scrollWidth};
-        box.style.width = '1px';
-        out.narrowest = table.scrollWidth;
-        return out; }""")
-
-
-@pytest.mark.e2e
-def test_worst_case_markers_table_fits_a_phone_and_the_summary_column(chromium_path):  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    table = markers_html(worst_case_markers())
-    fonts = [("report", REPORT_FONTS, "")]
-    face = streamlit_font_face()
-    if face:
-        fonts.append(("dashboard", '"Source Sans", sans-serif', face))
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=BROWSER_ARGS)
-        try:
-            page = browser.new_page()
-            for name, family, font_face in fonts:
-                for width in FIT_WIDTHS:
-                    w = table_widths(page, table, width, family, font_face)
-                    assert w["box"] == width, (name, width, w)
-                    assert w["table"] <= w["box"] and w["boxScroll"] <= w["box"], (name, width, w)
-                    assert w["page"] <= width, (name, width, w)
-                    print(f"{name} font, {width} px: table {w['table']} px, narrowest {w['narrowest']} px")
-        finally:
-            browser.close()

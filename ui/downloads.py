@@ -16,3 +16,8 @@ from ui.sidebar import patient_label
 def about_patient(patient: str) -> About:
     """The patient on screen, today, and whether it is the bundled sample."""
     return About(patient=patient_label(patient), made_on=dt.date.today(), sample=showing_sample())
+
+
+def about_files() -> About:
+    """The tables of every file of the session (every patient in them), today."""
+    return About(patient="every patient in the files", made_on=dt.date.today(), sample=showing_sample())
