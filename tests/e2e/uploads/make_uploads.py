@@ -20,16 +20,16 @@ import csv
 import datetime as dt
 import io
 import json
-import re
 import subprocess
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
 
 import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # b12core, when run from anywhere
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "data" / "sample"))
+from generate import save_workbook
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -49,29 +49,6 @@ def write_text(path: Path, lines: list[list[str]], delimiter: str = ",", encodin
     csv.writer(buffer, delimiter=delimiter, lineterminator=line_end).writerows(lines)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(buffer.getvalue().encode(encoding))
-
-
-def save_workbook(workbook: openpyxl.Workbook, path: Path, stamp: dt.datetime) -> None:
-    """Save a workbook byte for byte the same on every run (openpyxl stamps the "modified"
-    property and every zip member with the current time; both are rewritten with ``stamp``)."""
-    workbook.properties.creator = "b12 e2e upload generator"
-    workbook.properties.created = stamp
-    raw = io.BytesIO()
-    workbook.save(raw)
-    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for member in source.infolist():
-            data = source.read(member.filename)
-            if member.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + iso + rb"\g<2>",
-                              data)
-            info = zipfile.ZipInfo(member.filename, date_time=stamp.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, data)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(out.getvalue())
 
 
 def days_after(start: dt.date, offsets: list[int]) -> list[dt.date]:
