@@ -18,9 +18,11 @@ import html
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
+import pyarrow.compute as pc
 from plotly.subplots import make_subplots
 
-from b12core.display import ViewSettings, display_unit, in_view, number_text, to_display
+from b12core.display import ViewSettings, display_unit, in_view, to_display, value_text
 from b12core.doses import INJECTED
 from b12core.export import dose_text
 from b12core.phases import ORAL_ROUTES
@@ -70,10 +72,23 @@ def plotly_text(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def _text_array(values: pd.Series | np.ndarray) -> pa.Array:
+    """Values as an Arrow string array, missing values as ""."""
+    return pa.array(pd.Series(values).astype("str").fillna("").to_numpy(dtype=object), type=pa.string())
+
+
+def _escaped(values: pd.Series | np.ndarray) -> pa.Array:
+    """Text from files, escaped for plotly's HTML-like labels as ``plotly_text`` does, by Arrow's
+    string kernels (the hover texts of a long history are thousands of cells)."""
+    out = _text_array(values)
+    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):  # "&" first
+        out = pc.replace_substring(out, raw, escaped)
+    return out
+
+
 def _esc(values: pd.Series) -> pd.Series:
-    """Text from files, escaped for plotly's HTML-like hover labels (each distinct text once)."""
-    texts = values.astype("str")
-    return texts.map({t: plotly_text(t) for t in texts.unique()})
+    """``_escaped`` as a Series aligned with ``values``."""
+    return pd.Series(_escaped(values).to_numpy(zero_copy_only=False), index=values.index, dtype=object)
 
 
 def _day_texts(times: pd.Series) -> pd.Series:
@@ -85,26 +100,38 @@ def _day_text(day: pd.Timestamp | dt.date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
-def _hover(rows: pd.DataFrame, shown: np.ndarray, unit: str) -> np.ndarray:
-    """Hover text per result, built column-wise: value shown, date, interpretation, as reported,
-    days since the last injection, file and row."""
-    n = len(rows)
-    value = pd.Series(rows["qualifier"].astype("str").to_numpy() + pd.Series(shown).map(number_text).to_numpy())
+def _values_text(values: np.ndarray, analyte: str, unit: str) -> np.ndarray:
+    """Each value as the summary shows it (``value_text``), worked out once per distinct value."""
+    distinct = pd.unique(values[~np.isnan(values)])
+    texts = {v: value_text(v, analyte, unit) for v in distinct}
+    return pd.Series(values).map(texts).fillna("").to_numpy(dtype=object)
+
+
+def _days_text(days: pd.Series) -> np.ndarray:
+    """Whole days as words: ``1 day``, ``12 days`` (vectorised ``counted``)."""
+    whole = days.round().astype("Int64")
+    number = whole.astype("str").fillna("").to_numpy(dtype=object)
+    return np.where(whole.abs().eq(1).fillna(False).to_numpy(), number + " day", number + " days")
+
+
+def _hover(rows: pd.DataFrame, shown: np.ndarray, analyte: str, unit: str) -> np.ndarray:
+    """Hover text per result, built column-wise and joined once: value shown (at the analyte's
+    display precision), date, interpretation, as reported, days since the last injection, file
+    and row."""
+    if not len(rows):
+        return np.array([], dtype=object)
     since = rows.get("days_since_injection", pd.Series(np.nan, index=rows.index)).reset_index(drop=True)
-    days = since.round()
-    days_text = days.map({d: counted(d, "day") for d in days.dropna().unique()}).astype("object").fillna("")
-    since_text = pd.Series(np.where(since.isna(), "no injection before this result",
-                                    days_text + " since the last injection"))
-    interpretation = _esc(rows.get("interpretation", pd.Series("", index=rows.index)).fillna("")).reset_index(drop=True)
-    interpretation = pd.Series(np.where(interpretation != "", "<i>" + interpretation + "</i><br>", ""))
-    reported = _esc(rows["reported_value"].str.strip() + " " + rows["reported_unit"].astype("str")).reset_index(
-        drop=True)
-    text = ("<b>" + value + " " + html.escape(unit) + "</b><br>"
-            + pd.Series(rows["collected_at"].dt.strftime("%d %b %Y %H:%M").to_numpy()) + "<br>" + interpretation
-            + "as reported: " + reported + "<br>" + since_text + "<br>"
-            + _esc(rows["source_file"]).reset_index(drop=True) + ", row "
-            + pd.Series(rows["source_row"].astype("str").to_numpy()))
-    return text.to_numpy(dtype=object) if n else np.array([], dtype=object)
+    since_text = np.where(since.isna(), "no injection before this result",
+                          _days_text(since) + " since the last injection")
+    interpretation = _escaped(rows.get("interpretation", pd.Series("", index=rows.index)).fillna(""))
+    interpretation = pc.if_else(pc.equal(interpretation, ""), "",
+                                pc.binary_join_element_wise("<i>", interpretation, "</i><br>", ""))
+    parts = ["<b>", _text_array(rows["qualifier"]), _text_array(_values_text(shown, analyte, unit)),
+             f" {plotly_text(unit)}</b><br>", _text_array(rows["collected_at"].dt.strftime("%d %b %Y %H:%M")),
+             "<br>", interpretation, "as reported: ", _escaped(rows["reported_value"].str.strip()), " ",
+             _escaped(rows["reported_unit"]), "<br>", _text_array(since_text), "<br>", _escaped(rows["source_file"]),
+             ", row ", _text_array(rows["source_row"])]
+    return np.asarray(pc.binary_join_element_wise(*parts, "").to_numpy(zero_copy_only=False), dtype=object)
 
 
 def trend_figure(labs: pd.DataFrame, doses: pd.DataFrame, phases: pd.DataFrame | None = None,
@@ -229,7 +256,7 @@ def _add_analyte(fig: go.Figure, row: int, rows: pd.DataFrame, analyte: str, vie
     censored = (rows["qualifier"].astype("str") != "").to_numpy()
     greyed = ~rows["interpretable"].to_numpy(dtype=bool) if "interpretable" in rows else np.zeros(len(rows), bool)
     x = _x(rows["collected_at"], first_dose, view)
-    hover = _hover(rows, values, unit)
+    hover = _hover(rows, values, analyte, unit)
     fig.add_trace(go.Scatter(x=x, y=values, mode="lines", line={"color": COLORS["line"], "width": 1},
                              hoverinfo="skip", name=f"{analyte} line"), row=row, col=1)
     for kind in ("in_range", "high", "low"):
