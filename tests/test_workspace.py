@@ -256,6 +256,16 @@ def test_an_owner_assigns_records_without_ids():
     assert ws.doses_of_others("P2") == []
 
 
+def test_files_without_ids_are_named_for_the_patient_they_are_shown_with():
+    chosen = build_workspace([("labs.csv", TWO_PATIENTS), ("doses.csv", DOSES_WITHOUT_IDS)],
+                             Choices(owners={"doses.csv": "P2"}))
+    assert chosen.files_without_ids("P2") == ["doses.csv"] and chosen.files_without_ids("P1") == []
+    asked = build_workspace([("labs.csv", TWO_PATIENTS), ("doses.csv", DOSES_WITHOUT_IDS)], Choices())
+    assert asked.files_without_ids("P1") == [] and asked.files_without_ids("P2") == []  # still a question
+    only = build_workspace([("labs.csv", labs_csv(("P1", "2024-01-05", "120"))), ("doses.csv", DOSES_WITHOUT_IDS)])
+    assert only.files_without_ids("P1") == ["doses.csv"]
+
+
 def test_an_owner_written_like_a_patient_means_that_patient():
     labs = labs_csv(("MRN 00123", "2024-01-05", "120"), ("P2", "2024-01-06", "130"))
     ws = build_workspace([("labs.csv", labs), ("doses.csv", DOSES_WITHOUT_IDS)], Choices(owners={"doses.csv": "123"}))

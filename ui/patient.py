@@ -54,6 +54,8 @@ def patient_header(ws: Workspace, patient: str | None) -> None:
                    "on what this page shows.", icon=":material/person_alert:")
     else:
         st.markdown(f"**Patient:** {markdown_literal(patient)}")
+        for table in ws.files_without_ids(patient):
+            st.caption(markdown_literal(f"{table} names no patient: its records are shown as this patient's."))
     for match in ws.id_matches:
         if match.matched_to == patient:
             st.caption(markdown_literal(f"In {match.file} the patient id is written '{match.written}': "

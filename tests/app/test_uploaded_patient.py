@@ -94,6 +94,7 @@ def test_records_without_ids_in_a_two_patient_upload_are_asked_about_on_the_dash
     spec = app.get("plotly_chart")[0].proto.spec
     assert '"name":"injections"' in spec.replace(" ", "")
     assert "No doses recorded" not in page_text(app)
+    assert "clinic sheet.csv names no patient: its records are shown as this patient's." in page_text(app)
 
 
 def test_a_patient_without_doses_is_told_whose_doses_the_record_holds(app):
