@@ -141,6 +141,10 @@ def test_the_regimen_chosen_on_the_schedule_marks_late_missed_and_next_due_on_th
     assert [x[:10] for x in traces["next due"]] == [facts["next_due"]]
     assert len(traces["injections"]) == EXPECTED["ehr_title_block"]["patients"]["(no id in file)"]["injections"]
     screenshot(page, "dashboard-uploaded-with-plan")
+    _, data = download(page, "One-page report (HTML, printable)")  # the report follows the plan too
+    report = without_scripts(data.decode("utf-8"))
+    assert "Plan: US common practice: cyanocobalamin 1000 mcg." in report
+    assert f"<li>Missed: the dose due {dt.date.fromisoformat(missed):%d %b %Y}</li>" in report
     go(page, "Schedule", "Doses given against the plan")  # the choice is kept for this patient
     assert "Source: Langan & Goodbred" in main_text(page)
 
