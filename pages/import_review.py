@@ -15,6 +15,7 @@ from b12core.words import counted
 from b12core.workspace import KINDS, FileReport, Workspace
 from ui.downloads import about_files
 from ui.guard import guarded
+from ui.patient import conflict_text
 from ui.sidebar import page_start
 from ui.state import Keys, set_owner
 
@@ -161,6 +162,18 @@ def rejected(rejections: pd.DataFrame, name: str) -> None:
                      column_config={"source_row": "Row", "reason": "Why", "raw": "The row as read"})
 
 
+def patient_ids(ws: Workspace) -> None:
+    """Ids written differently in different files: which were taken as one patient, which not."""
+    if not (ws.id_matches or ws.id_conflicts):
+        return
+    st.markdown("**Patient ids across files**")
+    for match in ws.id_matches:
+        st.caption(markdown_literal(f"{match.file} writes '{match.written}': taken as '{match.matched_to}' "
+                                    f"of {match.matched_in}."))
+    for conflict in ws.id_conflicts:
+        st.warning(markdown_literal(conflict_text(conflict)))
+
+
 def downloads(ws: Workspace) -> None:
     """The normalised tables of every file, and every rejected row with its reason."""
     tables = [("Lab results", ws.labs.labs if ws.labs else None), ("Doses", ws.doses.doses if ws.doses else None),
@@ -186,6 +199,7 @@ def page() -> None:
             a, b = st.columns([4, 1])
             a.text(f"{name} → {'not tracked' if target == IGNORE else analytes()[target].label}")
             b.button("Remove", key=f"unmap_{file_key(name)}", on_click=unmap_name, args=(name,))
+    patient_ids(ws)
     downloads(ws)
     for report in ws.files:
         counts = counts_of(ws, report)

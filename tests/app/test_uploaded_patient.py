@@ -60,6 +60,8 @@ def test_ids_written_two_ways_are_one_patient_with_a_note(app):
     shown = page_text(app)
     assert "MRN 00123" in shown and "'123'" in shown
     assert "No doses recorded" not in shown
+    open_page(app, "import_review")
+    assert "injections.csv writes '123': taken as 'MRN 00123' of labs.csv." in page_text(app)
 
 
 def test_schedule_starts_at_this_patients_first_dose_and_the_dashboard_uses_its_regimen(app):
