@@ -1,21 +1,40 @@
 """Injection records (and oral B12) -> the canonical ``doses`` table, every row accounted for.
 
 A dose in mg, µg/mcg or mL becomes micrograms (mL through the product's strength, written in the
-product text such as ``1mg/1ml`` or ``1000 mcg/mL``). Product and route are normalised from
-reference tables. Rows for other drugs are ignored and listed; a dose far outside B12
-replacement (the 5 g hydroxocobalamin cyanide antidote) is ignored and listed, never counted.
+product text such as ``1mg/1ml``, ``1000 mcg per mL`` or ``30,000 mcg/30 mL``: amount over volume).
+Product and route are normalised from reference tables. Rows for other drugs are ignored and listed;
+a dose far outside B12 replacement (the 5 g hydroxocobalamin cyanide antidote) is ignored and listed,
+never counted.
+
+Numbers (``1,000``, ``1.000``, ``1,5``) are read with the file's decimal mark, decided once per file
+by ``values.detect_decimal_mark`` from the numbers of its dose and product cells (``1,5`` or ``0.5``
+decide; ``1,000`` does not; with no deciding number, a semicolon file has the decimal comma, any
+other the point). A separator that cannot group thousands (``1.5`` in a comma file) is a decimal
+mark whatever the file says. ``1,000`` in a comma-decimal file (or ``1.000`` in a point-decimal one)
+is ambiguous: it is read with the file's mark unless that gives less than the smallest B12
+replacement dose, in which case it is read with a thousands separator when that gives a dose within
+the replacement range (a note says so), and the row is rejected with both readings when it does not.
+The reverse (a thousands reading turned decimal) is never tried: ``5,000 mg`` in a point-decimal
+file is the 5 g antidote, not 5 mg.
+
+Doubtful doses are kept and noted: a dose below the smallest replacement dose, a volume more than
+one injection holds, an injection route the product's label does not give (IV hydroxocobalamin or
+cyanocobalamin). The thresholds are rows of ``thresholds.csv``; the labelled routes and their words
+are columns of ``products.csv``.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import pandas as pd
 
-from b12core import dates
+from b12core import dates, values
 from b12core.accounting import (
     NO_PATIENT_ID,
     Reasons,
@@ -26,24 +45,27 @@ from b12core.accounting import (
     rejections_frame,
     summary_line,
 )
+from b12core.coded import Coded
 from b12core.errors import InputError
 from b12core.mapping import ColumnMapping, roles_by_header
 from b12core.read import RawFile
-from b12core.reference import find_product, route_of, threshold
+from b12core.reference import find_product, read_table, route_of, threshold
 from b12core.text import fold
 
 DOSES_COLUMNS = ("patient_id", "administered_at", "product", "dose_ug", "route", "batch",
                  "reported_product", "reported_dose", "reported_unit", "reported_route",
                  "source_file", "source_row", "notes")
 INJECTED = ("IM", "SC", "IV", "injection")
+LABELLED_ROUTE_CHECK = ("IM", "SC", "IV")  # routes judged against a product's labelled routes
+VOLUME_CHECK = ("IM", "SC", "injection")  # routes whose single dose must fit one injection
 
 _MASS_UG = {"g": 1e6, "mg": 1000.0, "ug": 1.0}
-_NUMBER = r"\d+(?:[.,]\d+)?"
+_NUMBER = r"\d+(?:[.,]\d+)*"
 STRENGTH_PER_ML = (rf"(?P<amount>{_NUMBER})\s*(?P<unit>mg|mcg|µg|μg|ug|micrograms?|g)\s*(?:/|per|in)\s*"
                    rf"(?P<volume>{_NUMBER})?\s*(?:ml|mL|ML|Ml)\b")
 STRENGTH_PER_UNIT = rf"(?P<amount>{_NUMBER})\s*(?P<unit>mg|mcg|µg|μg|ug|micrograms?|g)\b"
 DOSE_PATTERN = (rf"^\s*(?P<num>{_NUMBER})\s*(?P<unit>mg|mcg|µg|μg|ug|micrograms?|milligrams?|g|ml|mL|ML|"
-                r"amp(?:oule)?s?|vials?|tab(?:let)?s?|tabletten|caps?(?:ules?)?|sprays?)?\.?\s*$")
+                r"amp(?:oule)?s?|vials?|tab(?:let)?s?|tabletten?|caps?(?:ules?)?|sprays?)?\.?\s*$")
 _ORAL_FORMS = re.compile(r"\b(tab|tabs|tablet|tablets|tabletten|capsule|capsules|caps|lozenge|oral|drops)\b")
 _NASAL_FORMS = re.compile(r"\b(nasal|spray)\b")
 _INJECTION_FORMS = re.compile(r"\b(inj|injection|injectable|ampoule|ampoules|amp|vial|solution for injection|"
@@ -76,6 +98,42 @@ def propose_dose_mapping(raw: RawFile) -> ColumnMapping:
     return ColumnMapping("long", roles, reasons, (), "one row per dose", kind="doses")
 
 
+_SEPARATORS = re.compile(r"[.,]")
+_THOUSANDS_AMBIGUOUS = re.compile(r"[1-9]\d{0,2}[.,]\d{3}")  # 1,000 / 12.500: a decimal or a thousands mark
+_MARK_WORDS = {",": "comma", ".": "point"}
+
+
+def read_number(text: str, mark: str = ".") -> tuple[float, float]:
+    """(value, thousands reading) of a number text in a dose or strength, for a file whose decimal
+    mark is ``mark``; the value is NaN when the separators neither mark decimals nor group thousands.
+
+    ``1,5`` and ``1.5`` are 1.5 in any file (a separator not followed by three digits cannot group
+    thousands); ``1,000,000`` and ``1.000,5`` are grouped; ``1,000`` is 1000 in a point-decimal file
+    and 1.0 in a comma-decimal one, where its thousands reading 1000 is returned second. The second
+    value is given only for such a text: one separator, the file's own mark, before exactly three
+    digits (``1.000`` in a point-decimal file likewise); it is NaN for every other text.
+    """
+    seps = _SEPARATORS.findall(text)
+    if not seps:
+        return float(text), math.nan
+    if len(set(seps)) == 2:  # the last separator is the decimal mark, the other groups thousands
+        decimal = seps[-1]
+        group = "," if decimal == "." else "."
+        whole, _, fraction = text.rpartition(decimal)
+        if re.fullmatch(rf"\d{{1,3}}(?:{re.escape(group)}\d{{3}})+", whole) and decimal not in whole:
+            return float(f"{whole.replace(group, '')}.{fraction}"), math.nan
+        return math.nan, math.nan
+    sep = seps[0]
+    grouped = float(text.replace(sep, ""))
+    if len(seps) > 1:  # only thousands can repeat
+        ok = re.fullmatch(rf"[1-9]\d{{0,2}}(?:{re.escape(sep)}\d{{3}})+", text)
+        return (grouped, math.nan) if ok else (math.nan, math.nan)
+    decimal = float(text.replace(sep, "."))
+    if not _THOUSANDS_AMBIGUOUS.fullmatch(text):
+        return decimal, math.nan
+    return (decimal, grouped) if sep == mark else (grouped, math.nan)
+
+
 @dataclass(frozen=True)
 class ProductInfo:
     """What a product text says: which B12 product, its strength, its form's route."""
@@ -86,27 +144,61 @@ class ProductInfo:
     per_unit_ug: float  # µg per tablet/ampoule (NaN when not written)
     form_route: str  # oral / nasal / injection route implied by the form ("" when none)
     injection_route: str  # the product's injection route (hydroxocobalamin: IM)
+    name: str = ""  # the product table's name the text matched ("" when none)
+    volume_ml: float = math.nan  # the volume the strength is written for (30 in 30,000 mcg/30 mL), NaN if none
+    amount_text: str = ""  # the amount of the strength as written (``30,000``)
+    per_ml_alt_ug: float = math.nan  # per_ml_ug with the amount's thousands reading (ambiguous amounts only)
+    per_unit_alt_ug: float = math.nan  # per_unit_ug likewise
+    strength_problem: str = ""  # why the written strength is not a number ("" when it is, or none is written)
 
 
-def _amount_ug(amount: str, unit: str) -> float:
-    unit = fold(unit).replace("mcg", "ug").replace("μg", "ug").rstrip("s")
+def _amount_ug(amount: float, unit: str) -> float:
+    """Micrograms of ``amount`` in a mass ``unit`` (g, mg, µg, mcg, micrograms); KeyError for any other."""
+    unit = fold(unit).replace("mcg", "ug").replace("μg", "ug").replace("µg", "ug").rstrip("s")
     unit = "ug" if unit.startswith("microgram") else unit
-    return float(amount.replace(",", ".")) * _MASS_UG[unit]
+    return amount * _MASS_UG[unit]
 
 
-def read_product(text: str) -> ProductInfo:
-    """Product key, strength and form from a product description."""
+def _mass_words(ug: float) -> str:
+    """``5 g`` for 5e6 µg, ``30000 µg`` below a gram."""
+    return f"{ug / _MASS_UG['g']:g} g" if ug >= _MASS_UG["g"] else f"{ug:g} µg"
+
+
+def _not_a_number(what: str, text: str, mark: str) -> str:
+    """Why a dose or strength number cannot be read with the file's decimal ``mark``."""
+    return (f"{what} {text!r}: its separators are neither the file's decimal {_MARK_WORDS[mark]} "
+            "nor groups of three digits")
+
+
+def read_product(text: str, mark: str = ".") -> ProductInfo:
+    """Product key, strength and form from a product description, its numbers read with the file's
+    decimal ``mark`` (see ``read_number``). A strength per volume is amount / volume."""
     found = find_product(text)
     folded = fold(text)
-    per_ml = per_unit = np.nan
+    per_ml = per_unit = per_ml_alt = per_unit_alt = volume = np.nan
+    amount_text = problem = ""
     match = re.search(STRENGTH_PER_ML, text, flags=re.IGNORECASE)
     if match:
-        volume = float((match.group("volume") or "1").replace(",", "."))
-        per_ml = _amount_ug(match.group("amount"), match.group("unit").lower()) / volume
+        amount_text = match.group("amount")
+        amount, alt = read_number(amount_text, mark)
+        volume = read_number(match.group("volume"), mark)[0] if match.group("volume") else np.nan
+        per = 1.0 if np.isnan(volume) else volume  # "1000 mcg/mL": per one mL
+        unit = match.group("unit").lower()
+        if np.isnan(amount) or np.isnan(per):
+            problem = _not_a_number("strength", match.group(0), mark)
+        elif per <= 0:
+            problem = f"strength {match.group(0)!r} is written for no volume"
+        else:
+            per_ml, per_ml_alt = _amount_ug(amount, unit) / per, _amount_ug(alt, unit) / per
     else:
         match = re.search(STRENGTH_PER_UNIT, text, flags=re.IGNORECASE)
         if match:
-            per_unit = _amount_ug(match.group("amount"), match.group("unit").lower())
+            amount_text = match.group("amount")
+            amount, alt = read_number(amount_text, mark)
+            unit = match.group("unit").lower()
+            per_unit, per_unit_alt = _amount_ug(amount, unit), _amount_ug(alt, unit)
+            if np.isnan(per_unit):
+                problem = _not_a_number("strength", match.group(0), mark)
     if _ORAL_FORMS.search(folded):
         form = "oral"
     elif _NASAL_FORMS.search(folded):
@@ -116,44 +208,158 @@ def read_product(text: str) -> ProductInfo:
     else:
         form = ""
     return ProductInfo(found.product if found else "", per_ml, found.injection_ug_per_ml if found else np.nan,
-                       per_unit, form, found.injection_route if found else "")
+                       per_unit, form, found.injection_route if found else "", found.name if found else "",
+                       volume, amount_text, per_ml_alt, per_unit_alt, problem)
 
 
-def dose_in_ug(dose: str, unit: str, info: ProductInfo) -> tuple[float, str]:
-    """(micrograms, problem) for one dose text and unit text under a product. A dose in mL uses
-    the strength written in the product text, else the product table's usual injection strength
-    (see ``uses_table_strength``)."""
-    match = re.match(DOSE_PATTERN, f"{dose} {unit}".strip() if unit and not re.search(r"[A-Za-zµμ]", dose)
-                     else dose)
+@dataclass(frozen=True)
+class DoseReading:
+    """One dose text read under a product: micrograms, or why not; a note when it is doubtful."""
+
+    ug: float  # NaN when unreadable
+    problem: str = ""  # why the dose cannot be used ("" when it can)
+    note: str = ""  # what is doubtful about an accepted dose ("" when nothing)
+    volume_ml: float = math.nan  # the volume given: as recorded (mL, ampoules) or the dose over the strength
+    volume_recorded: bool = False  # True when the record gives the volume itself (mL or ampoules)
+    strength_ml: float = math.nan  # µg/mL the volume was worked out with (NaN when recorded or unknown)
+
+
+def _convert(number: float, written: str, dose: str, info: ProductInfo, per_ml: float,
+             per_unit: float) -> DoseReading:
+    """Micrograms of ``number`` ``written`` units (``ml``, ``ampoule``, ``tablet``, ``mg``, ...)
+    with the strengths per mL and per unit given."""
+    if written.startswith("ml"):  # the table's strength is an injection's: not for tablets or sprays
+        oral = info.form_route in ("oral", "nasal")
+        strength = per_ml if not np.isnan(per_ml) else np.nan if oral else info.table_per_ml_ug
+        if info.strength_problem:
+            return DoseReading(np.nan, info.strength_problem)
+        if np.isnan(strength):
+            return DoseReading(np.nan, f"dose {number:g} mL, but the product's strength per mL is not written")
+        return DoseReading(number * strength, volume_ml=number, volume_recorded=True)
+    if written.startswith(("amp", "vial")):
+        if np.isnan(per_ml):
+            return DoseReading(np.nan, info.strength_problem or
+                               f"dose {dose!r} in ampoules, but the product's strength is not written")
+        volume = number * (1.0 if np.isnan(info.volume_ml) else info.volume_ml)  # 1mg/1ml: one 1 mL ampoule
+        return DoseReading(volume * per_ml, volume_ml=volume, volume_recorded=True)
+    if written.startswith(("tab", "cap", "spray")):
+        if np.isnan(per_unit):
+            return DoseReading(np.nan, info.strength_problem or
+                               f"dose {dose!r}, but the product's strength per unit is not written")
+        return DoseReading(number * per_unit)
+    try:
+        ug = _amount_ug(number, written.replace("milligram", "mg"))
+    except KeyError:
+        return DoseReading(np.nan, f"dose unit {written!r} is not mg, µg or mL")
+    strength = per_ml if not np.isnan(per_ml) else info.table_per_ml_ug
+    if info.form_route in ("oral", "nasal") or np.isnan(strength) or strength <= 0:
+        return DoseReading(ug)
+    return DoseReading(ug, volume_ml=ug / strength, strength_ml=strength)
+
+
+def read_dose(dose: str, unit: str, info: ProductInfo, mark: str = ".") -> DoseReading:
+    """One dose text and unit text under a product, its numbers read with the file's decimal
+    ``mark``. A dose in mL uses the strength written in the product text, else the product table's
+    usual injection strength (see ``uses_table_strength``); an ampoule holds the amount written for
+    its volume (``5 mg/5 mL``: 5 mg). An ambiguous ``1,000`` (in the dose or the strength) is weighed
+    against the replacement range as the module docstring says."""
+    text = f"{dose} {unit}".strip() if unit and not re.search(r"[A-Za-zµμ]", dose) else dose
+    match = re.match(DOSE_PATTERN, text, flags=re.IGNORECASE)
     if not match:
-        return np.nan, f"dose {dose!r} is not a number with a unit"
-    number = float(match.group("num").replace(",", "."))
+        return DoseReading(np.nan, f"dose {dose!r} is not a number with a unit")
     written = fold(match.group("unit") or unit or "").strip().rstrip(".")
     if not written:
-        return np.nan, f"dose {dose!r} has no unit (mg, µg or mL)"
-    if written.startswith(("ml",)):
-        per_ml = info.per_ml_ug if not np.isnan(info.per_ml_ug) else info.table_per_ml_ug
-        if np.isnan(per_ml) or info.form_route in ("oral", "nasal"):
-            return np.nan, f"dose {number:g} mL, but the product's strength per mL is not written"
-        return number * per_ml, ""
-    if written.startswith(("amp", "vial")):
-        if np.isnan(info.per_ml_ug):
-            return np.nan, f"dose {dose!r} in ampoules, but the product's strength is not written"
-        return number * info.per_ml_ug, ""  # strength written per ampoule volume (``1mg/1ml``)
-    if written.startswith(("tab", "cap", "spray")):
-        if np.isnan(info.per_unit_ug):
-            return np.nan, f"dose {dose!r}, but the product's strength per unit is not written"
-        return number * info.per_unit_ug, ""
-    try:
-        return _amount_ug(str(number), written.replace("milligram", "mg")), ""
-    except KeyError:
-        return np.nan, f"dose unit {written!r} is not mg, µg or mL"
+        return DoseReading(np.nan, f"dose {dose!r} has no unit (mg, µg or mL)")
+    num = match.group("num")
+    number, number_alt = read_number(num, mark)
+    if np.isnan(number):
+        return DoseReading(np.nan, _not_a_number("dose", num, mark))
+    first = _convert(number, written, dose, info, info.per_ml_ug, info.per_unit_ug)
+    low, high = threshold("min_replacement_dose_ug"), threshold("max_replacement_dose_ug")
+    if first.problem or first.ug >= low:
+        return first
+    per_unit_dose = written.startswith(("tab", "cap", "spray"))
+    uses_strength = per_unit_dose or written.startswith(("ml", "amp", "vial"))
+    strength_alt = info.per_unit_alt_ug if per_unit_dose else info.per_ml_alt_ug
+    candidates: list[tuple[str, DoseReading]] = []  # (what was read how, the dose so read)
+    if not np.isnan(number_alt):
+        candidates.append((f"dose '{num}' read as {number_alt:g}",
+                           _convert(number_alt, written, dose, info, info.per_ml_ug, info.per_unit_ug)))
+    if uses_strength and not np.isnan(strength_alt):
+        amount_alt = read_number(info.amount_text, mark)[1]
+        strength = f"strength '{info.amount_text}' read as {amount_alt:g}"
+        candidates.append((strength, _convert(number, written, dose, info, info.per_ml_alt_ug, info.per_unit_alt_ug)))
+        if not np.isnan(number_alt):
+            candidates.append((f"{candidates[0][0]} and {strength}",
+                               _convert(number_alt, written, dose, info, info.per_ml_alt_ug, info.per_unit_alt_ug)))
+    word = _MARK_WORDS[mark]
+    for read_as, reading in candidates:
+        if not reading.problem and low <= reading.ug <= high:
+            note = (f"{read_as}, taking '{mark}' as a thousands separator: with the file's decimal {word} the "
+                    f"dose would be {first.ug:g} µg, less than the smallest B12 replacement dose ({low:g} µg)")
+            return DoseReading(reading.ug, note=note, volume_ml=reading.volume_ml,
+                               volume_recorded=reading.volume_recorded, strength_ml=reading.strength_ml)
+    if candidates:
+        other = candidates[0][1].ug
+        return DoseReading(np.nan, f"dose {dose!r} is {first.ug:g} µg with '{mark}' as the decimal {word} and "
+                                   f"{other:g} µg with '{mark}' as a thousands separator: neither is a B12 "
+                                   f"replacement dose ({low:g} to {high:g} µg); check the record")
+    return DoseReading(first.ug, note=f"{first.ug:g} µg is less than the smallest B12 replacement dose "
+                                      f"({low:g} µg); check the dose",
+                       volume_ml=first.volume_ml, volume_recorded=first.volume_recorded,
+                       strength_ml=first.strength_ml)
+
+
+def dose_in_ug(dose: str, unit: str, info: ProductInfo, mark: str = ".") -> tuple[float, str]:
+    """(micrograms, problem) for one dose text and unit text under a product (see ``read_dose``)."""
+    reading = read_dose(dose, unit, info, mark)
+    return reading.ug, reading.problem
 
 
 def uses_table_strength(dose: str, unit: str, info: ProductInfo) -> bool:
     """True when a dose in mL was converted with the product table's strength."""
     return np.isnan(info.per_ml_ug) and not np.isnan(info.table_per_ml_ug) and \
         fold(f"{dose} {unit}").strip().endswith(("ml", "ml."))
+
+
+def volume_note(reading: DoseReading, limit_ml: float) -> str:
+    """A note when one dose is more than one injection holds ("" when it is not)."""
+    if np.isnan(reading.volume_ml) or reading.volume_ml <= limit_ml:
+        return ""
+    holds = f"more than one injection holds (an intramuscular injection takes at most {limit_ml:g} mL at one " \
+            "site in an adult); check the dose"
+    if reading.volume_recorded:
+        return f"{reading.volume_ml:g} mL is {holds}"
+    strength = reading.strength_ml
+    per_mg = _MASS_UG["mg"]
+    per = f"{strength / per_mg:g} mg/mL" if strength >= per_mg else f"{strength:g} µg/mL"
+    return f"{reading.ug:g} µg of a {per} injection is {reading.volume_ml:g} mL, {holds}"
+
+
+def decimal_mark_of(texts: pd.Series, delimiter: str | None) -> tuple[str, str]:
+    """(decimal mark, reason) of a dose record from its distinct dose and product texts, by
+    ``values.detect_decimal_mark`` over the numbers written with a separator; the reason is ""
+    when no number has one (the mark then does not matter)."""
+    numbers = texts.str.extractall(r"(?P<n>\d+(?:[.,]\d+)+)")["n"]
+    found = values.detect_decimal_mark(pd.Series(pd.unique(numbers), dtype="str"), delimiter)
+    return found.mark, found.reason if len(numbers) else ""
+
+
+@cache
+def labelled_routes() -> dict[str, tuple[frozenset[str], str]]:
+    """Product table name -> (injection routes its label gives, the label's words for a clinician);
+    names whose row gives no labelled route are left out (``products.csv``)."""
+    return {r["name"]: (frozenset(r["labelled_routes"].split()), r["route_note"])
+            for r in read_table("products") if r.get("labelled_routes", "").strip()}
+
+
+def route_note(name: str, route: str) -> str:
+    """A note when an injection ``route`` is not one the label of product ``name`` gives ("" when it is,
+    or when the product has no labelled route in the table)."""
+    routes, words = labelled_routes().get(name, (frozenset(), ""))
+    if not routes or route not in LABELLED_ROUTE_CHECK or route in routes:
+        return ""
+    return f"given {route}, but {words}; check the route"
 
 
 def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order: str | None = None,
@@ -178,24 +384,29 @@ def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order:
     notes = RowNotes(n)
     file_notes = list(raw.notes)
 
+    dose_text, unit_text = cells("dose"), cells("dose_unit")
     codes, uniq = pd.factorize(described)
-    infos = [read_product(t) for t in uniq]
+    mark, mark_reason = decimal_mark_of(pd.Series(np.concatenate([pd.unique(dose_text), uniq]), dtype="str"),
+                                        raw.delimiter)
+    if mark_reason:
+        file_notes.append(f"numbers in doses and strengths: {mark_reason}")
+    infos = [read_product(t, mark) for t in uniq]
     product = np.array([i.product for i in infos], dtype=object)[codes]
     ignored = (product == "") & (described != "").to_numpy()
     rows = ~ignored
     reasons.fail(rows & (described.to_numpy() == ""), "no product given")
 
-    # Dose in micrograms.
-    dose_text, unit_text = cells("dose"), cells("dose_unit")
+    # Dose in micrograms, once per distinct dose, unit and product.
     pairs = (dose_text + "\x1f" + unit_text + "\x1f" + described)
     pcodes, puniq = pd.factorize(pairs)
-    answers = [dose_in_ug(d, u, infos[uniq.get_loc(p)]) for d, u, p in (x.split("\x1f") for x in puniq)]
-    dose_ug = np.array([a[0] for a in answers], dtype="float64")[pcodes]
+    answers = [read_dose(d, u, infos[uniq.get_loc(p)], mark) for d, u, p in (x.split("\x1f") for x in puniq)]
+    dose_ug = np.array([a.ug for a in answers], dtype="float64")[pcodes]
     table_strength = np.array([uses_table_strength(d, u, infos[uniq.get_loc(p)])
                                for d, u, p in (x.split("\x1f") for x in puniq)], dtype=bool)[pcodes]
     notes.add(table_strength & ~np.isnan(dose_ug),
               "strength per mL not written: the product's usual injection strength was used")
-    problem = np.array([a[1] for a in answers], dtype=object)[pcodes]
+    notes.add_coded(Coded(pcodes, np.array([a.note for a in answers], dtype=object)))
+    problem = np.array([a.problem for a in answers], dtype=object)[pcodes]
     missing = "no dose given" + (" (the file lists orders, not doses given)" if mapping.roles.get("order_end") else "")
     problem = np.where((dose_text == "").to_numpy(), missing, problem)
     reasons.fail(rows, problem)
@@ -218,6 +429,17 @@ def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order:
     notes.add(from_form, "route from the product's form")
     route = np.where(route == "", "unknown", route)
     notes.add(rows & (route == "unknown"), "route not recorded")
+
+    # Doubtful routes and volumes: kept, with a note.
+    name = np.array([i.name for i in infos], dtype=object)[codes]
+    ncodes, nuniq = pd.factorize(pd.Series(name + "\x1f" + route, dtype="str"))
+    notes.add_coded(Coded(np.where(rows, ncodes, len(nuniq)),
+                          np.array([route_note(*x.split("\x1f")) for x in nuniq] + [""], dtype=object)))
+    recorded = np.array([a.volume_recorded for a in answers], dtype=bool)[pcodes]
+    judged = rows & (np.isin(route, VOLUME_CHECK) | ((route == "unknown") & recorded))
+    limit = threshold("max_injection_volume_ml")
+    notes.add_coded(Coded(np.where(judged, pcodes, len(answers)),
+                          np.array([volume_note(a, limit) for a in answers] + [""], dtype=object)))
 
     # When.
     when_text = cells("administered_at")
@@ -259,7 +481,7 @@ def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order:
     })
     rejected = rows & ~reasons.ok()
     positions = np.flatnonzero(rejected)
-    ignored_label = np.where(antidote, [f"{t} ({d / 1e6:g} g: not a B12 replacement dose)"
+    ignored_label = np.where(antidote, [f"{t} ({_mass_words(d)}: not a B12 replacement dose)"
                                         for t, d in zip(described, dose_ug, strict=True)], described.to_numpy())
     imp = DoseImport(
         doses=typed_doses(doses),
@@ -308,5 +530,5 @@ def injections(doses: pd.DataFrame) -> pd.DataFrame:
     return doses[doses["route"].isin(INJECTED)]
 
 
-__all__ = ["DOSES_COLUMNS", "DoseImport", "import_doses", "injections", "merge_doses", "propose_dose_mapping",
-           "read_product"]
+__all__ = ["DOSES_COLUMNS", "DoseImport", "DoseReading", "import_doses", "injections", "merge_doses",
+           "propose_dose_mapping", "read_dose", "read_number", "read_product"]

@@ -137,3 +137,163 @@ def test_prescription_lists_are_said_to_be_orders():
 def test_a_file_without_dates_is_not_an_injection_record():
     with pytest.raises(InputError, match="date each dose was given"):
         doses_of("Drug,Dose\nHydroxocobalamin,1 mg\n")
+
+
+# --- issue 12: thousands separators, strengths per volume, implausible volumes and routes -----------
+
+def test_thousands_separators_in_doses_and_strengths_of_a_point_decimal_file():
+    imp = doses_of('Date,Drug,Dose,Route\n2024-01-02,Cyanocobalamin,"1,000 mcg",IM\n'
+                   '2024-01-03,"Cyanocobalamin 1,000 mcg/mL",1 mL,IM\n'
+                   '2024-01-04,"Cyanocobalamin 30,000 mcg/30 mL multi-dose vial",1 mL,IM\n'
+                   '2024-01-05,Hydroxocobalamin,1.5 mg,IM\n')
+    assert_accounted(imp)
+    d = imp.doses
+    assert d["dose_ug"].tolist() == [1000, 1000, 1000, 1500]
+    assert not d["notes"].str.contains("thousands|smallest", regex=True).any()
+
+
+def test_a_german_record_reads_the_point_as_a_thousands_separator_and_the_comma_as_decimal():
+    imp = doses_of("Datum;Präparat;Dosis;Applikation\n13.01.2024;Cyanocobalamin;1.000 µg;i.m.\n"
+                   "14.01.2024;Hydroxocobalamin;1,5 mg;i.m.\n15.01.2024;Hydroxocobalamin;1.5 mg;i.m.\n"
+                   "16.01.2024;Cyanocobalamin 1.000 µg Tabletten;1 Tablette;oral\n"
+                   "17.01.2024;Hydroxocobalamin;0,5 mg;i.m.\n")
+    assert_accounted(imp)
+    d = imp.doses
+    assert d["dose_ug"].tolist() == [1000, 1500, 1500, 1000, 500]
+    assert not d["notes"].str.contains("thousands|smallest", regex=True).any()
+    said = "numbers in doses and strengths: mixed decimal marks; ','"
+    assert any(n.startswith(said) for n in imp.notes["injections.csv"])
+
+
+def test_an_ambiguous_thousands_comma_in_a_comma_decimal_file_is_read_as_the_plausible_dose_and_noted():
+    imp = doses_of("Datum;Präparat;Dosis;Applikation\n13.01.2024;Cyanocobalamin;1,000 mcg;i.m.\n"
+                   "14.01.2024;Cyanocobalamin 1,000 mcg/mL;1 mL;i.m.\n"
+                   "15.01.2024;Cyanocobalamin 30,000 mcg/30 mL;1 mL;i.m.\n"
+                   "16.01.2024;Hydroxocobalamin;0,5 mg;i.m.\n")
+    assert_accounted(imp)
+    d = imp.doses
+    assert d["dose_ug"].tolist() == [1000, 1000, 1000, 500]  # 0,5 mg decides the decimal comma
+    assert "'1,000' read as 1000" in d["notes"].iat[0] and "thousands separator" in d["notes"].iat[0]
+    assert "1 µg" in d["notes"].iat[0] and "smallest B12 replacement dose" in d["notes"].iat[0]
+    assert "strength '1,000' read as 1000" in d["notes"].iat[1]
+    assert "strength '30,000' read as 30000" in d["notes"].iat[2]
+    assert "thousands" not in d["notes"].iat[3]
+
+
+def test_an_ambiguous_number_with_no_plausible_reading_is_rejected_with_both_readings():
+    imp = doses_of("Datum;Präparat;Dosis;Applikation\n13.01.2024;Cyanocobalamin;20,000 µg;i.m.\n"
+                   "14.01.2024;Hydroxocobalamin;0,5 mg;i.m.\n")
+    assert_accounted(imp)
+    assert imp.doses["dose_ug"].tolist() == [500]
+    reason = imp.rejections["reason"].iat[0]
+    assert "'20,000 µg'" in reason and "20 µg" in reason and "20000 µg" in reason
+    assert "neither is a B12 replacement dose" in reason
+
+
+def test_a_malformed_number_is_rejected_with_its_reason():
+    imp = doses_of('Date,Drug,Dose,Route\n2024-01-02,Cyanocobalamin,"1,00,0 mcg",IM\n')
+    assert "'1,00,0'" in imp.rejections["reason"].iat[0]
+    assert "decimal point nor groups of three digits" in imp.rejections["reason"].iat[0]
+
+
+@pytest.mark.parametrize("product,per_ml", [
+    ("Hydroxocobalamin 1 mg/1 ml", 1000), ("Cyanocobalamin 1000 mcg per mL", 1000),
+    ("Hydroxocobalamin 5 mg/5 mL", 1000), ("Hydroxocobalamin 1mg in 1ml", 1000),
+    ("Cyanocobalamin 30,000 mcg/30 mL", 1000), ("Cyanocobalamin 1,000 mcg/mL", 1000),
+    ("Cyanocobalamin 1.000 mcg/ml", 1),  # with a decimal point: 1 µg/mL, which the dose reading weighs
+])
+def test_strength_per_volume_is_amount_over_volume(product, per_ml):
+    info = read_product(product)
+    assert info.per_ml_ug == per_ml
+    assert dose_in_ug("1", "mL", info) == (pytest.approx(1000), "")  # 1 µg is no dose: 1.000 read as 1000
+
+
+def test_ampoules_hold_the_amount_written_for_their_volume():
+    value, problem = dose_in_ug("1 ampoule", "", read_product("Hydroxocobalamin 5 mg/5 mL"))
+    assert problem == "" and value == 5000
+
+
+def test_thousands_separators_in_a_workbook():
+    from tests.conftest import xlsx_bytes
+
+    rows = [["Date", "Drug", "Dose", "Unit", "Route"],
+            ["2024-01-02", "Cyanocobalamin", "1,000 mcg", "", "IM"],
+            ["2024-01-03", "Cyanocobalamin 1,000 mcg/mL", 1, "mL", "IM"],
+            ["2024-01-04", "Cyanocobalamin 30,000 mcg/30 mL", 1, "mL", "IM"],
+            ["2024-01-05", "Cyanocobalamin", "1.000 µg", "", "IM"]]
+    imp = import_doses(read_file(xlsx_bytes(rows, sheet="Injections"), "injections.xlsx"))
+    assert_accounted(imp)
+    d = imp.doses
+    assert d["dose_ug"].tolist() == [1000, 1000, 1000, 1000]
+    assert d["notes"].iloc[:3].str.contains("thousands").tolist() == [False, False, False]
+    # no value decides the workbook's decimal mark (point assumed): 1.000 µg would be 1 µg
+    assert "'1.000' read as 1000" in d["notes"].iat[3]
+
+
+def test_a_volume_more_than_an_injection_holds_is_noted():
+    imp = doses_of("Date,Drug,Dose,Route\n2024-01-02,Hydroxocobalamin 1 mg/mL,10 mL,IM\n"
+                   "2024-01-03,Hydroxocobalamin 1 mg/mL,1 mL,IM\n"
+                   "2024-01-04,Hydroxocobalamin 1 mg/mL,8 mg,IM\n"
+                   "2024-01-05,Cyanocobalamin 1 mg/mL oral solution,8 mL,oral\n")
+    assert_accounted(imp)
+    d = imp.doses
+    assert d["dose_ug"].tolist() == [10000, 1000, 8000, 8000]
+    assert "10 mL is more than one injection holds" in d["notes"].iat[0]
+    assert "at most 5 mL" in d["notes"].iat[0] and "check the dose" in d["notes"].iat[0]
+    assert "holds" not in d["notes"].iat[1]
+    assert "is 8 mL, more than one injection holds" in d["notes"].iat[2]
+    assert "holds" not in d["notes"].iat[3]  # by mouth: no injection volume
+
+
+def test_a_dose_above_the_replacement_range_stays_excluded():
+    imp = doses_of("Date,Drug,Dose,Route\n2024-01-02,Hydroxocobalamin 1 mg/mL,11 mL,IM\n"
+                   "2024-01-03,Cyanocobalamin,\"30,000 mcg\",IM\n")
+    assert_accounted(imp)
+    assert imp.counts.iloc[0][["accepted", "ignored"]].tolist() == [0, 2]
+
+
+def test_a_dose_below_any_replacement_dose_is_noted():
+    d = doses_of("Date,Drug,Dose,Route\n2024-01-02,Cyanocobalamin,1 mcg,IM\n").doses
+    assert d["dose_ug"].tolist() == [1]
+    assert "less than the smallest B12 replacement dose (30 µg)" in d["notes"].iat[0]
+
+
+def test_intravenous_b12_replacement_is_noted_with_the_label():
+    imp = doses_of("Date,Drug,Dose,Route\n2024-01-02,Hydroxocobalamin 1 mg/1 ml,1 mg,IV\n"
+                   "2024-01-03,Cyanocobalamin 1000 mcg/mL,1000 mcg,IV\n"
+                   "2024-01-04,Cyanocobalamin 1000 mcg/mL,1000 mcg,SC\n"
+                   "2024-01-05,Hydroxocobalamin 1 mg/1 ml,1 mg,IM\n")
+    assert_accounted(imp)
+    d = imp.doses
+    assert d["route"].tolist() == ["IV", "IV", "SC", "IM"]
+    assert "given IV, but hydroxocobalamin injection is for intramuscular use only" in d["notes"].iat[0]
+    assert "given IV" in d["notes"].iat[1] and "lost in the urine" in d["notes"].iat[1]
+    assert "check the route" in d["notes"].iat[1]
+    assert d["notes"].iat[2] == d["notes"].iat[3] == ""
+
+
+def test_the_route_rule_and_new_thresholds_are_reference_rows_with_readable_cites():
+    from b12core.reference import cite_problems, read_table, threshold, threshold_cites
+
+    assert threshold("min_replacement_dose_ug") < threshold("max_replacement_dose_ug")
+    for key in ("min_replacement_dose_ug", "max_injection_volume_ml"):
+        assert cite_problems(threshold_cites()[key]) == []
+    notes = {r["product"]: r["route_note"] for r in read_table("products") if r["route_note"]}
+    assert set(notes) == {"hydroxocobalamin", "cyanocobalamin"}
+    assert all(cite_problems(n) == [] for n in notes.values())
+
+
+@pytest.mark.parametrize("name", ["eu_injections.csv", "us_injections.csv", "uk_injections.xlsx",
+                                  "loinc_medication_administrations.csv"])
+def test_the_sample_injection_records_carry_no_new_notes(name):
+    d = import_doses(read_file((SAMPLE / name).read_bytes(), name)).doses
+    assert not d["notes"].str.contains("thousands|smallest|holds|check the route", regex=True).any()
+
+
+def test_a_whole_multi_dose_vial_is_not_a_replacement_dose_and_says_how_much_it_holds():
+    imp = doses_of('Date,Drug,Dose,Route\n2024-01-02,"Cyanocobalamin 30,000 mcg/30 mL",1 vial,IM\n'
+                   "2024-01-03,Hydroxocobalamin 1 MG/ML,2 AMPOULES,IM\n")
+    assert_accounted(imp)
+    assert imp.doses["dose_ug"].tolist() == [2000]
+    assert imp.ignored_names["name"].tolist() == [
+        "Cyanocobalamin 30,000 mcg/30 mL (30000 µg: not a B12 replacement dose)"]
