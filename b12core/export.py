@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 
 from b12core.errors import InputError
-from b12core.regimens import PLAN_COLUMNS
+from b12core.regimens import CHECK_COLUMNS, OPEN_LOADING_WHAT, PLAN_COLUMNS
 from b12core.words import counted
 
 UID_DOMAIN = "b12-followup.local"
@@ -314,9 +314,13 @@ def plan_to_html(plan: pd.DataFrame, regimen_label: str, patient_label: str | No
             last = day_text(pd.Timestamp(rows["date"].max()))
             out.append(f"<p>Regular injections to keep your B12 up. The table runs to {esc(last)}; ask your "
                        "practice about the injections after that.</p>")
+        open_loading = (_rows(plan, "dose", "loading")["what"] == OPEN_LOADING_WHAT).any()
+        if phase == "maintenance" and not len(rows) and open_loading:
+            empty = ("Regular injections to keep your B12 up start when your clinician ends the loading injections "
+                     "(when there is no further improvement); your practice will give you their dates.")
         out += _dose_table(rows) if len(rows) else [f"<p>{empty}</p>"]
 
-    checks = _rows(plan, "recheck")
+    checks = plan[plan["kind"].isin(["recheck", "review"])]
     out.append("<h2>Blood tests and reviews</h2>")
     if len(checks):
         out.append("<ul>")
@@ -348,7 +352,7 @@ def plan_to_csv(plan: pd.DataFrame, *, bom: bool = True, patient_label: str | No
     ``patient_label`` and ``issued`` (the day it was made), when given, lead every row as the
     columns ``patient`` and ``made_on``."""
     _check_plan(plan)
-    extra = [c for c in plan.columns if c not in PLAN_COLUMNS]
+    extra = [c for c in plan.columns if c not in (*PLAN_COLUMNS, *CHECK_COLUMNS)]
     table = plan[[*PLAN_COLUMNS, *extra]].copy()
     table["date"] = pd.to_datetime(table["date"]).dt.strftime("%Y-%m-%d")
     if issued is not None:

@@ -22,12 +22,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from plotly.subplots import make_subplots
 
+from b12core.course import Adherence
 from b12core.display import ViewSettings, display_unit, in_view, to_display, value_text
 from b12core.doses import INJECTED
 from b12core.export import dose_text
 from b12core.phases import ORAL_ROUTES
 from b12core.reference import analyte_keys, analytes, default_range, unit_factors
-from b12core.regimens import Adherence
 from b12core.response import annotate_labs
 from b12core.words import counted
 

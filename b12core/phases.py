@@ -168,3 +168,19 @@ def _flagged_gaps(patient: str, times: np.ndarray, gaps: np.ndarray, course: np.
         if gap > late * usual:
             rows.append((patient, times[i], times[i + 1], gap, "late", usual))
     return rows
+
+
+def phases_from_course(doses: pd.DataFrame) -> Phases:
+    """Phase segments of doses whose ``phase`` and ``course`` were set by walking a regimen
+    (``course.adherence``), in the shape ``detect_phases`` returns. Extra doses keep the phase of
+    the position they fell in; oral and other doses take no part."""
+    rows = []
+    injected = doses[doses["phase"].isin([LOADING, MAINTENANCE])]
+    for patient, group in injected.groupby("patient_id", sort=False):
+        rows.extend(_segments(patient, group["administered_at"].to_numpy(), group["course"].to_numpy(),
+                              group["phase"].to_numpy(dtype=object)))
+    phases = pd.DataFrame(rows, columns=list(PHASES_COLUMNS)).astype(
+        {"patient_id": "str", "course": "int64", "phase": "str", "start": "datetime64[ns]", "end": "datetime64[ns]",
+         "doses": "int64", "interval_days": "float64"})
+    gaps = pd.DataFrame({c: pd.Series([], dtype="object") for c in GAPS_COLUMNS})
+    return Phases(phases, gaps, doses.astype({"course": "int64", "phase": "str"}))

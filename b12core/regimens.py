@@ -19,13 +19,17 @@ import numpy as np
 import pandas as pd
 
 from b12core.errors import InputError
-from b12core.reference import read_table, threshold
+from b12core.reference import read_table
 from b12core.words import counted
 
 # ``source``: the reader-facing cite of the row; ``symptom_note``: on dose rows, what the regimen's
 # guidance tells the patient about symptoms that come back before a dose is due (may be empty).
 PLAN_COLUMNS = ("date", "kind", "phase", "step", "dose_ug", "product", "route", "title", "what", "source",
                 "symptom_note")
+# For the app only, not the patient's copies: which results count as a recheck done, and whether a
+# missing one is a prompt (a potassium check matters only when the anaemia is severe).
+CHECK_COLUMNS = ("analytes", "remind_if_missing")
+OPEN_LOADING_WHAT = "loading dose (until no further improvement; the clinician ends this phase)"
 
 
 @dataclass(frozen=True)
@@ -113,18 +117,21 @@ class Recheck:
     what: str  # for the clinician
     source: str  # where it comes from, for the developers
     cite: str = ""  # the source as a clinician knows it
+    analytes: tuple[str, ...] = ()  # results that count as this recheck done
+    remind_if_missing: bool = True  # a missing result is a review prompt
 
 
 @cache
 def rechecks() -> tuple[Recheck, ...]:
     """Lab rechecks and reviews the sources recommend, by day from the first dose."""
     return tuple(Recheck(frozenset(r["regimens"].split()), int(r["day"]), r["title"], r["what"], r["source"],
-                         r["cite"])
+                         r["cite"], tuple(r["analytes"].split()), r["remind_if_missing"] == "yes")
                  for r in read_table("rechecks"))
 
 
-def _loading_days(regimen: Regimen, loading_end: pd.Timestamp | None, start: pd.Timestamp) -> list[tuple[float, int]]:
-    """(day offset, step number) of every loading dose."""
+def loading_days(regimen: Regimen, loading_end: pd.Timestamp | None, start: pd.Timestamp) -> list[tuple[float, int]]:
+    """(day offset from ``start``, step number) of every loading dose of the template; an open-ended
+    loading phase runs to ``loading_end``, else for the template's default days."""
     days: list[tuple[float, int]] = []
     t = 0.0
     for number, step in enumerate(regimen.steps, start=1):
@@ -163,34 +170,45 @@ def build_plan(regimen: Regimen | str, start: str | pd.Timestamp, loading_end: s
         raise InputError("the plan must end after it starts")
     if loading_end is not None and loading_end < start:
         raise InputError("the loading phase cannot end before the plan starts")
+    open_loading = regimen.open_ended and loading_end is None
     rows = []
-    for day, step in _loading_days(regimen, loading_end, start):
+    for day, step in loading_days(regimen, loading_end, start):
         when = start + pd.Timedelta(days=round(day + 1e-9))
         if when <= until:
             rows.append((when, "dose", "loading", step, regimen.step_cites[step - 1] if regimen.step_cites
                          else regimen.cite))
     # Maintenance counted in calendar months from one anchor (no drift): after the last loading
-    # dose, or from the start itself when there is no loading.
+    # dose, or from the start itself when there is no loading. An open-ended loading phase has no
+    # last dose yet: maintenance begins when the clinician (or the doses) end it.
     anchor, k = (rows[-1][0], 1) if rows else (start, 0)
-    while (when := anchor + pd.DateOffset(months=k * regimen.maintenance_months)) <= until:
+    while not open_loading and (when := anchor + pd.DateOffset(months=k * regimen.maintenance_months)) <= until:
         rows.append((when, "dose", "maintenance", 0, regimen.cite))
         k += 1
     plan = pd.DataFrame(rows, columns=["date", "kind", "phase", "step", "source"]).assign(
         dose_ug=regimen.dose_ug, product=regimen.product, route=regimen.route, title="B12 injection",
         what=lambda d: np.where(d["phase"] == "loading", "loading dose", "maintenance dose"),
-        symptom_note=regimen.symptom_note)
-    if regimen.open_ended and loading_end is None and len(plan):
-        open_rows = plan["phase"].eq("loading")
-        plan.loc[open_rows, "what"] = "loading dose (until no further improvement; the clinician ends this phase)"
-    checks = [(start + pd.Timedelta(days=r.day), "recheck", "", 0, r.cite, np.nan, "", "", r.title, r.what, "")
+        symptom_note=regimen.symptom_note, analytes="", remind_if_missing=False)
+    review = start + pd.Timedelta(days=regimen.open_loading_default_days or 0)
+    if open_loading and len(plan):
+        plan.loc[plan["phase"].eq("loading"), "what"] = OPEN_LOADING_WHAT
+    if open_loading and review <= until:
+        plan = pd.concat([plan, pd.DataFrame([{
+            "date": review, "kind": "review", "phase": "", "step": 0, "source": regimen.cite, "dose_ug": np.nan,
+            "product": "", "route": "", "title": "Review: has the improvement stopped? (end of loading injections)",
+            "what": (f"Review loading: injections go on until there is no further improvement, then every "
+                     f"{counted(regimen.maintenance_months, 'month')}; set the day loading ended"),
+            "symptom_note": "", "analytes": "", "remind_if_missing": False}])], ignore_index=True)
+    checks = [(start + pd.Timedelta(days=r.day), "recheck", "", 0, r.cite, np.nan, "", "", r.title, r.what, "",
+               " ".join(r.analytes), r.remind_if_missing)
               for r in rechecks() if regimen.id in r.regimens and start + pd.Timedelta(days=r.day) <= until]
     checks_frame = pd.DataFrame(checks, columns=["date", "kind", "phase", "step", "source", "dose_ug", "product",
-                                                 "route", "title", "what", "symptom_note"])
+                                                 "route", "title", "what", "symptom_note", *CHECK_COLUMNS])
     plan = pd.concat([plan, checks_frame], ignore_index=True) if len(checks_frame) else plan
     plan = plan.sort_values(["date", "kind"], kind="stable", ignore_index=True)
     return plan.astype({"date": "datetime64[ns]", "kind": "str", "phase": "str", "step": "int64",
                         "dose_ug": "float64", "product": "str", "route": "str", "title": "str", "what": "str",
-                        "source": "str", "symptom_note": "str"})[list(PLAN_COLUMNS)]
+                        "source": "str", "symptom_note": "str", "analytes": "str", "remind_if_missing": "bool"}
+                       )[[*PLAN_COLUMNS, *CHECK_COLUMNS]]
 
 
 def _day(value: str | dt.date | pd.Timestamp, what: str) -> pd.Timestamp:
@@ -203,136 +221,3 @@ def _day(value: str | dt.date | pd.Timestamp, what: str) -> pd.Timestamp:
         return stamp.normalize()
     except (ValueError, TypeError, OverflowError):
         raise InputError(f"{what} {value!r} is not a date (use YYYY-MM-DD)") from None
-
-
-# --- adherence ---------------------------------------------------------------------------------
-
-ADHERENCE_COLUMNS = ("planned", "phase", "given_at", "status", "days_late")
-
-
-@dataclass(frozen=True)
-class Adherence:
-    """Doses given against a plan (one patient)."""
-
-    events: pd.DataFrame  # planned, phase, given_at, status (on time|late|missed|not yet due|extra), days_late
-    by_phase: pd.DataFrame  # phase, planned, given, on_time, late, missed
-    longest_gap_days: float
-    longest_gap_from: pd.Timestamp | None
-    next_due: pd.Timestamp | None
-
-    def missed(self) -> pd.DataFrame:
-        return self.events[self.events["status"] == "missed"]
-
-    def late(self) -> pd.DataFrame:
-        return self.events[self.events["status"] == "late"]
-
-
-def adherence(plan: pd.DataFrame, doses: pd.DataFrame, as_of: str | pd.Timestamp | None = None) -> Adherence:
-    """Compare the doses given (one patient) with a plan.
-
-    Loading doses are matched to their planned days: on time within a day, late when given
-    after that but before the next planned dose (for the last one: before maintenance begins),
-    missed when none came. Maintenance is counted in the plan's calendar months from the dose
-    actually given before it (a late dose moves the next due date, as in practice): a dose is on
-    time up to a week after it was due (or a little early), late when later but before the
-    following one fell due, and each interval that passed without a dose is a missed dose.
-    Planned doses after ``as_of`` (default: the last dose given) are not yet due.
-    """
-    planned = plan[plan["kind"] == "dose"].reset_index(drop=True)
-    given = np.sort(doses["administered_at"].dt.normalize().to_numpy())
-    as_of = pd.Timestamp(as_of).normalize() if as_of is not None else (
-        pd.Timestamp(given[-1]) if len(given) else planned["date"].min())
-    used = np.zeros(len(given), dtype=bool)
-    events: list[tuple] = []
-    loading = planned[planned["phase"] == "loading"]["date"].tolist()
-    maintenance = planned[planned["phase"] == "maintenance"]["date"].tolist()
-    _match_loading(loading, maintenance[0] if maintenance else None, given, used, as_of, events)
-    step = maintenance_step(maintenance)
-    if loading:
-        matched = given[used]
-        anchor = max([loading[-1], *([pd.Timestamp(matched.max())] if len(matched) else [])])
-    else:
-        anchor = maintenance[0] - step if maintenance else None
-    next_due = _match_maintenance(anchor, step, given, used, as_of, events) if anchor is not None else None
-    for j in np.flatnonzero(~used):
-        events.append((pd.NaT, "", pd.Timestamp(given[j]), "extra", 0))
-    frame = pd.DataFrame(events, columns=list(ADHERENCE_COLUMNS)).astype(
-        {"planned": "datetime64[ns]", "given_at": "datetime64[ns]", "phase": "str", "status": "str",
-         "days_late": "int64"}).sort_values(["planned", "given_at"], ignore_index=True)
-    loading_ahead = frame.loc[(frame["phase"] == "loading") & (frame["status"] == "not yet due"), "planned"]
-    if len(loading_ahead):
-        next_due = loading_ahead.min()
-    gaps = np.diff(given).astype("timedelta64[D]").astype(float) if len(given) > 1 else np.array([])
-    return Adherence(frame, _by_phase(frame), float(gaps.max()) if len(gaps) else 0.0,
-                     pd.Timestamp(given[int(gaps.argmax())]) if len(gaps) else None, next_due)
-
-
-def maintenance_step(dates: list[pd.Timestamp]) -> pd.DateOffset | pd.Timedelta:
-    """The plan's maintenance interval: whole calendar months when its dates are, else days;
-    the default interval when the plan has fewer than two maintenance doses."""
-    if len(dates) < 2:
-        return pd.Timedelta(days=threshold("default_maintenance_interval_days"))
-    first, second = dates[0], dates[1]
-    months = (second.year - first.year) * 12 + second.month - first.month
-    if months > 0 and abs((first + pd.DateOffset(months=months) - second).days) <= 3:
-        return pd.DateOffset(months=months)
-    return second - first
-
-
-def _step_days(step: pd.DateOffset | pd.Timedelta, at: pd.Timestamp) -> float:
-    return ((at + step) - at) / pd.Timedelta(days=1)
-
-
-def _match_loading(planned: list[pd.Timestamp], maintenance_start: pd.Timestamp | None, given: np.ndarray,
-                   used: np.ndarray, as_of: pd.Timestamp, events: list[tuple]) -> None:
-    tolerance = pd.Timedelta(days=threshold("loading_on_time_days"))
-    for i, day in enumerate(planned):
-        if i + 1 < len(planned):
-            until = planned[i + 1]
-        else:
-            until = maintenance_start if maintenance_start is not None else day + tolerance + pd.Timedelta(days=1)
-        candidates = np.flatnonzero(~used & (given >= day - tolerance) & (given < max(until, day + tolerance)))
-        if len(candidates):
-            j = candidates[0]
-            used[j] = True
-            late_by = (pd.Timestamp(given[j]) - day).days
-            status = "on time" if late_by <= tolerance.days else "late"
-            events.append((day, "loading", pd.Timestamp(given[j]), status, max(late_by, 0)))
-        else:
-            events.append((day, "loading", pd.NaT, "not yet due" if day > as_of else "missed", 0))
-
-
-def _match_maintenance(anchor: pd.Timestamp, step: pd.DateOffset | pd.Timedelta, given: np.ndarray,
-                       used: np.ndarray, as_of: pd.Timestamp, events: list[tuple]) -> pd.Timestamp:
-    """Walk maintenance doses from ``anchor``; returns the next due date."""
-    on_time = pd.Timedelta(days=threshold("maintenance_on_time_days"))
-    for j in np.flatnonzero(~used & (given > anchor.to_datetime64())):
-        dose = pd.Timestamp(given[j])
-        expected = anchor + step
-        while dose >= expected + step:  # a whole interval passed without a dose
-            events.append((expected, "maintenance", pd.NaT, "missed", 0))
-            expected += step
-        # A little early still counts: up to a month, and never more than half an interval.
-        early = pd.Timedelta(days=min(threshold("maintenance_early_days"), _step_days(step, expected) / 2))
-        if dose < expected - early:
-            continue  # an extra dose between due dates (listed as extra)
-        used[j] = True
-        late_by = (dose - expected).days
-        events.append((expected, "maintenance", dose, "on time" if dose <= expected + on_time else "late",
-                       max(late_by, 0)))
-        anchor = dose
-    expected = anchor + step
-    while expected + on_time < as_of:
-        events.append((expected, "maintenance", pd.NaT, "missed", 0))
-        expected += step
-    return expected
-
-
-def _by_phase(events: pd.DataFrame) -> pd.DataFrame:
-    due = events[(events["status"] != "not yet due") & (events["phase"] != "")]
-    table = (due.groupby("phase", sort=False)["status"].value_counts().unstack(fill_value=0)
-             .reindex(columns=["on time", "late", "missed"], fill_value=0).rename(columns={"on time": "on_time"}))
-    table.columns.name = None
-    table.insert(0, "planned", table.sum(axis=1))
-    table.insert(1, "given", table["on_time"] + table["late"])
-    return table.reset_index()

@@ -1,5 +1,6 @@
 """The one-page follow-up report: the figure (interactive, works offline) and the summary, ready
-to print or to attach to the record. Every text from the files is HTML-escaped."""
+to print or to attach to the record. Urgent prompts come first, at the top of the page, marked
+"Urgent". Every text from the files is HTML-escaped."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
+from b12core.response import URGENT
 from b12core.summary import FollowUp, markers_html
 
 _CSS = """
@@ -17,6 +19,8 @@ h1 { font-size: 1.4rem; margin: 0 0 .2rem 0; } h2 { font-size: 1.05rem; margin: 
 table { border-collapse: collapse; font-size: .85rem; width: 100%; }
 th, td { border: 1px solid #bbb; padding: .2rem .4rem; text-align: left; vertical-align: top; }
 .meta { color: #444; font-size: .85rem; } .note { font-size: .8rem; color: #444; }
+.urgent { border: 2px solid #b00020; padding: .3rem .6rem; margin: .8rem 0; }
+.urgent h2 { color: #b00020; margin-top: 0; }
 @media print { body { margin: 0; } .figure { page-break-inside: avoid; } }
 """
 
@@ -28,10 +32,21 @@ def _table(frame: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
+def _split_urgent(prompts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(urgent prompts, the others), each in its order; without a ``Severity`` column none is urgent."""
+    urgent = prompts["Severity"].eq(URGENT) if "Severity" in prompts else pd.Series(False, index=prompts.index)
+    return prompts[urgent], prompts[~urgent]
+
+
+def _prompts_table(prompts: pd.DataFrame) -> str:
+    return _table(prompts[["When", "Title", "Review", "Source"]].rename(columns={"Title": "What", "Review": "Details"}))
+
+
 def report_html(figure: go.Figure, follow: FollowUp, patient_label: str, issued: date | None = None,
-                sample: bool = False, plan: str = "") -> str:
-    """A self-contained printable page: who, status, doses against the plan (``plan``: the label of
-    the regimen chosen for the patient, "" for none), figure, markers and review prompts."""
+                sample: bool = False) -> str:
+    """A self-contained printable page: who, status, urgent prompts (marked "Urgent", before
+    everything else), doses against the regimen (the one chosen for the patient, or the best fit,
+    as ``follow.plan`` says), figure, markers and the other review prompts."""
     issued = issued or date.today()
     esc = html.escape
     parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
@@ -41,19 +56,18 @@ def report_html(figure: go.Figure, follow: FollowUp, patient_label: str, issued:
              f"Next dose: {esc(follow.next_dose)}.</p>"]
     if sample:
         parts.append('<p class="meta"><strong>Sample data: a synthetic patient, not a real person.</strong></p>')
-    if plan:
-        parts += ["<h2>Doses against the plan</h2>", f'<p class="meta">Plan: {esc(plan)}.</p>', "<ul>",
+    urgent, others = _split_urgent(follow.prompts)
+    if len(urgent):
+        parts += ['<div class="urgent">', "<h2>Urgent</h2>", _prompts_table(urgent), "</div>"]
+    if follow.plan:
+        parts += ["<h2>Doses against the plan</h2>", f'<p class="meta">{esc(follow.plan)}</p>', "<ul>",
                   *(f"<li>{esc(a)}</li>" for a in [*follow.adherence, *follow.off_plan]), "</ul>"]
-    else:
-        parts.append('<p class="meta">No regimen was chosen for this patient, so doses are not compared with a '
-                     "plan.</p>")
     parts += ['<div class="figure">', figure.to_html(full_html=False, include_plotlyjs=True), "</div>",
               "<h2>Markers</h2>", markers_html(follow.markers), "<h2>For review</h2>"]
-    if len(follow.prompts):
-        parts.append(_table(follow.prompts[["When", "Title", "Review", "Source"]].rename(
-            columns={"Title": "What", "Review": "Details"})))
+    if len(others):
+        parts.append(_prompts_table(others))
     else:
-        parts.append("<p>Nothing flagged for review.</p>")
+        parts.append(f"<p>Nothing {'else ' if len(urgent) else ''}flagged for review.</p>")
     parts += ['<p class="note">This report shows results and flags things to review; it does not prescribe. '
               "Serum B12 measured during injection therapy is not diagnostic.</p>", "</body>", "</html>", ""]
     return "\n".join(parts)

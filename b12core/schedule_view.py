@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from b12core.regimens import Adherence
+from b12core.course import Adherence
 
 DAY_FORMAT = "%a %d %b %Y"
 KIND_WORDS = {"dose": "Injection", "recheck": "Blood test or review"}

@@ -8,18 +8,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from b12core.course import Adherence
 from b12core.display import ViewSettings, display_round, display_unit, in_view, to_display, value_text
 from b12core.doses import injections
 from b12core.phases import LOADING, MAINTENANCE
 from b12core.reference import analytes, threshold
-from b12core.regimens import Adherence
-from b12core.response import stop_after_days
+from b12core.response import REVIEW, URGENT, range_words
 from b12core.words import counted
 from b12core.workspace import PatientView, Workspace
 
 DAY = pd.Timedelta(days=1)
 MARKER_COLUMNS = ("Marker", "Baseline", "Latest", "Change", "In range", "Trend", "Latest on", "Baseline on",
-                  "Short label", "Change note")
+                  "Short label", "Change note", "Baseline reading", "Reading note")
+PROMPT_TABLE_COLUMNS = ("When", "Title", "Review", "Source", "Rule", "Severity")
 SHOWN_COLUMNS = ("Marker", "Baseline", "Latest", "Change", "Trend")  # what markers_html shows, in words
 OFF_PLAN_SHOWN = 5  # missed and late doses listed beside the figure; the Schedule page lists them all
 MARKERS_CLASS = "b12-markers"  # the class that scopes the table's own style
@@ -39,11 +40,17 @@ class FollowUp:
     # One row per analyte, every cell text, in display units (MARKER_COLUMNS): Marker (full label and
     # unit), Baseline and Latest (with the qualifier of a censored value, ">1476"), Change (a bound
     # such as "< -876" when a value is censored, blank when none follows), In range ("yes", "low",
-    # "high", "low or in range", "in range or high", "unclear"), Trend, Latest on and Baseline on
-    # (dates), Short label ("Hb (g/L)"), Change note (why a change is a bound or blank; else "").
+    # "high", "low or in range", "in range or high", "unclear"; for B12 and active B12 "not
+    # interpretable" or a NICE NG239 band such as "indeterminate"; "high: response" for reticulocytes
+    # on treatment), Trend, Latest on and Baseline on (dates), Short label ("Hb (g/L)"), Change note
+    # (why a change is a bound or blank; else ""), Baseline reading (the baseline's band or "not
+    # interpretable"; else ""), Reading note (why the readings say so, with their source; else "").
     markers: pd.DataFrame
-    prompts: pd.DataFrame  # When, Title, Review, Source (in words); Rule (the rule's id, not for display)
+    # PROMPT_TABLE_COLUMNS: When, Title, Review, Source (in words); Rule (the rule's id, not for display);
+    # Severity ("urgent" or "review"): urgent prompts come first and are to be shown marked "Urgent".
+    prompts: pd.DataFrame
     off_plan: list[str] = field(default_factory=list)  # the latest missed and late doses against the plan
+    plan: str = ""  # which regimen the doses are compared with (chosen, or the best fit), a sentence
 
 
 def _dose_text(row: pd.Series) -> str:
@@ -52,47 +59,69 @@ def _dose_text(row: pd.Series) -> str:
     return f"{row['administered_at']:%d %b %Y}: {row['product']} {dose} {row['route']}"
 
 
-def _status(view: PatientView) -> tuple[str, pd.Timestamp | None, float]:
-    """(status text, when the usual next injection falls due, usual interval in days)."""
+def plan_words(adherence: Adherence | None) -> str:
+    """Which regimen the doses are compared with, in a sentence ("" when none)."""
+    if adherence is None or adherence.regimen is None:
+        return ""
+    if adherence.fitted:
+        return (f"No regimen chosen: the doses are compared with {adherence.regimen.label}, the template that "
+                "fits them best. Choose the regimen on the Schedule page if it is another.")
+    return f"Plan: {adherence.regimen.label}."
+
+
+def _phase_words(adherence: Adherence, phase: str, since: str) -> str:
+    """``Maintenance every 2 months since 13 May 2024``, ``Loading since 8 Jan 2024: dose 4 of 6``."""
+    if phase == MAINTENANCE:
+        return f"Maintenance every {counted(adherence.regimen.maintenance_months, 'month')}{since}"
+    if adherence.loading_open:
+        return f"Loading until no further improvement{since}"
+    events = adherence.events
+    loading = events[(events["phase"] == LOADING) & (events["course"] == events["course"].max())]
+    given = int(loading["status"].isin(["on time", "late"]).sum())
+    return f"Loading{since}: {given} of {counted(len(loading), 'dose')} given"
+
+
+def _status(view: PatientView) -> tuple[str, str]:
+    """(where treatment stands, when the next injection is due) from the doses against the
+    regimen (chosen, or the best fit): "Maintenance every 2 months since 13 May 2024 (…)",
+    "overdue since 13 Mar 2025 (19 days)"."""
     inj = injections(view.doses)
     if inj.empty:
         oral = view.doses[view.doses["phase"] == "oral"]
-        return ("On oral B12" if len(oral) else "No doses in the files for this patient"), None, np.nan
-    last = inj.iloc[-1]
-    segment = view.phases.phases.iloc[-1]
-    silent = (view.as_of - last["administered_at"].normalize()) / DAY  # calendar days, as the prompts count
-    stop_after = stop_after_days(view.doses).get(view.patient_id, np.inf)
-    oral_after = view.doses[(view.doses["phase"] == "oral") & (view.doses["administered_at"] > last["administered_at"])]
+        return ("On oral B12" if len(oral) else "No doses in the files for this patient"), "not known"
+    last = inj["administered_at"].max()
+    oral_after = view.doses[(view.doses["phase"] == "oral") & (view.doses["administered_at"] > last)]
     if len(oral_after):
-        return f"On oral B12 since {oral_after['administered_at'].min():%d %b %Y} (after injections)", None, np.nan
-    if silent > stop_after:
-        stopped = f"Stopped: no injection since {last['administered_at']:%d %b %Y} ({counted(silent, 'day')})"
-        return stopped, None, np.nan
-    interval = segment["interval_days"]
-    if np.isnan(interval):
-        interval = view.phases.phases["interval_days"].dropna().iloc[-1] if view.phases.phases[
-            "interval_days"].notna().any() else np.nan
-    due = last["administered_at"].normalize() + pd.Timedelta(days=round(interval)) if not np.isnan(interval) else None
-    label = {LOADING: "Loading", MAINTENANCE: "Maintenance"}.get(segment["phase"], segment["phase"])
-    return f"{label} since {segment['start']:%d %b %Y} (course {segment['course']})", due, interval
+        return f"On oral B12 since {oral_after['administered_at'].min():%d %b %Y} (after injections)", "not known"
+    adh = view.adherence
+    if adh is None or adh.regimen is None:
+        return f"Last injection {last:%d %b %Y}", "not known"
+    label = adh.regimen.label + (", the best fit to the doses" if adh.fitted else "")
+    if adh.stopped:
+        silent = counted(round((view.as_of - last.normalize()) / DAY), "day")
+        missed = int((adh.events["status"].iloc[::-1].ne("missed").cumsum() == 0).sum())  # the missed run at the end
+        return (f"Stopped: no injection since {last:%d %b %Y} ({silent}); {counted(missed, 'planned dose')} "
+                f"missed ({label})"), "not known"
+    segment = view.phases.phases.iloc[-1] if len(view.phases.phases) else None
+    phase = adh.next_phase or LOADING
+    since = f" since {segment['start']:%d %b %Y}" if segment is not None and segment["phase"] == phase else ""
+    status = f"{_phase_words(adh, phase, since)} ({label})"
+    if adh.overdue_since is not None:
+        due = f"overdue since {adh.overdue_since:%d %b %Y} ({counted(round(adh.overdue_days), 'day')})"
+    elif adh.next_due is not None:
+        due = f"{adh.next_due:%d %b %Y}"
+    else:
+        due = "not known"
+    if adh.loading_open and adh.loading_review is not None:
+        due += f"; review the loading phase by {adh.loading_review:%d %b %Y}"
+    return status, due
 
 
 def follow_up(view: PatientView, settings: ViewSettings | None = None) -> FollowUp:
     """Where treatment stands and how each marker moved, in the view's display units."""
     settings = settings or ViewSettings()
-    status, usual_due, interval = _status(view)
+    status, next_dose = _status(view)
     last_dose = _dose_text(view.doses.iloc[-1]) if len(view.doses) else "none recorded"
-    due = None
-    if view.adherence is not None and view.adherence.next_due is not None:
-        due = view.adherence.next_due
-        next_dose = f"{due:%d %b %Y} (by the plan)"
-    elif usual_due is not None:
-        due = usual_due
-        next_dose = f"about {due:%d %b %Y} (usual interval {counted(round(interval), 'day')})"
-    else:
-        next_dose = "not known"
-    if due is not None and due < view.as_of:
-        next_dose += ": overdue"
     adherence_lines = []
     if view.adherence is not None:
         for _, row in view.adherence.by_phase.iterrows():
@@ -100,11 +129,19 @@ def follow_up(view: PatientView, settings: ViewSettings | None = None) -> Follow
                                    f"{counted(row['planned'], 'due dose')} given "
                                    f"({row['late']} late, {row['missed']} missed)")
         adherence_lines.append(f"Longest gap between doses: {counted(round(view.adherence.longest_gap_days), 'day')}")
-    prompts = pd.DataFrame({"When": view.prompts["date"].dt.strftime("%d %b %Y"), "Title": view.prompts["rule_label"],
-                            "Review": view.prompts["message"], "Source": view.prompts["source"],
-                            "Rule": view.prompts["rule"]})
+    prompts = prompt_table(view.prompts)
     return FollowUp(status, last_dose, next_dose, adherence_lines, _markers(view, settings), prompts,
-                    off_plan_lines(view.adherence))
+                    off_plan_lines(view.adherence), plan_words(view.adherence))
+
+
+def prompt_table(prompts: pd.DataFrame) -> pd.DataFrame:
+    """Review prompts (``response.PROMPT_COLUMNS``) as the summary shows them (PROMPT_TABLE_COLUMNS):
+    urgent ones first, then the others in their order."""
+    severity = prompts["severity"] if "severity" in prompts else pd.Series(REVIEW, index=prompts.index)
+    table = pd.DataFrame({"When": prompts["date"].dt.strftime("%d %b %Y"), "Title": prompts["rule_label"],
+                          "Review": prompts["message"], "Source": prompts["source"], "Rule": prompts["rule"],
+                          "Severity": severity.fillna(REVIEW)}, columns=list(PROMPT_TABLE_COLUMNS))
+    return table.sort_values("Severity", key=lambda s: s != URGENT, kind="stable", ignore_index=True)
 
 
 def off_plan_lines(adherence: Adherence | None, latest: int = OFF_PLAN_SHOWN) -> list[str]:
@@ -130,6 +167,8 @@ def _markers(view: PatientView, settings: ViewSettings) -> pd.DataFrame:
                            summary["range_high"])
     no_baseline = _no_baseline_note(view)
     rows = []
+    readings = summary["reading"] if "reading" in summary else pd.Series("", index=summary.index)
+    in_range = np.where(readings.fillna("").astype(bool), readings, in_range)
     for s, words in zip(summary.itertuples(index=False), in_range, strict=True):
         info = analytes()[s.analyte]
         unit = display_unit(s.analyte, settings)
@@ -149,8 +188,26 @@ def _markers(view: PatientView, settings: ViewSettings) -> pd.DataFrame:
                      "Latest on": f"{s.latest_at:%d %b %Y}" if pd.notna(s.latest_at) else "",
                      "Baseline on": f"{s.baseline_at:%d %b %Y}" if pd.notna(s.baseline_at) else "",
                      "Short label": f"{info.short_label or info.label} ({unit})",
-                     "Change note": note})
+                     "Change note": note, "Baseline reading": _text(getattr(s, "baseline_reading", "")),
+                     "Reading note": _reading_note(s)})
     return pd.DataFrame(rows, columns=list(MARKER_COLUMNS))
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _reading_note(s: tuple) -> str:
+    """Why a marker's readings say what they say: the latest's interpretation when it is not
+    interpretable or a response, and the source of the bands when a band is shown."""
+    parts = []
+    reading, interpretation = _text(getattr(s, "reading", "")), _text(getattr(s, "interpretation", ""))
+    source = _text(getattr(s, "reading_source", ""))
+    if reading and not (source and interpretation.startswith(f"{reading}; ")):
+        parts.append(f"Latest {interpretation}")
+    if source:
+        parts.append(f"Bands: {source}")
+    return ". ".join(parts) + ("." if parts else "")
 
 
 def _no_baseline_note(view: PatientView) -> str:
@@ -222,32 +279,6 @@ def change_text(baseline: float, baseline_qualifier: str, latest: float, latest_
     return value_text(difference, analyte, unit, qualifier, signed=True), f"{why}, so {so}."
 
 
-def range_words(value: pd.Series, qualifier: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
-    """Where each value stands against its range, saying only what a censored value lets us know:
-    "yes" (in range), "low", "high", "low or in range", "in range or high", "unclear"; "" without a
-    value. A range starting at 0 has no lower limit (no result is below 0)."""
-    v = np.asarray(value, dtype="float64")
-    q = pd.Series(qualifier, dtype=object).fillna("").to_numpy()
-    low = np.asarray(low, dtype="float64")
-    high = np.asarray(high, dtype="float64")
-    has_low = np.nan_to_num(low, nan=0.0) > 0
-    has_high = ~np.isnan(high)
-    below, above = np.isin(q, BELOW), np.isin(q, ABOVE)
-    strict = np.isin(q, STRICT)
-    with np.errstate(invalid="ignore"):
-        under, over = has_low & (v < low), has_high & (v > high)
-        can_low = np.where(below, has_low, under)  # a value below the test's limit can be as low as any
-        can_high = np.where(above, has_high, over)
-        reaches_low = ~has_low | (v > low) | (~strict & (v == low))
-        reaches_high = ~has_high | (v < high) | (~strict & (v == high))
-        can_in = np.where(below, reaches_low, np.where(above, reaches_high, ~under & ~over))
-    words = np.select(
-        [np.isnan(v), can_in & ~can_low & ~can_high, can_low & ~can_in & ~can_high,
-         can_high & ~can_in & ~can_low, can_low & can_in & ~can_high, can_high & can_in & ~can_low],
-        ["", "yes", "low", "high", "low or in range", "in range or high"], "unclear")
-    return words.astype(object)
-
-
 _MARKERS_CSS = (
     f".{MARKERS_CLASS}{{width:100%;max-width:100%;table-layout:auto;border-collapse:collapse;"
     "font-size:.85rem;line-height:1.3;margin:0}"
@@ -257,6 +288,7 @@ _MARKERS_CSS = (
     f".{MARKERS_CLASS}-notes{{font-size:.8rem;margin:.3rem 0 0 0;overflow-wrap:break-word}}"
 )
 MARK = "*"  # after a change that is a bound or blank for a reason (the reason is on hover and below)
+READING_MARK = "\u2020"  # before the note that says why a reading ("not interpretable", a band) reads so
 NONE = "–"  # a blank change that has a reason
 NBSP = "\u00a0"
 
@@ -269,9 +301,10 @@ def _cell(text: str, title: str = "") -> str:
 def markers_html(markers: pd.DataFrame) -> str:
     """The markers table as an HTML fragment that fits a narrow column (a phone, the dashboard's
     summary beside the figure) and prints: a ``<style>`` scoped by ``MARKERS_CLASS``, the table
-    (Marker, Baseline, Latest with "(low)"/"(high)", Change, Trend), and a note below it for each
-    change that is a bound or blank. The full marker name, the dates and the reasons are also on
-    hover. Every text is HTML-escaped; columns missing from ``markers`` show as blank."""
+    (Marker, Baseline and Latest with their reading, "(low)", "(high)", "(not interpretable)",
+    "(indeterminate)", Change, Trend), and a note below it for each change that is a bound or blank
+    and for each reading with its reason or source. The full marker name, the dates and the reasons
+    are also on hover. Every text is HTML-escaped; columns missing from ``markers`` show as blank."""
     if markers.empty:
         return f'<p class="{MARKERS_CLASS}-notes">No results in the files.</p>'
     col = {c: markers[c].fillna("").astype(str).tolist() if c in markers else [""] * len(markers)
@@ -287,9 +320,15 @@ def markers_html(markers: pd.DataFrame) -> str:
         if note:
             change = f"{change or NONE}{NBSP}{MARK}"  # the mark stays with its number
             notes.append(f'<p class="{MARKERS_CLASS}-notes">{html.escape(f"{MARK} {short}: {note}")}</p>')
+        baseline, reading_note = col["Baseline"][i], col["Reading note"][i]
+        if baseline and col["Baseline reading"][i]:
+            baseline += f" ({col['Baseline reading'][i]})"
+        if reading_note:
+            notes.append(f'<p class="{MARKERS_CLASS}-notes">{html.escape(f"{READING_MARK} {short}: {reading_note}")}'
+                         "</p>")
         base_on, latest_on = col["Baseline on"][i], col["Latest on"][i]
         rows.append("<tr>" + _cell(short, col["Marker"][i])
-                    + _cell(col["Baseline"][i], f"Baseline: the last result before the first dose, {base_on}"
+                    + _cell(baseline, f"Baseline: the last result before the first dose, {base_on}"
                             if base_on else "")
                     + _cell(latest, f"Latest result: {latest_on}" if latest_on else "")
                     + _cell(change, note) + _cell(col["Trend"][i]) + "</tr>")

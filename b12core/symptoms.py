@@ -2,6 +2,7 @@
 
 Long diaries (date, symptom, score) and wide ones (date, then a column per symptom) are read.
 Common symptom names are grouped (``Tiredness`` -> fatigue); any other name is kept as written.
+Which symptoms are neurological is a column of ``reference/symptoms.csv``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,25 @@ class SymptomImport:
 @cache
 def _symptom_names() -> dict[str, str]:
     return {name_key(r["name"]): r["symptom"] for r in read_table("symptoms")}
+
+
+@cache
+def neurological_symptoms() -> frozenset[str]:
+    """Symptom keys that are neurological (``symptoms.csv`` column ``neurological``): a new or
+    worse one is an urgent prompt (NICE CKS: urgent specialist advice)."""
+    return frozenset(r["symptom"] for r in read_table("symptoms") if r["neurological"] == "yes")
+
+
+def symptom_name(key: str) -> str:
+    """A symptom key as a reader says it: ``unsteady_gait`` -> ``unsteady gait``."""
+    return key.replace("_", " ")
+
+
+@cache
+def diary_symptoms() -> tuple[str, ...]:
+    """The symptoms a clinician can score in the app's diary, as a reader names them (every
+    symptom of ``symptoms.csv``, in its order: fatigue, pins and needles, unsteady gait…)."""
+    return tuple(dict.fromkeys(symptom_name(r["symptom"]) for r in read_table("symptoms")))
 
 
 def symptom_key(text: str) -> str:

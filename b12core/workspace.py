@@ -23,15 +23,16 @@ import pandas as pd
 import pyarrow as pa
 
 from b12core.accounting import NO_PATIENT_ID
+from b12core.course import Adherence, adherence, fit_regimen
 from b12core.doses import DoseImport, import_doses, merge_doses, propose_dose_mapping
 from b12core.errors import DateOrderNeeded, InputError
 from b12core.labs import LABS_COLUMNS, LabImport, import_labs, merge_imports
 from b12core.mapping import ColumnMapping, DictionaryEntry, detect_kind, propose_mapping, read_dictionary
 from b12core.patients import id_key
-from b12core.phases import PhaseOverride, Phases, detect_phases
+from b12core.phases import PhaseOverride, Phases, detect_phases, phases_from_course
 from b12core.read import RawFile, read_tables
 from b12core.reference import analyte_keys
-from b12core.regimens import Adherence, Regimen, adherence, build_plan, custom_regimen, get_regimen
+from b12core.regimens import Regimen, build_plan, custom_regimen, get_regimen
 from b12core.response import annotate_labs, review_prompts, summarise
 from b12core.symptoms import SymptomImport, import_symptoms, merge_symptoms, propose_symptom_mapping
 
@@ -514,22 +515,41 @@ def patient_view(ws: Workspace, patient: str, plan_choice: PlanChoice | None = N
     if labs is None:
         labs = pd.DataFrame({c: pd.Series([], dtype="object") for c in LABS_COLUMNS}).astype(
             {"collected_at": "datetime64[ns]", "value": "float64", "ref_low": "float64", "ref_high": "float64"})
-    phases = detect_phases(doses, overrides)
     as_of = pd.Timestamp(as_of).normalize() if as_of is not None else pd.Timestamp.now().normalize()
-    plan = adh = None
-    regimen = plan_choice.regimen() if plan_choice else None
-    if regimen is not None:
-        start = plan_choice.start or (doses["administered_at"].min() if len(doses) else as_of)
-        plan = build_plan(regimen, start, loading_end=plan_choice.loading_end or None,
-                          until=max(as_of, pd.Timestamp(start)) + pd.DateOffset(months=12))
-        adh = adherence(plan, doses, as_of=as_of) if len(doses) else None
+    plan, adh = _plan_and_adherence(doses, plan_choice, as_of)
+    phases = phases_from_course(adh.doses) if adh is not None and not overrides else detect_phases(doses, overrides)
     sexes = {patient: sex}
     annotated = annotate_labs(labs, doses)
     summary = summarise(labs, doses, sexes)
-    prompts = review_prompts(labs, doses, symptoms, sexes, as_of, {patient: plan} if plan is not None else None) \
+    prompts = review_prompts(labs, doses, symptoms, sexes, as_of, {patient: plan} if plan is not None else None,
+                             adherence={patient: adh} if adh is not None else None) \
         if len(doses) else review_prompts(labs.iloc[0:0], doses)
     return PatientView(patient, annotated, phases.doses, phases,
                        symptoms if symptoms is not None else pd.DataFrame(), summary, prompts, plan, adh, as_of)
+
+
+def _plan_and_adherence(doses: pd.DataFrame, choice: PlanChoice | None, as_of: pd.Timestamp
+                        ) -> tuple[pd.DataFrame | None, Adherence | None]:
+    """The written plan of the regimen the clinician chose (None when none is chosen), and the
+    injections against that regimen, or against the template that fits them best (``fitted``).
+    An open-ended loading phase the clinician has not ended ends where the doses left its pace:
+    the plan's maintenance counts from there."""
+    chosen = choice.regimen() if choice else None
+    regimen = chosen or fit_regimen(doses)
+    first = doses["administered_at"].min().normalize() if len(doses) else None
+    start = pd.Timestamp(choice.start) if chosen is not None and choice.start else None
+    loading_end = choice.loading_end if chosen is not None and choice.loading_end else None
+    adh = adherence(regimen, start, doses, as_of, loading_end, fitted=chosen is None) \
+        if regimen is not None and len(doses) else None
+    if chosen is None:
+        return None, adh
+    if chosen.open_ended and loading_end is None and adh is not None and not adh.loading_open:
+        loading = adh.doses[adh.doses["phase"] == "loading"]["administered_at"]
+        loading_end = loading.max().normalize() if len(loading) else None
+    plan_start = start if start is not None else (first if first is not None else as_of)
+    plan = build_plan(chosen, plan_start, loading_end=loading_end,
+                      until=max(as_of, plan_start) + pd.DateOffset(months=12))
+    return plan, adh
 
 
 def latest_record(ws: Workspace) -> pd.Timestamp | None:

@@ -21,7 +21,7 @@ from b12core.export import (
     safe_filename,
     safe_frame,
 )
-from b12core.regimens import build_plan, get_regimen
+from b12core.regimens import PLAN_COLUMNS, build_plan, get_regimen
 
 REGIMENS = ["UK-BNF-noneuro", "US-common", "UK-BNF-neuro", "US-FDA-cyano"]
 HOSTILE = "<script>alert(1)</script>"
@@ -221,7 +221,7 @@ def test_csv_round_trips_with_iso_dates(regimen_plan):
     _, plan = regimen_plan
     data = plan_to_csv(plan)
     back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", keep_default_na=False, na_values=[""])
-    assert list(back.columns) == list(plan.columns)
+    assert list(back.columns) == list(PLAN_COLUMNS)  # the app's own check columns stay out of the patient's copy
     assert back["date"].tolist() == plan["date"].dt.strftime("%Y-%m-%d").tolist()
     assert back["what"].tolist() == plan["what"].tolist()
     assert back["source"].tolist() == plan["source"].tolist()
@@ -239,7 +239,9 @@ def test_csv_neutralises_formulas():
     back = pd.read_csv(io.BytesIO(data), keep_default_na=False)
     assert back.loc[0, "what"] == "'=cmd|' /C calc'!A0"
     assert back.loc[1, "product"] == "'@SUM(1+1)"
-    assert back.loc[2, "what"] == "loading dose"
+    # an untouched text comes back as it was (row 2 is the day-2 potassium recheck, beside the day-2 dose)
+    assert back.loc[2, "what"] == plan.loc[2, "what"] and plan.loc[2, "kind"] == "recheck"
+    assert back.loc[3, "what"] == "loading dose"
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -15,12 +15,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from b12core.course import Adherence, adherence
 from b12core.display import ViewSettings
 from b12core.figures import COLORS, titled, trend_figure
 from b12core.labs import LABS_COLUMNS
 from b12core.phases import detect_phases
 from b12core.reference import analyte_keys, analytes, default_range, threshold
-from b12core.regimens import Adherence, adherence, build_plan, custom_regimen
+from b12core.regimens import build_plan, custom_regimen
 from b12core.response import annotate_labs
 from b12core.sample import sample_files
 from b12core.workspace import PlanChoice, build_workspace, latest_record, patient_view
@@ -328,7 +329,8 @@ def test_sample_censored_b12_is_open(uk):
     assert "<b>>1476 pmol/L</b>" in trace.hovertext[0]
 
 
-@pytest.mark.parametrize(("days_after", "greyed"), [(0, True), (3, True), (14, True), (15, False), (30, False)])
+# 0 days: a result on the day of the only injection, neither with a time, counts as drawn before it (design.md)
+@pytest.mark.parametrize(("days_after", "greyed"), [(0, False), (3, True), (14, True), (15, False), (30, False)])
 def test_b12_within_14_days_of_an_injection_is_greyed(days_after, greyed):
     assert threshold("b12_not_interpretable_days") == 14
     doses = doses_table(dose("2024-01-08"))
@@ -782,13 +784,15 @@ def test_no_late_or_missed_dose_no_trace():
 
 
 def test_adherence_from_a_plan_is_drawn():
-    plan = build_plan(custom_regimen(7, 4, 3), "2024-01-08")  # weekly x 4, then every 3 months
-    result_ = adherence(plan, ADH_DOSES, as_of="2024-12-01")
+    regimen = custom_regimen(7, 4, 3)  # weekly x 4, then every 3 months
+    plan = build_plan(regimen, "2024-01-08")
+    result_ = adherence(regimen, "2024-01-08", ADH_DOSES, as_of="2024-12-01")
     fig = trend_figure(TWO_HB, ADH_DOSES, plan=plan, adherence=result_)
-    assert list(named(fig, "missed doses").x) == [D("2024-01-22"), D("2024-08-20"), D("2024-11-20")]
+    # 20 Nov is due, but as of 1 Dec within the 2 weeks' grace of a 3-monthly injection (grace.csv): not missed
+    assert list(named(fig, "missed doses").x) == [D("2024-01-22"), D("2024-08-20")]
     assert list(named(fig, "late doses").x) == [D("2024-05-20")]
     assert named(fig, "late doses").hovertext[0] == "Late: given 20 May 2024, due 29 Apr 2024 (21 days late)"
-    assert list(named(fig, "next due").x) == [D("2025-02-20")]
+    assert list(named(fig, "next due").x) == [D("2024-11-20")]
 
 
 def test_adherence_on_the_days_axis():
@@ -806,13 +810,14 @@ def test_adherence_without_doses_still_marks_missed_doses():
     assert row_notes(fig, row_of(fig, "Doses")) == ["No doses in the files"]
 
 
-def test_sample_late_doses(uk):
+def test_sample_on_the_open_ended_neurological_regimen_has_every_dose_on_time(uk):
+    # PA-NEURO had alternate-day loading for 10 weeks "until no further improvement", then every 2 months:
+    # the open-ended loading takes all 30 loading doses (none extra), maintenance counts from the last one.
     fig = uk_figure(uk, with_adherence=True)
-    late = uk.adherence.late()
-    assert list(named(fig, "late doses").x) == list(late["given_at"]) == [D("2024-01-22"), D("2024-05-13")]
-    assert named(fig, "late doses").hovertext[1] == "Late: given 13 May 2024, due 21 Apr 2024 (22 days late)"
+    assert uk.adherence.late().empty and uk.adherence.missed().empty
+    assert set(uk.adherence.events["status"]) == {"on time"} and len(uk.adherence.events) == 35
     assert named(fig, "next due").text[0] == "Next due 13 Mar 2025"
-    assert "missed doses" not in names(fig)
+    assert "missed doses" not in names(fig) and "late doses" not in names(fig)
 
 
 def test_the_busy_figure_with_adherence_keeps_to_the_palette():

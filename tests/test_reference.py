@@ -110,7 +110,7 @@ def test_default_ranges_by_sex_fall_back_to_any():
 
 # --- reader-facing cites ---------------------------------------------------------------------------
 
-CITED = ("thresholds", "regimens", "regimen_steps", "rechecks")
+CITED = ("thresholds", "regimens", "regimen_steps", "rechecks", "bands")
 # Words of the developers' provenance notes that a clinician or patient must never read in a cite.
 DEVELOPER_WORDS = r"clinical-facts|§|\[S\]|\[V\]|\[U\]|\bissues?\b|project rule|project choice|design\.md|" \
                   r"real-data|suggested rule"
@@ -189,7 +189,7 @@ def test_every_recheck_names_its_regimens_of_one_country():
     ("b12", "pmol/L", 0), ("b12", "pg/mL", 0), ("b12", "ng/L", 0), ("mma", "nmol/L", 0), ("mma", "umol/L", 2),
     ("mma", "nmol/mL", 2), ("homocysteine", "umol/L", 1), ("folate", "nmol/L", 1), ("folate", "ng/mL", 1),
     ("holotc", "pmol/L", 0), ("ferritin", "ug/L", 0), ("ferritin", "ng/mL", 0), ("reticulocytes", "%", 1),
-    ("reticulocytes_abs", "10*9/L", 0),
+    ("reticulocytes_abs", "10*9/L", 0), ("potassium", "mmol/L", 1), ("potassium", "meq/L", 1),
 ])
 def test_display_decimals_as_labs_report_them(analyte, unit, decimals):
     assert reference.display_decimals()[(analyte, unit)] == decimals
@@ -224,7 +224,7 @@ def test_check_tables_finds_a_units_row_without_integer_decimals(monkeypatch, ba
 @pytest.mark.parametrize(("analyte", "short"), [
     ("hemoglobin", "Hb"), ("mcv", "MCV"), ("b12", "B12"), ("mma", "MMA"), ("homocysteine", "Homocysteine"),
     ("folate", "Folate"), ("holotc", "Active B12"), ("ferritin", "Ferritin"), ("reticulocytes", "Retics"),
-    ("reticulocytes_abs", "Retics (abs)"),
+    ("reticulocytes_abs", "Retics (abs)"), ("potassium", "K"),
 ])
 def test_short_labels(analyte, short):
     assert reference.analytes()[analyte].short_label == short
@@ -234,3 +234,65 @@ def test_short_labels_are_distinct_and_sourced():
     labels = [a.short_label for a in reference.analytes().values()]
     assert all(labels) and len(set(labels)) == len(labels)
     assert all("Short label" in r["source"] for r in reference.read_table("analytes"))
+
+
+# --- issue 12: bands, potassium, ferritin, biological variation, neurological symptoms ---------------
+
+def test_nice_ng239_bands_for_b12_and_active_b12():
+    bands = reference.bands()
+    assert set(bands) == {"b12", "holotc"}
+    assert [(b.upper, b.upper_inclusive, b.words) for b in bands["b12"]] == [
+        (133.0, False, "deficiency confirmed"), (258.0, True, "indeterminate"), (None, False, "deficiency unlikely")]
+    assert [b.upper for b in bands["holotc"]] == [25.0, 70.0, None]
+    assert all(b.cite.startswith("NICE NG239 (2024)") for rows in bands.values() for b in rows)
+    assert "bands" in reference.TABLES and "bands" in reference.CITED_TABLES
+
+
+@pytest.mark.parametrize("cells", [{"upper": "300"}, {"unit": "pg/mL"}, {"analyte": "vitamin_x"}])
+def test_check_tables_refuses_bands_out_of_order_in_another_unit_or_of_an_unknown_analyte(monkeypatch, cells):
+    _doctored(monkeypatch, "bands", **cells)
+    reference.bands.cache_clear()
+    try:
+        assert any(p.startswith("bands.csv") for p in reference.check_tables())
+    finally:
+        monkeypatch.undo()
+        reference.bands.cache_clear()
+
+
+def test_potassium_is_tracked_with_its_names_codes_and_range():
+    for name in ("Potassium", "K", "K+", "Kalium", "Serum potassium", "Potassium, serum", "S-K"):
+        ident = lookup_name(name)
+        assert ident is not None and ident.analyte == "potassium", name
+    codes = reference.loinc_codes()
+    assert codes["2823-3"].analyte == codes["6298-4"].analyte == "potassium"
+    assert loinc_check_ok("2823-3") and loinc_check_ok("6298-4")
+    assert (default_range("potassium").low, default_range("potassium").high) == (3.5, 5.3)
+    assert unit_factors()[("potassium", "meq/L")] == 1.0 and ucum_unit("mEq/L") == "meq/L"
+    assert "Potassium" not in {r["name"] for r in reference.read_table("untracked")}
+
+
+@pytest.mark.parametrize("sex", ["male", "female", "any"])
+def test_ferritin_below_30_is_low_for_an_adult(sex):
+    # current RCPA Manual: < 30 ug/L in an adult is diagnostic of iron deficiency (15 came from a superseded page)
+    assert default_range("ferritin", sex).low == 30
+
+
+def test_haemoglobin_biological_variation_gives_a_reference_change_value_of_8_to_9_percent():
+    cvi, cva, z = (reference.threshold(k) for k in ("hb_cvi_pct", "hb_cva_pct", "rcv_z"))
+    assert 8 <= z * 2 ** 0.5 * (cvi ** 2 + cva ** 2) ** 0.5 <= 9
+    assert "EFLM" in reference.threshold_cites()["hb_cvi_pct"] and "[U]" in reference.threshold_sources()["hb_cvi_pct"]
+
+
+def test_new_prompt_thresholds_have_reader_facing_cites():
+    cites = reference.threshold_cites()
+    assert cites["neuro_symptom_urgent"].startswith("NICE CKS") and "haematology" in cites["neuro_symptom_urgent"]
+    assert cites["retic_check_first_day"].startswith("NHS Lothian RefHelp")
+    assert (reference.threshold("retic_check_first_day"), reference.threshold("retic_check_last_day")) == (7, 10)
+    assert "48 hours" in cites["potassium_watch_days"]
+    for key in ("mcv_rising", "b12_low_after_treatment", "ferritin_low_before", "folate_low_before"):
+        assert cites[key] and not re.search(DEVELOPER_WORDS, cites[key], re.IGNORECASE)
+
+
+def test_reticulocytes_respond_upwards():
+    assert {k for k, a in reference.analytes().items() if a.response_direction == "high"} == {
+        "reticulocytes", "reticulocytes_abs"}

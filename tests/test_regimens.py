@@ -15,8 +15,17 @@ import pandas as pd
 import pytest
 
 from b12core import InputError, read_file
+from b12core.course import adherence
 from b12core.doses import import_doses
-from b12core.regimens import PLAN_COLUMNS, adherence, build_plan, custom_regimen, get_regimen, regimens
+from b12core.regimens import (
+    CHECK_COLUMNS,
+    OPEN_LOADING_WHAT,
+    PLAN_COLUMNS,
+    build_plan,
+    custom_regimen,
+    get_regimen,
+    regimens,
+)
 from tests.conftest import REPO, SAMPLE
 
 D = pd.Timestamp
@@ -60,14 +69,19 @@ def test_the_templates_are_the_sourced_ones_plus_custom():
 @pytest.mark.parametrize("regimen_id", [*SOURCED, "custom"])
 def test_every_template_builds_a_plan(regimen_id):
     plan = build_plan(regimen_id, MONDAY)
-    assert list(plan.columns) == list(PLAN_COLUMNS)
+    assert list(plan.columns) == [*PLAN_COLUMNS, *CHECK_COLUMNS]
     assert plan["date"].is_monotonic_increasing
     assert plan["date"].min() == MONDAY  # the first dose is on the start day
-    assert set(plan["kind"]) == {"dose", "recheck"}
     doses = dose_rows(plan)
-    assert set(doses["phase"]) == {"loading", "maintenance"}
-    # loading first, then maintenance: no loading dose after the first maintenance dose
-    assert dose_rows(plan, "loading")["date"].max() < dose_rows(plan, "maintenance")["date"].min()
+    if get_regimen(regimen_id).open_ended:
+        # loading "until no further improvement": no fixed count and no fixed maintenance dates; a review
+        # of the loading phase instead (test_open_ended_loading_has_a_review_date_and_no_fixed_maintenance)
+        assert set(plan["kind"]) == {"dose", "recheck", "review"} and set(doses["phase"]) == {"loading"}
+    else:
+        assert set(plan["kind"]) == {"dose", "recheck"}
+        assert set(doses["phase"]) == {"loading", "maintenance"}
+        # loading first, then maintenance: no loading dose after the first maintenance dose
+        assert dose_rows(plan, "loading")["date"].max() < dose_rows(plan, "maintenance")["date"].min()
     assert (doses["dose_ug"] == get_regimen(regimen_id).dose_ug).all()
     assert (plan["source"].str.strip() != "").all(), "every row says where it comes from"
     assert (plan["title"].str.strip() != "").all()
@@ -207,7 +221,7 @@ def test_custom_regimen():
     assert set(doses["route"]) == {"SC"}
     assert (plan["source"].str.strip() != "").all()
     # the custom plan keeps the UK rechecks (NHS Lothian, NICE NG239); the US label's are for the US templates
-    assert [(d - MONDAY).days for d in dates(plan[plan["kind"] == "recheck"])] == [10, 56, 91]
+    assert [(d - MONDAY).days for d in dates(plan[plan["kind"] == "recheck"])] == [2, 10, 56, 91]
 
 
 # --- rechecks -----------------------------------------------------------------------------------
@@ -221,16 +235,19 @@ def recheck_rows_of(regimen_id: str) -> list[dict[str, str]]:
 
 
 @pytest.mark.parametrize("regimen_id,recheck_days", [
-    # UK (and the custom plan): FBC + retics day 7-10 (NHS Lothian: day 10), 8 weeks (56), 3-month review
-    # (NICE NG239: 91 days)
-    ("UK-BNF-noneuro", [10, 56, 91]),
-    ("UK-BNF-neuro", [10, 56, 91]),
-    ("custom", [10, 56, 91]),
-    # US, cyanocobalamin: only US-sourced rechecks. Haematocrit and reticulocytes days 5-7 (day 6), B12 and blood
-    # counts at about 1 month (day 30); a US patient's schedule does not cite UK guidance.
-    ("US-FDA-cyano", [6, 30]),
-    ("US-common", [6, 30]),
-    ("US-CDC", [6, 30]),
+    # UK (and the custom plan): potassium in the first 48 hours of treating severe anaemia (day 2: NHS Lothian's
+    # U&E check after starting, timed by Clinical Pharmacology's 48 hours), FBC + retics day 7-10 (NHS Lothian:
+    # day 10), 8 weeks (56), 3-month review (NICE NG239: 91 days)
+    ("UK-BNF-noneuro", [2, 10, 56, 91]),
+    ("UK-BNF-neuro", [2, 10, 56, 91]),
+    ("custom", [2, 10, 56, 91]),
+    # US, cyanocobalamin: only the label's rechecks. Potassium in the first 48 hours (day 2), haematocrit and
+    # reticulocytes days 5-7 (day 6). No serum B12 "at about 1 month": the label has none (that sentence came
+    # from a pharmacy monograph), and day 30 falls within 14 days of an injection on every US plan. A US
+    # patient's schedule does not cite UK guidance.
+    ("US-FDA-cyano", [2, 6]),
+    ("US-common", [2, 6]),
+    ("US-CDC", [2, 6]),
 ])
 def test_rechecks_at_their_days_with_texts_and_sources(regimen_id, recheck_days):
     plan = build_plan(regimen_id, MONDAY)
@@ -245,15 +262,40 @@ def test_rechecks_at_their_days_with_texts_and_sources(regimen_id, recheck_days)
 
 
 @pytest.mark.parametrize("regimen_id,day,what,source", [
+    ("US-FDA-cyano", 2, "first 48 hours", "FDA cyanocobalamin injection label"),  # label: potassium, first 48 h
+    ("UK-BNF-noneuro", 2, "first 48 hours", "NHS Lothian"),  # hypokalaemia: U&E check after starting treatment
     ("US-FDA-cyano", 6, "days 5-7", "FDA cyanocobalamin label"),  # clinical-facts §2: Hct and retics days 5-7
     ("UK-BNF-noneuro", 10, "day 7-10", "NHS Lothian"),  # FBC and retics within 7-10 days
-    ("US-FDA-cyano", 30, "1 month", "FDA cyanocobalamin label"),  # serum B12 and blood counts at about 1 month
     ("UK-BNF-noneuro", 56, "8 weeks", "NHS Lothian"),  # repeat FBC and retics at 8 weeks
     ("UK-BNF-noneuro", 91, "3 months", "NG239"),  # NICE review at 3 months
 ])
 def test_recheck_table_agrees_with_the_clinical_facts(regimen_id, day, what, source):
     (row,) = [r for r in recheck_rows_of(regimen_id) if int(r["day"]) == day]
     assert what in row["what"] and source in row["source"]
+
+
+@pytest.mark.parametrize("regimen_id", [*SOURCED, "custom"])
+def test_the_labels_monitoring_potassium_and_the_reticulocyte_response(regimen_id):
+    # Potassium: the label's "first 48 hours", for severe anaemia (hypokalaemia as red cells are made again), the
+    # reader told so in the title too. Reticulocytes within days 5-10 (US label 5-7, NHS Lothian 7-10), the what
+    # saying what a response looks like: a rise above the normal range.
+    rows = recheck_rows_of(regimen_id)
+    (potassium,) = [r for r in rows if "potassium" in r["what"].lower()]
+    assert int(potassium["day"]) == 2
+    assert "severe anaemia" in potassium["what"] and "hypokalaemia" in potassium["what"]
+    assert "severe" in potassium["title"] and "48 hours" in potassium["cite"]
+    (retics,) = [r for r in rows if "reticulocytes" in r["what"] and 5 <= int(r["day"]) <= 10]
+    assert "rise above the normal range" in retics["what"]
+
+
+@pytest.mark.parametrize("regimen_id", [*SOURCED, "custom"])
+def test_no_plan_books_a_serum_b12(regimen_id):
+    # Serum B12 on injections is not diagnostic and within 14 days of one not interpretable: no recheck asks for it
+    # (the 3-month review says not to).
+    plan = build_plan(regimen_id, MONDAY, loading_end="2024-04-01" if get_regimen(regimen_id).open_ended else None)
+    checks = plan[plan["kind"] == "recheck"]
+    assert not checks["title"].str.contains(r"vitamin B12|serum B12", case=False).any()
+    assert not checks["what"].str.replace("do not recheck serum B12", "").str.contains("B12").any()
 
 
 # --- what a reader sees: cites, the guidance of the regimen, counts -------------------------------
@@ -268,7 +310,7 @@ def test_the_plans_source_column_holds_the_reader_facing_cites(regimen_id):
     regimen = get_regimen(regimen_id)
     plan = build_plan(regimen_id, MONDAY)
     assert not plan["source"].str.contains(DEVELOPER_WORDS, case=False).any()
-    assert set(dose_rows(plan, "maintenance")["source"]) == {regimen.cite}
+    assert set(dose_rows(plan, "maintenance")["source"]) == (set() if regimen.open_ended else {regimen.cite})
     loading = dose_rows(plan, "loading")
     assert [regimen.step_cites[s - 1] for s in loading["step"]] == loading["source"].tolist()
     assert regimen.cite and regimen.cite != regimen.source
@@ -295,7 +337,7 @@ def test_a_uk_plan_keeps_the_nhs_and_nice_rechecks_and_the_nice_note(regimen_id)
     assert regimen.country == "UK" and "NICE" in regimen.symptom_note
     plan = build_plan(regimen_id, MONDAY, loading_end="2024-03-20" if regimen.open_ended else None)
     checks = plan[plan["kind"] == "recheck"]["source"]
-    assert checks.str.contains("NHS Lothian").sum() == 2 and checks.str.contains("NICE NG239").sum() == 1
+    assert checks.str.contains("NHS Lothian").sum() == 3 and checks.str.contains("NICE NG239").sum() == 1
     doses = dose_rows(plan)
     assert set(doses["symptom_note"]) == {regimen.symptom_note}
     assert set(plan.loc[plan["kind"] == "recheck", "symptom_note"]) == {""}
@@ -322,7 +364,9 @@ def test_until_bounds_maintenance_and_rechecks():
     assert dates(dose_rows(plan, "maintenance"))[-1] == D("2024-09-07")
     short = build_plan("US-common", MONDAY, until="2024-05-07")  # inclusive: the 7 May dose is in
     assert dates(dose_rows(short, "maintenance")) == [D("2024-05-07")]
-    assert [(d - MONDAY).days for d in short.loc[short["kind"] == "recheck", "date"]] == [6, 30]
+    assert [(d - MONDAY).days for d in short.loc[short["kind"] == "recheck", "date"]] == [2, 6]
+    shorter = build_plan("US-common", MONDAY, until="2024-03-09")  # day 5: the day-6 blood test is left out
+    assert [(d - MONDAY).days for d in shorter.loc[shorter["kind"] == "recheck", "date"]] == [2]
 
 
 @pytest.mark.parametrize("regimen_id", [*SOURCED, "custom"])
@@ -332,6 +376,23 @@ def test_until_bounds_the_loading_doses_too(regimen_id):
     until = MONDAY + pd.Timedelta(days=9)
     plan = build_plan(regimen_id, MONDAY, until=until)
     assert plan["date"].max() <= until
+
+
+def test_open_ended_loading_has_a_review_date_and_no_fixed_maintenance():
+    # BNF, neurological involvement: "1 mg on alternate days until no further improvement, then every 2 months".
+    # Until the clinician ends loading, the plan shows alternate days to the review day (open_loading_default_days
+    # = 14) and the review; no maintenance date can be known. Once loading ends, maintenance counts from it.
+    plan = build_plan("UK-BNF-neuro", MONDAY)
+    loading = dose_rows(plan, "loading")
+    assert dose_rows(plan, "maintenance").empty
+    assert (loading["what"] == OPEN_LOADING_WHAT).all()
+    review = plan[plan["kind"] == "review"]
+    assert list(review["date"]) == [MONDAY + pd.Timedelta(days=14)]
+    assert "no further improvement" in review["what"].iloc[0]
+    ended = build_plan("UK-BNF-neuro", MONDAY, loading_end="2024-05-03")
+    assert plan[plan["kind"] == "review"].shape[0] == 1 and ended[ended["kind"] == "review"].empty
+    last = dose_rows(ended, "loading")["date"].max()
+    assert dose_rows(ended, "maintenance")["date"].iloc[0] == last + pd.DateOffset(months=2)
 
 
 # --- bad input ----------------------------------------------------------------------------------
@@ -401,7 +462,7 @@ def statuses(result) -> dict[str, int]:
 
 def test_all_doses_given_on_time():
     plan = us_common_plan()
-    result = adherence(plan, doses_given(planned_through(plan, "2024-08-07")))
+    result = adherence(get_regimen("US-common"), MONDAY, doses_given(planned_through(plan, "2024-08-07")))
     assert statuses(result) == {"on time": 15}  # 11 loading + 4 maintenance (May-Aug)
     assert (result.events["days_late"] == 0).all()
     assert result.missed().empty and result.late().empty
@@ -414,7 +475,7 @@ def test_all_doses_given_on_time():
 def test_a_missed_loading_dose():
     plan = us_common_plan()
     given = [d for d in planned_through(plan, "2024-08-07") if d != D("2024-03-06")]
-    result = adherence(plan, doses_given(given))
+    result = adherence(get_regimen("US-common"), MONDAY, doses_given(given))
     missed = result.missed()
     assert list(zip(missed["planned"], missed["phase"], strict=True)) == [(D("2024-03-06"), "loading")]
     assert missed["given_at"].isna().all()
@@ -431,7 +492,7 @@ def test_a_missed_loading_dose():
 def test_a_weekly_loading_dose_given_late(given_on, status, days_late):
     plan = us_common_plan()
     given = [D(given_on) if d == D("2024-03-17") else d for d in planned_through(plan, "2024-06-07")]
-    result = adherence(plan, doses_given(given))
+    result = adherence(get_regimen("US-common"), MONDAY, doses_given(given))
     event = result.events[result.events["planned"] == D("2024-03-17")].iloc[0]
     assert (event["phase"], event["given_at"].normalize(), event["status"], event["days_late"]) == (
         "loading", D(given_on), status, days_late)
@@ -446,7 +507,7 @@ def test_the_last_loading_dose_given_late_is_late_not_missed():
     # maintenance then counts from 10 Apr (next due 10 May).
     plan = us_common_plan()
     given = [D("2024-04-10") if d == D("2024-04-07") else d for d in planned_through(plan, "2024-04-07")]
-    result = adherence(plan, doses_given(given), as_of="2024-04-20")
+    result = adherence(get_regimen("US-common"), MONDAY, doses_given(given), as_of="2024-04-20")
     event = result.events[result.events["planned"] == D("2024-04-07")].iloc[0]
     assert (event["status"], event["days_late"]) == ("late", 3)
     assert event["given_at"].normalize() == D("2024-04-10")
@@ -458,7 +519,7 @@ def test_the_last_loading_dose_given_late_is_late_not_missed():
 def test_a_maintenance_dose_three_weeks_late_moves_the_next_due_date():
     plan = us_common_plan()
     given = [*planned_through(plan, "2024-07-07"), D("2024-08-28")]  # due 7 Aug, given 21 days later
-    result = adherence(plan, doses_given(given), as_of="2024-09-10")
+    result = adherence(get_regimen("US-common"), MONDAY, doses_given(given), as_of="2024-09-10")
     late = result.late()
     assert len(late) == 1
     row = late.iloc[0]
@@ -479,7 +540,7 @@ def test_two_missed_maintenance_intervals(back_on):
     # that passed without a dose), and the September dose is on time (on, or 3 days after, its due day).
     plan = us_common_plan()
     given = [*planned_through(plan, "2024-06-07"), D(back_on)]
-    result = adherence(plan, doses_given(given))
+    result = adherence(get_regimen("US-common"), MONDAY, doses_given(given))
     missed = result.missed()
     assert len(missed) == 2 and set(missed["phase"]) == {"maintenance"}
     assert [d.month for d in missed["planned"]] == [7, 8]
@@ -497,7 +558,7 @@ def test_an_extra_early_dose_is_listed_as_extra_and_does_not_move_the_schedule()
     # far more than a month early (maintenance_early_days = 31): it counts for no planned dose.
     plan = build_plan("UK-BNF-noneuro", "2024-01-08", until="2025-01-31")
     given = [*planned_through(plan, "2024-04-19"), D("2024-05-10"), D("2024-07-19")]
-    result = adherence(plan, doses_given(given))
+    result = adherence(get_regimen("UK-BNF-noneuro"), "2024-01-08", doses_given(given))
     extra = result.events[result.events["status"] == "extra"]
     assert len(extra) == 1
     assert extra.iloc[0]["given_at"].normalize() == D("2024-05-10") and extra.iloc[0]["phase"] == ""
@@ -514,7 +575,7 @@ def test_an_extra_early_dose_is_listed_as_extra_and_does_not_move_the_schedule()
 ])
 def test_maintenance_passes_as_missed_a_week_after_it_fell_due(as_of, missed_months):
     plan = us_common_plan()
-    result = adherence(plan, doses_given(planned_through(plan, "2024-06-07")), as_of=as_of)
+    result = adherence(get_regimen("US-common"), MONDAY, doses_given(planned_through(plan, "2024-06-07")), as_of=as_of)
     assert [d.month for d in result.missed()["planned"]] == missed_months
     assert set(result.missed()["phase"]) <= {"maintenance"}
 
@@ -522,7 +583,7 @@ def test_maintenance_passes_as_missed_a_week_after_it_fell_due(as_of, missed_mon
 def test_as_of_makes_future_planned_doses_not_yet_due():
     plan = us_common_plan()
     given = planned_through(plan, "2024-03-17")  # the daily week and the first weekly dose
-    result = adherence(plan, doses_given(given), as_of="2024-03-20")
+    result = adherence(get_regimen("US-common"), MONDAY, doses_given(given), as_of="2024-03-20")
     pending = result.events[result.events["status"] == "not yet due"]
     assert list(pending["planned"]) == days("2024-03-24", "2024-03-31", "2024-04-07")
     assert set(pending["phase"]) == {"loading"} and pending["given_at"].isna().all()
@@ -536,17 +597,24 @@ def test_as_of_makes_future_planned_doses_not_yet_due():
 
 def test_next_due_during_loading_is_the_next_loading_dose():
     plan = us_common_plan()
-    result = adherence(plan, doses_given(planned_through(plan, "2024-03-17")), as_of="2024-03-20")
+    given = doses_given(planned_through(plan, "2024-03-17"))
+    result = adherence(get_regimen("US-common"), MONDAY, given, as_of="2024-03-20")
     assert result.next_due == D("2024-03-24")
 
 
-def test_missed_end_of_loading_is_not_also_a_missed_maintenance_dose():
-    # Given through 17 Mar only; as of 30 Apr the weekly doses of 24 Mar, 31 Mar and 7 Apr were missed. The
-    # first maintenance dose is a month after the last loading dose (7 May): not yet due on 30 Apr.
+def test_missed_end_of_loading_stops_the_course_and_is_not_also_a_missed_maintenance_dose():
+    # Given through 17 Mar only; as of 30 Apr the weekly doses of 24 Mar and 31 Mar were missed: two planned
+    # doses missed in a row and none since (stop_missed_doses), so the course counts as stopped and the later
+    # planned doses (7 Apr, then maintenance) are not counted one by one.
     plan = us_common_plan()
-    result = adherence(plan, doses_given(planned_through(plan, "2024-03-17")), as_of="2024-04-30")
-    assert list(result.missed()["planned"]) == days("2024-03-24", "2024-03-31", "2024-04-07")
+    given = doses_given(planned_through(plan, "2024-03-17"))
+    result = adherence(get_regimen("US-common"), MONDAY, given, as_of="2024-04-30")
+    assert list(result.missed()["planned"]) == days("2024-03-24", "2024-03-31")
     assert set(result.missed()["phase"]) == {"loading"}
+    assert result.stopped and result.next_due is None
+    one_missed = adherence(get_regimen("US-common"), MONDAY, given, as_of="2024-03-28")  # 24 Mar + 3 days' grace
+    assert list(one_missed.missed()["planned"]) == days("2024-03-24") and not one_missed.stopped
+    assert one_missed.next_due == D("2024-03-31")
 
 
 @pytest.mark.parametrize("regimen_id,start,last,months", [
@@ -559,7 +627,7 @@ def test_maintenance_due_dates_follow_calendar_months_like_the_plan(regimen_id, 
     # calendar months after the last dose.
     plan = build_plan(regimen_id, start, until="2025-06-30")
     given = planned_through(plan, last)
-    result = adherence(plan, doses_given(given))
+    result = adherence(get_regimen(regimen_id), start, doses_given(given))
     maintenance = result.events[result.events["phase"] == "maintenance"]
     assert list(maintenance["planned"]) == dates(dose_rows(plan, "maintenance")[lambda d: d["date"] <= D(last)])
     assert (maintenance["status"] == "on time").all()
@@ -582,7 +650,7 @@ def test_sample_mrn004417_against_us_common():
     # August dose was given on 27 Aug: due a month after the 8 Jul dose (8 Aug), so 19 days late.
     doses = mrn004417_doses()
     assert len(doses) == 17
-    result = adherence(build_plan("US-common", "2024-03-04"), doses)
+    result = adherence(get_regimen("US-common"), "2024-03-04", doses)
     missed = result.missed()
     assert list(missed["planned"]) == days("2024-03-06", "2024-03-08", "2024-03-09", "2024-03-24")
     assert set(missed["phase"]) == {"loading"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 
@@ -25,8 +26,7 @@ def report_of(patient: str, names: tuple[str, ...] = (), plan: PlanChoice | None
     view = patient_view(ws, patient, plan, as_of=latest_record(ws))
     follow = follow_up(view)
     figure = trend_figure(view.labs, view.doses, view.phases.phases, plan=view.plan)
-    plan_label = plan.regimen().label if plan else ""
-    return report_html(figure, follow, label or patient, issued=date(2025, 5, 15), plan=plan_label, **kwargs), follow
+    return report_html(figure, follow, label or patient, issued=date(2025, 5, 15), **kwargs), follow
 
 
 @pytest.fixture(scope="module")
@@ -103,16 +103,18 @@ def test_report_lists_adherence_when_there_is_a_plan(uk_report):
     page, follow = uk_report
     assert "<h2>Doses against the plan</h2>" in page
     assert "Plan: UK (BNF) hydroxocobalamin, neurological involvement." in page
-    assert "<li>Loading: 7 of 7 due doses given (1 late, 0 missed)</li>" in page
+    assert "<li>Loading: 30 of 30 due doses given (0 late, 0 missed)</li>" in page
     assert follow.adherence
     for line in follow.off_plan:  # each late or missed dose is named
         assert f"<li>{line}</li>" in page
 
 
-def test_report_without_a_plan_says_doses_are_not_compared(us_report):
-    page, _ = us_report
-    assert "<h2>Doses against the plan</h2>" not in page
-    assert "No regimen was chosen for this patient" in page
+def test_report_without_a_chosen_plan_compares_with_the_best_fit(us_report):
+    page, follow = us_report
+    assert "<h2>Doses against the plan</h2>" in page
+    assert ("No regimen chosen: the doses are compared with US common practice: cyanocobalamin 1000 mcg, the "
+            "template that fits them best.") in page
+    assert follow.adherence
 
 
 def test_report_escapes_the_patient_label(us_report):
@@ -128,8 +130,9 @@ def test_report_escapes_every_text_of_the_summary():
         status="<b>Loading</b>", last_dose="<i>x</i>", next_dose="<u>y</u>", adherence=["<em>z</em>"],
         markers=pd.DataFrame({"Marker": ["<script>m</script>"], "Latest": ["<5"]}),
         prompts=pd.DataFrame({"When": ["01 Jan 2024"], "Title": ["<i>t</i>"], "Review": ["<script>r</script>"],
-                              "Rule": ["r"], "Source": ["<a href='x'>s</a>"]}), off_plan=["<s>late</s>"])
-    page = report_html(trend_figure(*_empty_tables()), follow, "P1", issued=date(2024, 1, 2), plan="<b>plan</b>")
+                              "Rule": ["r"], "Source": ["<a href='x'>s</a>"]}), off_plan=["<s>late</s>"],
+        plan="<b>plan</b>")
+    page = report_html(trend_figure(*_empty_tables()), follow, "P1", issued=date(2024, 1, 2))
     body = page.split('<div class="figure">')[0] + page.split("</div>")[-1]  # the page around the figure
     for raw in ("<b>Loading</b>", "<i>x</i>", "<u>y</u>", "<em>z</em>", "<script>m</script>", "<td><5</td>",
                 "<script>r</script>", "<a href='x'>", "<i>t</i>", "<s>late</s>", "<b>plan</b>"):
@@ -158,3 +161,45 @@ def test_sample_data_is_labelled(sample, shown):
 def test_sample_report_is_labelled(uk_report):
     page, _ = uk_report
     assert "<strong>Sample data: a synthetic patient, not a real person.</strong>" in page
+
+
+# --- issue 12: urgent prompts first, readings of B12 --------------------------------------------------
+
+def _urgent_report() -> tuple[str, FollowUp]:
+    from b12core.symptoms import symptoms_from_entries
+
+    doses = ("doses.csv", b"Patient ID,Date,Drug,Dose,Route\nP1,2024-01-08,Hydroxocobalamin 1mg/1ml,1 mg,IM\n")
+    labs = ("labs.csv", b"Patient ID,Collection Date,Test Name,Result,Units\nP1,2024-01-05,Hemoglobin,84,g/L\n"
+                        b"P1,2024-01-25,Hemoglobin,85,g/L\nP1,2024-01-05,Vitamin B12,98,pmol/L\n"
+                        b"P1,2024-01-15,Vitamin B12,1500,pmol/L\n")
+    diary = symptoms_from_entries([{"date": "2024-03-10", "symptom": "Pins and needles", "score": 4},
+                                   {"date": "2024-03-20", "symptom": "Pins and needles", "score": 9}])
+    view = patient_view(build_workspace([doses, labs]), "P1", as_of="2024-04-01", extra_symptoms=diary)
+    follow = follow_up(view)
+    figure = trend_figure(view.labs, view.doses, view.phases.phases)
+    return report_html(figure, follow, "P1", issued=date(2024, 4, 1)), follow
+
+
+def test_urgent_prompts_are_first_at_the_top_and_marked_urgent():
+    page, follow = _urgent_report()
+    urgent = follow.prompts[follow.prompts["Severity"] == "urgent"]
+    assert len(urgent) == 2 and len(follow.prompts) > 2
+    top = page.split('<div class="figure">')[0]
+    assert '<div class="urgent">' in top and "<h2>Urgent</h2>" in top  # above the figure, before everything else
+    for when, title, review in zip(urgent["When"], urgent["Title"], urgent["Review"], strict=True):
+        assert f"<td>{when}</td><td>{title}</td><td>{html.escape(review)}</td>" in top  # "4 -&gt; 9"
+        assert review.startswith("Urgent review: ")
+    review_part = page.split("<h2>For review</h2>")[1]
+    assert "Urgent review:" not in review_part and "Hb has not risen" in review_part
+
+
+def test_report_without_urgent_prompts_has_no_urgent_section(us_report):
+    page, _ = us_report
+    assert '<div class="urgent">' not in page and "<h2>Urgent</h2>" not in page
+
+
+def test_report_says_a_b12_within_14_days_of_an_injection_is_not_interpretable():
+    page, _ = _urgent_report()
+    assert "1500 (not interpretable)" in page
+    assert "Latest not interpretable: 7 days after an injection (wait at least 14 days)" in page
+    assert "98 (deficiency confirmed)" in page and "NICE NG239 (2024)" in page

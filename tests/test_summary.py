@@ -26,7 +26,7 @@ EU = "0004711"  # DIET-ORAL: injections from Sep 2023, oral from 11 Dec 2023
 US = "MRN004417"  # MISSED-LOADING: monthly injections, the last on 24 Feb 2025
 HYDROXO = "Hydroxocobalamin 1mg/1ml,1 mg,IM"
 MARKER_COLUMNS = ["Marker", "Baseline", "Latest", "Change", "In range", "Trend", "Latest on", "Baseline on",
-                  "Short label", "Change note"]
+                  "Short label", "Change note", "Baseline reading", "Reading note"]
 
 
 def doses_csv(*rows: str) -> tuple[str, bytes]:
@@ -64,32 +64,45 @@ LOADING = doses_csv(f"2024-01-08,{HYDROXO}", f"2024-01-10,{HYDROXO}", f"2024-01-
                     f"2024-01-15,{HYDROXO}")
 
 
-@pytest.mark.parametrize(("as_of", "status", "next_dose"), [
-    ("2024-01-16", "Loading since 08 Jan 2024 (course 1)", "about 17 Jan 2024 (usual interval 2 days)"),
-    ("2024-01-17", "Loading since 08 Jan 2024 (course 1)", "about 17 Jan 2024 (usual interval 2 days)"),
-    ("2024-01-20", "Loading since 08 Jan 2024 (course 1)", "about 17 Jan 2024 (usual interval 2 days): overdue"),
+FITTED_UK = "UK (BNF) hydroxocobalamin, no neurological involvement, the best fit to the doses"
+FITTED_NEURO = "UK (BNF) hydroxocobalamin, neurological involvement, the best fit to the doses"
+
+
+# Four doses 3 times a week from Mon 8 Jan fit the BNF loading (Mon/Wed/Fri x 6): the 5th is due Wed 17 Jan,
+# and a dose of this interval is overdue a day after it was due (grace.csv).
+@pytest.mark.parametrize(("as_of", "next_dose"), [
+    ("2024-01-16", "17 Jan 2024"),
+    ("2024-01-17", "17 Jan 2024"),
+    ("2024-01-20", "overdue since 17 Jan 2024 (3 days)"),
 ])
-def test_loading(as_of, status, next_dose):
+def test_loading(as_of, next_dose):
     follow = follow_up(view_of(build_workspace([LOADING]), "P1", as_of))
     assert (follow.status, follow.last_dose, follow.next_dose) == (
-        status, "15 Jan 2024: hydroxocobalamin 1 mg IM", next_dose)
+        f"Loading since 08 Jan 2024: 4 of 6 doses given ({FITTED_UK})", "15 Jan 2024: hydroxocobalamin 1 mg IM",
+        next_dose)
+    assert follow.plan.startswith("No regimen chosen: the doses are compared with UK (BNF) hydroxocobalamin, no "
+                                  "neurological involvement, the template that fits them best.")
 
 
+# PA-NEURO: alternate days "until no further improvement", then every 2 months: the neurological template
+# fits; the injection after the one of 13 Jan 2025 is due 13 Mar 2025.
 @pytest.mark.parametrize(("as_of", "next_dose"), [
-    ("2025-01-13", "about 17 Mar 2025 (usual interval 63 days)"),
-    ("2025-03-17", "about 17 Mar 2025 (usual interval 63 days)"),
-    ("2025-03-20", "about 17 Mar 2025 (usual interval 63 days): overdue"),
+    ("2025-01-13", "13 Mar 2025"),
+    ("2025-03-13", "13 Mar 2025"),
+    ("2025-03-20", "overdue since 13 Mar 2025 (7 days)"),
+    ("2025-04-01", "overdue since 13 Mar 2025 (19 days)"),  # missed (2 weeks' grace): due at once, not in May
 ])
 def test_maintenance(as_of, next_dose):
     follow = follow_up(uk_view(as_of))
-    assert follow.status == "Maintenance since 13 May 2024 (course 1)"
+    assert follow.status == f"Maintenance every 2 months since 13 May 2024 ({FITTED_NEURO})"
     assert follow.last_dose == "13 Jan 2025: hydroxocobalamin 1 mg IM"
     assert follow.next_dose == next_dose
 
 
 def test_stopped():
-    follow = follow_up(uk_view("2026-01-01"))  # 353 days > 2.5 x the 63-day interval
-    assert follow.status == "Stopped: no injection since 13 Jan 2025 (353 days)"
+    follow = follow_up(uk_view("2026-01-01"))  # due 13 Mar and 13 May 2025, both missed, none since
+    assert follow.status == (f"Stopped: no injection since 13 Jan 2025 (353 days); 2 planned doses missed "
+                             f"({FITTED_NEURO})")
     assert follow.next_dose == "not known"
 
 
@@ -98,7 +111,7 @@ def test_stopped_counts_calendar_days_like_the_review_prompt():
     view = view_of(ws, US, latest_record(ws))
     assert view.as_of == D("2025-05-15")
     follow = follow_up(view)
-    assert follow.status == "Stopped: no injection since 24 Feb 2025 (80 days)"
+    assert follow.status.startswith("Stopped: no injection since 24 Feb 2025 (80 days); 2 planned doses missed")
     stopped = follow.prompts[follow.prompts["Rule"] == "course_stopped"]["Review"].iloc[0]
     assert "80 days" in stopped
 
@@ -136,15 +149,16 @@ def test_small_doses_are_given_in_micrograms():
 
 def test_next_dose_by_the_plan_and_adherence():
     follow = follow_up(uk_view("2025-01-13", PlanChoice("UK-BNF-neuro")))
-    assert follow.next_dose == "13 Mar 2025 (by the plan)"
-    assert follow.adherence == ["Loading: 7 of 7 due doses given (1 late, 0 missed)",
-                                "Maintenance: 6 of 6 due doses given (1 late, 0 missed)",
+    assert follow.next_dose == "13 Mar 2025"
+    assert follow.plan == "Plan: UK (BNF) hydroxocobalamin, neurological involvement."
+    assert follow.adherence == ["Loading: 30 of 30 due doses given (0 late, 0 missed)",
+                                "Maintenance: 5 of 5 due doses given (0 late, 0 missed)",
                                 "Longest gap between doses: 63 days"]
 
 
 def test_next_dose_by_the_plan_is_overdue_once_the_plan_day_has_passed():
     follow = follow_up(uk_view("2025-03-15", PlanChoice("UK-BNF-neuro")))
-    assert follow.next_dose == "13 Mar 2025 (by the plan): overdue"
+    assert follow.next_dose == "overdue since 13 Mar 2025 (2 days)"
 
 
 # --- markers and prompts -------------------------------------------------------------------------
@@ -158,9 +172,11 @@ def test_markers_in_si_units():
     assert marker(follow, "Hemoglobin (g/L)") == {
         "Marker": "Hemoglobin (g/L)", "Baseline": "84", "Latest": "145", "Change": "+61", "In range": "yes",
         "Trend": "stable", "Latest on": "13 Jan 2025", "Baseline on": "05 Jan 2024", "Short label": "Hb (g/L)",
-        "Change note": ""}
+        "Change note": "", "Baseline reading": "", "Reading note": ""}
     b12 = marker(follow, "Vitamin B12 (pmol/L)")
     assert (b12["Baseline"], b12["Latest"], b12["In range"], b12["Latest on"]) == ("72", ">1476", "high", "01 Apr 2024")
+    assert b12["Baseline reading"] == "deficiency confirmed"  # 98 ng/L before treatment, in the NICE NG239 bands
+    assert b12["Reading note"].startswith("Bands: NICE NG239 (2024): serum vitamin B12 below 133 pmol/L")
     assert b12["Change"] == "> +1404"  # 1476 - 72: the latest is above what the test measures
 
 
@@ -195,7 +211,8 @@ def test_large_marker_values_are_shown_in_plain_digits():
 def test_prompts_table():
     ws = sample_workspace("us_long_labs.csv", "us_injections.csv")
     follow = follow_up(view_of(ws, US, latest_record(ws)))
-    assert list(follow.prompts.columns) == ["When", "Title", "Review", "Source", "Rule"]
+    assert list(follow.prompts.columns) == ["When", "Title", "Review", "Source", "Rule", "Severity"]
+    assert set(follow.prompts["Severity"]) == {"review"}
     hb = follow.prompts[follow.prompts["Rule"] == "hb_not_normal"].iloc[0]
     assert hb["When"] == "13 May 2024"
     assert hb["Review"].startswith("Review: Hb is still below its reference range")
@@ -215,8 +232,8 @@ def test_nothing_left_off_the_sample_patient():
 def test_rejected_rows_and_unknown_tests_are_counted():
     ws = sample_workspace("us_long_labs.csv", "us_injections.csv")
     assert left_off(ws, view_of(ws, US, latest_record(ws)), ViewSettings()) == [
-        # a QNS B12; Intrinsic Factor Ab
-        "1 rejected row in the files (a reason each)", "3 results of tests not recognised in the files"]
+        # a QNS B12 and a haemolysed potassium (tracked since issue 12); Intrinsic Factor Ab
+        "2 rejected rows in the files (a reason each)", "3 results of tests not recognised in the files"]
 
 
 def test_counts_are_plural_when_more_than_one():
@@ -350,7 +367,8 @@ def test_a_censored_value_under_a_range_starting_at_zero_is_in_range():
 
 def test_a_one_day_interval_is_one_day():
     ws = build_workspace([doses_csv(f"2024-01-08,{HYDROXO}", f"2024-01-09,{HYDROXO}", f"2024-01-10,{HYDROXO}")])
-    assert follow_up(view_of(ws, "P1", "2024-01-10")).next_dose == "about 11 Jan 2024 (usual interval 1 day)"
+    follow = follow_up(view_of(ws, "P1", "2024-01-13"))
+    assert follow.next_dose == "overdue since 12 Jan 2024 (1 day); review the loading phase by 22 Jan 2024"
 
 
 def test_adherence_counts_are_singular_for_one():
@@ -456,7 +474,8 @@ WORST_LABS = labs_csv(
     "2024-01-05,Active B12,<10,pmol/L", "2024-03-05,Active B12,>150,pmol/L",
     "2024-01-05,Ferritin,>1650,ng/mL", "2024-03-05,Ferritin,<30,ng/mL",
     "2024-01-05,Reticulocyte count,0.2,%", "2024-03-05,Reticulocyte count,>25.5,%",
-    "2024-01-05,RET#,<21,10^9/L", "2024-03-05,RET#,>800,10^9/L")
+    "2024-01-05,RET#,<21,10^9/L", "2024-03-05,RET#,>800,10^9/L",
+    "2024-01-05,Potassium,<2.0,mmol/L", "2024-03-05,Potassium,>8.0,mmol/L")
 
 
 def worst_case_markers() -> pd.DataFrame:
@@ -467,3 +486,60 @@ def worst_case_markers() -> pd.DataFrame:
     assert (markers["Trend"] == "too few results").all()
     assert markers["Change note"].ne("").sum() >= 8
     return markers
+
+
+# --- issue 12: baseline on the day of the first dose, readings, urgent prompts ---------------------
+
+def test_a_baseline_drawn_the_day_of_the_first_dose_gives_baseline_and_change():
+    # the usual visit: blood taken, then the first dose, both on 8 Jan without times
+    ws = build_workspace([FIRST_DOSE, labs_csv("2024-01-08,Hemoglobin,84,g/L", "2024-03-05,Hemoglobin,140,g/L",
+                                               "2024-01-08,Vitamin B12,98,ng/L")])
+    follow = follow_up(view_of(ws, "P1", "2024-04-01"))
+    hb = marker(follow, "Hemoglobin (g/L)")
+    assert (hb["Baseline"], hb["Change"], hb["Baseline on"]) == ("84", "+56", "08 Jan 2024")
+    b12 = marker(follow, "Vitamin B12 (pmol/L)")
+    assert (b12["Baseline"], b12["Baseline reading"], b12["In range"]) == ("72", "deficiency confirmed",
+                                                                           "deficiency confirmed")
+    assert "not interpretable" not in markers_html(follow.markers)
+
+
+def test_a_b12_within_14_days_of_an_injection_is_not_interpretable_in_the_table():
+    ws = build_workspace([FIRST_DOSE, labs_csv("2024-01-05,Vitamin B12,98,pmol/L", "2024-01-15,Vitamin B12,1500,pmol/L",
+                                               "2024-01-05,Active B12,20,pmol/L", "2024-01-12,Active B12,140,pmol/L")])
+    follow = follow_up(view_of(ws, "P1", "2024-02-01"))
+    b12, active = marker(follow, "Vitamin B12 (pmol/L)"), marker(follow, "Active B12 (holotranscobalamin) (pmol/L)")
+    assert (b12["In range"], active["In range"]) == ("not interpretable", "not interpretable")  # was "yes"
+    assert b12["Reading note"].startswith("Latest not interpretable: 7 days after an injection (wait at least 14 days)")
+    page = markers_html(follow.markers)
+    assert '<td title="Latest result: 15 Jan 2024">1500 (not interpretable)</td>' in page
+    assert "\u2020 B12 (pmol/L): Latest not interpretable: 7 days after an injection" in page
+
+
+def test_b12_and_active_b12_without_a_lab_range_read_in_the_nice_bands():
+    ws = build_workspace([labs_csv("2024-01-05,Vitamin B12,200,pmol/L", "2024-01-05,Active B12,50,pmol/L")])
+    follow = follow_up(view_of(ws, "P1", "2024-02-01"))
+    assert marker(follow, "Vitamin B12 (pmol/L)")["In range"] == "indeterminate"  # was "yes" (133-674)
+    assert marker(follow, "Active B12 (holotranscobalamin) (pmol/L)")["In range"] == "indeterminate"
+    page = markers_html(follow.markers)
+    assert ">200 (indeterminate)<" in page and "Bands: NICE NG239 (2024)" in page
+
+
+def test_a_reticulocyte_rise_on_treatment_is_shown_as_the_response():
+    ws = build_workspace([FIRST_DOSE, labs_csv("2024-01-05,Reticulocyte count,0.9,%",
+                                               "2024-01-16,Reticulocyte count,8.5,%")])
+    follow = follow_up(view_of(ws, "P1", "2024-02-01"))
+    assert marker(follow, "Reticulocytes (%)")["In range"] == "high: response"  # was "high"
+    assert ">8.5 (high: response)<" in markers_html(follow.markers)
+
+
+def test_urgent_prompts_come_first_and_carry_their_severity():
+    from b12core.symptoms import symptoms_from_entries
+
+    diary = symptoms_from_entries([{"date": "2024-03-10", "symptom": "Unsteady gait", "score": 2},
+                                   {"date": "2024-03-20", "symptom": "Unsteady gait", "score": 7}])
+    ws = build_workspace([FIRST_DOSE, labs_csv("2024-01-05,Hemoglobin,84,g/L", "2024-01-25,Hemoglobin,85,g/L")])
+    follow = follow_up(patient_view(ws, "P1", as_of="2024-04-01", extra_symptoms=diary))
+    assert follow.prompts["Severity"].tolist()[:2] == ["urgent", "urgent"]
+    assert follow.prompts["Review"].iat[0].startswith("Urgent review: new unsteady gait (score 2)")
+    assert follow.prompts["Title"].iat[0] == "Neurological symptom new or worse"
+    assert "review" in follow.prompts["Severity"].tolist()  # Hb not rising comes after them

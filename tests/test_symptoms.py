@@ -29,3 +29,19 @@ def test_long_diary_and_name_grouping():
 def test_symptom_keys():
     assert symptom_key("Tingling") == "pins_and_needles"
     assert symptom_key("Müdigkeit") == "fatigue"
+
+
+def test_which_symptoms_are_neurological():
+    from b12core.symptoms import neurological_symptoms
+
+    neuro = neurological_symptoms()
+    assert {"pins_and_needles", "unsteady_gait", "vision", "confusion", "memory"} <= neuro
+    assert not {"fatigue", "mood"} & neuro
+
+
+def test_gait_balance_vision_and_confusion_names_in_english_and_german():
+    assert {symptom_key(n) for n in ("Unsteady gait", "Balance problems", "Gangunsicherheit",
+                                     "Gleichgewichtsstörungen")} == {"unsteady_gait"}
+    assert {symptom_key(n) for n in ("Blurred vision", "Visual disturbance", "Sehstörungen")} == {"vision"}
+    assert {symptom_key(n) for n in ("Confusion", "Verwirrtheit")} == {"confusion"}
+    assert symptom_key("Taubheitsgefühl") == "pins_and_needles"

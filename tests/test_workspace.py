@@ -513,12 +513,17 @@ def test_patient_view_plan_and_adherence(uk_view):
     adherence = uk_view.adherence
     assert list(adherence.by_phase["phase"]) == ["loading", "maintenance"]
     assert adherence.next_due == D("2025-03-13")
+    # open-ended loading, ended by the doses on 15 Mar 2024: the plan's maintenance counts from it
+    # (the written plan keeps its alternate-day grid from 8 Jan: its last loading day by then is 14 Mar)
+    assert plan[plan["phase"] == "maintenance"]["date"].min() == D("2024-05-14")
 
 
 def test_patient_view_without_a_plan(uk_ws):
+    # no written plan, but the doses are still judged against the template that fits them best (issue 12)
     for choice in (None, PlanChoice()):
         view = patient_view(uk_ws, UK, choice, as_of="2025-01-13")
-        assert (view.plan, view.adherence) == (None, None)
+        assert view.plan is None
+        assert view.adherence.fitted and view.adherence.regimen.id == "UK-BNF-neuro"
 
 
 def test_patient_view_plan_from_a_chosen_start(uk_ws):

@@ -2,7 +2,7 @@
 
 Each table has a ``source`` column: where the row comes from, for the developers (it points into
 the project's notes). The tables whose words reach clinicians and patients (thresholds, regimens,
-regimen steps, rechecks) also have a ``cite`` column: the source named as a clinician knows it
+regimen steps, rechecks, grace, bands) also have a ``cite`` column: the source named as a clinician knows it
 ("NICE NG239 (2024): review at 3 months"), or "Local rule of this app: ..." for a rule of the
 project's own. Nothing clinical is written as a literal in code; code asks these functions instead.
 """
@@ -21,8 +21,10 @@ from b12core.text import name_key, stripped_name_key, unit_key
 HERE = Path(__file__).parent
 MAX_DECIMALS = 3  # display precision: a value is never shown with more decimals than this
 TABLES = ("analytes", "ranges", "units", "unit_spellings", "loinc", "aliases", "untracked", "regimens",
-          "regimen_steps", "rechecks", "column_roles", "products", "routes", "thresholds", "symptoms")
-CITED_TABLES = ("thresholds", "regimens", "regimen_steps", "rechecks")  # tables with a reader-facing ``cite``
+          "regimen_steps", "rechecks", "column_roles", "products", "routes", "thresholds", "symptoms", "grace",
+          "bands")
+# tables with a reader-facing ``cite``
+CITED_TABLES = ("thresholds", "regimens", "regimen_steps", "rechecks", "grace", "bands")
 # Words of the developers' provenance notes that no clinician or patient should read in a cite.
 DEVELOPER_WORDS = re.compile(r"clinical-facts|§|\[[SVU]\]|\bissues?\b|project rule|project choice|design\.md|"
                              r"real-data|suggested rule", re.IGNORECASE)
@@ -45,6 +47,7 @@ class Analyte:
     meaningful_change_pct: float  # a change smaller than this is within expected variation
     deficiency_direction: str  # "low" / "high": where B12 deficiency moves it; "" when it does not
     short_label: str = ""  # the name as labs abbreviate it ("Hb"), for narrow tables
+    response_direction: str = ""  # "high": beyond the range this way on treatment is the response (reticulocytes)
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ def analytes() -> dict[str, Analyte]:
     return {
         r["analyte"]: Analyte(r["analyte"], r["label"], r["canonical_unit"], r["conventional_unit"],
                               float(r["plausible_low"]), float(r["plausible_high"]), float(r["meaningful_change_pct"]),
-                              r["deficiency_direction"], r["short_label"])
+                              r["deficiency_direction"], r["short_label"], r["response_direction"])
         for r in read_table("analytes")
     }
 
@@ -257,6 +260,44 @@ def threshold(key: str) -> float:
     return thresholds()[key]
 
 
+@dataclass(frozen=True)
+class Band:
+    """One interpretation band of an analyte (``bands.csv``): values up to ``upper`` (a blank upper
+    is the last band) read as ``words``; ``cite`` names the source for readers."""
+
+    analyte: str
+    band: str
+    upper: float | None
+    upper_inclusive: bool
+    words: str
+    unit: str
+    cite: str
+
+
+@cache
+def bands() -> dict[str, tuple[Band, ...]]:
+    """Interpretation bands by analyte, lowest first (NICE NG239 for B12 and active B12)."""
+    out: dict[str, list[Band]] = {}
+    for r in read_table("bands"):
+        out.setdefault(r["analyte"], []).append(Band(r["analyte"], r["band"], _float_or_none(r["upper"]),
+                                                     r["upper_inclusive"] == "yes", r["words"], r["unit"], r["cite"]))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _band_problems() -> list[str]:
+    """Each analyte's bands are in its canonical unit, rise in order and end with one open band."""
+    problems: list[str] = []
+    known = analytes()
+    for analyte, rows in bands().items():
+        if analyte not in known or any(b.unit != known[analyte].canonical_unit for b in rows):
+            problems.append(f"bands.csv: {analyte} is not a tracked analyte in its canonical unit")
+        uppers = [b.upper for b in rows[:-1]]
+        if None in uppers or rows[-1].upper is not None or uppers != sorted(uppers):
+            problems.append(f"bands.csv: {analyte} bands do not rise to one open last band")
+        problems += [f"bands.csv: {analyte} {b.band} has no words" for b in rows if not b.words.strip()]
+    return problems
+
+
 def check_tables() -> list[str]:
     """Problems in the reference tables (empty when they are consistent). Tests call it."""
     problems: list[str] = []
@@ -268,6 +309,7 @@ def check_tables() -> list[str]:
             if table in CITED_TABLES:
                 problems += [f"{table}.csv row {i}: cite {p}" for p in cite_problems(row.get("cite") or "")]
     problems += _regimen_problems()
+    problems += _band_problems()
     for code, ident in loinc_codes().items():
         if not loinc_check_ok(code):
             problems.append(f"loinc.csv: {code} fails its check digit")

@@ -47,7 +47,7 @@ SAME_UNIT = 1.0  # MCV fL, MMA nmol/L, homocysteine umol/L, holoTC pmol/L, ferri
 
 CANONICAL_UNIT = {
     "hemoglobin": "g/L", "mcv": "fL", "b12": "pmol/L", "mma": "nmol/L", "homocysteine": "umol/L",
-    "folate": "nmol/L", "holotc": "pmol/L", "ferritin": "ug/L", "reticulocytes": "%",
+    "folate": "nmol/L", "holotc": "pmol/L", "ferritin": "ug/L", "reticulocytes": "%", "potassium": "mmol/L",
 }
 
 # Within-person variation added to every value (coefficient of variation; clinical-facts §2 and §6 item 5
@@ -435,7 +435,7 @@ def us_formats(sex: str) -> dict[str, TestFormat]:
         "wbc": TestFormat("WBC", "K/uL", 1, status="untracked", ref="4.0-11.0", low=4.0, high=11.0),
         "platelets": TestFormat("Platelets", "K/uL", 0, status="untracked", ref="150-400", low=150, high=400),
         "sodium": TestFormat("Sodium", "mmol/L", 0, status="untracked", ref="136-145", low=136, high=145),
-        "potassium": TestFormat("Potassium", "mmol/L", 1, status="untracked", ref="3.5-5.1", low=3.5, high=5.1),
+        "potassium": TestFormat("Potassium", "mmol/L", 1, "potassium", ref="3.5-5.1", low=3.5, high=5.1),
         "ifa": TestFormat("Intrinsic Factor Antibody", "", status="unknown", ref="Negative"),
     }
 
