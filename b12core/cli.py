@@ -5,6 +5,8 @@
     python -m b12core phases FILE... -o OUT.csv [--date-order ...]
     python -m b12core plan   --regimen ID --start YYYY-MM-DD -o OUT.(csv|ics|html)
     python -m b12core plan   --list
+    python -m b12core review FILE... -o PROMPTS.csv [--summary SUMMARY.csv] [--regimen ID] [--start YYYY-MM-DD]
+                             [--as-of YYYY-MM-DD] [--sex female|male|any] [--date-order auto|dmy|mdy]
 
 Exit 0 with a one-line summary on stderr when the output is written; exit 2 with one clear line
 on stderr when an input cannot be used at all. Never a traceback.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,16 +25,29 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from b12core.accounting import top_names
+from b12core.accounting import summary_line, top_names
+from b12core.display import display_round, value_text
 from b12core.errors import InputError
 from b12core.export import plan_to_csv, plan_to_html, plan_to_ics, safe_frame
 from b12core.phases import detect_phases
+from b12core.reference import threshold
 from b12core.regimens import build_plan, custom_regimen, get_regimen, regimens
+from b12core.summary import change_text
 from b12core.words import counted
-from b12core.workspace import KIND_LABELS, Choices, FileReport, Workspace, build_workspace
+from b12core.workspace import (
+    KIND_LABELS,
+    Choices,
+    FileReport,
+    PatientView,
+    PlanChoice,
+    Workspace,
+    build_workspace,
+    patient_view,
+)
 
 EXIT_OK, EXIT_INPUT = 0, 2
 DATE_ORDERS = ("auto", "dmy", "mdy")
+SEXES = ("female", "male", "any")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,6 +82,21 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--loading-doses", type=int, help="custom regimen: number of loading doses")
     plan.add_argument("--maintenance-months", type=int, help="custom regimen: maintenance every K months")
     plan.add_argument("-o", "--output", type=Path, metavar="OUT.(csv|ics|html)")
+    review = commands.add_parser("review", help="lab, dose and symptom files -> review prompts (and a summary)")
+    review.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    review.add_argument("-o", "--output", required=True, type=Path, metavar="PROMPTS.csv")
+    review.add_argument("--summary", type=Path, metavar="SUMMARY.csv",
+                        help="write one row per patient and marker: baseline, latest, change, interpretation")
+    review.add_argument("--regimen", metavar="ID", help="the plan followed (ids of plan --list); default: none")
+    review.add_argument("--start", metavar="YYYY-MM-DD", help="start of the plan (default: each patient's first dose)")
+    review.add_argument("--loading-end", metavar="YYYY-MM-DD", help="end of an open-ended loading phase")
+    review.add_argument("--every-days", type=float, help="custom regimen: loading every N days")
+    review.add_argument("--loading-doses", type=int, help="custom regimen: number of loading doses")
+    review.add_argument("--maintenance-months", type=int, help="custom regimen: maintenance every K months")
+    review.add_argument("--as-of", metavar="YYYY-MM-DD", help="the day of the review (default: today)")
+    review.add_argument("--sex", choices=SEXES, default="any", help="for the reference ranges (every patient)")
+    review.add_argument("--date-order", choices=DATE_ORDERS, default="auto",
+                        help="day/month order where a file's dates do not decide it")
     return parser
 
 
@@ -204,6 +235,161 @@ def run_plan(args: argparse.Namespace) -> str:
     return f"{regimen.id}: {counted(doses, 'dose')} and {checks} planned"
 
 
+# --- review ------------------------------------------------------------------------------------
+
+PROMPT_FIRST = ("patient_id", "rule", "analyte", "date", "message", "source")  # then the view's other columns
+REVIEW_SUMMARY_COLUMNS = ("patient_id", "analyte", "unit", "baseline", "baseline_at", "latest", "latest_at", "change",
+                          "interpretation", "change_note", "range_low", "range_high", "trend", "results")
+FUTURE = "is in the future"  # the reason of a record dated after the review day (``dates.after``)
+
+
+def _iso_day(text: str, option: str) -> pd.Timestamp:
+    """A day given on the command line as YYYY-MM-DD; ``InputError`` naming the option otherwise."""
+    try:
+        return pd.Timestamp(dt.date.fromisoformat(text.strip()))
+    except ValueError:
+        raise InputError(f"{option} {text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _plan_choice(args: argparse.Namespace) -> PlanChoice | None:
+    """The plan every patient is reviewed against, as the Schedule page would hold it; refused
+    before any file is read when its id, dates or custom settings cannot be used."""
+    for option, value in (("--start", args.start), ("--loading-end", args.loading_end)):
+        if value is not None:
+            _iso_day(value, option)
+    if not args.regimen:
+        if args.start or args.loading_end:
+            raise InputError("--start and --loading-end need --regimen ID (the ids of plan --list)")
+        return None
+    if args.regimen == "custom":
+        if None in (args.every_days, args.loading_doses, args.maintenance_months):
+            raise InputError("the custom regimen needs --every-days, --loading-doses and --maintenance-months")
+        choice = PlanChoice("custom", args.start or "", args.loading_end or "", args.every_days, args.loading_doses,
+                            args.maintenance_months)
+    else:
+        choice = PlanChoice(args.regimen, args.start or "", args.loading_end or "")
+    choice.regimen()  # an unknown id or a custom setting out of range stops here, with its message
+    return choice
+
+
+def _review_workspace(paths: Sequence[Path], date_order: str | None, not_after: pd.Timestamp) -> Workspace:
+    """Read, classify, import and link every file as the app does (records dated after ``not_after``
+    refused, as the app refuses those after tomorrow); a file that cannot be used stops the command."""
+    files = []
+    for path in paths:
+        try:
+            files.append((path.name, path.read_bytes()))
+        except OSError as err:
+            raise InputError(f"{path}: cannot be read ({err.strerror or err})") from err
+    ws = build_workspace(files, Choices(date_order=date_order), not_after=not_after.date().isoformat())
+    if ws.errors:
+        raise InputError(ws.errors[0])
+    if ws.labs is None and ws.doses is None:
+        raise InputError(f"none of the files holds {KIND_LABELS['labs']} or {KIND_LABELS['doses']}")
+    return ws
+
+
+def prompt_rows(view: PatientView) -> pd.DataFrame:
+    """A patient's review prompts in the view's order: ``PROMPT_FIRST``, then the view's other
+    columns (``rule_label``, ...); dates as YYYY-MM-DD."""
+    prompts = view.prompts.reset_index(drop=True)
+    if "patient_id" not in prompts or prompts["patient_id"].isna().any():
+        prompts = prompts.assign(patient_id=view.patient_id)
+    out = prompts.assign(date=pd.to_datetime(prompts["date"]).dt.strftime("%Y-%m-%d"))
+    return out[[*PROMPT_FIRST, *(c for c in out.columns if c not in PROMPT_FIRST)]]
+
+
+def summary_rows(view: PatientView) -> pd.DataFrame:
+    """One row per marker of the patient (``REVIEW_SUMMARY_COLUMNS``), from ``view.summary``, in
+    canonical units and as the app writes the values: a censored value with its qualifier
+    (``>2000``), a change that is only a bound (``> +250``) or blank with its reason in
+    ``change_note``. ``interpretation`` is the summary's reading of the latest result, made from the
+    annotated labs as the app shows it: "not interpretable: ..." within 14 days of an injection,
+    "on treatment: not diagnostic of deficiency", a NICE NG239 band with its cite, "below its
+    range", ..."""
+    summary = view.summary.reset_index(drop=True)
+    if summary.empty:
+        return pd.DataFrame(columns=list(REVIEW_SUMMARY_COLUMNS))
+    first_dose = view.doses["administered_at"].min() if len(view.doses) else pd.NaT
+    rows = []
+    for s in summary.itertuples(index=False):
+        unit = s.unit
+        base_q, latest_q = (q if isinstance(q, str) else "" for q in (s.baseline_qualifier, s.latest_qualifier))
+        base = np.nan if pd.isna(s.baseline) else display_round(s.baseline, s.analyte, unit)
+        latest = display_round(s.latest, s.analyte, unit)
+        change, note = change_text(base, base_q, latest, latest_q, s.analyte, unit)
+        change = _number(change) if change and not note else change  # a bound ("> +250") stays text
+        if pd.isna(s.baseline):
+            window = counted(threshold("baseline_window_days"), "day")
+            change, note = "", ("no baseline: no dose is recorded" if pd.isna(first_dose) else
+                                f"no baseline: no result in the {window} before the first dose ({first_dose:%Y-%m-%d})")
+        elif s.baseline_at == s.latest_at:
+            change, note = "", "no result since the first dose: the latest result is the baseline"
+        meaning = s.interpretation if isinstance(s.interpretation, str) else ""
+        rows.append((view.patient_id, s.analyte, unit, value_text(base, s.analyte, unit, base_q),
+                     _day_text(s.baseline_at), value_text(latest, s.analyte, unit, latest_q), _day_text(s.latest_at),
+                     change, meaning, note,
+                     _bound(s.range_low, s.analyte, unit), _bound(s.range_high, s.analyte, unit), s.trend, s.results))
+    return pd.DataFrame(rows, columns=list(REVIEW_SUMMARY_COLUMNS), dtype=object)  # 43 stays 43, not 43.0
+
+
+def _number(text: str) -> int | float | str:
+    """A change as the app writes it (``+43``, ``-0.4``) as a number, so that a spreadsheet reads a
+    number (a text starting with a sign would be quoted as a possible formula)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return int(value) if "." not in text else value
+
+
+def _day_text(when: pd.Timestamp) -> str:
+    return "" if pd.isna(when) else f"{when:%Y-%m-%d}"
+
+
+def _bound(value: float, analyte: str, unit: str) -> str:
+    return "" if pd.isna(value) else value_text(display_round(value, analyte, unit), analyte, unit)
+
+
+def _import_line(ws: Workspace) -> str:
+    """Read/accepted/ignored/rejected of each kind of file, as the other commands count them."""
+    parts = [f"{kind}: {summary_line(imported.counts)}" for kind, imported in
+             (("labs", ws.labs), ("doses", ws.doses), ("symptoms", ws.symptoms)) if imported is not None]
+    return "; ".join(parts)
+
+
+def _left_out(ws: Workspace, as_of: pd.Timestamp) -> str:
+    """Records not reviewed: dated after the review day, or without a patient among several."""
+    notes = []
+    future = sum(int(imported.rejections["reason"].str.contains(FUTURE, regex=False).sum())
+                 for imported in (ws.labs, ws.doses) if imported is not None)
+    if future:
+        notes.append(f"{counted(future, 'record')} dated after {as_of:%Y-%m-%d} not reviewed")
+    for u in ws.unassigned:
+        notes.append(f"{u.name}: {counted(u.records, 'record')} without a patient id not reviewed "
+                     f"(the files hold {counted(len(u.candidates), 'patient')}; the app lets you choose whose)")
+    return "".join(f"; {n}" for n in notes)
+
+
+def run_review(args: argparse.Namespace) -> str:
+    _check_suffix(args.output, (".csv",))
+    if args.summary is not None:
+        _check_suffix(args.summary, (".csv",))
+    as_of = _iso_day(args.as_of, "--as-of") if args.as_of else pd.Timestamp.now().normalize()
+    choice = _plan_choice(args)
+    ws = _review_workspace(args.files, _order(args), as_of + pd.Timedelta(days=1))
+    views = [patient_view(ws, patient, choice, as_of, args.sex) for patient in ws.patients]
+    prompts = [prompt_rows(v) for v in views]
+    table = pd.concat(prompts, ignore_index=True) if prompts else pd.DataFrame(columns=list(PROMPT_FIRST))
+    write_table(table, args.output)
+    if args.summary is not None:
+        summaries = [summary_rows(v) for v in views]
+        write_table(pd.concat(summaries, ignore_index=True) if summaries else
+                    pd.DataFrame(columns=list(REVIEW_SUMMARY_COLUMNS)), args.summary)
+    counts = f"{counted(len(table), 'prompt')} for {counted(len(views), 'patient')}"
+    return f"{_import_line(ws)}; {counts}{_left_out(ws, as_of)}"
+
+
 # glibc's mallopt parameters (malloc.h) and the values a batch run uses.
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
 _BATCH_MALLOC = ((_M_MMAP_THRESHOLD, 32 << 20), (_M_TRIM_THRESHOLD, 1 << 30), (_M_TOP_PAD, 256 << 20))
@@ -240,7 +426,7 @@ def tune_memory_for_batch() -> None:
         huge_pages._set_madvise_hugepage(False)
 
 
-COMMANDS = {"labs": run_labs, "doses": run_doses, "phases": run_phases, "plan": run_plan}
+COMMANDS = {"labs": run_labs, "doses": run_doses, "phases": run_phases, "plan": run_plan, "review": run_review}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -144,11 +145,12 @@ def test_plan_list_and_each_output_format(tmp_path):
         out = tmp_path / f"plan.{suffix}"
         result = run("plan", "--regimen", "UK-BNF-noneuro", "--start", "2024-03-04", "-o", str(out))
         assert result.returncode == 0, result.stderr
-        assert result.stderr.strip() == "UK-BNF-noneuro: 9 doses and 3 blood tests or reviews planned"
+        # 9 doses; potassium (day 2), blood counts (day 10, 8 weeks) and the 3-month review
+        assert result.stderr.strip() == "UK-BNF-noneuro: 9 doses and 4 blood tests or reviews planned"
     from icalendar import Calendar
 
     events = Calendar.from_ical((tmp_path / "plan.ics").read_bytes()).walk("VEVENT")
-    assert len(events) == 12
+    assert len(events) == 13
     assert "Mon 4 Mar 2024" in (tmp_path / "plan.html").read_text()
 
 
@@ -164,3 +166,214 @@ def test_plan_and_phases_errors_are_one_line(tmp_path, args, words):
     result = run(*[str(tmp_path / a) if a.startswith("x.") else a for a in args])
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and words in result.stderr
+
+
+# --- review: prompts and summary, the same code as the app -----------------------------------------
+
+DOSE_HEADER = "Patient ID,Administration Date,Medication,Dose,Dose Unit,Route\n"
+LAB_HEADER = "Patient ID,Collection Date,Test Name,Result,Units\n"
+PROMPT_HEAD = ["patient_id", "rule", "analyte", "date", "message", "source"]
+SUMMARY_HEAD = ["patient_id", "analyte", "unit", "baseline", "baseline_at", "latest", "latest_at", "change",
+                "interpretation"]
+# UK loading, 3 times a week for 2 weeks from Monday 8 Jan 2024 (BNF): 8, 10, 12, 15, 17, 19 Jan.
+LOADING = ["2024-01-08", "2024-01-10", "2024-01-12", "2024-01-15", "2024-01-17", "2024-01-19"]
+
+
+def doses_csv(patient: str, days: list[str]) -> str:
+    return "".join(f"{patient},{d},Hydroxocobalamin 1mg/1ml,1,mg,IM\n" for d in days)
+
+
+def write_case(tmp_path: Path, files: dict[str, str | bytes]) -> list[str]:
+    paths = []
+    for name, text in files.items():
+        (tmp_path / name).write_bytes(text if isinstance(text, bytes) else text.encode())
+        paths.append(str(tmp_path / name))
+    return paths
+
+
+def review(tmp_path: Path, files: list[str], *options: str) -> tuple[subprocess.CompletedProcess, pd.DataFrame,
+                                                                       pd.DataFrame]:
+    """Run ``review`` with a summary; (result, PROMPTS.csv, SUMMARY.csv) read back as text."""
+    prompts, summary = tmp_path / "prompts.csv", tmp_path / "summary.csv"
+    result = run("review", *files, "-o", str(prompts), "--summary", str(summary), *options)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    read = {"dtype": str, "keep_default_na": False}
+    return result, pd.read_csv(prompts, **read), pd.read_csv(summary, **read)
+
+
+def rows_of(table: pd.DataFrame, **match: str) -> pd.DataFrame:
+    keep = pd.Series(True, index=table.index)
+    for column, value in match.items():
+        keep &= table[column] == value
+    return table[keep]
+
+
+def test_review_on_the_sample_files(tmp_path):
+    result, prompts, summary = review(tmp_path, ["data/sample/us_long_labs.csv", "data/sample/us_injections.csv"],
+                                      "--as-of", "2024-09-01")
+    assert list(prompts.columns[:6]) == PROMPT_HEAD and "rule_label" in prompts.columns
+    assert list(summary.columns[:9]) == SUMMARY_HEAD
+    # read, accepted, ignored, rejected of each kind, the prompts per patient, and what the review left out
+    assert re.fullmatch(r"labs: 1 file: read 110, accepted \d+, ignored \d+, duplicates \d+, rejected \d+; "
+                        r"doses: 1 file: read 39, accepted \d+, ignored \d+, duplicates \d+, rejected \d+; "
+                        rf"{len(prompts)} prompts? for 2 patients; \d+ records dated after 2024-09-01 not reviewed",
+                        result.stderr.strip()), result.stderr
+    assert set(prompts["patient_id"]) <= {"MRN004417", "MRN007731"} and prompts["message"].str.len().gt(0).all()
+    assert prompts["source"].str.strip().ne("").all()
+    assert pd.to_datetime(prompts["date"]).le(pd.Timestamp("2024-09-01")).all()
+    # IRON-DEF (MRN007731): ferritin 7 ug/L on 10 Jun 2024 on treatment is a prompt
+    assert len(rows_of(prompts, patient_id="MRN007731", analyte="ferritin", date="2024-06-10")) == 1
+    # MISSED-LOADING (MRN004417): Hb 9.1 g/dL on 1 Mar 2024 (before the first dose, 4 Mar), canonical g/L
+    (hb,) = rows_of(summary, patient_id="MRN004417", analyte="hemoglobin").to_dict("records")
+    assert (hb["unit"], hb["baseline"], hb["baseline_at"]) == ("g/L", "91", "2024-03-01")
+    assert float(hb["change"]) == float(hb["latest"]) - 91
+    # a B12 a week after an injection is shown as the app shows it: not interpretable
+    (b12,) = rows_of(summary, patient_id="MRN004417", analyte="b12").to_dict("records")
+    assert b12["latest"] == ">1476" and b12["interpretation"].startswith("not interpretable: 7 days after")
+    assert b12["change"].startswith("> +")  # a censored change is a bound, its reason beside it
+    assert "above what the lab's test can measure" in b12["change_note"]
+
+
+def hb_flat_case(tmp_path: Path) -> list[str]:
+    """Hb 9.0 g/dL before loading and 8.9 g/dL on day 14 (22 Jan), MCV still high: no rise."""
+    labs = LAB_HEADER + ("p1,2024-01-05,Hemoglobin,9.0,g/dL\np1,2024-01-05,MCV,112,fL\n"
+                         "p1,2024-01-22,Hemoglobin,8.9,g/dL\np1,2024-01-22,MCV,110,fL\n")
+    diary = "Date,Symptom,Score\n2024-01-08,Tiredness,7\n2024-01-22,Tiredness,7\n"  # no patient id: p1's
+    return write_case(tmp_path, {"labs.csv": labs, "doses.csv": DOSE_HEADER + doses_csv("p1", LOADING),
+                                 "diary.csv": diary})
+
+
+def test_review_of_an_hb_that_does_not_rise(tmp_path):
+    result, prompts, summary = review(tmp_path, hb_flat_case(tmp_path), "--as-of", "2024-01-24")
+    assert result.stderr.startswith("labs: 1 file: read 4, accepted 4, ignored 0, duplicates 0, rejected 0; "
+                                    "doses: 1 file: read 6, accepted 6, ignored 0, duplicates 0, rejected 0; "
+                                    "symptoms: 1 file: read 2, accepted 2")
+    (flat,) = rows_of(prompts, rule="hb_no_rise").to_dict("records")
+    assert (flat["patient_id"], flat["analyte"], flat["date"]) == ("p1", "hemoglobin", "2024-01-22")
+    assert flat["message"].startswith("Review:") and "90 g/L" in flat["message"] and "89 g/L" in flat["message"]
+    assert flat["source"]
+    got = summary[SUMMARY_HEAD].to_dict("records")
+    assert got == [
+        {"patient_id": "p1", "analyte": "hemoglobin", "unit": "g/L", "baseline": "90", "baseline_at": "2024-01-05",
+         "latest": "89", "latest_at": "2024-01-22", "change": "-1", "interpretation": "below its range"},
+        {"patient_id": "p1", "analyte": "mcv", "unit": "fL", "baseline": "112", "baseline_at": "2024-01-05",
+         "latest": "110", "latest_at": "2024-01-22", "change": "-2", "interpretation": "above its range"}]
+
+
+def stopped_case(tmp_path: Path) -> list[str]:
+    """Loading, one maintenance dose on 19 Apr 2024, then none; Hb normal in March, then in January 2025
+    Hb 108 g/L, MCV 104 fL and B12 110 pmol/L."""
+    labs = LAB_HEADER + ("p1,2024-01-05,Hemoglobin,95,g/L\np1,2024-01-05,Vitamin B12,90,pmol/L\n"
+                         "p1,2024-03-04,Hemoglobin,130,g/L\n"
+                         "p1,2025-01-06,Hemoglobin,108,g/L\np1,2025-01-06,MCV,104,fL\n"
+                         "p1,2025-01-06,Vitamin B12,110,pmol/L\n")
+    return write_case(tmp_path, {"labs.csv": labs, "doses.csv": DOSE_HEADER + doses_csv("p1", [*LOADING,
+                                                                                                "2024-04-19"])})
+
+
+def test_review_of_a_stopped_course_depends_on_the_review_day(tmp_path):
+    files = stopped_case(tmp_path)
+    result, prompts, summary = review(tmp_path, files, "--as-of", "2025-01-10")
+    assert result.stderr.strip().endswith(f"{counted_prompts(prompts)} for 1 patient")
+    assert len(rows_of(prompts, rule="course_stopped")) == 1
+    # the results after treatment stopped are a prompt as soon as they are there
+    after = prompts[prompts["date"] == "2025-01-06"]
+    assert len(after) and set(after["analyte"]) <= {"hemoglobin", "mcv", "b12"}
+    (b12,) = rows_of(summary, analyte="b12").to_dict("records")
+    assert (b12["baseline"], b12["latest"], b12["latest_at"], b12["change"]) == ("90", "110", "2025-01-06", "20")
+    assert b12["interpretation"].startswith("deficiency confirmed")  # NICE NG239 bands: < 133 pmol/L
+    # Reviewed on 1 May 2024, a fortnight after the last dose: nothing is stopped, and the results of 2025 are
+    # not known yet (left out, and said so).
+    result, prompts, summary = review(tmp_path, files, "--as-of", "2024-05-01")
+    assert rows_of(prompts, rule="course_stopped").empty
+    assert result.stderr.strip().endswith("; 3 records dated after 2024-05-01 not reviewed")
+    assert set(summary["latest_at"]) == {"2024-03-04", "2024-01-05"}
+
+
+def counted_prompts(prompts: pd.DataFrame) -> str:
+    return f"{len(prompts)} prompt{'' if len(prompts) == 1 else 's'}"
+
+
+MISSED = ["2024-01-12", "2024-01-17"]  # two loading doses not given
+
+
+def missed_case(tmp_path: Path) -> list[str]:
+    given = [d for d in LOADING if d not in MISSED]
+    labs = LAB_HEADER + "p1,2024-01-05,Hemoglobin,95,g/L\n"
+    return write_case(tmp_path, {"labs.csv": labs, "doses.csv": DOSE_HEADER + doses_csv("p1", given)})
+
+
+def test_review_against_a_regimen_names_its_planned_blood_tests(tmp_path):
+    _, prompts, _ = review(tmp_path, missed_case(tmp_path), "--regimen", "UK-BNF-noneuro", "--start", "2024-01-08",
+                           "--as-of", "2024-04-01")
+    # The plan's blood tests: potassium (day 2) and blood count (day 10) are within 2 weeks of the result of
+    # 5 Jan; the 8-week blood count (4 Mar) has no result.
+    (missing,) = rows_of(prompts, rule="recheck_overdue").to_dict("records")
+    assert missing["date"] == "2024-03-04" and "8 weeks" in missing["message"]
+    assert "NHS Lothian" in missing["source"]
+
+
+def test_review_against_a_regimen_prompts_each_missed_loading_dose(tmp_path):
+    _, prompts, _ = review(tmp_path, missed_case(tmp_path), "--regimen", "UK-BNF-noneuro", "--start", "2024-01-08",
+                           "--as-of", "2024-04-01")
+    missed = prompts[prompts["rule"].str.contains("missed")]
+    assert missed["date"].tolist() == MISSED and set(missed["patient_id"]) == {"p1"}
+    for day, message in zip(MISSED, missed["message"], strict=True):
+        assert f"{pd.Timestamp(day):%d %b %Y}" in message
+
+
+def test_review_reports_records_left_without_a_patient(tmp_path):
+    labs = LAB_HEADER + "p1,2024-01-05,Hemoglobin,95,g/L\np2,2024-01-05,Hemoglobin,101,g/L\n"
+    doses = "Date,Drug,Dose,Route\n2024-01-08,Hydroxocobalamin 1mg/1ml,1 mg,IM\n2024-01-10,Hydroxocobalamin,1 mg,IM\n"
+    files = write_case(tmp_path, {"labs.csv": labs, "clinic.csv": doses})
+    result, _, summary = review(tmp_path, files, "--as-of", "2024-02-01")
+    assert result.stderr.strip().endswith("0 prompts for 2 patients; clinic.csv: 2 records without a patient id "
+                                          "not reviewed (the files hold 2 patients; the app lets you choose whose)")
+    assert set(summary["patient_id"]) == {"p1", "p2"}
+
+
+def test_review_without_a_summary_writes_the_prompts_only(tmp_path):
+    out = tmp_path / "prompts.csv"
+    result = run("review", *hb_flat_case(tmp_path), "-o", str(out), "--as-of", "2024-01-24", "--sex", "male")
+    assert result.returncode == 0, result.stderr
+    assert pd.read_csv(out).columns[:6].tolist() == PROMPT_HEAD
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["diary.csv", "doses.csv", "labs.csv", "prompts.csv"]
+
+
+@pytest.mark.parametrize("options,words", [
+    (["--regimen", "nope"], "unknown regimen 'nope'"),
+    (["--regimen", "custom"], "--every-days"),
+    (["--regimen", "custom", "--every-days", "0", "--loading-doses", "3", "--maintenance-months", "2"],
+     "positive intervals"),
+    (["--as-of", "2024-13-01"], "--as-of '2024-13-01' is not a date"),
+    (["--regimen", "UK-BNF-noneuro", "--start", "8 Jan 2024"], "--start '8 Jan 2024' is not a date"),
+    (["--start", "2024-01-08"], "need --regimen"),
+    (["--sex", "other"], "invalid choice"),
+    (["-o", "x.xlsx"], "must end in .csv"),
+    (["--summary", "x.txt"], "must end in .csv"),
+])
+def test_review_option_errors_exit_2_with_one_line(tmp_path, options, words):
+    files = hb_flat_case(tmp_path)
+    options = [str(tmp_path / o) if o.startswith("x.") else o for o in options]
+    output = [] if "-o" in options else ["-o", str(tmp_path / "p.csv")]
+    result = run("review", *files, *output, *options)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert words in result.stderr, result.stderr
+    assert not (tmp_path / "p.csv").exists()
+
+
+@pytest.mark.parametrize("files,words", [
+    ({"diary.csv": "Date,Symptom,Score\n2024-01-08,Tiredness,7\n"}, "none of the files holds lab results"),
+    ({"empty.csv": ""}, "is empty"),
+    ({"scan.png": b"\x89PNG\r\n\x1a\n" + bytes(100)}, "image"),
+    ({"labs.csv": "Date,Test,Result,Unit\n01/02/2024,Hb,13.5,g/dL\n03/04/2024,Hb,12,g/dL\n"}, "dmy or mdy"),
+    ({}, "cannot be read"),
+])
+def test_review_of_files_that_cannot_be_used_exits_2_with_one_line(tmp_path, files, words):
+    paths = write_case(tmp_path, files) or [str(tmp_path / "missing.csv")]
+    result = run("review", *paths, "-o", str(tmp_path / "p.csv"), "--as-of", "2024-06-01")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert words in result.stderr, result.stderr
