@@ -9,7 +9,8 @@ from b12core.display import TIME_AXES, UNIT_SYSTEMS, ViewSettings, view_from_par
 from b12core.downloads import figure_html, results_csv, results_parquet, results_xlsx
 from b12core.reference import analytes
 from b12core.report import report_html
-from b12core.summary import follow_up, left_off, markers_html
+from b12core.summary import URGENT, follow_up, left_off, markers_html
+from b12core.symptoms import diary_symptoms
 from b12core.text import markdown_literal
 from b12core.workspace import PlanChoice, patient_analytes
 from ui import data
@@ -39,6 +40,7 @@ reminds; it does not prescribe.
 AXIS_LABELS = {"date": "Calendar date", "days": "Days since first dose"}
 UNIT_LABELS = {"SI": "SI (g/L, pmol/L)", "US": "US conventional (g/dL, pg/mL)"}
 VIEW_KEYS = (Keys.UNITS, Keys.AXIS, Keys.ANALYTES, Keys.DATES)
+DIARY_SYMPTOMS = diary_symptoms()
 
 
 def settings_from_widgets() -> ViewSettings:
@@ -93,12 +95,8 @@ def summary_panel(ws, view, follow, plan_choice: PlanChoice) -> None:
     st.markdown(f"**Treatment:** {markdown_literal(follow.status)}  \n"
                 f"**Last dose:** {markdown_literal(follow.last_dose)}  \n"
                 f"**Next dose:** {markdown_literal(follow.next_dose)}")
-    regimen = plan_choice.regimen()
-    if regimen is None:
-        st.caption("No regimen chosen for this patient: choose it on the Schedule page to see late and missed "
-                   "doses against the plan.")
-    else:
-        st.caption(markdown_literal(f"Plan: {regimen.label}."))
+    if follow.plan:
+        st.caption(markdown_literal(follow.plan))
     for line in follow.adherence:
         st.caption(markdown_literal(line))
     for line in follow.off_plan:
@@ -108,11 +106,19 @@ def summary_panel(ws, view, follow, plan_choice: PlanChoice) -> None:
     st.subheader("To review")
     for _, prompt in follow.prompts.iterrows():
         with st.container(border=True):
-            st.markdown(f"**{markdown_literal(prompt['When'])} · {markdown_literal(prompt['Title'])}**  \n"
+            urgent = ":red-badge[Urgent] " if prompt["Severity"] == URGENT else ""
+            st.markdown(f"{urgent}**{markdown_literal(prompt['When'])} · {markdown_literal(prompt['Title'])}**  \n"
                         f"{markdown_literal(prompt['Review'])}")
             st.caption(markdown_literal(f"Source: {prompt['Source']}"))
     if follow.prompts.empty:
         st.caption("Nothing flagged.")
+
+
+def urgent_banner(follow) -> None:
+    """Urgent prompts (a new or worsening neurological symptom) at the top, before the figure."""
+    for _, prompt in follow.prompts[follow.prompts["Severity"] == URGENT].iterrows():
+        st.error(f"**Urgent · {markdown_literal(prompt['When'])} · {markdown_literal(prompt['Title'])}**  \n"
+                 f"{markdown_literal(prompt['Review'])}", icon=":material/emergency:")
 
 
 def diary_editor() -> None:
@@ -124,13 +130,12 @@ def diary_editor() -> None:
                        num_rows="dynamic", key=Keys.DIARY, hide_index=True,
                        column_config={"date": st.column_config.DateColumn("Date", required=True),
                                       "symptom": st.column_config.SelectboxColumn(
-                                          "Symptom", options=["fatigue", "pins and needles", "memory or concentration",
-                                                              "mood"], required=True),
+                                          "Symptom", options=DIARY_SYMPTOMS, required=True),
                                       "score": st.column_config.NumberColumn("Score", min_value=0, max_value=10, step=1,
                                                                              required=True)})
 
 
-def download_buttons(view, figure, follow, patient: str, plan: str) -> None:
+def download_buttons(view, figure, follow, patient: str) -> None:
     """Every download is about the patient on screen, names the patient and the day it was made.
     Values are worked out now: a download made later runs outside this page's session."""
     about = about_patient(patient)
@@ -144,7 +149,7 @@ def download_buttons(view, figure, follow, patient: str, plan: str) -> None:
     cols[2].download_button("Figure (interactive HTML)", lambda: figure_html(figure, about),
                             about.filename("figure", "html"), "text/html", on_click="ignore")
     cols[3].download_button("One-page report (HTML, printable)",
-                            lambda: report_html(figure, follow, about.patient, about.made_on, about.sample, plan),
+                            lambda: report_html(figure, follow, about.patient, about.made_on, about.sample),
                             about.filename("report", "html"), "text/html", on_click="ignore")
     cols[4].download_button("Results (Parquet)", lambda: results_parquet(view.labs, about),
                             about.filename("results", "parquet"), "application/octet-stream", on_click="ignore")
@@ -171,6 +176,7 @@ def page() -> None:
     figure = data.figure(patient, plan_choice, sex, diary, settings)
     follow = follow_up(view, settings)
 
+    urgent_banner(follow)
     chart, side = st.columns([7, 5], gap="medium")
     with chart:
         st.plotly_chart(figure, config={"displaylogo": False}, key="trend")
@@ -181,8 +187,7 @@ def page() -> None:
     with side:
         summary_panel(ws, view, follow, plan_choice)
     diary_editor()
-    regimen = plan_choice.regimen()
-    download_buttons(view, figure, follow, patient, regimen.label if regimen else "")
+    download_buttons(view, figure, follow, patient)
 
 
 guarded(page)

@@ -15,7 +15,7 @@ def test_first_start_shows_the_sample_patient_labelled_as_sample(app):
     assert "Hemoglobin (g/L)" in titles and "Vitamin B12 (pmol/L)" in titles and "Doses" in titles
     markers = markers_table(app)
     assert "Hb (g/L)" in markers.index
-    assert any("Treatment:" in t and "Maintenance since 13 May 2024" in t for t in texts(app.markdown))
+    assert any("Treatment:" in t and "Maintenance every 2 months since 13 May 2024" in t for t in texts(app.markdown))
 
 
 def test_figure_has_dose_markers_and_phase_labels(app):

@@ -32,7 +32,7 @@ def page_text(at) -> str:
     """Everything a person reads on the page, Markdown escapes removed."""
     parts = [*texts(at.markdown), *texts(at.caption), *texts(at.info), *texts(at.warning), *texts(at.error),
              *(t.value for t in at.title), *(s.value for s in at.subheader)]
-    return "\n".join(parts).replace("**", "")
+    return re.sub(r":material/[a-z_]+:|:[a-z]+-badge\[([^]]*)\]", r"\1", "\n".join(parts)).replace("**", "")
 
 
 def open_page(at, name: str):
