@@ -134,7 +134,11 @@ def page() -> None:
     first = first_dose(ws, patient)
     regimen_id = plan_widgets(patient, first)
     if not regimen_id:
-        st.caption("Choose a regimen to see the plan and the doses given against it.")
+        fitted = data.patient(patient, PlanChoice(), st.session_state.get(Keys.SEX) or "any", typed_symptoms())
+        best = fitted.adherence.regimen if fitted.adherence is not None else None
+        st.caption(markdown_literal(
+            "Choose a regimen to see the written plan and the doses given against it."
+            + (f" Until then the doses are compared with {best.label}, the template they fit best." if best else "")))
         st.stop()
     choice: PlanChoice = plan_choice(patient)
     st.caption(markdown_literal(f"Source: {choice.regimen().cite}"))
