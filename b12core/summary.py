@@ -286,6 +286,10 @@ _MARKERS_CSS = (
     "text-align:left;vertical-align:top;overflow-wrap:break-word;word-break:normal}"
     f".{MARKERS_CLASS} th{{font-weight:600;border-bottom:1px solid #999}}"
     f".{MARKERS_CLASS}-notes{{font-size:.8rem;margin:.3rem 0 0 0;overflow-wrap:break-word}}"
+    # A phone: smaller letters and padding, so the longest words ("Homocysteine", "(deficiency
+    # confirmed)") still fit five columns in 358 px (checked in Chromium: tests/e2e/test_summary_fit.py).
+    f"@media (max-width:420px){{.{MARKERS_CLASS}{{font-size:.75rem}}"
+    f".{MARKERS_CLASS} th,.{MARKERS_CLASS} td{{padding:.1rem .12rem}}}}"
 )
 MARK = "*"  # after a change that is a bound or blank for a reason (the reason is on hover and below)
 READING_MARK = "\u2020"  # before the note that says why a reading ("not interpretable", a band) reads so
