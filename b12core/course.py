@@ -349,10 +349,15 @@ def adherence(regimen: Regimen, start: str | pd.Timestamp | None, doses: pd.Data
     start = pd.Timestamp(start).normalize() if start else (first if first is not None else pd.Timestamp(as_of))
     as_of = pd.Timestamp(as_of).normalize() if as_of is not None else (
         days.max() if len(days) else pd.Timestamp(start))
-    walk = follow_course(regimen, start, doses, as_of, loading_end)
+    oral = doses[~doses.index.isin(given.index)]["administered_at"]
+    switched = oral[oral > days.max()].min() if len(days) and len(oral) else pd.NaT
+    # Treatment went on by mouth after the last injection: injections due after that are not missed.
+    walk = follow_course(regimen, start, doses, min(as_of, switched.normalize()) if pd.notna(switched) else as_of,
+                         loading_end)
     events = walk.frame()
     gap, gap_from = longest_gap(days)
-    return Adherence(events, _by_phase(events), gap, gap_from, walk.next_due, regimen, fitted, walk.stopped,
+    next_due = None if pd.notna(switched) else walk.next_due  # on tablets now: no injection is due
+    return Adherence(events, _by_phase(events), gap, gap_from, next_due, regimen, fitted, walk.stopped,
                      days.max() if len(days) else None, as_of, walk.loading_review, walk.loading_open, walk.next_phase,
                      _doses_with_phases(doses, walk), doses[~doses.index.isin(given.index)])
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from b12core.course import Adherence
+from b12core.words import counted
 
 DAY_FORMAT = "%a %d %b %Y"
 KIND_WORDS = {"dose": "Injection", "recheck": "Blood test or review"}
@@ -47,6 +48,16 @@ def adherence_tables(adherence: Adherence) -> AdherenceTables:
     })
     flagged = events[raw["status"].isin(["late", "missed", "extra"]).to_numpy()].reset_index(drop=True)
     return AdherenceTables(by_phase, flagged, events, int((raw["status"] == "missed").sum()))
+
+
+def oral_note(adherence: Adherence) -> str:
+    """The doses not compared with the injection plan (tablets, sprays), in a sentence ("" if none)."""
+    oral = adherence.oral
+    if oral is None or oral.empty:
+        return ""
+    first, last = oral["administered_at"].min(), oral["administered_at"].max()
+    return (f"{counted(len(oral), 'dose')} not injected (by mouth or another route), from {first:%d %b %Y} to "
+            f"{last:%d %b %Y}: listed on the dashboard, not compared with the injection plan.")
 
 
 def plan_table(plan: pd.DataFrame) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from b12core.export import plan_to_csv, plan_to_html, plan_to_ics
 from b12core.regimens import regimens
-from b12core.schedule_view import adherence_tables, plan_table
+from b12core.schedule_view import adherence_tables, oral_note, plan_table
 from b12core.text import markdown_literal
 from b12core.words import counted
 from b12core.workspace import PlanChoice, first_dose
@@ -104,6 +104,8 @@ def doses_against_plan(adherence) -> None:
         st.dataframe(tables.flagged, hide_index=True, width="stretch")
     with st.expander("Every planned dose"):
         st.dataframe(tables.events, hide_index=True, width="stretch")
+    if oral_note(adherence):
+        st.caption(markdown_literal(oral_note(adherence)))
 
 
 def written_schedule(plan: pd.DataFrame, label: str, patient: str) -> None:
