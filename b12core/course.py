@@ -172,16 +172,24 @@ class _Walk:
                 if self.run_missed >= threshold("stop_missed_doses") or \
                         day <= self.due + pd.Timedelta(days=grace_days(self.interval_days())):
                     return
-            elif day < self.step_after(self.due):  # a dose before the next one fell due is for this one
-                return
+            elif day < self.step_after(self.due) and not self.break_in_loading(day):
+                return  # a dose before the next one fell due is for this one
             self.miss()
+
+    def break_in_loading(self, day: pd.Timestamp) -> bool:
+        """A loading dose more than a loading gap (``loading_gap_max_days``) after the dose before it
+        is not the due one given late: loading broke off, and this dose resumes it (``resume_loading``)."""
+        since = self.last_given if self.last_given is not None else self.due
+        return (self.phase == LOADING and not self.open_loading and day > self.due
+                and (day - since) / DAY > threshold("loading_gap_max_days"))
 
     def reload(self, day: pd.Timestamp, next_day: pd.Timestamp | None) -> bool:
         """After a stopped maintenance course, doses close together again: a new course that
         begins with loading (True when it does)."""
         close = next_day is not None and (next_day - day) / DAY <= threshold("loading_gap_max_days")
-        if not (close and self.phase == MAINTENANCE and self.run_missed >= threshold("stop_missed_doses")
-                and (self.loading_count or self.regimen.open_ended)):
+        stopped = self.run_missed >= threshold("stop_missed_doses")
+        has_loading = self.loading_count or self.regimen.open_ended
+        if not (close and self.phase == MAINTENANCE and self.maintenance_given and stopped and has_loading):
             return False
         self.course += 1
         self.open_loading = self.regimen.open_ended and not self.loading_count
@@ -269,7 +277,8 @@ def fit_regimen(doses: pd.DataFrame) -> Regimen | None:
     for rank, regimen in enumerate(r for r in regimens().values() if r.id != "custom"):
         table = follow_course(regimen, first, given, last).frame()
         status = table["status"]
-        score = (2.0 * (status == MISSED).sum() + (status == LATE).sum() + 2.0 * (status == EXTRA).sum()
+        # A dose the template cannot place (extra) speaks against it more than a dose the patient missed.
+        score = (2.0 * (status == MISSED).sum() + (status == LATE).sum() + 3.0 * (status == EXTRA).sum()
                  + 10.0 * (product is not None and product != regimen.product)
                  + 5.0 * (amount is not None and not math.isclose(float(amount), regimen.dose_ug)))
         if best is None or (score, rank) < best[:2]:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from b12core.errors import InputError
 from b12core.reference import read_table
-from b12core.words import counted
+from b12core.words import counted, every
 
 # ``source``: the reader-facing cite of the row; ``symptom_note``: on dose rows, what the regimen's
 # guidance tells the patient about symptoms that come back before a dose is due (may be empty).
@@ -99,14 +99,14 @@ def custom_regimen(loading_every_days: float, loading_doses: int, maintenance_mo
     if loading_every_days <= 0 or loading_doses < 0 or maintenance_months <= 0 or dose_ug <= 0:
         raise InputError("a custom regimen needs positive intervals and doses")
     base = get_regimen("custom")
-    every = counted(loading_every_days, "day")
-    chosen = f"Set by the clinician: every {every} for {counted(loading_doses, 'dose')}"
+    pace = every(loading_every_days, "day")
+    chosen = f"Set by the clinician: {pace} for {counted(loading_doses, 'dose')}"
     return replace(base, product=product, route=route, dose_ug=float(dose_ug),
                    steps=(Step(float(loading_every_days), int(loading_doses)),) if loading_doses else (),
                    step_sources=(chosen,) if loading_doses else (), step_cites=(chosen,) if loading_doses else (),
                    maintenance_months=maintenance_months, maintenance_months_min=maintenance_months,
                    maintenance_months_max=maintenance_months,
-                   label=f"Custom: every {every} x {loading_doses}, then every {counted(maintenance_months, 'month')}")
+                   label=f"Custom: {pace} x {loading_doses}, then {every(maintenance_months, 'month')}")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from b12core.course import Adherence, adherence, fit_regimen, grace_cite
+from b12core.course import Adherence, adherence, fit_regimen, grace_cite, grace_days
 from b12core.display import value_text
 from b12core.doses import injections
 from b12core.phases import LOADING, MAINTENANCE, detect_phases, maintenance_interval
@@ -79,10 +79,17 @@ class Response:
 
 
 def stop_after_days(doses: pd.DataFrame) -> pd.Series:
-    """Per patient: days without any dose after which treatment counts as stopped (``stop_factor``
-    times the usual maintenance interval of the patient's injections)."""
+    """Per patient: days without any dose after which treatment counts as stopped, as the course
+    walk counts it (``course``): ``stop_missed_doses`` maintenance intervals of the regimen the
+    injections fit best, and the grace of the last one. Without injections to fit, ``stop_factor``
+    times the usual interval of the patient's own doses."""
     out = {}
     for patient, group in doses.groupby("patient_id"):
+        regimen = fit_regimen(group)
+        if regimen is not None:
+            interval = regimen.maintenance_months * DAYS_PER_MONTH
+            out[patient] = threshold("stop_missed_doses") * interval + grace_days(interval)
+            continue
         times = np.sort(injections(group)["administered_at"].to_numpy())
         gaps = np.diff(times).astype("timedelta64[s]").astype(float) / 86400 if len(times) > 1 else np.array([])
         out[patient] = threshold("stop_factor") * maintenance_interval(gaps)
@@ -407,7 +414,8 @@ def review_prompts(labs: pd.DataFrame, doses: pd.DataFrame, symptoms: pd.DataFra
             prompts.extend(_recheck_prompts(patient, plans[patient], mine, as_of))
     if symptoms is not None and len(symptoms):
         for patient in symptoms["patient_id"].dropna().unique():
-            prompts.extend(_neuro_prompts(patient, symptoms, sources))
+            first = starts.get(patient, [None])[0]
+            prompts.extend(_neuro_prompts(patient, symptoms, sources, first))
     return _prompt_table(prompts)
 
 
@@ -650,7 +658,7 @@ def _potassium_low(patient: str, start: pd.Timestamp, results: pd.DataFrame, sex
     day = _day_of(rows.iloc[[int(np.argmax(hit))]], start).iat[0]
     return [(patient, "potassium_low", "potassium", row["collected_at"],
              f"Review: potassium is low ({_fmt(row['value'], 'potassium', row['qualifier'])}) on day {day:.0f} of "
-             "treatment: potassium can fall as red cells are made again. Check potassium.",
+             "treatment: potassium can fall as red cells are made again: review it (and repeat the test if needed).",
              sources["potassium_watch_days"])]
 
 
@@ -681,16 +689,22 @@ def _retic_no_response(patient: str, start: pd.Timestamp, before: pd.DataFrame, 
     return []
 
 
-def _neuro_prompts(patient: str, symptoms: pd.DataFrame, sources: dict[str, str]) -> list[tuple]:
+def _neuro_prompts(patient: str, symptoms: pd.DataFrame, sources: dict[str, str],
+                   first_dose: pd.Timestamp | None = None) -> list[tuple]:
     """An urgent prompt at each neurological score that is new (``symptom_worsening`` or more with
     no score or 0 before) or worse by ``symptom_worsening`` than the lowest score since the last
-    prompt, whatever the dose intervals (NICE CKS: urgent specialist advice)."""
+    prompt, whatever the dose intervals (NICE CKS: urgent specialist advice). Scores recorded before
+    the first dose are the presenting symptoms: they set where the symptom started, and prompt only
+    when they worsen before treatment begins."""
     step = threshold("symptom_worsening")
     mine = symptoms[(symptoms["patient_id"] == patient) & symptoms["symptom"].isin(neurological_symptoms())]
     out = []
     for symptom, scores in mine.sort_values("recorded_at", kind="stable").groupby("symptom", sort=False):
         floor, seen = 0.0, False
         for when, score in zip(scores["recorded_at"], scores["score"], strict=True):
+            if not seen and first_dose is not None and when < first_dose:
+                floor, seen = score, True  # the presenting symptom, known before treatment began
+                continue
             if score - floor >= step:
                 name = symptom_name(symptom)
                 what = f"new {name}" if floor == 0 else f"{name} worse"
@@ -778,7 +792,7 @@ def dose_prompts(patient: str, adh: Adherence, as_of: pd.Timestamp, sources: dic
         cite = grace_cite(_interval_before(events, group.index[0]))
         if given_after:
             out.append((patient, "loading_doses_missed" if phase == "loading" else "doses_missed", "",
-                        group["planned"].iloc[0], f"Review: {what} missed (due {days}); given again after that.",
+                        group["planned"].iloc[0], f"Review: {what} missed (due {days}); injections went on after that.",
                         cite))
         elif adh.stopped:
             last = adh.last_injection

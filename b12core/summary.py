@@ -14,7 +14,7 @@ from b12core.doses import injections
 from b12core.phases import LOADING, MAINTENANCE
 from b12core.reference import analytes, threshold
 from b12core.response import REVIEW, URGENT, range_words
-from b12core.words import counted
+from b12core.words import counted, every
 from b12core.workspace import PatientView, Workspace
 
 DAY = pd.Timedelta(days=1)
@@ -72,7 +72,7 @@ def plan_words(adherence: Adherence | None) -> str:
 def _phase_words(adherence: Adherence, phase: str, since: str) -> str:
     """``Maintenance every 2 months since 13 May 2024``, ``Loading since 8 Jan 2024: dose 4 of 6``."""
     if phase == MAINTENANCE:
-        return f"Maintenance every {counted(adherence.regimen.maintenance_months, 'month')}{since}"
+        return f"Maintenance {every(adherence.regimen.maintenance_months, 'month')}{since}"
     if adherence.loading_open:
         return f"Loading until no further improvement{since}"
     events = adherence.events
@@ -125,10 +125,10 @@ def follow_up(view: PatientView, settings: ViewSettings | None = None) -> Follow
     adherence_lines = []
     if view.adherence is not None:
         for _, row in view.adherence.by_phase.iterrows():
-            adherence_lines.append(f"{row['phase'].capitalize()}: {row['given']} of "
-                                   f"{counted(row['planned'], 'due dose')} given "
-                                   f"({row['late']} late, {row['missed']} missed)")
-        adherence_lines.append(f"Longest gap between doses: {counted(round(view.adherence.longest_gap_days), 'day')}")
+            adherence_lines.append(f"{row['phase'].capitalize()}: {counted(row['given'], 'dose')} given "
+                                   f"({row['late']} late), {row['missed']} missed")
+        adherence_lines.append(
+            f"Longest gap between injections: {counted(round(view.adherence.longest_gap_days), 'day')}")
     prompts = prompt_table(view.prompts)
     return FollowUp(status, last_dose, next_dose, adherence_lines, _markers(view, settings), prompts,
                     off_plan_lines(view.adherence), plan_words(view.adherence))

@@ -24,3 +24,8 @@ def joined(items: Iterable[str], last: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def every(n: float, unit: str) -> str:
+    """``every(1, "month")`` -> ``"every month"``, ``every(3, "month")`` -> ``"every 3 months"``."""
+    return f"every {unit}" if float(n) == 1 else f"every {counted(n, unit)}"

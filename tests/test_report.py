@@ -103,7 +103,7 @@ def test_report_lists_adherence_when_there_is_a_plan(uk_report):
     page, follow = uk_report
     assert "<h2>Doses against the plan</h2>" in page
     assert "Plan: UK (BNF) hydroxocobalamin, neurological involvement." in page
-    assert "<li>Loading: 30 of 30 due doses given (0 late, 0 missed)</li>" in page
+    assert "<li>Loading: 30 doses given (0 late), 0 missed</li>" in page
     assert follow.adherence
     for line in follow.off_plan:  # each late or missed dose is named
         assert f"<li>{line}</li>" in page

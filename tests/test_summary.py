@@ -151,9 +151,9 @@ def test_next_dose_by_the_plan_and_adherence():
     follow = follow_up(uk_view("2025-01-13", PlanChoice("UK-BNF-neuro")))
     assert follow.next_dose == "13 Mar 2025"
     assert follow.plan == "Plan: UK (BNF) hydroxocobalamin, neurological involvement."
-    assert follow.adherence == ["Loading: 30 of 30 due doses given (0 late, 0 missed)",
-                                "Maintenance: 5 of 5 due doses given (0 late, 0 missed)",
-                                "Longest gap between doses: 63 days"]
+    assert follow.adherence == ["Loading: 30 doses given (0 late), 0 missed",
+                                "Maintenance: 5 doses given (0 late), 0 missed",
+                                "Longest gap between injections: 63 days"]
 
 
 def test_next_dose_by_the_plan_is_overdue_once_the_plan_day_has_passed():
@@ -377,8 +377,8 @@ def test_adherence_counts_are_singular_for_one():
                         "missed": [0]})
     view = dataclasses.replace(view, adherence=dataclasses.replace(view.adherence, by_phase=one,
                                                                    longest_gap_days=1.0))
-    assert follow_up(view).adherence == ["Loading: 1 of 1 due dose given (1 late, 0 missed)",
-                                         "Longest gap between doses: 1 day"]
+    assert follow_up(view).adherence == ["Loading: 1 dose given (1 late), 0 missed",
+                                         "Longest gap between injections: 1 day"]
 
 
 def test_a_one_microgram_dose_is_singular():
