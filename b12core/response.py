@@ -332,7 +332,8 @@ def summarise(labs: pd.DataFrame, doses: pd.DataFrame, sex: Mapping[str, str] | 
                      base["qualifier"] if base is not None else "",
                      base["collected_at"] if base is not None else pd.NaT,
                      last["value"], last["qualifier"], last["collected_at"],
-                     last["value"] - base["value"] if base is not None else np.nan,
+                     last["value"] - base["value"] if base is not None and NOT_INTERPRETABLE not in (
+                         last["reading"], base_reading) else np.nan,
                      first_in_range, _in_range(last["value"], low, high), low, high,
                      _trend(after if len(after) else group, analyte), len(group),
                      last["interpretation"] or _LAB_WORDS.get(words, words).replace(" the lab's", " its"),

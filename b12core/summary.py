@@ -13,7 +13,7 @@ from b12core.display import ViewSettings, display_round, display_unit, in_view, 
 from b12core.doses import injections
 from b12core.phases import LOADING, MAINTENANCE
 from b12core.reference import analytes, threshold
-from b12core.response import REVIEW, URGENT, range_words
+from b12core.response import NOT_INTERPRETABLE, REVIEW, URGENT, range_words
 from b12core.words import counted, every
 from b12core.workspace import PatientView, Workspace
 
@@ -181,6 +181,10 @@ def _markers(view: PatientView, settings: ViewSettings) -> pd.DataFrame:
             note = no_baseline
         elif s.baseline_at == s.latest_at:  # nothing measured since treatment began
             change, note = "", "No result since the first dose: the latest result is the baseline."
+        elif NOT_INTERPRETABLE in (s.reading, s.baseline_reading):
+            which = "latest" if s.reading == NOT_INTERPRETABLE else "baseline"
+            change, note = "", (f"The {which} result was taken too soon after an injection to be interpreted, so no "
+                                "change is worked out from it.")
         rows.append({"Marker": f"{info.label} ({unit})",
                      "Baseline": value_text(base, s.analyte, unit, base_q),
                      "Latest": value_text(latest, s.analyte, unit, latest_q),

@@ -544,3 +544,14 @@ def test_urgent_prompts_come_first_and_carry_their_severity():
     assert follow.prompts["Review"].iat[0].startswith("Urgent review: new unsteady gait (score 2)")
     assert follow.prompts["Title"].iat[0] == "Neurological symptom new or worse"
     assert "review" in follow.prompts["Severity"].tolist()  # Hb not rising comes after them
+
+
+def test_no_change_is_worked_out_from_a_b12_that_cannot_be_interpreted():
+    # The B12 of 10 Jan was drawn 2 days after the injection of 8 Jan: not interpretable (14-day rule), so
+    # "+1400" would mislead; the change is blank and says why.
+    ws = build_workspace([FIRST_DOSE, labs_csv("2024-01-05,Vitamin B12,100,pmol/L",
+                                               "2024-01-10,Vitamin B12,1500,pmol/L")])
+    row = marker(follow_up(view_of(ws, "P1", "2024-02-01")), "Vitamin B12 (pmol/L)")
+    assert row["Change"] == "" and "too soon after an injection" in row["Change note"]
+    assert row["In range"] == "not interpretable"
+    assert pd.isna(view_of(ws, "P1", "2024-02-01").summary.set_index("analyte").loc["b12", "change"])
