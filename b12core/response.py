@@ -692,30 +692,30 @@ def _retic_no_response(patient: str, start: pd.Timestamp, before: pd.DataFrame, 
 
 def _neuro_prompts(patient: str, symptoms: pd.DataFrame, sources: dict[str, str],
                    first_dose: pd.Timestamp | None = None) -> list[tuple]:
-    """An urgent prompt at each neurological score that is new (``symptom_worsening`` or more with
-    no score or 0 before) or worse by ``symptom_worsening`` than the lowest score since the last
-    prompt, whatever the dose intervals (NICE CKS: urgent specialist advice). Scores recorded before
-    the first dose are the presenting symptoms: they set where the symptom started, and prompt only
-    when they worsen before treatment begins."""
+    """One urgent prompt per neurological symptom that became new (``symptom_worsening`` or more
+    with no score or 0 before) or worse by ``symptom_worsening`` than its lowest score since, at
+    once and whatever the dose intervals (NICE CKS: urgent specialist advice); dated at its latest
+    change, and telling each change. Scores recorded before the first dose are the presenting
+    symptoms: they set where the symptom started."""
     step = threshold("symptom_worsening")
     mine = symptoms[(symptoms["patient_id"] == patient) & symptoms["symptom"].isin(neurological_symptoms())]
     out = []
     for symptom, scores in mine.sort_values("recorded_at", kind="stable").groupby("symptom", sort=False):
-        floor, seen = 0.0, False
+        floor, seen, changes, last = 0.0, False, [], None
         for when, score in zip(scores["recorded_at"], scores["score"], strict=True):
             if not seen and first_dose is not None and when < first_dose:
                 floor, seen = score, True  # the presenting symptom, known before treatment began
                 continue
             if score - floor >= step:
-                name = symptom_name(symptom)
-                what = f"new {name}" if floor == 0 else f"{name} worse"
-                scale = f"{floor:g} -> {score:g}" if seen else f"score {score:g}"
-                out.append((patient, "neuro_symptom_urgent", "", when,
-                            f"Urgent review: {what} ({scale}) on {when:%d %b %Y}. A new or worsening neurological "
-                            "symptom: seek urgent specialist (haematology) advice, and check that the injections are "
-                            "up to date.", sources["neuro_symptom_urgent"]))
-                floor = score
+                new = f"new{' again' if changes else ''} (score {score:g})"
+                changes.append(f"{new if floor == 0 else f'worse ({floor:g} -> {score:g})'} on {when:%d %b %Y}")
+                floor, last = score, when
             floor, seen = min(floor, score), True
+        if changes:
+            out.append((patient, "neuro_symptom_urgent", "", last,
+                        f"Urgent review: {symptom_name(symptom)} {joined(changes)}. A new or worsening "
+                        "neurological symptom: seek urgent specialist (haematology) advice, and check that the "
+                        "injections are up to date.", sources["neuro_symptom_urgent"]))
     return out
 
 

@@ -451,13 +451,16 @@ def test_new_or_worse_neurological_symptoms_are_urgent_and_first():
     labs = lab_rows("p", [("2024-01-01", "hemoglobin", 84), ("2024-01-17", "hemoglobin", 86)])
     prompts = review_prompts(labs, doses, symptoms)
     urgent = prompts[prompts["severity"] == "urgent"]
-    assert (urgent["rule"] == "neuro_symptom_urgent").all() and len(urgent) == 4
-    assert prompts["severity"].tolist() == ["urgent"] * 4 + ["review"] * (len(prompts) - 4)  # urgent first
+    # one prompt per symptom, dated at its latest change and telling each change
+    assert (urgent["rule"] == "neuro_symptom_urgent").all() and len(urgent) == 2
+    assert prompts["severity"].tolist() == ["urgent"] * 2 + ["review"] * (len(prompts) - 2)  # urgent first
     messages = urgent["message"].tolist()
     assert all(m.startswith("Urgent review: ") for m in messages)
-    assert any(m.startswith("Urgent review: new unsteady gait (score 2) on 20 Mar 2024") for m in messages)
-    assert any(m.startswith("Urgent review: unsteady gait worse (2 -> 7)") for m in messages)
-    assert any(m.startswith("Urgent review: pins and needles worse (4 -> 9)") for m in messages)
+    assert any(m.startswith("Urgent review: unsteady gait new (score 2) on 20 Mar 2024 and worse (2 -> 7) on "
+                            "01 Apr 2024") for m in messages)
+    assert any(m.startswith("Urgent review: pins and needles new (score 4) on 10 Mar 2024 and worse (4 -> 9)")
+               for m in messages)
+    assert sorted(urgent["date"]) == [pd.Timestamp("2024-04-01"), pd.Timestamp("2024-04-25")]
     assert all("specialist (haematology) advice" in m for m in messages)
     assert urgent["source"].str.contains("NICE CKS").all()
     # the dose wearing off is still said of fatigue, and no longer of a neurological symptom
@@ -470,8 +473,9 @@ def test_a_neurological_symptom_that_comes_back_from_0_is_new_again_and_small_ch
                      ("2024-03-22", "vision", 4), ("2024-03-29", "vision", 0), ("2024-04-05", "vision", 2))
     prompts = review_prompts(lab_rows("p", [("2024-01-01", "hemoglobin", 120)]), dose_rows("p", ["2024-01-02"]),
                              symptoms)
-    assert prompts["message"].str.slice(0, 40).tolist() == [
-        "Urgent review: new vision (0 -> 3) on 15", "Urgent review: new vision (0 -> 2) on 05"]
+    assert prompts["message"].tolist()[0].startswith(
+        "Urgent review: vision new (score 3) on 15 Mar 2024 and new again (score 2) on 05 Apr 2024.")
+    assert len(prompts) == 1
 
 
 def test_prompts_have_a_severity_and_every_rule_a_title():
