@@ -222,6 +222,8 @@ def test_a_file_without_ids_among_two_patients_is_asked_about_on_the_dashboard(p
     assert "they hold doses of 'A-1002' only" in main_text(page)  # never a silent "no doses"
     choose(page, "Patient", "A-1002")
     wait_for_text(page, "Patient: A-1002")
+    page.wait_for_function("""() => { const gd = document.querySelector('.js-plotly-plot');
+        return gd && gd.data && gd.data.some(d => d.name === 'injections'); }""", timeout=TIMEOUT)  # redrawn
     facts = EXPECTED["two_patients_no_ids"]["patients"]["A-1002"]
     assert len(figure_traces(page)["injections"]) == facts["injections"]
     assert "Maintenance every 3 months since" in main_text(page)  # the BNF plan fits: 6 loading doses, 3-monthly
