@@ -15,7 +15,7 @@ from b12core.course import Adherence
 from b12core.words import counted
 
 DAY_FORMAT = "%a %d %b %Y"
-KIND_WORDS = {"dose": "Injection", "recheck": "Blood test or review"}
+KIND_WORDS = {"dose": "Injection", "recheck": "Blood test or review", "review": "Review of the loading phase"}
 PHASE_WORDS = {"loading": "Loading", "maintenance": "Maintenance", "": ""}
 
 
@@ -44,7 +44,7 @@ def adherence_tables(adherence: Adherence) -> AdherenceTables:
         "Phase": raw["phase"].map(PHASE_WORDS).fillna(raw["phase"]),
         "Given": _day(raw["given_at"]),
         "Status": raw["status"].str.capitalize(),
-        "Days late": raw["days_late"].where(raw["status"] == "late").astype("Int64"),
+        "Days late": raw["days_late"].astype("str").where(raw["status"] == "late", ""),  # blank unless late
     })
     flagged = events[raw["status"].isin(["late", "missed", "extra"]).to_numpy()].reset_index(drop=True)
     return AdherenceTables(by_phase, flagged, events, int((raw["status"] == "missed").sum()))
