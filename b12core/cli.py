@@ -100,16 +100,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _workspace(paths: Sequence[Path], date_order: str | None, kind: str) -> Workspace:
-    """Read and import the named files as the app does, but strictly: a file that cannot be used,
-    or holds no table of ``kind`` (a workbook's other sheets are only named), stops the command."""
+def _read_files(paths: Sequence[Path]) -> list[tuple[str, bytes]]:
+    """(name, bytes) of each file named; one that cannot be read stops the command with its reason."""
     files = []
     for path in paths:
         try:
             files.append((path.name, path.read_bytes()))
         except OSError as err:
             raise InputError(f"{path}: cannot be read ({err.strerror or err})") from err
-    ws = build_workspace(files, Choices(date_order=date_order))
+    return files
+
+
+def _workspace(paths: Sequence[Path], date_order: str | None, kind: str) -> Workspace:
+    """Read and import the named files as the app does, but strictly: a file that cannot be used,
+    or holds no table of ``kind`` (a workbook's other sheets are only named), stops the command."""
+    ws = build_workspace(_read_files(paths), Choices(date_order=date_order))
     if ws.errors:
         raise InputError(ws.errors[0])
     wanted = {_file_of(f) for f in ws.files if f.kind in (kind, "dictionary")}
@@ -275,13 +280,7 @@ def _plan_choice(args: argparse.Namespace) -> PlanChoice | None:
 def _review_workspace(paths: Sequence[Path], date_order: str | None, not_after: pd.Timestamp) -> Workspace:
     """Read, classify, import and link every file as the app does (records dated after ``not_after``
     refused, as the app refuses those after tomorrow); a file that cannot be used stops the command."""
-    files = []
-    for path in paths:
-        try:
-            files.append((path.name, path.read_bytes()))
-        except OSError as err:
-            raise InputError(f"{path}: cannot be read ({err.strerror or err})") from err
-    ws = build_workspace(files, Choices(date_order=date_order), not_after=not_after.date().isoformat())
+    ws = build_workspace(_read_files(paths), Choices(date_order=date_order), not_after=not_after.date().isoformat())
     if ws.errors:
         raise InputError(ws.errors[0])
     if ws.labs is None and ws.doses is None:
