@@ -183,7 +183,7 @@ def _urgent_report() -> tuple[str, FollowUp]:
 def test_urgent_prompts_are_first_at_the_top_and_marked_urgent():
     page, follow = _urgent_report()
     urgent = follow.prompts[follow.prompts["Severity"] == "urgent"]
-    assert len(urgent) == 2 and len(follow.prompts) > 2
+    assert len(urgent) == 1 and len(follow.prompts) > 1  # one prompt for the symptom, telling both changes
     top = page.split('<div class="figure">')[0]
     assert '<div class="urgent">' in top and "<h2>Urgent</h2>" in top  # above the figure, before everything else
     for when, title, review in zip(urgent["When"], urgent["Title"], urgent["Review"], strict=True):
