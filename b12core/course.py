@@ -31,11 +31,10 @@ import numpy as np
 import pandas as pd
 
 from b12core.doses import injections
-from b12core.phases import NOT_INJECTED, ORAL, ORAL_ROUTES
+from b12core.phases import LOADING, MAINTENANCE, NOT_INJECTED, ORAL, ORAL_ROUTES
 from b12core.reference import read_table, threshold
 from b12core.regimens import Regimen, loading_days, regimens
 
-LOADING, MAINTENANCE = "loading", "maintenance"
 ON_TIME, LATE, MISSED, EXTRA, NOT_YET_DUE = "on time", "late", "missed", "extra", "not yet due"
 EVENT_COLUMNS = ("planned", "phase", "given_at", "status", "days_late", "course")
 DAY = pd.Timedelta(days=1)
@@ -297,9 +296,6 @@ def longest_gap(days: pd.Series) -> tuple[float, pd.Timestamp | None]:
 
 # --- the doses given against the regimen, for the pages --------------------------------------------
 
-ADHERENCE_COLUMNS = ("planned", "phase", "given_at", "status", "days_late")
-
-
 @dataclass(frozen=True)
 class Adherence:
     """One patient's injections against a regimen (the one the clinician chose, or the best fit)."""
@@ -317,8 +313,15 @@ class Adherence:
     loading_review: pd.Timestamp | None = None  # open-ended loading going on: its review date
     loading_open: bool = False
     next_phase: str = ""  # the phase of the next planned dose ("" once stopped)
+    switched_at: pd.Timestamp | None = None  # a dose not injected after the last injection: the course went on so
     doses: pd.DataFrame | None = None  # every dose (any route) with ``phase`` and ``course``
     oral: pd.DataFrame | None = None  # doses not injected, listed apart
+
+    @property
+    def regimen_words(self) -> str:
+        """The regimen by its label, saying when it was fitted to the doses rather than chosen."""
+        label = self.regimen.label if self.regimen is not None else ""
+        return f"{label}, the best fit to the doses" if self.fitted else label
 
     def missed(self) -> pd.DataFrame:
         return self.events[self.events["status"] == MISSED]
@@ -358,8 +361,9 @@ def adherence(regimen: Regimen, start: str | pd.Timestamp | None, doses: pd.Data
     start = pd.Timestamp(start).normalize() if start else (first if first is not None else pd.Timestamp(as_of))
     as_of = pd.Timestamp(as_of).normalize() if as_of is not None else (
         days.max() if len(days) else pd.Timestamp(start))
-    oral = doses[~doses.index.isin(given.index)]["administered_at"]
-    switched = oral[oral > days.max()].min() if len(days) and len(oral) else pd.NaT
+    not_injected = doses[~doses.index.isin(given.index)]
+    not_injected_at = not_injected["administered_at"]
+    switched = not_injected_at[not_injected_at > days.max()].min() if len(days) and len(not_injected_at) else pd.NaT
     # Treatment went on by mouth after the last injection: injections due after that are not missed.
     walk = follow_course(regimen, start, doses, min(as_of, switched.normalize()) if pd.notna(switched) else as_of,
                          loading_end)
@@ -368,7 +372,7 @@ def adherence(regimen: Regimen, start: str | pd.Timestamp | None, doses: pd.Data
     next_due = None if pd.notna(switched) else walk.next_due  # on tablets now: no injection is due
     return Adherence(events, _by_phase(events), gap, gap_from, next_due, regimen, fitted, walk.stopped,
                      days.max() if len(days) else None, as_of, walk.loading_review, walk.loading_open, walk.next_phase,
-                     _doses_with_phases(doses, walk), doses[~doses.index.isin(given.index)])
+                     switched if pd.notna(switched) else None, _doses_with_phases(doses, walk), not_injected)
 
 
 def _doses_with_phases(doses: pd.DataFrame, walk: CourseWalk) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from b12core.display import value_text
 from b12core.doses import injections
 from b12core.phases import LOADING, MAINTENANCE, detect_phases, maintenance_interval
 from b12core.reference import analytes, bands, default_range, threshold, threshold_cites
+from b12core.regimens import Regimen
 from b12core.symptoms import neurological_symptoms, symptom_name
 from b12core.words import counted, joined
 
@@ -78,14 +79,15 @@ class Response:
     prompts: pd.DataFrame  # PROMPT_COLUMNS: patient_id, rule, rule_label, analyte, date, message, source, severity
 
 
-def stop_after_days(doses: pd.DataFrame) -> pd.Series:
+def stop_after_days(doses: pd.DataFrame, fitted: Mapping[str, Regimen] | None = None) -> pd.Series:
     """Per patient: days without any dose after which treatment counts as stopped, as the course
     walk counts it (``course``): ``stop_missed_doses`` maintenance intervals of the regimen the
-    injections fit best, and the grace of the last one. Without injections to fit, ``stop_factor``
-    times the usual interval of the patient's own doses."""
+    injections fit best (``fitted``, when the caller has fitted it already), and the grace of the
+    last one. Without injections to fit, ``stop_factor`` times the usual interval of the patient's
+    own doses."""
     out = {}
     for patient, group in doses.groupby("patient_id"):
-        regimen = fit_regimen(group)
+        regimen = (fitted or {}).get(patient) or fit_regimen(group)
         if regimen is not None:
             interval = regimen.maintenance_months * DAYS_PER_MONTH
             out[patient] = threshold("stop_missed_doses") * interval + grace_days(interval)
@@ -130,7 +132,8 @@ def _last_before(labs: pd.DataFrame, events: pd.DataFrame, name: str) -> pd.Seri
     return merged.set_index("_row")[name].reindex(np.arange(len(labs)))
 
 
-def annotate_labs(labs: pd.DataFrame, doses: pd.DataFrame) -> pd.DataFrame:
+def annotate_labs(labs: pd.DataFrame, doses: pd.DataFrame, fitted: Mapping[str, Regimen] | None = None
+                  ) -> pd.DataFrame:
     """Each result with the days since the last injection and since the last dose of any route
     (a result on a dose's day counts as before it, ``counts_before``), whether it was taken on
     treatment, and how it reads (``interpretation`` in words, ``reading`` in a word or two where
@@ -139,14 +142,15 @@ def annotate_labs(labs: pd.DataFrame, doses: pd.DataFrame) -> pd.DataFrame:
     Serum B12 and active B12 (the analytes of ``reference/bands.csv``): within
     ``b12_not_interpretable_days`` after an injection a result is not interpretable (Mayo); on
     treatment it is not diagnostic of deficiency; otherwise it reads in the NICE NG239 bands unless
-    the lab gave its own range. A reticulocyte count above its range on treatment is the response."""
+    the lab gave its own range. A reticulocyte count above its range on treatment is the response.
+    ``fitted``: the regimen each patient's injections fit best, when already known (``stop_after_days``)."""
     out = labs.reset_index(drop=True).copy()
     out["last_injection_at"] = _last_before(out, injections(doses), "last_injection_at").to_numpy(
         dtype="datetime64[ns]")
     last_dose = _last_before(out, doses, "last_dose_at").to_numpy(dtype="datetime64[ns]")
     out["days_since_injection"] = (out["collected_at"] - out["last_injection_at"]) / DAY
     days_since_dose = (out["collected_at"] - pd.Series(last_dose, index=out.index)) / DAY
-    stop_after = out["patient_id"].map(stop_after_days(doses)).astype("float64")
+    stop_after = out["patient_id"].map(stop_after_days(doses, fitted)).astype("float64")
     out["on_treatment"] = (days_since_dose <= stop_after).fillna(False).astype(bool)
     window = threshold("b12_not_interpretable_days")
     marker = out["analyte"].astype("object").isin(list(bands())).to_numpy()
@@ -293,7 +297,8 @@ def _trend(rows: pd.DataFrame, analyte: str) -> str:
     return "rising" if slope > 0 else "falling"
 
 
-def summarise(labs: pd.DataFrame, doses: pd.DataFrame, sex: Mapping[str, str] | None = None) -> pd.DataFrame:
+def summarise(labs: pd.DataFrame, doses: pd.DataFrame, sex: Mapping[str, str] | None = None,
+              annotated: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per patient and analyte: baseline (the last result before the first dose, within the
     baseline window; a result on the day of the first dose counts as before it, ``counts_before``),
     latest, change, days from the first dose to the first result in range, in range now, trend.
@@ -304,9 +309,10 @@ def summarise(labs: pd.DataFrame, doses: pd.DataFrame, sex: Mapping[str, str] | 
     are the range the latest result was judged against (the lab's own, else the default).
     ``interpretation`` says how the latest reads in words (``annotate_labs``, else its range);
     ``reading`` and ``baseline_reading`` are a word or two where the range does not say it ("not
-    interpretable", a NICE NG239 band, "high: response"); ``reading_source`` cites the bands used."""
+    interpretable", a NICE NG239 band, "high: response"); ``reading_source`` cites the bands used.
+    ``annotated``: ``annotate_labs(labs, doses)`` when the caller has it already."""
     rows = []
-    annotated = annotate_labs(labs, doses)
+    annotated = annotate_labs(labs, doses) if annotated is None else annotated
     first_dose = doses.groupby("patient_id")["administered_at"].min()
     window = pd.Timedelta(days=threshold("baseline_window_days"))
     for (patient, analyte), group in annotated[annotated["collected_at"].notna()].groupby(
@@ -380,15 +386,18 @@ def course_starts(doses: pd.DataFrame) -> dict[str, list[pd.Timestamp]]:
 def review_prompts(labs: pd.DataFrame, doses: pd.DataFrame, symptoms: pd.DataFrame | None = None,
                    sex: Mapping[str, str] | None = None, as_of: str | pd.Timestamp | None = None,
                    plans: Mapping[str, pd.DataFrame] | None = None,
-                   adherence: Mapping[str, Adherence] | None = None) -> pd.DataFrame:
+                   adherence: Mapping[str, Adherence] | None = None,
+                   annotated: pd.DataFrame | None = None) -> pd.DataFrame:
     """Things for the clinician to review (``PROMPT_COLUMNS``), each with its rule (an id and a
     title) and its source as a clinician knows it. The response checks run for every course of
     treatment; prompts about overdue reviews, doses and planned blood tests (``plans``: a plan per
-    patient from ``build_plan``) need ``as_of`` (today) and are not raised without it."""
+    patient from ``build_plan``) need ``as_of`` (today) and are not raised without it. The doses
+    are judged against ``adherence`` (per patient), else against the template they fit best.
+    ``annotated``: ``annotate_labs(labs, doses)`` when the caller has it already."""
     sources = threshold_cites()
     prompts: list[tuple] = []
     as_of = pd.Timestamp(as_of).normalize() if as_of is not None else None
-    annotated = annotate_labs(labs, doses)
+    annotated = annotate_labs(labs, doses) if annotated is None else annotated
     annotated = annotated[annotated["collected_at"].notna()].sort_values("collected_at")
     starts = course_starts(doses)
     for patient, given in doses.groupby("patient_id"):
@@ -769,18 +778,12 @@ def fitted_adherence(doses: pd.DataFrame, as_of: pd.Timestamp) -> Adherence | No
     return adherence(regimen, None, doses, as_of, fitted=True) if regimen is not None else None
 
 
-def _regimen_words(adh: Adherence) -> str:
-    label = adh.regimen.label if adh.regimen is not None else ""
-    return f"{label}, the best fit to the doses" if adh.fitted else label
-
-
 def dose_prompts(patient: str, adh: Adherence, as_of: pd.Timestamp, sources: dict[str, str]) -> list[tuple]:
     """Prompts from the doses against the regimen: each run of missed doses (loading or
     maintenance) as soon as its grace has passed, the course stopped after
     ``stop_missed_doses`` missed in a row, and an open loading phase past its review date."""
     out = []
-    oral = adh.oral if adh.oral is not None else pd.DataFrame({"administered_at": []})
-    if adh.last_injection is not None and (oral["administered_at"] > adh.last_injection).any():
+    if adh.switched_at is not None:
         return out  # treatment went on by mouth: no injection is overdue
     events = adh.events
     missed = events["status"] == "missed"
@@ -800,13 +803,13 @@ def dose_prompts(patient: str, adh: Adherence, as_of: pd.Timestamp, sources: dic
             silent = counted(round((as_of - last) / DAY), "day") if last is not None else ""
             out.append((patient, "course_stopped", "", group["planned"].iloc[0],
                         f"Review: no injection since {last:%d %b %Y} ({silent}); {what} missed (due {days}) "
-                        f"against {_regimen_words(adh)}: the course looks stopped, and deficiency can return.",
+                        f"against {adh.regimen_words}: the course looks stopped, and deficiency can return.",
                         sources["stop_missed_doses"]))
         else:
             late = counted(round((as_of - group["planned"].iloc[-1]) / DAY), "day")
             out.append((patient, "injection_overdue", "", group["planned"].iloc[-1],
                         f"Review: the {phase} injection due {days} has not been given ({late} overdue) against "
-                        f"{_regimen_words(adh)}.", cite))
+                        f"{adh.regimen_words}.", cite))
     if adh.loading_open and adh.loading_review is not None and as_of > adh.loading_review:
         out.append((patient, "loading_review", "", adh.loading_review,
                     f"Review: loading on alternate days has gone on since {adh.events['planned'].min():%d %b %Y}; "

@@ -13,7 +13,7 @@ from b12core.display import ViewSettings, display_round, display_unit, in_view, 
 from b12core.doses import injections
 from b12core.phases import LOADING, MAINTENANCE
 from b12core.reference import analytes, threshold
-from b12core.response import NOT_INTERPRETABLE, REVIEW, URGENT, range_words
+from b12core.response import ABOVE, BELOW, NOT_INTERPRETABLE, REVIEW, STRICT, URGENT, range_words
 from b12core.words import counted, every
 from b12core.workspace import PatientView, Workspace
 
@@ -24,9 +24,6 @@ PROMPT_TABLE_COLUMNS = ("When", "Title", "Review", "Source", "Rule", "Severity")
 SHOWN_COLUMNS = ("Marker", "Baseline", "Latest", "Change", "Trend")  # what markers_html shows, in words
 OFF_PLAN_SHOWN = 5  # missed and late doses listed beside the figure; the Schedule page lists them all
 MARKERS_CLASS = "b12-markers"  # the class that scopes the table's own style
-BELOW = ("<", "<=")  # qualifiers of a value below what the test measures
-ABOVE = (">", ">=")
-STRICT = ("<", ">")
 
 
 @dataclass(frozen=True)
@@ -96,7 +93,7 @@ def _status(view: PatientView) -> tuple[str, str]:
     adh = view.adherence
     if adh is None or adh.regimen is None:
         return f"Last injection {last:%d %b %Y}", "not known"
-    label = adh.regimen.label + (", the best fit to the doses" if adh.fitted else "")
+    label = adh.regimen_words
     if adh.stopped:
         silent = counted(round((view.as_of - last.normalize()) / DAY), "day")
         missed = int((adh.events["status"].iloc[::-1].ne("missed").cumsum() == 0).sum())  # the missed run at the end

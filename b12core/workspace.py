@@ -519,10 +519,11 @@ def patient_view(ws: Workspace, patient: str, plan_choice: PlanChoice | None = N
     plan, adh = _plan_and_adherence(doses, plan_choice, as_of)
     phases = phases_from_course(adh.doses) if adh is not None and not overrides else detect_phases(doses, overrides)
     sexes = {patient: sex}
-    annotated = annotate_labs(labs, doses)
-    summary = summarise(labs, doses, sexes)
+    fitted = {patient: adh.regimen} if adh is not None and adh.fitted else None  # not fitted again below
+    annotated = annotate_labs(labs, doses, fitted)
+    summary = summarise(labs, doses, sexes, annotated=annotated)
     prompts = review_prompts(labs, doses, symptoms, sexes, as_of, {patient: plan} if plan is not None else None,
-                             adherence={patient: adh} if adh is not None else None) \
+                             adherence={patient: adh} if adh is not None else None, annotated=annotated) \
         if len(doses) else review_prompts(labs.iloc[0:0], doses)
     return PatientView(patient, annotated, phases.doses, phases,
                        symptoms if symptoms is not None else pd.DataFrame(), summary, prompts, plan, adh, as_of)
