@@ -147,10 +147,8 @@ class Workspace:
         only patient in the files, or the one the user chose): the app says so, so that a file of
         another person does not pass unnoticed."""
         unassigned = {u.name for u in self.unassigned}
-        tables = [t for kind, t in (("labs", self.labs), ("doses", self.doses), ("symptoms", self.symptoms)) if t]
         mine = set()
-        for imported in tables:
-            table = next(getattr(imported, k) for k in ("labs", "doses", "symptoms") if hasattr(imported, k))
+        for table in _tables(self).values():
             mine.update(pd.unique(table.loc[table["patient_id"] == patient, "source_file"]))
         return [f.name for f in self.files if f.mapping is not None and f.kind in ("labs", "doses", "symptoms")
                 and "patient_id" not in f.mapping.roles and f.name not in unassigned and f.name in mine]

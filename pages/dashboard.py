@@ -12,7 +12,7 @@ from b12core.report import report_html
 from b12core.summary import URGENT, follow_up, left_off, markers_html
 from b12core.symptoms import diary_symptoms
 from b12core.text import markdown_literal
-from b12core.workspace import PlanChoice, patient_analytes
+from b12core.workspace import patient_analytes
 from ui import data
 from ui.diary import typed_symptoms
 from ui.downloads import about_patient
@@ -89,7 +89,7 @@ def view_controls(present: list[str]) -> ViewSettings:
     return settings
 
 
-def summary_panel(ws, view, follow, plan_choice: PlanChoice) -> None:
+def summary_panel(follow) -> None:
     """Where treatment stands, doses against the plan, each marker, and what to review."""
     st.subheader("Follow-up summary")
     st.markdown(f"**Treatment:** {markdown_literal(follow.status)}  \n"
@@ -185,7 +185,7 @@ def page() -> None:
             st.caption(markdown_literal("Not on the figure: " + "; ".join(notes) + "."))
             st.page_link("pages/import_review.py", label="See why on the import review page", icon=":material/info:")
     with side:
-        summary_panel(ws, view, follow, plan_choice)
+        summary_panel(follow)
     diary_editor()
     download_buttons(view, figure, follow, patient)
 
