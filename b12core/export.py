@@ -303,9 +303,13 @@ def plan_to_html(plan: pd.DataFrame, regimen_label: str, patient_label: str | No
                "bring it to your appointments.</p><p><strong>If your symptoms come back before your next "
                f"injection is due, contact your practice.</strong>{' ' + guidance if guidance else ''}</p></div>")
 
+    open_loading = (_rows(plan, "dose", "loading")["what"] == OPEN_LOADING_WHAT).any()
+    no_maintenance = ("Regular injections to keep your B12 up start when your clinician ends the loading injections "
+                      "(when there is no further improvement); your practice will give you their dates."
+                      if open_loading else "There are no maintenance injections in this schedule.")
     for phase, heading, empty in (
             ("loading", "Loading injections", "There are no loading injections in this schedule."),
-            ("maintenance", "Maintenance injections", "There are no maintenance injections in this schedule.")):
+            ("maintenance", "Maintenance injections", no_maintenance)):
         rows = _rows(plan, "dose", phase)
         out.append(f"<h2>{heading}</h2>")
         if phase == "loading" and len(rows):
@@ -314,10 +318,6 @@ def plan_to_html(plan: pd.DataFrame, regimen_label: str, patient_label: str | No
             last = day_text(pd.Timestamp(rows["date"].max()))
             out.append(f"<p>Regular injections to keep your B12 up. The table runs to {esc(last)}; ask your "
                        "practice about the injections after that.</p>")
-        open_loading = (_rows(plan, "dose", "loading")["what"] == OPEN_LOADING_WHAT).any()
-        if phase == "maintenance" and not len(rows) and open_loading:
-            empty = ("Regular injections to keep your B12 up start when your clinician ends the loading injections "
-                     "(when there is no further improvement); your practice will give you their dates.")
         out += _dose_table(rows) if len(rows) else [f"<p>{empty}</p>"]
 
     checks = plan[plan["kind"].isin(["recheck", "review"])]

@@ -1,6 +1,6 @@
 """The Schedule page's tables in words: doses against the plan, and the written plan.
 
-``regimens.adherence`` and ``regimens.build_plan`` return tables with machine column names
+``course.adherence`` and ``regimens.build_plan`` return tables with machine column names
 (``on_time``, ``given_at``, ``days_late``); the page and anyone reading a screen get these
 instead: titles in words, dates written out, statuses as a clinician says them.
 """
