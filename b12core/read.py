@@ -8,7 +8,6 @@ a reader that guesses types corrupts locale-formatted data (``01.02.2024`` read 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 from collections import Counter
@@ -21,8 +20,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from b12core.errors import InputError
-from b12core.limits import MAX_COLUMNS
+from b12core.limits import MAX_COLUMNS, SHEET_MAX_ROWS, WorkbookLimits, too_many_columns, too_many_rows
 from b12core.words import counted
+from b12core.workbook_worker import read_workbook
 
 DELIMITERS = (",", ";", "\t", "|")
 # The csv module refuses fields over 128 KB by default; a file may hold longer cells (or a very
@@ -143,7 +143,7 @@ def read_tables(data: bytes, filename: str, max_rows: int | None = None) -> list
         raise InputError(f"{filename} is empty")
     kind = _sniff_container(data)
     if kind == "workbook":
-        tables = _read_workbook(data, filename)
+        tables = _read_workbook(data, filename, max_rows)
     elif kind != "text":
         raise InputError(f"{filename} is not a table: it looks like {kind}")
     else:
@@ -157,14 +157,12 @@ def read_tables(data: bytes, filename: str, max_rows: int | None = None) -> list
 
 
 def _too_many_rows(name: str, max_rows: int) -> InputError:
-    return InputError(f"{name} has more than {max_rows:,} rows, the most the app reads from one file; "
-                      "export a shorter period or one patient, or use the command line")
+    return InputError(too_many_rows(name, max_rows))
 
 
 def _check_width(names: list[str], filename: str) -> None:
     if len(names) > MAX_COLUMNS:
-        raise InputError(f"{filename} has {len(names):,} columns; a lab export has far fewer "
-                         f"(at most {MAX_COLUMNS:,} are read)")
+        raise InputError(too_many_columns(filename, len(names)))
 
 
 def read_file(data: bytes, filename: str) -> RawFile:
@@ -281,12 +279,25 @@ def _line_offsets(data: bytes, count: int) -> list[int]:
     return offsets
 
 
+def _sample_lines(text: str) -> list[str]:
+    """The first ``SAMPLE_LINES`` lines of ``text``, each whole however long (a header of 100,000
+    columns included), without splitting the rest of the file."""
+    lines, start = [], 0
+    for end in _LINE_END_TEXT.finditer(text):
+        lines.append(text[start:end.start()])
+        start = end.end()
+        if len(lines) == SAMPLE_LINES:
+            return lines
+    lines.append(text[start:])
+    return lines
+
+
 def _read_text(data: bytes, filename: str) -> RawFile:
     encoding, text = detect_encoding(data)
     text, notes = _check_text(text, filename)
     # Lines end where the CSV reader ends them (CR, LF, CRLF); str.splitlines would also split at
     # U+2028 and other separators inside cells and miscount the lines before the header.
-    sample_lines = _LINE_END_TEXT.split(text[:262144])[:SAMPLE_LINES]
+    sample_lines = _sample_lines(text)
     delimiter = detect_delimiter(sample_lines)
     parsed = [next(csv.reader([ln], delimiter=delimiter or "\x1f"), []) for ln in sample_lines]
     header_index = find_header(parsed)
@@ -363,37 +374,11 @@ def _read_python(text: str, names: list[str], delimiter: str | None
 
 # --- workbooks --------------------------------------------------------------------------------
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d") if value.time() == dt.time() else value.isoformat(sep=" ")
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    return str(value)
-
-
-def _read_workbook(data: bytes, filename: str) -> list[RawFile]:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as err:  # calamine raises several types for corrupt files
-        raise InputError(f"{filename} could not be opened as a spreadsheet ({type(err).__name__})") from err
-    sheets = []
-    for sheet_name in book.sheet_names:
-        try:
-            cells = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-        except Exception as err:
-            raise InputError(f"{filename}: sheet {sheet_name!r} could not be read") from err
-        rows = [[_cell_text(v) for v in row] for row in cells]
-        rows = [r for r in rows if any(c.strip() for c in r)]
-        if rows:
-            sheets.append((sheet_name, rows))
+def _read_workbook(data: bytes, filename: str, max_rows: int | None) -> list[RawFile]:
+    """Measured and read in a worker process (``b12core.workbook_worker``), limits applied while
+    the sheets are streamed, before any cell is expanded."""
+    limits = WorkbookLimits(max_rows=SHEET_MAX_ROWS if max_rows is None else max_rows)
+    sheets = read_workbook(data, filename, limits)
     if not sheets:
         raise InputError(f"{filename} has no filled cells in any sheet")
     tables = []

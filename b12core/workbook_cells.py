@@ -1,0 +1,50 @@
+"""The cells of a workbook's sheets as text, read by calamine (run in a worker process).
+
+Every cell becomes the text a person would type for it: numbers without a trailing ``.0``, dates
+as ISO dates, booleans as TRUE/FALSE. Blank rows are left out. This module imports neither pandas
+nor the importers, so the worker process that runs it starts quickly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from b12core.errors import InputError
+
+
+def cell_text(value: object) -> str:
+    """One cell's value as text (see the module docstring)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d") if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def sheet_cells(data: bytes, filename: str) -> list[tuple[str, list[list[str]]]]:
+    """(sheet name, rows of text cells) for each sheet with a filled cell, rows of equal width."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as err:  # calamine raises several types for corrupt files
+        raise InputError(f"{filename} could not be opened as a spreadsheet ({type(err).__name__})") from err
+    sheets = []
+    for sheet_name in book.sheet_names:
+        try:
+            cells = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+        except Exception as err:
+            raise InputError(f"{filename}: sheet {sheet_name!r} could not be read") from err
+        rows = [[cell_text(v) for v in row] for row in cells]
+        del cells
+        rows = [r for r in rows if any(c.strip() for c in r)]
+        if rows:
+            sheets.append((sheet_name, rows))
+    return sheets

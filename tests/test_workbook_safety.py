@@ -1,0 +1,192 @@
+"""Hostile workbooks are refused before a reader expands them, and a reader that still dies takes
+only its own worker process with it.
+
+The files are made at test time (``tests/workbook_bombs.py``); each once made the server ask for
+gigabytes or abort. Here they go through the app's reader and through the command line.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from b12core.errors import InputError
+from b12core.limits import APP_MAX_ROWS, MB, WorkbookLimits, WorkerLimits
+from b12core.read import read_tables
+from b12core.workbook_check import check_workbook
+from b12core.workbook_worker import read_workbook
+from tests import workbook_bombs as bombs
+from tests.conftest import REPO
+
+# What each refusal must name: the limit the file went over, in words a clinician can act on.
+BOMBS = {
+    "sparse_extent": (bombs.sparse_extent, r"16,384 columns.*at most 1,000"),
+    "declared_extent": (bombs.declared_extent, r"16,384 columns.*at most 1,000"),
+    "sparse_rows": (bombs.sparse_rows, r"1,000,000 rows by 10 columns.*more than the 5,000,000 cells"),
+    "shared_string_bomb": (bombs.shared_string_bomb, r"compressed more than 100 to 1"),
+    "ratio_bomb": (bombs.ratio_bomb, r"compressed more than 100 to 1"),
+}
+
+
+@pytest.fixture(scope="module")
+def dense_rows() -> bytes:
+    return bombs.dense_rows()
+
+
+@pytest.mark.parametrize("kind", BOMBS)
+def test_app_reader_refuses_each_bomb_with_one_sentence_naming_the_limit(kind):
+    make, words = BOMBS[kind]
+    with pytest.raises(InputError, match=words) as refused:
+        read_tables(make(), "results.xlsx", max_rows=APP_MAX_ROWS)
+    message = str(refused.value)
+    assert message.startswith("results.xlsx ") and "\n" not in message
+    assert message.count(". ") == 0, message  # one sentence
+
+
+def test_app_reader_refuses_many_rows_while_counting_them(dense_rows):
+    with pytest.raises(InputError, match=r"more than 500,000 rows, the most the app reads"):
+        read_tables(dense_rows, "results.xlsx", max_rows=APP_MAX_ROWS)
+
+
+def test_command_line_refuses_many_cells(dense_rows):
+    with pytest.raises(InputError, match=r"at least [0-9,]+ rows by 9 columns, more than the 5,000,000 cells"):
+        read_tables(dense_rows, "results.xlsx")
+
+
+def _cli(tmp_path: Path, name: str, data: bytes) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return subprocess.run([sys.executable, "-m", "b12core", "labs", str(path), "-o", str(tmp_path / "out.csv")],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("kind", [*BOMBS, "dense_rows"])
+def test_command_line_refuses_each_bomb_with_exit_2_and_no_panic(tmp_path, kind, request):
+    data = request.getfixturevalue("dense_rows") if kind == "dense_rows" else BOMBS[kind][0]()
+    done = _cli(tmp_path, "results.xlsx", data)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "results.xlsx" in lines[0], done.stderr
+    assert "panic" not in done.stderr.lower() and "Traceback" not in done.stderr
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_an_ordinary_workbook_is_still_read_through_the_worker():
+    [table] = read_tables(bombs.ordinary(), "results.xlsx", max_rows=APP_MAX_ROWS)
+    assert table.table.to_dict("list") == {"Test": ["Hemoglobin", "Hemoglobin"], "Result": ["13.1", "12.4"]}
+
+
+# --- each check on its own, with limits small enough to reach with a small file -------------------
+
+def _refusal(data: bytes, **limits) -> str:
+    with pytest.raises(InputError) as refused:
+        check_workbook(data, "book.xlsx", WorkbookLimits(**limits))
+    return str(refused.value)
+
+
+def test_unpacked_size_is_limited():
+    data = bombs.xlsx_parts(bombs.row(1, bombs.number_cell("A1", 1)), [os.urandom(600_000).hex().encode()])
+    assert "unpacks to 1.1 MB, more than the 1 MB" in _refusal(data, max_inflated=MB)
+
+
+def test_shared_strings_size_is_limited():
+    strings = [os.urandom(3000).hex().encode() for _ in range(200)]  # 1.2 MB of text that does not pack
+    data = bombs.xlsx_parts(bombs.row(1, bombs.text_cell("A1", 0)), strings)
+    assert "1.1 MB of text in its table of shared strings, more than the 1 MB" in _refusal(
+        data, max_shared_strings=MB)
+
+
+def test_a_cell_longer_than_a_spreadsheet_allows_is_refused():
+    data = bombs.xlsx_parts(bombs.row(1, bombs.text_cell("A1", 0)), [os.urandom(20_000).hex().encode()])
+    assert "a cell of more than 32,767 characters" in _refusal(data)
+
+
+def test_declared_rows_are_checked_before_the_cells():
+    data = bombs.xlsx_parts(bombs.row(1, bombs.number_cell("A1", 1)), dimension="A1:B900")
+    assert "more than 100 rows" in _refusal(data, max_rows=100)
+
+
+def test_cells_without_positions_are_counted_in_order():
+    cells = b"".join(b"<row>" + b"<c><v>1</v></c>" * 3 + b"</row>" for _ in range(150))
+    assert "more than 100 rows" in _refusal(bombs.xlsx_parts(cells), max_rows=100)
+    wide = b"<row>" + b"<c><v>1</v></c>" * 1200 + b"</row>"
+    assert "has at least 1,001 columns" in _refusal(bombs.xlsx_parts(wide))
+
+
+def test_cells_out_of_order_are_caught():
+    cells = bombs.row(1, bombs.number_cell("ZZ1", 1), bombs.number_cell("A1", 2))
+    assert "702 columns" in _refusal(bombs.xlsx_parts(cells), max_columns=700)
+
+
+def test_too_many_parts_are_refused():
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as book:
+        for i in range(30):
+            book.writestr(f"part{i}.xml", "<a/>")
+    assert "30 parts" in _refusal(buffer.getvalue(), max_parts=20)
+
+
+def test_a_document_type_declaration_is_refused():
+    sheet = b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>' + bombs.row(1, bombs.number_cell("A1", 1))
+    assert "document type declaration" in _refusal(bombs.xlsx_parts(sheet))
+
+
+# --- the worker process ----------------------------------------------------------------------------
+
+def test_a_reader_that_dies_ends_only_its_own_file():
+    """With every check switched off, the dense reader asks for 17 billion cells: it is the worker
+    that dies (abort or out of memory), and this process gets a message."""
+    off = WorkbookLimits(max_rows=2**31, max_columns=2**31, max_cells=2**62)
+    started = time.monotonic()
+    with pytest.raises(InputError, match=r"results.xlsx could not be read: the spreadsheet reader stopped"):
+        read_workbook(bombs.sparse_extent(), "results.xlsx", off)
+    assert time.monotonic() - started < 60
+    [table] = read_tables(bombs.ordinary(), "results.xlsx")  # and the next file is read as usual
+    assert table.rows == 2
+
+
+def test_a_reader_over_its_time_is_stopped():
+    with pytest.raises(InputError, match=r"results.xlsx could not be read within 0.01 seconds"):
+        read_workbook(bombs.ordinary(), "results.xlsx", worker=WorkerLimits(seconds=0.01))
+
+
+def _workers() -> int:
+    """Worker processes this test process has running now (read from /proc, not from our code)."""
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == os.getpid() and b"b12core.workbook_worker" in cmdline:
+            count += 1
+    return count
+
+
+def test_at_most_two_workbooks_are_read_at_once_and_the_rest_wait():
+    data = bombs.xlsx_parts(b"".join(bombs.row(r, *(bombs.number_cell(f"{c}{r}", r) for c in "ABCDEFGH"))
+                                     for r in range(1, 40_001)))
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(read_workbook(data, "book.xlsx")[0][1].__len__()))
+               for _ in range(5)]
+    seen = 0
+    for thread in threads:
+        thread.start()
+    while any(t.is_alive() for t in threads):
+        seen = max(seen, _workers())
+        time.sleep(0.005)
+    assert results == [40_000] * 5
+    assert seen == 2
