@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 
 from b12core.errors import InputError
@@ -39,35 +40,105 @@ _PLAIN_WHAT = {"loading dose", "maintenance dose"}
 
 # --- shared helpers ----------------------------------------------------------------------------
 
-# A spreadsheet treats a cell starting with one of these as a formula (or, for tab and line
-# breaks, may shift it into one); full-width forms are included because some spreadsheet
-# programs normalise them.
-_FORMULA_START = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+# Formula neutralising (OWASP, "CSV Injection"). A spreadsheet runs a cell that starts with = + - or
+# @ as a formula (full-width forms included: some programs normalise them), and an importer may split
+# a cell further: on ; , tab or | (the separator a user or a locale picks) and on line breaks. So the
+# check is made on every piece such a split can make, not only on the whole cell.
+_SEPARATORS = ";,|\t\r\n"
+_FORMULA = "=+\\-@\uff1d\uff0b\uff0d\uff20"
+# A piece is the cell itself or what follows a separator; it is dangerous when, after spaces, it
+# starts a formula: quote it. (No lookaround: RE2, which pandas uses for Arrow text, runs it too.)
+_PIECE = re.compile(f"(^|[{_SEPARATORS}])( *[{_FORMULA}])")
+# OWASP also lists a cell that starts with tab or a line break (also after spaces): quote it too.
+_BLANK_START = re.compile(r"^( *[\t\r\n])")
+# Either of the above somewhere in a cell (a quick test before rewriting).
+_DANGER = re.compile(f"(?:^|[{_SEPARATORS}]) *[{_FORMULA}]|^ *[\t\r\n]")
+# A cell that is exactly a number (sign, digits, one decimal point or comma, exponent) is left alone:
+# it cannot run anything, and a spreadsheet reads it as the number, sign included.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def safe_cell(text: str) -> str:
-    """``text`` made inert for spreadsheets: a leading ``=``, ``+``, ``-``, ``@``, tab or line
-    break (also after leading spaces) gets a single quote in front, so the cell shows as text
-    instead of running as a formula. Other text is returned unchanged."""
+    """``text`` made inert for spreadsheets, whichever of ``;`` ``,`` tab ``|`` CR or LF a
+    spreadsheet splits it on: a single quote goes at the start of the cell and right after each of
+    those separators wherever what follows (after any spaces) starts with ``=``, ``+``, ``-``,
+    ``@`` (or their full-width forms), and at the start of a cell that starts (after spaces) with a
+    tab or a line break. So ``SEMIPT0001;=1+1`` -> ``SEMIPT0001;'=1+1``, ``ok; =1`` -> ``ok;' =1``,
+    ``=1`` -> ``'=1``, ``1,-2`` -> ``1,'-2``; ``a=1``, ``a - b`` and ``normal text, with commas`` stay as
+    they are. A cell that is exactly a number (``-3.5``, ``+1``, ``-1e-3``, ``-1,5``) is returned
+    unchanged: it cannot run anything, and a spreadsheet reads it as the number, sign included.
+    Only quotes are added, and neutralising twice changes nothing more."""
     text = str(text)
-    stripped = text.lstrip(" ")
-    if text[:1] in _FORMULA_START or stripped[:1] in _FORMULA_START:
-        return "'" + text
-    return text
+    if _NUMBER.fullmatch(text):
+        return text
+    return _BLANK_START.sub(r"'\1", _PIECE.sub(r"\1'\2", text))
+
+
+def _safe_texts(column: pd.Series) -> pd.Series:
+    """``column`` with each text cell passed through ``safe_cell``; other cells (missing values,
+    numbers, dates in an object column) are left as they are. Exports repeat a few texts over many
+    rows, so the distinct values are neutralised once (``_safe_distinct``) and only the rows whose
+    text changes are written. Returns ``column`` itself when no cell changes."""
+    if isinstance(column.dtype, pd.CategoricalDtype):  # the categories are the distinct values
+        safe = _safe_distinct(pd.Series(column.cat.categories))
+        if safe is None:
+            return column
+        if safe.is_unique:
+            return column.cat.rename_categories(pd.Index(safe))
+        return _safe_texts(column.astype(object))  # two categories became one text
+    codes, uniques = pd.factorize(column)  # missing values get code -1 and stay as they are
+    safe = _safe_distinct(pd.Series(uniques))
+    if safe is None:
+        return column
+    changed = np.asarray(safe.astype(object) != pd.Series(uniques).astype(object), dtype=bool)
+    rows = np.flatnonzero((codes >= 0) & changed[codes])
+    out = column.copy()
+    out.iloc[rows] = safe.to_numpy(dtype=object)[codes[rows]]
+    return out
+
+
+def _safe_distinct(values: pd.Series) -> pd.Series | None:
+    """``values`` with each text passed through ``safe_cell``, by pandas' vectorised ``.str``
+    methods (Arrow's regex engine for Arrow text) on the texts that need it; ``None`` when none
+    does."""
+    if pd.api.types.is_object_dtype(values.dtype) and pd.api.types.infer_dtype(values, skipna=True) == "string":
+        safe = _safe_distinct(values.astype("str"))  # Arrow text: the regexes run in Arrow, not per row in Python
+        return None if safe is None else safe.astype(object)
+    try:
+        texts = values.str
+    except AttributeError:  # no text at all (dates, numbers)
+        return None
+    danger = texts.contains(_DANGER.pattern, regex=True, na=False).to_numpy(dtype=bool, na_value=False)
+    if not danger.any():
+        return None
+    rows = np.flatnonzero(danger)
+    chosen = values.iloc[rows]
+    number = chosen.str.fullmatch(_NUMBER.pattern, na=False).to_numpy(dtype=bool, na_value=False)
+    rows, chosen = rows[~number], chosen[~number]
+    if not len(rows):
+        return None
+    fixed = chosen.str.replace(_PIECE.pattern, r"\1'\2", regex=True)
+    fixed = fixed.str.replace(_BLANK_START.pattern, r"'\1", regex=True)
+    out = values.copy()
+    out.iloc[rows] = fixed.to_numpy()
+    return out
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with every text cell and column name passed through ``safe_cell``.
+    """A copy of ``frame`` with every text cell and column name made inert by ``safe_cell``.
 
     Numbers, dates and missing values are left as they are (a negative number is a number, not
-    a formula); only cells holding text are changed."""
+    a formula); only cells holding text are changed. Vectorised: text columns are rewritten with
+    pandas ``.str`` methods, and only the cells that need a quote are rewritten."""
     out = frame.copy()
     out.columns = [safe_cell(c) if isinstance(c, str) else c for c in out.columns]
-    for name in out.columns:
-        column = out[name]
-        if (pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype)
-                or isinstance(column.dtype, pd.CategoricalDtype)):
-            out[name] = column.map(lambda v: safe_cell(v) if isinstance(v, str) else v, na_action="ignore")
+    for position in range(out.shape[1]):  # by position: column names may repeat
+        values = out.iloc[:, position]
+        if (pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype)
+                or isinstance(values.dtype, pd.CategoricalDtype)):
+            safe = _safe_texts(values)
+            if safe is not values:
+                out.isetitem(position, safe)
     return out
 
 
@@ -359,13 +430,20 @@ def plan_to_csv(plan: pd.DataFrame, *, bom: bool = True, patient_label: str | No
         table.insert(0, "made_on", issued.isoformat())
     if patient_label is not None:
         table.insert(0, "patient", patient_label)
+    # Quoting stays minimal (a field holding a comma, a double quote or a line break is quoted, as
+    # the csv module does). Quoting more would not make a formula safer: ``safe_frame`` already
+    # quotes every piece that a split on ; , tab | CR or LF can make. And pandas' QUOTE_ALL and
+    # QUOTE_NONNUMERIC also quote our formatted numbers (``float_format`` makes them text) and empty
+    # number cells, so a reader set to take quoted fields as text (LibreOffice's "Format quoted
+    # field as text", csv.QUOTE_NONNUMERIC readers) would read numbers as text.
     text = safe_frame(table).to_csv(index=False, lineterminator="\r\n", float_format=_number_text)
     return text.encode("utf-8-sig" if bom else "utf-8")
 
 
 def frame_to_xlsx(frame: pd.DataFrame, sheet: str = "data") -> bytes:
-    """A table as an Excel workbook; text cells that a spreadsheet would run as formulas
-    (``=``, ``+``, ``-``, ``@``) are neutralised as in ``safe_frame``."""
+    """A table as an Excel workbook; text cells are neutralised as in ``safe_frame`` (a quote
+    before every piece of a cell that would start a formula, also after ``;`` ``,`` tab ``|`` or a
+    line break), so no text cell is written as a formula. Numbers and dates stay typed cells."""
     buffer = io.BytesIO()
     safe = safe_frame(frame)
     for column in safe.select_dtypes(include=["datetimetz"]).columns:

@@ -8,6 +8,8 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from icalendar import Calendar
 
 from b12core.errors import InputError
@@ -245,11 +247,111 @@ def test_csv_neutralises_formulas():
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
-    ("  =1", "'  =1"), ("a=1", "a=1"), ("", ""), ("loading dose", "loading dose"),
+    ("=1+1", "'=1+1"), ("+1+1", "'+1+1"), ("-1+1", "'-1+1"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("\nx", "'\nx"), ("  =1", "'  =1"), ("a=1", "a=1"), ("", ""), ("loading dose", "loading dose"),
+    ("\uff1dSUM(1)", "'\uff1dSUM(1)"), ("-", "'-"), ("-x", "'-x"),
 ])
 def test_safe_cell(text, expected):
     assert safe_cell(text) == expected
+
+
+# Each cell as a security test wrote it, and as it must leave: a spreadsheet that splits a cell on
+# ; , | tab CR or LF (an importer can be set to split on any of them) must never see a piece that,
+# after spaces, starts a formula. The quote goes at the start of each such piece.
+FRAGMENTS = [
+    ("SEMIPT0001;=1+1", "SEMIPT0001;'=1+1"),
+    ("a,+cmd|' /C calc'!A0", "a,'+cmd|' /C calc'!A0"),
+    ("x\t@SUM(1)", "x\t'@SUM(1)"),
+    ("ok; =1+1", "ok;' =1+1"),
+    ("ok,   -2+3", "ok,'   -2+3"),
+    ("SEMIPT0001;\uff1d1+1", "SEMIPT0001;'\uff1d1+1"),  # full-width equals sign
+    ("a|@SUM(A1)", "a|'@SUM(A1)"),
+    ("line one\n=1+1", "line one\n'=1+1"),
+    ("line one\r\n+1", "line one\r\n'+1"),  # a CRLF break stays one break: the piece after LF is quoted
+    ("=1;=2,=3", "'=1;'=2,'=3"),
+    ("a;;=1", "a;;'=1"),
+    ("1,-2", "1,'-2"),  # a text cell: its pieces are quoted like any other text
+    ("normal text, with commas", "normal text, with commas"),
+    ("paragraph\r\n\r\nnext", "paragraph\r\n\r\nnext"),
+    ("a - b; c + d", "a - b; c + d"),
+    ("SEMIPT0001", "SEMIPT0001"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), FRAGMENTS)
+def test_safe_cell_quotes_every_piece_a_spreadsheet_may_split_off(text, expected):
+    assert safe_cell(text) == expected
+    assert safe_cell(expected) == expected  # neutralising twice changes nothing
+
+
+@pytest.mark.parametrize("text", ["-3.5", "+1", "-1", "0.5", "-1e-3", "1E+5", "-0042", "-1,5", "2024-01-02", "-.5"])
+def test_safe_cell_keeps_a_cell_that_is_exactly_a_number(text):
+    assert safe_cell(text) == text
+
+
+SEPARATORS = ";,|\t\r\n"
+FORMULA_START = "=+-@\uff1d\uff0b\uff0d\uff20"
+
+
+def pieces(text: str) -> list[str]:
+    """Every piece a spreadsheet may make of a cell: the cell itself and, for each separator it may
+    split on, the parts after each occurrence."""
+    out = [text]
+    for separator in SEPARATORS:
+        out += text.split(separator)[1:]
+    return out
+
+
+@settings(derandomize=True, database=None, deadline=None, max_examples=400)
+@given(st.text(st.sampled_from([*SEPARATORS, *FORMULA_START, " ", "'", "a", "1", "."]), max_size=12))
+def test_no_piece_of_a_neutralised_cell_starts_a_formula(text):
+    safe = safe_cell(text)
+    assert safe_cell(safe) == safe
+    assert safe.replace("'", "") == text.replace("'", "")  # only quotes are added
+    if safe == text and re.fullmatch(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?", text):
+        return  # exactly a number: a spreadsheet reads it as that number
+    assert safe[:1] not in "\t\r\n" or not safe
+    for piece in pieces(safe):
+        assert piece.lstrip(" ")[:1] not in FORMULA_START or not piece.lstrip(" "), (text, safe, piece)
+
+
+@settings(derandomize=True, database=None, deadline=None, max_examples=60)
+@given(st.lists(st.text(st.sampled_from([*SEPARATORS, *FORMULA_START, " ", "'", "a", "1", "."]), max_size=8),
+                max_size=20))
+def test_safe_frame_agrees_with_safe_cell_for_every_kind_of_text_column(texts):
+    # Arrow text is rewritten by Arrow's regex engine, object text by Python's: both must match safe_cell
+    expected = [safe_cell(t) for t in texts]
+    for dtype in ("str", "object", "string[python]", "category"):
+        frame = pd.DataFrame({"t": pd.Series(texts, dtype=dtype)})
+        assert safe_frame(frame)["t"].astype(object).tolist() == expected, dtype
+
+
+@pytest.mark.parametrize("dtype", ["str", "object", "category"])
+def test_safe_frame_quotes_pieces_of_text_and_keeps_numbers_and_dates(dtype):
+    texts = [text for text, _ in FRAGMENTS] + ["-3.5", None]
+    frame = pd.DataFrame({"id;=1": pd.Series(texts, dtype=dtype),
+                          "value": [-3.5] * (len(texts) - 1) + [float("nan")],
+                          "n": range(-1, len(texts) - 1),
+                          "when": pd.to_datetime(["2024-01-02"] * len(texts))})
+    safe = safe_frame(frame)
+    assert list(safe.columns) == ["id;'=1", "value", "n", "when"]
+    got = safe["id;'=1"].astype(object).tolist()
+    assert got[:-1] == [expected for _, expected in FRAGMENTS] + ["-3.5"]
+    assert pd.isna(got[-1])
+    pd.testing.assert_series_equal(safe["value"], frame["value"])
+    pd.testing.assert_series_equal(safe["n"], frame["n"])
+    pd.testing.assert_series_equal(safe["when"], frame["when"])
+    assert frame.loc[0, "id;=1"] == "SEMIPT0001;=1+1"  # the input is not changed
+
+
+def test_safe_frame_leaves_non_text_cells_of_a_mixed_column():
+    day = date(2024, 1, 2)
+    frame = pd.DataFrame({"mixed": pd.Series(["a;=1", -2.5, day, None, 7], dtype=object)})
+    assert safe_frame(frame)["mixed"].tolist() == ["a;'=1", -2.5, day, None, 7]
+    only_dates = pd.DataFrame({"d": pd.Series([day, day], dtype=object)})
+    assert safe_frame(only_dates)["d"].tolist() == [day, day]
+    repeated = pd.DataFrame([["a;=1", "=2"]], columns=["x", "x"])
+    assert safe_frame(repeated).iloc[0].tolist() == ["a;'=1", "'=2"]
 
 
 def test_safe_frame_changes_text_only():
@@ -309,6 +411,77 @@ def test_excel_export_neutralises_formula_cells_and_keeps_types():
     assert names == ["'=HYPERLINK(\"http://x\",\"click\")", "'+cmd", "'@SUM(A1)", "'-2+3", "Hb"]
     assert sheet.cell(row=2, column=2).value == 1.5
     assert all(sheet.cell(row=r, column=1).data_type == "s" for r in range(2, 7))
+
+
+HOSTILE_CELLS = ["SEMIPT0001;=1+1", "a,+cmd|' /C calc'!A0", "x\t@SUM(1)", "ok; =1+1", "normal text, with commas",
+                 "SEMIPT0001;\uff1d1+1"]
+NEUTRALISED = ["SEMIPT0001;'=1+1", "a,'+cmd|' /C calc'!A0", "x\t'@SUM(1)", "ok;' =1+1", "normal text, with commas",
+               "SEMIPT0001;'\uff1d1+1"]
+
+
+def test_csv_neutralises_formulas_after_separators():
+    plan = build_plan("UK-BNF-noneuro", "2024-03-04").head(len(HOSTILE_CELLS))
+    plan["what"] = HOSTILE_CELLS
+    plan["dose_ug"] = plan["dose_ug"].astype(float)
+    plan.loc[0, "dose_ug"] = -3.5
+    data = plan_to_csv(plan, bom=False, patient_label="SEMIPT0001;=1+1")
+    text = data.decode("utf-8")
+    assert "SEMIPT0001;=" not in text and "SEMIPT0001;\uff1d" not in text
+    assert text.count("SEMIPT0001;'=1+1") == len(plan) + 1  # the patient column and the first row's what
+    assert '"a,\'+cmd|\' /C calc\'!A0"' in text  # a field holding the file's delimiter stays quoted
+    assert '"normal text, with commas"' in text
+    assert ",-3.5," in text  # a number keeps its sign and stays unquoted
+    back = pd.read_csv(io.BytesIO(data), keep_default_na=False, na_values=[""])
+    assert back["what"].tolist() == NEUTRALISED
+    assert set(back["patient"]) == {"SEMIPT0001;'=1+1"}
+    assert back.loc[0, "dose_ug"] == -3.5
+    # what a spreadsheet splitting the file on ; or tab would put in a cell
+    for line in text.splitlines():
+        for separator in ";\t|":
+            for piece in line.split(separator)[1:]:
+                assert piece.lstrip(" ")[:1] not in "=+@\uff1d", (line, piece)
+
+
+def _sheet_cells(data: bytes, sheet: str) -> list:
+    from openpyxl import load_workbook
+
+    return [cell for row in load_workbook(io.BytesIO(data))[sheet].iter_rows() for cell in row]
+
+
+def test_excel_export_neutralises_formulas_after_separators():
+    from b12core.export import frame_to_xlsx
+
+    frame = pd.DataFrame({"patient_id": HOSTILE_CELLS, "value": [-3.5, 1.0, 2.0, 3.0, 4.0, 5.0],
+                          "when": pd.to_datetime(["2024-01-02"] * len(HOSTILE_CELLS))})
+    cells = _sheet_cells(frame_to_xlsx(frame, "results"), "results")
+    assert all(c.data_type != "f" for c in cells)
+    values = [[c.value for c in cells[i:i + 3]] for i in range(0, len(cells), 3)]
+    assert values[0] == ["patient_id", "value", "when"]
+    assert [row[0] for row in values[1:]] == NEUTRALISED
+    assert values[1][1] == -3.5 and cells[4].data_type == "n"
+    assert [c.data_type for c in cells[3::3]] == ["s"] * len(HOSTILE_CELLS)
+
+
+def test_every_results_download_neutralises_formulas_after_separators():
+    from b12core.downloads import About, results_csv, results_xlsx
+
+    labs = pd.DataFrame({"patient_id": HOSTILE_CELLS, "value": [-3.5, 1.0, 2.0, 3.0, 4.0, 5.0],
+                         "reported_value": ["-3.5", "1", "2", "3", "4", "5"],
+                         "collected_at": pd.to_datetime(["2024-01-02"] * len(HOSTILE_CELLS))})
+    about = About(patient="SEMIPT0001;=1+1", made_on=date(2026, 11, 26))
+    back = pd.read_csv(io.BytesIO(results_csv(labs, about)), encoding="utf-8-sig", keep_default_na=False,
+                       dtype={"reported_value": str})
+    assert back["patient_id"].tolist() == NEUTRALISED
+    assert back["value"].tolist() == labs["value"].tolist()
+    assert back["reported_value"].tolist() == labs["reported_value"].tolist()  # "-3.5" keeps its sign
+    book = results_xlsx(labs, about)
+    for sheet in ("About", "Results"):
+        cells = _sheet_cells(book, sheet)
+        assert all(c.data_type != "f" for c in cells), sheet
+        texts = [c.value for c in cells if isinstance(c.value, str)]
+        assert not any(piece.lstrip(" ")[:1] in "=+@\uff1d" for t in texts for s in ";,\t|" for piece in t.split(s)[1:])
+    assert "SEMIPT0001;'=1+1" in [c.value for c in _sheet_cells(book, "About")]
+    assert [c.value for c in _sheet_cells(book, "Results")][4::4][:len(NEUTRALISED)] == NEUTRALISED
 
 
 def test_every_schedule_download_names_the_patient_and_the_day_it_was_made():
