@@ -12,8 +12,11 @@ from ui.guard import guarded
 from ui.sidebar import shared_sidebar
 
 PAGES = Path(__file__).parent / "pages"
+# The tab icon ships with the app: a ":material/…:" page icon makes the browser fetch it from
+# fonts.gstatic.com (assets/README.md). Streamlit sends this SVG inline, as a data: URL.
+FAVICON = Path(__file__).parent / "assets" / "favicon.svg"
 
-st.set_page_config(page_title="B12 follow-up", page_icon=":material/monitoring:", layout="wide")
+st.set_page_config(page_title="B12 follow-up", page_icon=FAVICON, layout="wide")
 page = st.navigation([
     st.Page(PAGES / "dashboard.py", title="Dashboard", icon=":material/monitoring:", default=True),
     st.Page(PAGES / "import_review.py", title="Import review", icon=":material/fact_check:"),
