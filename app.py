@@ -1,26 +1,14 @@
-"""B12 therapy follow-up dashboard: the entry point builds the navigation and the shared sidebar.
+"""B12 therapy follow-up dashboard: ``streamlit run app.py`` (or ``uvicorn app:app``) serves it.
 
-The sidebar (uploader, patient picker) is drawn here, not by a page: widgets of the entry point
-keep their state on every page, so the uploaded files stay with the browser session.
+``app`` is the server: it runs ``navigation.py`` for every browser session and, alongside it,
+closes the sessions whose browser tab has gone away, freeing their uploads and download files
+(``ui/session_end.py``).
 """
 
 from pathlib import Path
 
 import streamlit as st
 
-from ui.guard import guarded
-from ui.sidebar import shared_sidebar
+from ui.session_end import lifespan
 
-PAGES = Path(__file__).parent / "pages"
-# The tab icon ships with the app: a ":material/…:" page icon makes the browser fetch it from
-# fonts.gstatic.com (assets/README.md). Streamlit sends this SVG inline, as a data: URL.
-FAVICON = Path(__file__).parent / "assets" / "favicon.svg"
-
-st.set_page_config(page_title="B12 follow-up", page_icon=FAVICON, layout="wide")
-page = st.navigation([
-    st.Page(PAGES / "dashboard.py", title="Dashboard", icon=":material/monitoring:", default=True),
-    st.Page(PAGES / "import_review.py", title="Import review", icon=":material/fact_check:"),
-    st.Page(PAGES / "schedule.py", title="Schedule", icon=":material/event:"),
-])
-guarded(shared_sidebar)
-page.run()
+app = st.App(Path(__file__).with_name("navigation.py"), lifespan=lifespan)

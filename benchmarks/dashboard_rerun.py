@@ -44,7 +44,7 @@ def main() -> None:
     print(f"figure build: median {statistics.median(build) * 1000:.0f} ms")
 
     keep_navigation_mode()  # reruns run the entry point (its sidebar) as on a server
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(REPO / "navigation.py"), default_timeout=120)
     at.run()
     upload = at.sidebar.file_uploader[0]
     first = timed(lambda: upload.set_value([(n, d, "text/csv") for n, d in files]).run())

@@ -53,7 +53,7 @@ def tmp_out(tmp_path: Path) -> Path:
 
 
 def keep_navigation_mode() -> None:
-    """Make AppTest run the app as a server does: the entry point (app.py) on every rerun, then
+    """Make AppTest run the app as a server does: the entry point (navigation.py) on every rerun, then
     the page.
 
     A server decides once that the app uses ``st.navigation`` and never looks at the ``pages/``

@@ -364,7 +364,7 @@ def test_cli(name, tmp_path, capsys):
 
 # --- 3. the app (AppTest) ---------------------------------------------------------------------
 
-app = app_conftest.app  # the AppTest fixture of tests/app: the real app.py, first run done
+app = app_conftest.app  # the AppTest fixture of tests/app: the real navigation script, first run done
 GUARD = "Something went wrong"  # ui/guard.py: shown only when a page hits a bug
 # user text that must never render live: a Markdown link or bold, an HTML tag whose "<" is not escaped
 LIVE = re.compile(r"\[click\]\(http://evil\)|\*\*bold\*\*|(?<!\\)<(?:script|img)")

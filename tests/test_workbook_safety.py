@@ -7,7 +7,9 @@ gigabytes or abort. Here they go through the app's reader and through the comman
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -159,8 +161,9 @@ def test_a_reader_over_its_time_is_stopped():
         read_workbook(bombs.ordinary(), "results.xlsx", worker=WorkerLimits(seconds=0.01))
 
 
-def _workers() -> int:
-    """Worker processes this test process has running now (read from /proc, not from our code)."""
+def _workers(limits_seen: list[str] | None = None) -> int:
+    """Worker processes this test process has running now (read from /proc, not from our code);
+    their ``/proc/<pid>/limits`` texts are added to ``limits_seen``."""
     count = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -173,6 +176,9 @@ def _workers() -> int:
         parent = int(stat.rsplit(")", 1)[1].split()[1])
         if parent == os.getpid() and b"b12core.workbook_worker" in cmdline:
             count += 1
+            if limits_seen is not None:
+                with contextlib.suppress(OSError):
+                    limits_seen.append((entry / "limits").read_text())
     return count
 
 
@@ -182,11 +188,16 @@ def test_at_most_two_workbooks_are_read_at_once_and_the_rest_wait():
     results: list[int] = []
     threads = [threading.Thread(target=lambda: results.append(read_workbook(data, "book.xlsx")[0][1].__len__()))
                for _ in range(5)]
-    seen = 0
+    seen, limits = 0, []
     for thread in threads:
         thread.start()
     while any(t.is_alive() for t in threads):
-        seen = max(seen, _workers())
+        seen = max(seen, _workers(limits))
         time.sleep(0.005)
     assert results == [40_000] * 5
     assert seen == 2
+    # Once a worker has set its limits: 2 GB of address space, no core file, no file written.
+    limited = [text for text in limits if re.search(r"Max address space\s+2147483648", text)]
+    assert limited, "no worker was seen with its limits set"
+    for text in limited:
+        assert re.search(r"Max core file size\s+0\s+0", text) and re.search(r"Max file size\s+0\s+0", text)

@@ -1,7 +1,7 @@
 """Loading for the pages: the session's files, its workspace, one patient's view and figure.
 
 The uploaded files belong to the browser session, not to a page: the uploader sits in the entry
-point (``app.py``), so every page and every rerun sees the same files until the clinician removes
+point (``navigation.py``), so every page and every rerun sees the same files until the clinician removes
 them. The sample patient is shown only while nothing is uploaded.
 
 ``st.cache_data`` is shared by every user of the server unless ``scope="session"``; every cache

@@ -1,4 +1,5 @@
-"""AppTest helpers: run the real app.py, upload files through the sidebar uploader."""
+"""AppTest helpers: run the real navigation script (navigation.py, which app.py serves), upload
+files through the sidebar uploader."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import REPO, SAMPLE
 
-APP = str(REPO / "app.py")
+APP = str(REPO / "navigation.py")
 
 
 @pytest.fixture

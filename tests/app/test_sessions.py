@@ -39,7 +39,7 @@ def test_two_sessions_see_only_their_own_uploads():
 
 def test_every_cache_of_the_app_is_per_session():
     """st.cache_data is shared by every user unless scope="session": no cache may forget it."""
-    for path in [*(REPO / "ui").glob("*.py"), *(REPO / "pages").glob("*.py"), REPO / "app.py"]:
+    for path in [*(REPO / "ui").glob("*.py"), *(REPO / "pages").glob("*.py"), REPO / "app.py", REPO / "navigation.py"]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in ("cache_data", "cache_resource"):
                 keywords = {k.arg: k.value for k in node.keywords}
@@ -47,3 +47,19 @@ def test_every_cache_of_the_app_is_per_session():
                 assert isinstance(keywords.get("scope"), ast.Constant) and keywords["scope"].value == "session", \
                     f"{path.name}:{node.lineno} caches without scope='session'"
                 assert "max_entries" in keywords, f"{path.name}:{node.lineno} caches without max_entries"
+
+
+def test_the_shipped_settings_free_an_ended_session_within_three_minutes():
+    """What SECURITY.md promises: a session whose tab has gone is closed, its uploads and download
+    files freed, 100 to 120 seconds later (the closing itself is seen over HTTP in
+    tests/e2e/test_session_end.py)."""
+    import tomllib
+
+    from ui.session_end import timing
+
+    ttl = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())["server"]["disconnectedSessionTTL"]
+    interval, grace = timing(ttl)
+    assert (ttl, interval, grace) == (120, 10, 100)
+    assert grace + interval <= ttl <= 180
+    security = (REPO / "SECURITY.md").read_text()
+    assert "100 to 120 seconds" in security

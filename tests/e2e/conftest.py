@@ -6,6 +6,7 @@ B12_REQUIRE_BROWSER=1 so that a missing browser fails instead of skipping.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -50,13 +51,16 @@ def _drain(stream) -> None:
         SERVER_OUTPUT.append(line.decode(errors="replace"))
 
 
-@pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
+@contextlib.contextmanager
+def running_app(*options: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`streamlit run app.py` on a free port (with extra ``--server.…`` options and environment
+    variables); its URL and process. What it prints goes to ``SERVER_OUTPUT``."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true", f"--server.port={port}",
-         "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+         "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", *options],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, **(env or {})})
     threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -68,9 +72,18 @@ def app_url() -> Iterator[str]:
             if process.poll() is not None:
                 raise RuntimeError("".join(SERVER_OUTPUT)) from None
             time.sleep(0.3)
-    yield url
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=20)
+    try:
+        yield url, process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    with running_app() as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,28 @@
+"""The script every browser session runs (``app.py`` serves it): navigation and the shared sidebar.
+
+The sidebar (uploader, patient picker) is drawn here, not by a page: widgets of the entry point
+keep their state on every page, so the uploaded files stay with the browser session.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from ui.guard import guarded
+from ui.session_end import remember_this_session
+from ui.sidebar import shared_sidebar
+
+PAGES = Path(__file__).parent / "pages"
+# The tab icon ships with the app: a ":material/…:" page icon makes the browser fetch it from
+# fonts.gstatic.com (assets/README.md). Streamlit sends this SVG inline, as a data: URL.
+FAVICON = Path(__file__).parent / "assets" / "favicon.svg"
+
+remember_this_session()  # freed soon after its tab goes away (ui/session_end.py)
+st.set_page_config(page_title="B12 follow-up", page_icon=FAVICON, layout="wide")
+page = st.navigation([
+    st.Page(PAGES / "dashboard.py", title="Dashboard", icon=":material/monitoring:", default=True),
+    st.Page(PAGES / "import_review.py", title="Import review", icon=":material/fact_check:"),
+    st.Page(PAGES / "schedule.py", title="Schedule", icon=":material/event:"),
+])
+guarded(shared_sidebar)
+page.run()
