@@ -378,32 +378,41 @@ def _read_workbook(data: bytes, filename: str, max_rows: int | None) -> list[Raw
     """Measured and read in a worker process (``b12core.workbook_worker``), limits applied while
     the sheets are streamed, before any cell is expanded."""
     limits = WorkbookLimits(max_rows=SHEET_MAX_ROWS if max_rows is None else max_rows)
-    sheets = read_workbook(data, filename, limits)
+    return workbook_tables(read_workbook(data, filename, limits), filename)
+
+
+def workbook_tables(sheets: list[tuple[str, list[list[str]]]], filename: str) -> list[RawFile]:
+    """One table per sheet from (sheet name, rows of text cells): header found, columns named."""
     if not sheets:
         raise InputError(f"{filename} has no filled cells in any sheet")
-    tables = []
-    for sheet_name, rows in sheets:
-        name = filename if len(sheets) == 1 else f"{filename} [{sheet_name}]"
-        header_index = find_header(rows[:SAMPLE_LINES])
-        notes = []
-        if header_index is None:
-            headers = [f"Column {i}" for i in range(1, max(len(r) for r in rows) + 1)]
-            body = rows
-            notes.append("no header row found; columns are numbered")
-        else:
-            headers = list(rows[header_index])
-            body = rows[header_index + 1:]
-            if header_index:
-                notes.append(f"skipped {header_index} row(s) before the header")
-        names = unique_headers(headers)
-        _check_width(names, name)
-        width = len(names)
+    return [_sheet_table(filename if len(sheets) == 1 else f"{filename} [{sheet_name}]", sheet_name, rows)
+            for sheet_name, rows in sheets]
+
+
+def _sheet_table(name: str, sheet_name: str, rows: list[list[str]]) -> RawFile:
+    header_index = find_header(rows[:SAMPLE_LINES])
+    notes = []
+    if header_index is None:
+        headers = [f"Column {i}" for i in range(1, max(len(r) for r in rows) + 1)]
+        body = rows
+        notes.append("no header row found; columns are numbered")
+    else:
+        headers = list(rows[header_index])
+        body = rows[header_index + 1:]
+        if header_index:
+            notes.append(f"skipped {header_index} row(s) before the header")
+    names = unique_headers(headers)
+    _check_width(names, name)
+    width = len(names)
+    bad: list[BadRow] = []
+    numbers = None
+    if any(len(r) != width for r in body):  # a sheet's rows are as wide as its header row; not so here
         bad = [BadRow(i, f"row has cells beyond the last header column ({width})", " | ".join(r))
                for i, r in enumerate(body, start=1) if any(c.strip() for c in r[width:])]
         bad_numbers = {b.row for b in bad}
-        kept = [(r + [""] * width)[:width] for i, r in enumerate(body, start=1) if i not in bad_numbers]
-        numbers = np.array([i for i in range(1, len(body) + 1) if i not in bad_numbers], dtype=np.int64)
-        tables.append(RawFile(name, text_table(names, kept), tuple(h.strip() for h in headers), sheet=sheet_name,
-                              header_line=(header_index or 0) + 1, bad_rows=tuple(bad),
-                              notes=tuple(notes), row_numbers=numbers if bad else None))
-    return tables
+        body = [(r + [""] * width)[:width] for i, r in enumerate(body, start=1) if i not in bad_numbers]
+        numbers = np.array([i for i in range(1, len(body) + len(bad) + 1) if i not in bad_numbers],
+                           dtype=np.int64) if bad else None
+    return RawFile(name, text_table(names, body), tuple(h.strip() for h in headers), sheet=sheet_name,
+                   header_line=(header_index or 0) + 1, bad_rows=tuple(bad), notes=tuple(notes),
+                   row_numbers=numbers)

@@ -14,8 +14,9 @@ XML part once, without building anything, and refuses the file in one sentence n
 - every shared string (copied into each cell that shows it): at most 32,767 characters, Excel's
   own limit; no document type declarations (entity expansion) in any part.
 
-A legacy ``.xls`` file is not a zip and is not measured here; like every workbook it is read in a
-worker process with a memory and time limit (``b12core.workbook_worker``).
+A legacy ``.xls`` file is not a zip and is not measured here, and the sheets of a binary ``.xlsb``
+are not XML: only its zip is measured. Like every workbook they are read in a worker process with
+a memory and time limit (``b12core.workbook_worker``).
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from b12core.errors import InputError
 from b12core.limits import MB, WORKBOOK, WorkbookLimits, too_many_columns, too_many_rows
 
 _CHUNK = MB
-_CELL_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\s+r="([A-Z]{1,3})(\d{1,9})"')  # how writers put it
-_CELL_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")  # every cell, however it is written
+# Every cell's opening tag, with its position when written first as writers do (``<c r="B7"``);
+# a cell written any other way matches with empty groups.
+_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c(?:\s+r="([A-Z]{1,3})(\d{1,9})")?[\s/>]')
+_UNPLACED = (b"", b"")
 _DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\s+ref="(?:[A-Z]*\d*:)?([A-Z]{1,3})(\d{1,9})"')
 _ODS = frozenset({"content.xml"})
 
@@ -131,8 +134,8 @@ def _check_part(book: zipfile.ZipFile, part: zipfile.ZipInfo, name: str, limits:
             _check_head(buffer, name, extent)
         if shared:
             _check_texts(long_text, buffer, cut, name, limits)
-        refs = _CELL_REF.findall(buffer, 0, cut)
-        if len(refs) != len(_CELL_OPEN.findall(buffer, 0, cut)):
+        refs = _CELL.findall(buffer, 0, cut)
+        if _UNPLACED in refs:
             return _parse_part(book, part, name, limits)  # a cell without its position first
         if refs:
             last_row = max(map(int, {r for _, r in refs}))

@@ -201,3 +201,10 @@ def test_at_most_two_workbooks_are_read_at_once_and_the_rest_wait():
     assert limited, "no worker was seen with its limits set"
     for text in limited:
         assert re.search(r"Max core file size\s+0\s+0", text) and re.search(r"Max file size\s+0\s+0", text)
+
+
+def test_opendocument_sheets_are_measured_with_their_repeats():
+    [table] = read_tables(bombs.ods_ordinary(), "results.ods", max_rows=APP_MAX_ROWS)
+    assert table.table.to_dict("list") == {"Test": ["Hemoglobin"], "Result": ["13.1"]}
+    with pytest.raises(InputError, match=r"results.ods has at least 16,000 columns"):
+        read_tables(bombs.ods_repeated(), "results.ods", max_rows=APP_MAX_ROWS)

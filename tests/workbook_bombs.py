@@ -120,3 +120,48 @@ def ratio_bomb(padding: int = 30 * 2**20) -> bytes:
     """An ordinary sheet padded with ``padding`` bytes of blanks between two rows: the sheet part
     unpacks about a thousandfold."""
     return xlsx_parts(row(1, number_cell("A1", 1)) + b" " * padding + row(2, number_cell("A2", 2)))
+
+
+_ODS_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+    '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+    '</manifest:manifest>')
+
+
+def ods_parts(rows: str) -> bytes:
+    """An OpenDocument spreadsheet of one sheet whose ``<table:table>`` holds ``rows``."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="Results">'
+        f'{rows}</table:table></office:spreadsheet></office:body></office:document-content>')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        book.writestr("META-INF/manifest.xml", _ODS_MANIFEST)
+        book.writestr("content.xml", content)
+    return buffer.getvalue()
+
+
+def ods_cell(text: str, repeat: int = 1) -> str:
+    repeated = f' table:number-columns-repeated="{repeat}"' if repeat > 1 else ""
+    return f'<table:table-cell office:value-type="string"{repeated}><text:p>{text}</text:p></table:table-cell>'
+
+
+def ods_ordinary() -> bytes:
+    """Two results, and the empty rows and columns LibreOffice writes to the end of every sheet."""
+    empty = '<table:table-cell table:number-columns-repeated="1022"/>'
+    return ods_parts(
+        f"<table:table-row>{ods_cell('Test')}{ods_cell('Result')}{empty}</table:table-row>"
+        f"<table:table-row>{ods_cell('Hemoglobin')}{ods_cell('13.1')}{empty}</table:table-row>"
+        f'<table:table-row table:number-rows-repeated="1048574"><table:table-cell '
+        f'table:number-columns-repeated="1024"/></table:table-row>')
+
+
+def ods_repeated() -> bytes:
+    """One text repeated across 16,000 columns and 100,000 rows by two attributes: 1.6 billion cells."""
+    return ods_parts(f'<table:table-row table:number-rows-repeated="100000">{ods_cell("x", 16_000)}</table:table-row>')
