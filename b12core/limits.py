@@ -39,6 +39,7 @@ class WorkbookLimits:
     ratio_floor: int = MB  # small parts (styles, a short sheet) may compress better
     max_parts: int = 10_000
     max_shared_strings: int = 50 * MB  # the workbook's table of texts, unpacked
+    max_text: int = 200 * MB  # characters in all cells once shared texts are filled in (worker)
 
 
 @dataclass(frozen=True)

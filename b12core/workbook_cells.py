@@ -11,6 +11,7 @@ import datetime as dt
 import io
 
 from b12core.errors import InputError
+from b12core.limits import MB
 
 
 def cell_text(value: object) -> str:
@@ -28,23 +29,33 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def sheet_cells(data: bytes, filename: str) -> list[tuple[str, list[list[str]]]]:
-    """(sheet name, rows of text cells) for each sheet with a filled cell, rows of equal width."""
+def sheet_cells(data: bytes, filename: str, max_text: int | None = None) -> list[tuple[str, list[list[str]]]]:
+    """(sheet name, rows of text cells) for each sheet with a filled cell, rows of equal width.
+
+    ``max_text`` bounds the characters of all cells together: a shared text is copied into every
+    cell that shows it, so a small workbook can hold gigabytes of it; counting stops at the limit."""
     from python_calamine import CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as err:  # calamine raises several types for corrupt files
         raise InputError(f"{filename} could not be opened as a spreadsheet ({type(err).__name__})") from err
-    sheets = []
+    sheets, text = [], 0
     for sheet_name in book.sheet_names:
         try:
             cells = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
         except Exception as err:
             raise InputError(f"{filename}: sheet {sheet_name!r} could not be read") from err
-        rows = [[cell_text(v) for v in row] for row in cells]
+        rows = []
+        for values in cells:
+            row = [cell_text(v) for v in values]
+            text += sum(map(len, row))
+            if max_text is not None and text > max_text:
+                raise InputError(f"{filename} holds more than {max_text / MB:g} MB of text in its cells once its "
+                                 "shared texts are filled in, the most the app reads")
+            if any(c.strip() for c in row):
+                rows.append(row)
         del cells
-        rows = [r for r in rows if any(c.strip() for c in r)]
         if rows:
             sheets.append((sheet_name, rows))
     return sheets

@@ -10,7 +10,7 @@ XML part once, without building anything, and refuses the file in one sentence n
 - the zip: number of parts, their unpacked size together, the packing ratio of each large part,
   the size of the shared-strings table;
 - each sheet: its declared extent (``<dimension>``), then its actual extent and cell count, cell
-  by cell while streaming, in rows, columns and cells;
+  by cell while streaming, in rows, columns and cells; and all sheets together, in cells;
 - every shared string (copied into each cell that shows it): at most 32,767 characters, Excel's
   own limit; no document type declarations (entity expansion) in any part.
 
@@ -51,9 +51,13 @@ def check_workbook(data: bytes, filename: str, limits: WorkbookLimits = WORKBOOK
         raise InputError(f"{filename} could not be opened as a spreadsheet ({type(err).__name__})") from err
     with book:
         _check_directory(parts, filename, limits)
+        cells = 0
         for part in parts:
             if part.filename.lower().endswith(".xml"):
-                _check_part(book, part, filename, limits)
+                cells += _check_part(book, part, filename, limits)
+                if cells > limits.max_cells:
+                    raise InputError(f"{filename}: its sheets together span more than the {limits.max_cells:,} "
+                                     "cells the app reads from one file")
 
 
 def _size(count: int) -> str:
@@ -117,9 +121,10 @@ def _chunks(book: zipfile.ZipFile, part: zipfile.ZipInfo, name: str):
         raise InputError(f"{name} could not be opened as a spreadsheet (a damaged part)") from err
 
 
-def _check_part(book: zipfile.ZipFile, part: zipfile.ZipInfo, name: str, limits: WorkbookLimits) -> None:
+def _check_part(book: zipfile.ZipFile, part: zipfile.ZipInfo, name: str, limits: WorkbookLimits) -> int:
     """Stream one XML part: its texts, and if it is a sheet, its extent (regular expressions on
-    the common form ``<c r="B7">``; an XML parser when a cell is written any other way)."""
+    the common form ``<c r="B7">``; an XML parser when a cell is written any other way). Returns
+    the cells the part's sheet spans (0 for a part that is not a sheet)."""
     if part.filename.rsplit("/", 1)[-1] in _ODS:
         return _parse_part(book, part, name, limits)
     extent, tail = _Extent(name, limits), b""
@@ -142,7 +147,7 @@ def _check_part(book: zipfile.ZipFile, part: zipfile.ZipInfo, name: str, limits:
             last_column = max(map(column_number, {c for c, _ in refs}))
             extent.reach(last_row, last_column, len(refs))
         tail = buffer[cut:]
-    return None
+    return extent.rows * extent.columns
 
 
 def _check_head(buffer: bytes, name: str, extent: _Extent) -> None:
@@ -163,7 +168,7 @@ def _check_texts(long_text: re.Pattern[bytes], buffer: bytes, cut: int, name: st
                              "the most a spreadsheet cell holds")
 
 
-def _parse_part(book: zipfile.ZipFile, part: zipfile.ZipInfo, name: str, limits: WorkbookLimits) -> None:
+def _parse_part(book: zipfile.ZipFile, part: zipfile.ZipInfo, name: str, limits: WorkbookLimits) -> int:
     """The careful path: an XML parser follows rows and cells written without positions
     (``<row>``, ``<c>``: one after the other) and OpenDocument's repeated rows and cells."""
     scan = _ParsedSheet(name, limits)
@@ -178,6 +183,7 @@ def _parse_part(book: zipfile.ZipFile, part: zipfile.ZipInfo, name: str, limits:
         parser.Parse(b"", True)
     except expat.ExpatError as err:
         raise InputError(f"{name} could not be opened as a spreadsheet (a damaged part)") from err
+    return scan.spanned + scan.extent.rows * scan.extent.columns
 
 
 def _local(name: str) -> str:
@@ -190,6 +196,7 @@ class _ParsedSheet:
     def __init__(self, name: str, limits: WorkbookLimits) -> None:
         self.name, self.limits = name, limits
         self.extent = _Extent(name, limits)
+        self.spanned = 0  # cells of the sheets before this one (OpenDocument holds them all in one part)
         self.row = self.column = 0
         self.row_repeat = 1
         self.cell: tuple[int, int] | None = None  # an OpenDocument cell: (first column, repeat)
@@ -204,6 +211,7 @@ class _ParsedSheet:
         local = _local(tag)
         attrs = {_local(k): v for k, v in attributes.items()}
         if local == "table":  # OpenDocument: a new sheet
+            self.spanned += self.extent.rows * self.extent.columns
             self.extent, self.row = _Extent(self.name, self.limits), 0
         elif local in ("row", "table-row"):
             self.row = _number(attrs.get("r"), self.row + self.row_repeat)

@@ -93,8 +93,9 @@ def main() -> int:
     from b12core.workbook_check import check_workbook
 
     try:
-        check_workbook(data, request["name"], WorkbookLimits(**request["limits"]))
-        reply = _pack(sheet_cells(data, request["name"]))
+        limits = WorkbookLimits(**request["limits"])
+        check_workbook(data, request["name"], limits)
+        reply = _pack(sheet_cells(data, request["name"], limits.max_text))
     except InputError as err:
         sys.stdout.buffer.write(str(err).encode())
         return _REFUSED

@@ -208,3 +208,33 @@ def test_opendocument_sheets_are_measured_with_their_repeats():
     assert table.table.to_dict("list") == {"Test": ["Hemoglobin"], "Result": ["13.1"]}
     with pytest.raises(InputError, match=r"results.ods has at least 16,000 columns"):
         read_tables(bombs.ods_repeated(), "results.ods", max_rows=APP_MAX_ROWS)
+
+
+def _with_sheets(data: bytes, *sheets: bytes) -> bytes:
+    """``data`` with more sheet parts added to its zip."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO(data)
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as book:
+        for number, sheet in enumerate(sheets, start=2):
+            book.writestr(f"xl/worksheets/sheet{number}.xml",
+                          b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+                          + sheet + b"</sheetData></worksheet>")
+    return buffer.getvalue()
+
+
+def test_sheets_are_limited_together_as_well_as_one_by_one():
+    sparse = bombs.row(1, bombs.number_cell("A1", 1)) + bombs.row(200_000, bombs.number_cell("J200000", 1))
+    data = _with_sheets(bombs.xlsx_parts(sparse), sparse, sparse)  # three sheets of 2,000,000 cells
+    assert "its sheets together span more than the 5,000,000 cells" in _refusal(data)
+
+
+def test_text_filled_in_from_shared_strings_is_limited_in_the_worker():
+    """Each shared string within its limit, but shown in many cells: the worker stops counting the
+    text at the limit, so neither it nor the app holds the whole of it."""
+    cells = b"".join(bombs.row(r, bombs.text_cell(f"A{r}", 0)) for r in range(1, 2_001))
+    data = bombs.xlsx_parts(cells, [b"x" * 30_000])
+    with pytest.raises(InputError, match=r"^book.xlsx holds more than 10 MB of text in its cells once its "
+                                         r"shared texts are filled in, the most the app reads"):
+        read_workbook(data, "book.xlsx", WorkbookLimits(max_text=10 * MB))
