@@ -52,13 +52,16 @@ def _drain(stream) -> None:
 
 
 @contextlib.contextmanager
-def running_app(*options: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+def running_app(*options: str, env: dict[str, str] | None = None,
+                address: str | None = "127.0.0.1") -> Iterator[tuple[str, subprocess.Popen]]:
     """`streamlit run app.py` on a free port (with extra ``--server.…`` options and environment
-    variables); its URL and process. What it prints goes to ``SERVER_OUTPUT``."""
+    variables; ``address`` None keeps the shipped ``server.address``); its URL and process. What it
+    prints goes to ``SERVER_OUTPUT``."""
     port = _free_port()
+    where = [f"--server.address={address}"] if address else []
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true", f"--server.port={port}",
-         "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", *options],
+         *where, "--browser.gatherUsageStats=false", *options],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
         env={**os.environ, **(env or {})})
     threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()

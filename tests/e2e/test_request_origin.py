@@ -194,3 +194,53 @@ def test_the_browser_loads_only_from_the_apps_own_origin(browser, app_url):
     assert favicon and all(recorder.is_own(url) for url in favicon), favicon
     assert "loaded" in icons["font"], icons  # the bundled icon font, from the app (checked above)
     assert icons["shown"] >= 3 and not icons["as_text"], icons  # the nav's icons at least
+
+
+def test_the_server_itself_calls_no_other_host(browser, tmp_path):
+    """The server, started as the README starts it (its shipped address setting), makes no call
+    out either: every HTTP(S) client that honours the standard proxy variables is pointed at a
+    listener of this test, which records any connection, while a user uploads and sees a figure.
+    (Streamlit, started headless on all addresses, looks up the machine's public address at a
+    public web service to print an "External URL".)"""
+    import socket
+    import threading
+
+    from tests.e2e.conftest import SERVER_OUTPUT, running_app
+
+    calls: list[bytes] = []
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def record() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.settimeout(2)
+                try:
+                    calls.append(connection.recv(200))
+                except OSError:
+                    calls.append(b"(connected)")
+
+    threading.Thread(target=record, daemon=True).start()
+    proxy = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    env = {"HTTP_PROXY": proxy, "HTTPS_PROXY": proxy, "http_proxy": proxy, "https_proxy": proxy,
+           "ALL_PROXY": proxy, "NO_PROXY": "", "no_proxy": ""}
+    start = len(SERVER_OUTPUT)
+    try:
+        with running_app(env=env, address=None) as (url, _):
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(url.replace("127.0.0.1", "localhost"))
+            page.wait_for_selector("[data-testid=stApp]", timeout=60_000)
+            page.locator("input[type=file]").set_input_files(sorted(str(p) for p in UPLOADS.iterdir()))
+            page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+            context.close()
+    finally:
+        listener.close()
+    log = "".join(SERVER_OUTPUT[start:])
+    assert calls == [], f"the server called out: {calls}"
+    assert "External URL" not in log and "external IP" not in log, log
