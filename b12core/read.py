@@ -29,6 +29,8 @@ DELIMITERS = (",", ";", "\t", "|")
 # wide header) and must still be read or refused with a clear message.
 csv.field_size_limit(2**31 - 1)
 SAMPLE_LINES = 60
+SAMPLE_CHARS = 262_144
+_QUOTED = re.compile(r'"[^"]*"')
 _LINE_END = re.compile(rb"\r\n|\n|\r")
 _LINE_END_TEXT = re.compile(r"\r\n|\n|\r")
 _NOT_SPACE = re.compile(rb"\S")
@@ -280,16 +282,27 @@ def _line_offsets(data: bytes, count: int) -> list[int]:
 
 
 def _sample_lines(text: str) -> list[str]:
-    """The first ``SAMPLE_LINES`` lines of ``text``, each whole however long (a header of 100,000
-    columns included), without splitting the rest of the file."""
-    lines, start = [], 0
-    for end in _LINE_END_TEXT.finditer(text):
-        lines.append(text[start:end.start()])
+    """The first ``SAMPLE_LINES`` lines within the first ``SAMPLE_CHARS`` characters (the last one
+    may be cut): enough to find the delimiter and the header, bounded however long a line is."""
+    return _LINE_END_TEXT.split(text[:SAMPLE_CHARS])[:SAMPLE_LINES]
+
+
+def _whole_header(text: str, index: int, delimiter: str | None, filename: str) -> list[str]:
+    """Header line ``index``, read whole when the sample cut it (a very wide header). Its width is
+    counted first without building its cells (delimiters outside quotes), so a header of millions
+    of cells is refused with its real width and never split into millions of strings."""
+    start = 0
+    for number, end in enumerate(_LINE_END_TEXT.finditer(text)):
+        if number == index:
+            line = text[start:end.start()]
+            break
         start = end.end()
-        if len(lines) == SAMPLE_LINES:
-            return lines
-    lines.append(text[start:])
-    return lines
+    else:
+        line = text[start:]
+    width = _QUOTED.sub("", line).count(delimiter or "\x1f") + 1
+    if width > MAX_COLUMNS:
+        raise InputError(too_many_columns(filename, width))
+    return next(csv.reader([line], delimiter=delimiter or "\x1f"), [])
 
 
 def _read_text(data: bytes, filename: str) -> RawFile:
@@ -301,6 +314,8 @@ def _read_text(data: bytes, filename: str) -> RawFile:
     delimiter = detect_delimiter(sample_lines)
     parsed = [next(csv.reader([ln], delimiter=delimiter or "\x1f"), []) for ln in sample_lines]
     header_index = find_header(parsed)
+    if header_index == len(parsed) - 1 and len(text) > SAMPLE_CHARS:  # the sample cut the header line
+        parsed[header_index] = _whole_header(text, header_index, delimiter, filename)
     if header_index is None:
         width = max((len(r) for r in parsed), default=1)
         headers = [f"Column {i}" for i in range(1, width + 1)]

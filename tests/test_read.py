@@ -155,3 +155,16 @@ def test_a_very_wide_header_is_refused_with_its_real_width():
     header = ",".join(f"Column{i}" for i in range(100_000))
     with pytest.raises(InputError, match=r"^wide.csv has 100,000 columns; a lab export has far fewer"):
         read_tables((header + "\n" + "1," * 99_999 + "1\n").encode(), "wide.csv")
+
+
+def test_a_header_of_millions_of_cells_is_refused_without_splitting_it():
+    """A 20 MB header line: refused with its width, reading only a bounded sample into cells."""
+    import tracemalloc
+
+    data = b"x," * 10_000_000 + b"x\n1,2\n"
+    tracemalloc.start()
+    with pytest.raises(InputError, match=r"^wide.csv has 10,000,001 columns"):
+        read_tables(data, "wide.csv")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 200 * 2**20  # a few copies of the 20 MB text, not 20 million cells (over 1 GB)
