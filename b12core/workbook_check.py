@@ -135,6 +135,9 @@ def _check_part(book: zipfile.ZipFile, part: zipfile.ZipInfo, name: str, limits:
     for index, chunk in enumerate(_chunks(book, part, name)):
         buffer = tail + chunk
         cut = buffer.rfind(b">") + 1
+        if b"<!DOCTYPE" in buffer:  # anywhere: a long comment may come before it
+            raise InputError(f"{name} holds a document type declaration, which a spreadsheet program never "
+                             "writes, so it was not opened")
         if index == 0:
             _check_head(buffer, name, extent)
         if shared:
@@ -151,9 +154,6 @@ def _check_part(book: zipfile.ZipFile, part: zipfile.ZipInfo, name: str, limits:
 
 
 def _check_head(buffer: bytes, name: str, extent: _Extent) -> None:
-    if b"<!DOCTYPE" in buffer[:4096].upper():
-        raise InputError(f"{name} holds a document type declaration, which a spreadsheet program never "
-                         "writes, so it was not opened")
     declared = _DIMENSION.search(buffer)
     if declared:
         extent.reach(int(declared.group(2)), column_number(declared.group(1)), 0)

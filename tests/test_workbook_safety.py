@@ -140,6 +140,8 @@ def test_too_many_parts_are_refused():
 def test_a_document_type_declaration_is_refused():
     sheet = b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>' + bombs.row(1, bombs.number_cell("A1", 1))
     assert "document type declaration" in _refusal(bombs.xlsx_parts(sheet))
+    later = b"<!--" + os.urandom(3 * 2**20).hex().encode() + b"-->" + sheet  # past the first chunk
+    assert "document type declaration" in _refusal(bombs.xlsx_parts(later))
 
 
 # --- the worker process ----------------------------------------------------------------------------
