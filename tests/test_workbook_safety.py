@@ -158,6 +158,16 @@ def test_a_reader_that_dies_ends_only_its_own_file():
     assert table.rows == 2
 
 
+def test_a_workbook_within_every_measure_that_still_exhausts_the_reader_ends_only_itself(tmp_path):
+    data = bombs.amplified_shared_string()
+    check_workbook(data, "results.xlsx", WorkbookLimits(max_rows=APP_MAX_ROWS))  # passes every measure
+    with pytest.raises(InputError, match=r"^results.xlsx could not be read: the spreadsheet reader stopped"):
+        read_tables(data, "results.xlsx", max_rows=APP_MAX_ROWS)
+    done = _cli(tmp_path, "results.xlsx", data)
+    assert done.returncode == 2 and "the spreadsheet reader stopped" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "panic" not in done.stderr.lower()
+
+
 def test_a_reader_over_its_time_is_stopped():
     with pytest.raises(InputError, match=r"results.xlsx could not be read within 0.01 seconds"):
         read_workbook(bombs.ordinary(), "results.xlsx", worker=WorkerLimits(seconds=0.01))

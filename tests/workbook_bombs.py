@@ -165,3 +165,11 @@ def ods_ordinary() -> bytes:
 def ods_repeated() -> bytes:
     """One text repeated across 16,000 columns and 100,000 rows by two attributes: 1.6 billion cells."""
     return ods_parts(f'<table:table-row table:number-rows-repeated="100000">{ods_cell("x", 16_000)}</table:table-row>')
+
+
+def amplified_shared_string(cells: int = 70_000, length: int = 32_000) -> bytes:
+    """Within every limit the workbook is measured against (one shared string of Excel's length,
+    70,000 small cells, a modest packing ratio), but each cell showing the string becomes a copy of
+    it: 2.2 GB for the reader. The worker's memory limit ends it."""
+    body = b"".join(row(r, text_cell(f"A{r}", 0)) for r in range(1, cells + 1))
+    return xlsx_parts(body, [b"y" * length])

@@ -1,5 +1,6 @@
-"""Hostile workbooks dropped into a running app: each is refused in one sentence, the server lives,
-and another clinician's session, open at the same time, still gets its patient's figure.
+"""Hostile workbooks dropped into a running app: each is refused in one sentence (one of them only
+once its reader process has died), the server lives, and another clinician's session, open at the
+same time, still gets its patient's figure.
 
 The files are made at test time (``tests/workbook_bombs.py``). Before the workbook checks and the
 worker process, the first of them aborted the whole server.
@@ -24,6 +25,7 @@ REFUSALS = {  # file -> what its refusal says
     "shared_strings.xlsx": "shared_strings.xlsx is compressed more than 100 to 1",
     "ratio.xlsx": "ratio.xlsx is compressed more than 100 to 1",
     "dense_rows.xlsx": "dense_rows.xlsx has more than 500,000 rows, the most the app reads from one file",
+    "amplified.xlsx": "amplified.xlsx could not be read: the spreadsheet reader stopped before it finished",
 }
 
 
@@ -32,7 +34,8 @@ def hostile_files(tmp_path_factory) -> list[str]:
     folder = tmp_path_factory.mktemp("hostile")
     made = {"sparse_extent.xlsx": bombs.sparse_extent(), "declared_extent.xlsx": bombs.declared_extent(),
             "sparse_rows.xlsx": bombs.sparse_rows(), "shared_strings.xlsx": bombs.shared_string_bomb(),
-            "ratio.xlsx": bombs.ratio_bomb(), "dense_rows.xlsx": bombs.dense_rows()}
+            "ratio.xlsx": bombs.ratio_bomb(), "dense_rows.xlsx": bombs.dense_rows(),
+            "amplified.xlsx": bombs.amplified_shared_string()}
     for name, data in made.items():
         (folder / name).write_bytes(data)
     return [str(folder / name) for name in made]
