@@ -9,8 +9,9 @@ XML part once, without building anything, and refuses the file in one sentence n
 
 - the zip: number of parts, their unpacked size together, the packing ratio of each large part,
   the size of the shared-strings table;
-- each sheet: its declared extent (``<dimension>``), then its actual extent and cell count, cell
-  by cell while streaming, in rows, columns and cells; and all sheets together, in cells;
+- each sheet: its declared extent (``<dimension>``, in cells: readers reserve room for it), then
+  its actual extent and cell count, cell by cell while streaming, in rows, columns and cells; and
+  all sheets together, in cells;
 - every shared string (copied into each cell that shows it): at most 32,767 characters, Excel's
   own limit; no document type declarations (entity expansion) in any part.
 
@@ -90,6 +91,14 @@ class _Extent:
         self.name, self.limits = name, limits
         self.rows = self.columns = self.cells = 0
 
+    def declare(self, rows: int, columns: int) -> None:
+        """A sheet's own statement of its extent (``<dimension>``): readers reserve room for that
+        many cells, so only their number is limited; the cells themselves decide rows and columns
+        (a formatted header row can make a real export declare column XFD)."""
+        if rows * columns > self.limits.max_cells:
+            raise InputError(f"{self.name} declares a sheet of {rows:,} rows by {columns:,} columns, more than "
+                             f"the {self.limits.max_cells:,} cells the app reads from one sheet")
+
     def reach(self, row: int, column: int, cells: int = 1) -> None:
         """Count ``cells`` more cells and extend the sheet to ``row`` and ``column`` (1-based)."""
         limits = self.limits
@@ -156,7 +165,7 @@ def _check_part(book: zipfile.ZipFile, part: zipfile.ZipInfo, name: str, limits:
 def _check_head(buffer: bytes, name: str, extent: _Extent) -> None:
     declared = _DIMENSION.search(buffer)
     if declared:
-        extent.reach(int(declared.group(2)), column_number(declared.group(1)), 0)
+        extent.declare(int(declared.group(2)), column_number(declared.group(1)))
 
 
 def _check_texts(long_text: re.Pattern[bytes], buffer: bytes, cut: int, name: str,
@@ -234,7 +243,7 @@ class _ParsedSheet:
             last = attrs.get("ref", "").rsplit(":", 1)[-1]
             letters = last.rstrip("0123456789")
             if letters.isalpha() and last[len(letters):].isdigit():
-                self.extent.reach(int(last[len(letters):]), column_number(letters.upper()), 0)
+                self.extent.declare(int(last[len(letters):]), column_number(letters.upper()))
 
     def end(self, tag: str) -> None:
         if _local(tag) not in ("table-cell", "covered-table-cell") or self.cell is None:

@@ -29,7 +29,8 @@ from tests.conftest import REPO
 # What each refusal must name: the limit the file went over, in words a clinician can act on.
 BOMBS = {
     "sparse_extent": (bombs.sparse_extent, r"16,384 columns.*at most 1,000"),
-    "declared_extent": (bombs.declared_extent, r"16,384 columns.*at most 1,000"),
+    "declared_extent": (bombs.declared_extent, r"declares a sheet of 1,048,576 rows by 16,384 columns, more than "
+                                               r"the 5,000,000 cells"),
     "sparse_rows": (bombs.sparse_rows, r"1,000,000 rows by 10 columns.*more than the 5,000,000 cells"),
     "shared_string_bomb": (bombs.shared_string_bomb, r"compressed more than 100 to 1"),
     "ratio_bomb": (bombs.ratio_bomb, r"compressed more than 100 to 1"),
@@ -109,9 +110,19 @@ def test_a_cell_longer_than_a_spreadsheet_allows_is_refused():
     assert "a cell of more than 32,767 characters" in _refusal(data)
 
 
-def test_declared_rows_are_checked_before_the_cells():
+def test_the_declared_extent_is_checked_in_cells_before_the_cells():
     data = bombs.xlsx_parts(bombs.row(1, bombs.number_cell("A1", 1)), dimension="A1:B900")
-    assert "more than 100 rows" in _refusal(data, max_rows=100)
+    assert "declares a sheet of 900 rows by 2 columns, more than the 1,000 cells" in _refusal(data, max_cells=1000)
+
+
+def test_a_header_row_formatted_to_the_last_column_is_read():
+    """Formatting a whole header row makes a real export declare column XFD; its cells decide."""
+    shared = [b"Test", b"Result", b"Hemoglobin"]
+    data = bombs.xlsx_parts(bombs.row(1, bombs.text_cell("A1", 0), bombs.text_cell("B1", 1))
+                            + bombs.row(2, bombs.text_cell("A2", 2), bombs.number_cell("B2", 12.9)),
+                            shared, dimension="A1:XFD2")
+    [table] = read_tables(data, "results.xlsx", max_rows=APP_MAX_ROWS)
+    assert table.table.to_dict("list") == {"Test": ["Hemoglobin"], "Result": ["12.9"]}
 
 
 def test_cells_without_positions_are_counted_in_order():
