@@ -22,8 +22,17 @@ compares outputs only after all timing.
 Before a case the file is read once, untimed, to warm the OS file cache; before everything each
 tool runs once, untimed, on the smallest file so its libraries are cached too.
 
-Run: ``.venv/bin/python benchmarks/bench_normalize.py [--sizes 10000 100000 1000000] [--repeats 3]``
-(the long layout at every size, the wide layout at the largest).
+The files are benchmarks/generate.py's shapes (``long``, ``wide``, and the real-world
+``real_long`` and ``real_wide`` of issue 14), each at every size. After the per-run table it
+prints, per file, the ratios the targets are set on: b12core's time over the DuckDB peer's (must
+be at most 1.5, goal at most 1.0, at 1M rows) and b12core's peak memory over the design floor's
+(at most 1.3); then, per shape, how the time grows with the rows (seconds per million rows at
+each size, and the marginal seconds per extra million rows, 10k to 1M overall). The 1-minute
+load average is noted when each file's runs start: above 0, other processes shared the 2 CPUs.
+
+Run: ``.venv/bin/python benchmarks/bench_normalize.py [--sizes 10000 100000 1000000] [--repeats 3]
+[--shapes long wide real_long real_wide] [--no-compare]``; e.g. only the new 1M-row files:
+``--shapes real_long real_wide --sizes 1000000``.
 """
 
 from __future__ import annotations
@@ -49,15 +58,16 @@ PYTHON = sys.executable
 TIME = shutil.which("time", path="/usr/bin:/bin")
 TOOLS = ("pyarrow", "b12core", "duckdb", "floor")  # floor after b12core: it loads its output
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
+SHAPES = ("long", "wide", "real_long", "real_wide")  # benchmarks/generate.py's shapes
 READ_CHUNK = 1 << 24
 
 
-def data_file(layout: str, rows: int) -> Path:
-    return GENERATED / f"{layout}_{rows}.csv"
+def data_file(shape: str, rows: int) -> Path:
+    return GENERATED / f"{shape}_{rows}.csv"
 
 
-def output_file(layout: str, rows: int, tool: str) -> Path:
-    return OUTPUTS / f"{layout}_{rows}.{tool}.parquet"
+def output_file(shape: str, rows: int, tool: str) -> Path:
+    return OUTPUTS / f"{shape}_{rows}.{tool}.parquet"
 
 
 def command(tool: str, path: Path, out: Path) -> list[str]:
@@ -80,10 +90,11 @@ class Run:
 
 @dataclass
 class Case:
-    layout: str
+    layout: str  # the file's shape
     rows: int
     file_bytes: int
     runs: dict[str, list[Run]] = field(default_factory=dict)
+    load: float = 0.0  # 1-minute load average when the case's runs started
 
     def seconds(self, tool: str) -> float:
         return statistics.median(r.seconds for r in self.runs[tool])
@@ -117,13 +128,14 @@ def warm_cache(path: Path) -> None:
             pass
 
 
-def ensure_files(sizes: list[int]) -> None:
+def ensure_files(planned_files: list[tuple[str, int]]) -> None:
     """Generate missing input files in a subprocess (this process stays small; see the docstring)."""
-    needed = [("long", n) for n in sizes] + [("wide", max(sizes))]
-    missing = sorted({n for layout, n in needed if not data_file(layout, n).exists()})
-    if missing:
-        print(f"generating {', '.join(f'{n:,}' for n in missing)} rows ...", file=sys.stderr)
-        subprocess.run([PYTHON, str(HERE / "generate.py"), "--sizes", *map(str, missing)], cwd=REPO, check=True)
+    for shape in dict.fromkeys(shape for shape, _ in planned_files):
+        missing = sorted(n for s, n in planned_files if s == shape and not data_file(s, n).exists())
+        if missing:
+            print(f"generating {shape} {', '.join(f'{n:,}' for n in missing)} rows ...", file=sys.stderr)
+            subprocess.run([PYTHON, str(HERE / "generate.py"), "--shapes", shape, "--sizes", *map(str, missing)],
+                           cwd=REPO, check=True)
 
 
 def measure(cases: list[Case], repeats: int) -> None:
@@ -135,28 +147,49 @@ def measure(cases: list[Case], repeats: int) -> None:
     for case in cases:
         path = data_file(case.layout, case.rows)
         warm_cache(path)
+        case.load = os.getloadavg()[0]
         for _ in range(repeats):  # tools interleaved, so drift hits each alike
             for tool in TOOLS:
                 run = run_once(command(tool, path, output_file(case.layout, case.rows, tool)))
                 case.runs.setdefault(tool, []).append(run)
-                print(f"  {case.layout} {case.rows:>9,} {tool:8} {run.seconds:7.2f} s "
+                print(f"  {case.layout:9} {case.rows:>9,} {tool:8} {run.seconds:7.2f} s "
                       f"{run.peak_bytes / 2**20:7.0f} MiB", file=sys.stderr, flush=True)
 
 
 # --- report ----------------------------------------------------------------------------------------
 
+TIME_MUST, TIME_GOAL, PEAK_TARGET = 1.5, 1.0, 1.3  # issue 14's targets, on every file at 1M rows
+
+
 def _mb(n: float) -> str:
     return f"{n / 1e6:,.1f}"
 
 
-def report(cases: list[Case], load_before: float) -> None:
+def linearity(seconds: dict[int, float]) -> tuple[list[float], list[float], float]:
+    """From median seconds by rows: seconds per million rows at each size, the marginal seconds
+    per extra million rows between consecutive sizes, and between the smallest and largest."""
+    sizes = sorted(seconds)
+    per_million = [seconds[n] / n * 1e6 for n in sizes]
+    marginal = [(seconds[b] - seconds[a]) / (b - a) * 1e6 for a, b in pairwise(sizes)]
+    overall = (seconds[sizes[-1]] - seconds[sizes[0]]) / (sizes[-1] - sizes[0]) * 1e6 if len(sizes) > 1 else 0.0
+    return per_million, marginal, overall
+
+
+def _verdict(ratio: float, *limits: tuple[float, str]) -> str:
+    for limit, word in limits:
+        if ratio <= limit:
+            return word
+    return "MISSED"
+
+
+def report_runs(cases: list[Case], load_before: float) -> None:
     print(f"machine: {os.cpu_count()} CPUs, load average {load_before:.2f} before and {os.getloadavg()[0]:.2f} "
           "after (other processes share the CPUs when it is above 0)")
     print(f"Python {sys.version.split()[0]}; pyarrow {version('pyarrow')}, "
           f"pandas {version('pandas')}, duckdb {version('duckdb')}; peak memory from "
           f"{'/usr/bin/time' if TIME else 'wait4 (no /usr/bin/time)'}")
     print("medians of each case's runs; rows = data rows of the file; MB = 10^6 bytes\n")
-    header = (f"{'layout':6} {'rows':>9} {'file MB':>8}  {'tool':8} {'median s':>8}  {'runs s':18} "
+    header = (f"{'shape':9} {'rows':>9} {'file MB':>8}  {'tool':8} {'median s':>8}  {'runs s':18} "
               f"{'rows/s':>11} {'peak MB':>8} {'peak/file':>9}")
     print(header)
     print("-" * len(header))
@@ -164,23 +197,50 @@ def report(cases: list[Case], load_before: float) -> None:
         for tool in TOOLS:
             runs = " ".join(f"{r.seconds:.2f}" for r in case.runs[tool])
             seconds, peak = case.seconds(tool), case.peak(tool)
-            print(f"{case.layout:6} {case.rows:>9,} {_mb(case.file_bytes):>8}  {tool:8} {seconds:8.2f}  {runs:18} "
+            print(f"{case.layout:9} {case.rows:>9,} {_mb(case.file_bytes):>8}  {tool:8} {seconds:8.2f}  {runs:18} "
                   f"{case.rows / seconds:>11,.0f} {_mb(peak):>8} {peak / case.file_bytes:>8.1f}x")
-        pa, b12, dk, floor = (case.seconds(t) for t in TOOLS)
-        peaks = {t: case.peak(t) for t in TOOLS}
-        print(f"{'':6} {'':>9} {'':>8}  time: b12core/pyarrow {b12 / pa:.2f}x, b12core/duckdb {b12 / dk:.2f}x, "
-              f"floor/pyarrow {floor / pa:.2f}x, floor/duckdb {floor / dk:.2f}x; peak memory: b12core/duckdb "
-              f"{peaks['b12core'] / peaks['duckdb']:.2f}x, floor/file {peaks['floor'] / case.file_bytes:.1f}x")
-    print()
-    long_cases = [c for c in cases if c.layout == "long"]
-    print("linearity, long layout: seconds per million rows at each size "
-          "[marginal: extra seconds per extra million rows between sizes]")
-    for tool in TOOLS:
-        per = ", ".join(f"{c.rows:,}: {c.seconds(tool) / c.rows * 1e6:.2f}" for c in long_cases)
-        marginal = ", ".join(
-            f"{a.rows:,}->{b.rows:,}: {(b.seconds(tool) - a.seconds(tool)) / (b.rows - a.rows) * 1e6:.2f}"
-            for a, b in pairwise(long_cases))
-        print(f"  {tool:8} {per}" + (f"  [{marginal}]" if marginal else ""))
+
+
+def report_ratios(cases: list[Case]) -> None:
+    print(f"\ntargets (issue 14, on every file at 1M rows): time b12core/duckdb <= {TIME_MUST} (must), "
+          f"<= {TIME_GOAL} (goal); peak memory b12core/floor <= {PEAK_TARGET}")
+    header = (f"{'shape':9} {'rows':>9} {'file MB':>8} {'load':>5} | {'b12core s':>9} {'duckdb s':>8} {'floor s':>7} "
+              f"{'b12core/duckdb':>14} {'':6} | {'b12core MB':>10} {'duckdb MB':>9} {'floor MB':>8} "
+              f"{'b12core/floor':>13} {'':6}")
+    print(header)
+    print("-" * len(header))
+    for case in cases:
+        b12, dk, floor = (case.seconds(t) for t in ("b12core", "duckdb", "floor"))
+        pb, pd_, pf = (case.peak(t) for t in ("b12core", "duckdb", "floor"))
+        time_ratio, peak_ratio = b12 / dk, pb / pf
+        time_word = _verdict(time_ratio, (TIME_GOAL, "goal"), (TIME_MUST, "must"))
+        peak_word = _verdict(peak_ratio, (PEAK_TARGET, "met"))
+        print(f"{case.layout:9} {case.rows:>9,} {_mb(case.file_bytes):>8} {case.load:>5.2f} | {b12:9.2f} {dk:8.2f} "
+              f"{floor:7.2f} {time_ratio:13.2f}x {time_word:6} | {_mb(pb):>10} {_mb(pd_):>9} {_mb(pf):>8} "
+              f"{peak_ratio:12.2f}x {peak_word:6}")
+
+
+def report_linearity(cases: list[Case]) -> None:
+    print("\nlinearity: seconds per million rows at each size [marginal: extra seconds per extra million rows "
+          "between sizes; overall: smallest to largest]")
+    for shape in dict.fromkeys(c.layout for c in cases):
+        mine = sorted((c for c in cases if c.layout == shape), key=lambda c: c.rows)
+        if len(mine) < 2:
+            continue
+        print(f"  {shape}:")
+        for tool in TOOLS:
+            per, marginal, overall = linearity({c.rows: c.seconds(tool) for c in mine})
+            sizes = [c.rows for c in mine]
+            print(f"    {tool:8} " + ", ".join(f"{n:,}: {x:.2f}" for n, x in zip(sizes, per, strict=True))
+                  + "  [" + ", ".join(f"{a:,}->{b:,}: {x:.2f}" for (a, b), x in
+                                      zip(pairwise(sizes), marginal, strict=True))
+                  + f"; overall {sizes[0]:,}->{sizes[-1]:,}: {overall:.2f}]")
+
+
+def report(cases: list[Case], load_before: float) -> None:
+    report_runs(cases, load_before)
+    report_ratios(cases)
+    report_linearity(cases)
     print()
     print("summary lines (last run):")
     for case in cases:
@@ -198,16 +258,26 @@ def compare_outputs(cases: list[Case]) -> None:
         print(f"  {case.layout} {case.rows:,}: " + "\n    ".join(lines))
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), metavar="ROWS")
+    parser.add_argument("--shapes", nargs="+", choices=SHAPES, default=list(SHAPES),
+                        help="the generator's file shapes to measure, each at every size (default: all)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-compare", action="store_true", help="skip comparing b12core's output with duckdb's")
-    args = parser.parse_args()
-    sizes = sorted(set(args.sizes))
-    ensure_files(sizes)
-    cases = [Case("long", n, data_file("long", n).stat().st_size) for n in sizes]
-    cases.append(Case("wide", sizes[-1], data_file("wide", sizes[-1]).stat().st_size))
+    return parser.parse_args(argv)
+
+
+def planned(args: argparse.Namespace) -> list[tuple[str, int]]:
+    """(shape, rows) of every file to measure, shape by shape, smallest first."""
+    return [(shape, rows) for shape in dict.fromkeys(args.shapes) for rows in sorted(set(args.sizes))]
+
+
+def main() -> None:
+    args = parse_args()
+    files = planned(args)
+    ensure_files(files)
+    cases = [Case(shape, n, data_file(shape, n).stat().st_size) for shape, n in files]
     load_before = os.getloadavg()[0]
     measure(cases, args.repeats)
     report(cases, load_before)

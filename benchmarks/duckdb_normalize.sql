@@ -1,8 +1,10 @@
 -- The DuckDB peer: a lab export -> the canonical `labs` table (design.md), in SQL.
 --
 -- Run by benchmarks/duckdb_peer.py, which fills in @reference@, @input@, @output@, @source_file@
--- and @date_format@ (as SQL string literals) and runs the sections in order: `reference`, the
--- reader of the file's layout (`long_reader` or `wide_reader`), `normalize`, `write`, `counts`.
+-- and @date_format@ (as SQL string literals) and the column names of the file's shape (@patient@,
+-- @collected@, and for a long file @test@, @result@, @units@, @ref_range@, @flag@; as quoted
+-- identifiers), and runs the sections in order: `reference`, the reader of the file's layout
+-- (`long_reader` or `wide_reader`), `normalize`, `write`, `counts`.
 -- The reference tables are loaded from b12core/reference/*.csv at run time, as b12core does.
 -- A reader defines `raw_results` (one row per result, cells as text, the collection time parsed
 -- with the file's format) and `test_units` (each distinct test name and unit of the file), so
@@ -60,22 +62,22 @@ SELECT * FROM read_csv(@input@, header = true, delim = ',', quote = '"', all_var
 CREATE TEMP VIEW raw_results AS
 SELECT
     rowid + 1 AS source_row,
-    "Patient ID" AS patient_id,
-    try_strptime(trim("Collection Date"), @date_format@) AS collected_at,
-    "Test Name" AS test_name,
-    coalesce("Units", '') AS units,
-    "Result" AS result,
-    "Reference Range" AS ref_range,
-    "Flag" AS flag
+    @patient@ AS patient_id,
+    try_strptime(trim(@collected@), @date_format@) AS collected_at,
+    @test@ AS test_name,
+    coalesce(@units@, '') AS units,
+    @result@ AS result,
+    @ref_range@ AS ref_range,
+    @flag@ AS flag
 FROM raw;
 
 -- Each (test name, unit) the file uses, with the name and unit to look up.
 CREATE TEMP TABLE test_units AS
 SELECT DISTINCT
-    "Test Name" AS test_name,
-    coalesce("Units", '') AS units,
-    "Test Name" AS lookup_name,
-    "Units" AS lookup_unit
+    @test@ AS test_name,
+    coalesce(@units@, '') AS units,
+    @test@ AS lookup_name,
+    @units@ AS lookup_unit
 FROM raw;
 
 -- @section wide_reader
@@ -110,8 +112,8 @@ FROM (
     UNPIVOT (
         SELECT
             rowid + 1 AS source_row,
-            "NHS Number" AS patient_id,
-            try_strptime(trim("Specimen Date"), @date_format@) AS collected_at,
+            @patient@ AS patient_id,
+            try_strptime(trim(@collected@), @date_format@) AS collected_at,
             COLUMNS('\(.*\)\s*$')
         FROM raw
     )

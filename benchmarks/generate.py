@@ -1,6 +1,6 @@
 """Large synthetic lab exports for the normalisation benchmarks (deterministic, numpy-seeded).
 
-Two layouts, written to ``benchmarks/generated/`` (git-ignored):
+Four shapes, written to ``benchmarks/generated/SHAPE_N.csv`` (git-ignored). The first two:
 
 - ``long_N.csv``: a US-style multi-patient export, one row per result::
 
@@ -16,16 +16,39 @@ Two layouts, written to ``benchmarks/generated/`` (git-ignored):
 
       NHS Number,Specimen Date,Haemoglobin (g/L),MCV (fL),Serum B12 (ng/L),...,Comment
 
-N counts data rows (for the wide layout, rows of the file). Each patient's collection times
+Two more, shaped like a real hospital export (issue 14's held-out file): every row carries its own
+collection time to the minute, so nearly every row's date text is distinct (86% at 1M rows,
+all at 10k); one patient per 100 rows (10,000 patients at 1M rows), their rows interleaved because
+the export is in time order; a third of the results are tests the app does not track (about 30%
+it knows and ignores, 3% it does not know); units mixed; about 4% not a number and a few percent
+censored:
+
+- ``real_long_N.csv``: an Epic-style long export, one row per result, month-first 24-hour times
+  and columns the app ignores (accession, status)::
+
+      MRN,Accession Number,Collected,Component,Result,Units,Reference Range,Abnormal Flag,Status
+      E00123456,W21011712345,01/17/2021 08:42,Hgb,129,g/L,120-175,,Final
+
+  Each patient's lab reports a test in one unit, drawn per patient: hemoglobin g/dL or g/L, B12
+  pg/mL or pmol/L, folate ng/mL or nmol/L, ferritin ng/mL or ug/L, potassium mmol/L or mEq/L.
+- ``real_wide_N.csv``: a UK-style wide export whose rows each carry their own specimen date-time
+  (day-first, to the minute), a column per test with its unit in the header (14 test columns, of
+  which Platelets, WBC, Sodium, Creatinine and CRP are not tracked), and columns the app ignores::
+
+      Hospital Number,Specimen Number,Specimen Date/Time,Location,Haemoglobin (g/L),...,Comment
+      H0012345,SP001001234,17/01/2021 08:42,Haematology Clinic,129,...,
+
+N counts data rows (for the wide layouts, rows of the file). Each patient's collection times
 increase strictly, so no two results of a patient share a time (no duplicates to drop).
 
-Run: ``.venv/bin/python benchmarks/generate.py [--sizes 10000 100000 1000000]``
+Run: ``.venv/bin/python benchmarks/generate.py [--sizes 10000 100000 1000000] [--shapes long wide real_long real_wide]``
 """
 
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -153,8 +176,8 @@ def _format(values: np.ndarray, decimals: int) -> np.ndarray:
     return np.char.mod(f"%.{decimals}f", np.round(values, decimals)).astype(object)
 
 
-def _results(rng: np.random.Generator, variant: Variant, base: np.ndarray, malformed: tuple[str, ...]
-             ) -> tuple[np.ndarray, np.ndarray]:
+def _results(rng: np.random.Generator, variant: Variant, base: np.ndarray, malformed: tuple[str, ...],
+             malformed_share: float = MALFORMED_SHARE) -> tuple[np.ndarray, np.ndarray]:
     """(result texts, flags) for base values reported in ``variant``: censored beyond the limits,
     a few not a number at all."""
     value = np.round(base * variant.scale, variant.decimals)
@@ -173,7 +196,7 @@ def _results(rng: np.random.Generator, variant: Variant, base: np.ndarray, malfo
         flag[bound < variant.low] = "L"
     if variant.high is not None:
         flag[bound > variant.high] = "H"
-    bad = rng.random(len(value)) < MALFORMED_SHARE
+    bad = rng.random(len(value)) < malformed_share
     text[bad] = np.array(malformed, dtype=object)[rng.integers(0, len(malformed), bad.sum())]
     flag[bad] = ""
     return text, flag
@@ -295,7 +318,171 @@ def wide_export(rows: int, seed: int = SEED) -> pd.DataFrame:
     return pd.DataFrame(frame)
 
 
+# --- real-world shapes: a time per row, 100 rows per patient, a third untracked ------------------------
+
+REAL_ROWS_PER_PATIENT = 100  # 10,000 patients at 1M rows
+REAL_FIRST = np.datetime64("2015-01-01T00:00")
+REAL_DAYS = 10 * 365  # times spread over ten years: 86% of 1M rows have a date text of their own
+REAL_DAYTIME_SHARE = 0.8  # collected 07:00-19:00; the rest at any minute of the day (wards)
+REAL_MALFORMED_SHARE = 0.04
+REAL_MALFORMED_US = ("QNS", "see note", "", "Hemolyzed", "Test not performed", "Cancelled", "Specimen clotted")
+REAL_MALFORMED_UK = ("QNS", "see note", "Haemolysed", "Insufficient sample", "Not done", "Clotted")
+REAL_DATES = {  # shape -> (date column, its format)
+    "real_long": ("Collected", "%m/%d/%Y %H:%M"),
+    "real_wide": ("Specimen Date/Time", "%d/%m/%Y %H:%M"),
+}
+REAL_LONG_HEADER = ("MRN", "Accession Number", "Collected", "Component", "Result", "Units", "Reference Range",
+                    "Abnormal Flag", "Status")
+STATUSES = (("Final", 0.97), ("Corrected", 0.02), ("Preliminary", 0.01))
+
+
+def _with_variants(test: Test, *more: Variant) -> Test:
+    return replace(test, variants=test.variants + more)
+
+
+_T = {t.names[0][0]: t for t in TESTS}
+# (test, share of rows). Tracked by b12core: 2/3 of the rows (potassium is tracked: the labels ask
+# for it); known and ignored: 30%; unknown: 3.3%.
+REAL_LONG_TESTS: tuple[tuple[Test, float], ...] = (
+    (_T["Hemoglobin"], 0.14),
+    (_T["MCV"], 0.12),
+    (_T["Vitamin B12"], 0.12),
+    (_with_variants(replace(_T["Folate"], variants=(replace(_T["Folate"].variants[0], weight=0.7),)),
+                    _v("nmol/L", 1, ">8.8", 8.8, None, scale=2.2655, below="4.5", above="45.3", weight=0.3)), 0.08),
+    (_with_variants(replace(_T["Ferritin"], variants=(replace(_T["Ferritin"].variants[0], weight=0.6),)),
+                    _v("ug/L", 0, "30-400", 30, 400, below="5", weight=0.4)), 0.08),
+    (_with_variants(replace(_T["Potassium"], variants=(replace(_T["Potassium"].variants[0], weight=0.7),)),
+                    _v("mEq/L", 1, "3.5-5.1", 3.5, 5.1, weight=0.3)), 0.057),
+    (_T["Reticulocyte Count"], 0.03),
+    (_T["Methylmalonic Acid"], 0.02),
+    (_T["Homocysteine"], 0.02),
+    *((_T[name], 0.025) for name in ("WBC", "Platelets", "Sodium", "Creatinine", "Glucose", "MCH", "MCHC", "RDW",
+                                     "RBC", "Hematocrit", "TSH", "Iron")),
+    *((_T[name], 0.011) for name in ("ALT", "Chloride", "Vitamin D, 25-Hydroxy")),
+)
+
+
+def _real_times(rng: np.random.Generator, patient: np.ndarray) -> np.ndarray:
+    """A collection time to the minute for each row of ``patient`` (codes, any order), strictly
+    increasing within each patient (datetime64[m])."""
+    n = len(patient)
+    day = rng.integers(0, REAL_DAYS, n)
+    daytime = rng.random(n) < REAL_DAYTIME_SHARE
+    minute = np.where(daytime, rng.integers(7 * 60, 19 * 60, n), rng.integers(0, 24 * 60, n))
+    when = day.astype(np.int64) * 1440 + minute
+    order = np.lexsort((when, patient))
+    group, sorted_when = patient[order].astype(np.int64), when[order]
+    first = np.r_[True, group[1:] != group[:-1]]
+    rank = np.arange(n) - np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    # Within a patient, each time becomes at least one minute after the one before: a running
+    # maximum of (time - rank), kept apart per patient by a large offset, plus the rank.
+    offset = group << 40
+    bumped = np.maximum.accumulate(offset + sorted_when - rank) - offset + rank
+    out = np.empty(n, dtype=np.int64)
+    out[order] = bumped
+    return REAL_FIRST + out.astype("timedelta64[m]")
+
+
+def _real_rows(rng: np.random.Generator, rows: int) -> tuple[int, np.ndarray, np.ndarray]:
+    """(patients, each row's patient, each row's time), rows in time order."""
+    patients = max(1, rows // REAL_ROWS_PER_PATIENT)
+    patient = rng.integers(0, patients, rows)
+    when = _real_times(rng, patient)
+    order = np.argsort(when, kind="stable")
+    return patients, patient[order], when[order]
+
+
+def _ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
+    return np.char.add(prefix, np.char.zfill(numbers.astype(str), width)).astype(object)
+
+
+def _stamps(when: np.ndarray, fmt: str) -> np.ndarray:
+    return pd.Series(when).dt.strftime(fmt).to_numpy(dtype=object)
+
+
+def real_long_export(rows: int, seed: int = SEED) -> pd.DataFrame:
+    """An Epic-style long export of exactly ``rows`` results, each with its own time."""
+    rng = np.random.default_rng([seed, rows, 3])
+    patients, patient, when = _real_rows(rng, rows)
+    share = np.array([w for _, w in REAL_LONG_TESTS])
+    test = rng.choice(len(REAL_LONG_TESTS), size=rows, p=share / share.sum())
+    name, unit, ref, result, flag = (np.empty(rows, dtype=object) for _ in range(5))
+    for i, (spec, _) in enumerate(REAL_LONG_TESTS):
+        mine = np.flatnonzero(test == i)
+        name[mine] = _choose(rng, spec.names, len(mine))
+        base = _base_values(rng, spec, len(mine))
+        weight = np.array([v.weight for v in spec.variants])
+        chosen = rng.choice(len(spec.variants), size=patients, p=weight / weight.sum())[patient[mine]]
+        for j, variant in enumerate(spec.variants):
+            rows_j = mine[chosen == j]
+            unit[rows_j] = _choose(rng, variant.spellings, len(rows_j))
+            ref[rows_j] = variant.ref
+            result[rows_j], flag[rows_j] = _results(rng, variant, base[chosen == j], REAL_MALFORMED_US,
+                                                    REAL_MALFORMED_SHARE)
+    patient_ids = _ids("E", rng.choice(10**8, size=patients, replace=False), 8)
+    column, fmt = REAL_DATES["real_long"]
+    accession = np.char.add(np.char.add("W", pd.Series(when).dt.strftime("%y%m%d").to_numpy(dtype=str)),
+                            np.char.zfill((np.arange(rows) % 10**5).astype(str), 5)).astype(object)
+    return pd.DataFrame({
+        "MRN": patient_ids[patient], "Accession Number": accession, column: _stamps(when, fmt),
+        "Component": name, "Result": result, "Units": unit, "Reference Range": ref, "Abnormal Flag": flag,
+        "Status": _choose(rng, STATUSES, rows)})
+
+
+CRP = Test((("CRP", 1.0),), False, "lognormal", 5.0, 1.1, (0.3, 350.0), (_v("mg/L", 0, "", None, None, below="4"),))
+REAL_WIDE_LEADING = ("Hospital Number", "Specimen Number", "Specimen Date/Time", "Location")
+# Column -> (test, variant in the UK unit, request group). Not tracked: Platelets, WBC, Sodium,
+# Creatinine (known and ignored) and CRP (unknown).
+REAL_WIDE_COLUMNS: dict[str, tuple[Test, Variant, str]] = {
+    "Haemoglobin (g/L)": (_T["Hemoglobin"], _v("g/L", 0, "", None, None, scale=10.0), "fbc"),
+    "MCV (fL)": (_T["MCV"], _v("fL", 1, "", None, None), "fbc"),
+    "WBC (10*9/L)": (_T["WBC"], _v("10*9/L", 1, "", None, None), "fbc"),
+    "Platelets (10*9/L)": (_T["Platelets"], _v("10*9/L", 0, "", None, None), "fbc"),
+    "Reticulocytes (%)": (_T["Reticulocyte Count"], _v("%", 1, "", None, None), "retics"),
+    "Serum B12 (ng/L)": (_T["Vitamin B12"], _v("ng/L", 0, "", None, None, below="150", above="2000"), "haematinics"),
+    "Serum Folate (ug/L)": (_T["Folate"], _v("ug/L", 1, "", None, None, below="2.0", above="20.0"), "haematinics"),
+    "Ferritin (ug/L)": (_T["Ferritin"], _v("ug/L", 0, "", None, None, below="5"), "haematinics"),
+    "Sodium (mmol/L)": (_T["Sodium"], _v("mmol/L", 0, "", None, None), "renal"),
+    "Potassium (mmol/L)": (_T["Potassium"], _v("mmol/L", 1, "", None, None), "renal"),
+    "Creatinine (umol/L)": (_T["Creatinine"], _v("umol/L", 0, "", None, None, scale=88.4), "renal"),
+    "CRP (mg/L)": (CRP, CRP.variants[0], "crp"),
+    "MMA (nmol/L)": (_T["Methylmalonic Acid"], _v("nmol/L", 0, "", None, None, below="50"), "mma"),
+    "Homocysteine (umol/L)": (_T["Homocysteine"], _v("umol/L", 1, "", None, None, above="50"), "homocysteine"),
+}
+REAL_REQUESTED = {"fbc": 0.8, "retics": 0.15, "haematinics": 0.65, "renal": 0.25, "crp": 0.15, "mma": 0.05,
+                  "homocysteine": 0.06}
+LOCATIONS = (("GP Surgery", 0.45), ("Haematology Clinic", 0.2), ("Ward 7", 0.1), ("Emergency Department", 0.1),
+             ("Oncology Day Unit", 0.1), ("Antenatal Clinic", 0.05))
+
+
+def real_wide_export(rows: int, seed: int = SEED) -> pd.DataFrame:
+    """A UK-style wide export of exactly ``rows`` specimens, each with its own date-time."""
+    rng = np.random.default_rng([seed, rows, 4])
+    patients, patient, when = _real_rows(rng, rows)
+    requested = {group: rng.random(rows) < share for group, share in REAL_REQUESTED.items()}
+    requested["fbc"] |= ~np.logical_or.reduce(list(requested.values()))  # every specimen has a result
+    column, fmt = REAL_DATES["real_wide"]
+    frame = {"Hospital Number": _ids("H", rng.choice(10**7, size=patients, replace=False), 7)[patient],
+             "Specimen Number": _ids("SP", np.arange(rows) + 10**6, 9),
+             column: _stamps(when, fmt),
+             "Location": _choose(rng, LOCATIONS, rows)}
+    for header, (spec, variant, group) in REAL_WIDE_COLUMNS.items():
+        text, _ = _results(rng, variant, _base_values(rng, spec, rows), REAL_MALFORMED_UK, REAL_MALFORMED_SHARE)
+        measured = requested[group] & (rng.random(rows) < 0.97)  # a requested test is sometimes not done
+        frame[header] = np.where(measured, text, "")
+    frame["Comment"] = _choose(rng, COMMENTS, rows)
+    return pd.DataFrame(frame)
+
+
 # --- command line --------------------------------------------------------------------------------------
+
+SHAPES: dict[str, Callable[[int], pd.DataFrame]] = {
+    "long": long_export, "wide": wide_export, "real_long": real_long_export, "real_wide": real_wide_export}
+
+
+def shape_path(shape: str, rows: int) -> Path:
+    return OUT_DIR / f"{shape}_{rows}.csv"
+
 
 def write(frame: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -303,14 +490,14 @@ def write(frame: pd.DataFrame, path: Path) -> None:
 
 
 def generate(sizes: list[int], layouts: tuple[str, ...] = ("long", "wide"), force: bool = False) -> list[Path]:
-    """Write the exports for ``sizes`` (skipping files already there unless ``force``)."""
+    """Write the exports of ``layouts`` (shapes) for ``sizes`` (skipping files already there unless ``force``)."""
     written = []
     for rows in sizes:
         for layout in layouts:
-            path = long_path(rows) if layout == "long" else wide_path(rows)
+            path = shape_path(layout, rows)
             if path.exists() and not force:
                 continue
-            write(long_export(rows) if layout == "long" else wide_export(rows), path)
+            write(SHAPES[layout](rows), path)
             written.append(path)
     return written
 
@@ -318,8 +505,9 @@ def generate(sizes: list[int], layouts: tuple[str, ...] = ("long", "wide"), forc
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), metavar="ROWS")
+    parser.add_argument("--shapes", nargs="+", choices=list(SHAPES), default=list(SHAPES))
     args = parser.parse_args()
-    for path in generate(args.sizes, force=True):
+    for path in generate(args.sizes, tuple(args.shapes), force=True):
         print(f"wrote {path.relative_to(OUT_DIR.parent.parent)} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
