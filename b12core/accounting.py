@@ -108,9 +108,10 @@ class Reasons:
                 self.codes[rows & (self.codes == 0)] = self._id(problem)
             return
         open_rows = np.flatnonzero(rows & (self.codes == 0))
-        if isinstance(problem, Coded):
-            ids = np.array([self._id(str(t)) for t in problem.values], dtype=np.int32)
-            per_row = ids[problem.codes[open_rows]]
+        if isinstance(problem, Coded):  # one text per distinct value, most of them "": named once each
+            value_codes, uniques = pd.factorize(pd.Series(problem.values, dtype=object).astype(str))
+            ids = np.array([self._id(t) for t in uniques], dtype=np.int32)
+            per_row = ids[value_codes[problem.codes[open_rows]]]
         else:
             texts = problem[open_rows]
             hit = texts != ""

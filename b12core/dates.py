@@ -7,6 +7,8 @@ asked through ``DateOrderNeeded``; this module never guesses silently.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,18 +121,114 @@ def decide_order(first: pd.Series, second: pd.Series, requested: str | None, sou
     raise DateOrderNeeded(source, examples)
 
 
+# --- the fast path: the file's own format, read by Arrow's strptime ------------------------------
+
+QUICK_SAMPLE = 1000  # distinct texts looked at to decide a column's format
+_SHAPE = re.compile(r"^(?:(?P<iso>\d{4})(?P<isep>[-/.])\d{1,2}(?P=isep)\d{1,2}"
+                    r"|(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2}))"
+                    r"(?:(?P<t>[T ])\d{1,2}:\d{2}(?P<sec>:\d{2})?(?P<ampm> ?[AP]M)?)?$")
+
+
+@dataclass(frozen=True)
+class _Quick:
+    """Dates read by the column's own format: timestamps (NaT where not read), and for numeric
+    day/month dates the two numbers as written (evidence for the order) and the order assumed."""
+
+    when: pd.Series
+    first: pd.Series
+    second: pd.Series
+    order: str | None
+
+
+def _format_of(text: str, order: str) -> tuple[str, bool] | None:
+    """(strptime format, numeric day/month) of one date text in a common shape, else None."""
+    m = _SHAPE.match(text)
+    if m is None:
+        return None
+    if m["iso"]:
+        day = f"%Y{m['isep']}%m{m['isep']}%d"
+    else:
+        parts = ("%d", "%m") if order == "dmy" else ("%m", "%d")
+        day = f"{parts[0]}{m['sep']}{parts[1]}{m['sep']}{'%Y' if len(m['y']) == 4 else '%y'}"
+    if not m["t"]:
+        return day, not m["iso"]
+    clock = ("%I" if m["ampm"] else "%H") + ":%M" + (":%S" if m["sec"] else "")
+    clock += (" %p" if m["ampm"].startswith(" ") else "%p") if m["ampm"] else ""
+    return day + m["t"] + clock, not m["iso"]
+
+
+def _sample_order(sample: list[str], requested: str | None) -> str:
+    """The day/month order a sample of texts shows (the whole column decides in the end)."""
+    numbers = [(int(m["a"]), int(m["b"])) for m in map(_SHAPE.match, sample) if m and m["a"]]
+    if any(a > 12 for a, _ in numbers):
+        return "dmy"
+    if any(b > 12 for _, b in numbers):
+        return "mdy"
+    return requested or "mdy"
+
+
+def _read_by_format(text: pd.Series, requested: str | None, order: str | None = None) -> _Quick:
+    """The dates of ``text`` in its most common format, read at once; the rest is left to the
+    patterns. A date Arrow would move (31 April read as 1 May) or outside 1900-2261 is left too."""
+    nothing = pd.Series(np.nan, index=text.index)
+    none = _Quick(pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]"), nothing, nothing, None)
+    sample = text[text != ""].head(QUICK_SAMPLE).tolist()
+    order = order or _sample_order(sample, requested)
+    formats = Counter(f for f in (_format_of(t, order) for t in sample) if f)
+    if not formats:
+        return none
+    (fmt, numeric), _ = formats.most_common(1)[0]
+    texts = pa.array(text, type=pa.string(), from_pandas=True)
+    read = pc.strptime(texts, format=fmt, unit="s", error_is_null=True)
+    year, day = pc.year(read), pc.day(read)
+    ok = pc.fill_null(pc.and_(pc.greater_equal(year, EARLIEST_YEAR), pc.less_equal(year, LATEST_YEAR)), False)
+    moved = pc.and_(ok, pc.less_equal(day, 3))  # where a day past the month's end would have landed
+    if pc.any(moved).as_py():
+        rows = np.flatnonzero(moved.to_numpy(zero_copy_only=False))
+        same = pc.equal(pc.strftime(read.take(rows), format=fmt), texts.take(rows)).to_numpy(zero_copy_only=False)
+        keep = ok.to_numpy(zero_copy_only=False).copy()
+        keep[rows[~same]] = False
+    else:
+        keep = ok.to_numpy(zero_copy_only=False)
+    stamps = pc.if_else(pa.array(keep), read, pa.scalar(None, read.type)).cast(pa.timestamp("ns"))
+    stamps = stamps.to_numpy(zero_copy_only=False)
+    when = pd.Series(np.where(keep, stamps, np.datetime64("NaT")), index=text.index, dtype="datetime64[ns]")
+    if not numeric:
+        return _Quick(when, nothing, nothing, None)
+    month, dom = (pd.Series(np.where(keep, x.to_numpy(zero_copy_only=False), np.nan), index=text.index)
+                  for x in (pc.month(read), day))
+    first, second = (month, dom) if order == "mdy" else (dom, month)
+    return _Quick(when, first, second, order)
+
+
+class _WrongOrder(Exception):
+    """The whole column decided the other day/month order than the sample the quick read assumed."""
+
+
 def parse_dates(texts: pd.Series, requested_order: str | None, source: str) -> ParsedDates:
     """Parse distinct date texts. ``requested_order`` (``dmy``/``mdy``/None) is used only when the
-    data does not decide; raises ``DateOrderNeeded`` when it must and is None."""
+    data does not decide; raises ``DateOrderNeeded`` when it must and is None.
+
+    The column's most common format is read at once by Arrow (``_read_by_format``); only the texts
+    it leaves go through the patterns, which also decide the day/month order on the evidence of
+    every numeric date of the column."""
     text = texts.astype("str").str.strip()
-    when = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    matched = pd.Series(False, index=text.index)
-    day_month = pd.Series(False, index=text.index)  # rows read with the file's day/month order
+    quick = _read_by_format(text, requested_order)
+    try:
+        return _parse_patterns(text, requested_order, source, quick)
+    except _WrongOrder as wrong:
+        return _parse_patterns(text, requested_order, source, _read_by_format(text, requested_order, str(wrong)))
+
+
+def _parse_patterns(text: pd.Series, requested_order: str | None, source: str, quick: _Quick) -> ParsedDates:
+    when = quick.when.copy()
+    matched = when.notna()
+    day_month = quick.first.notna()  # rows read with the file's day/month order
     zoned = pd.Series(False, index=text.index)
     order: str | None = None
     note = ""
 
-    year = pd.Series(np.nan, index=text.index)
+    year = pd.Series(np.where(matched, 2000.0, np.nan), index=text.index)  # read dates are in range
 
     def fill(parts: pd.DataFrame, ordered: bool = False) -> None:
         hit = parts.index[parts["y"].notna() & ~matched.loc[parts.index]]
@@ -145,15 +243,19 @@ def parse_dates(texts: pd.Series, requested_order: str | None, source: str) -> P
     def unmatched() -> pd.Series:  # each pattern is tried only on texts no earlier one read
         return text[~matched]
 
-    fill(extract(text, ISO))
+    fill(extract(unmatched(), ISO))
     fill(extract(unmatched(), COMPACT).assign(ampm=""))
     numeric = extract(unmatched(), NUMERIC)
     hit = numeric["a"].notna()
-    if hit.any():
+    known = quick.first.notna()
+    if hit.any() or known.any():
         nums = numeric[hit]
-        a, b = _num(nums["a"]), _num(nums["b"])
-        examples = list(text[nums.index].head(3))
-        order, note = decide_order(a, b, requested_order, source, examples)
+        first = pd.concat([quick.first[known], _num(nums["a"])]).sort_index()
+        second = pd.concat([quick.second[known], _num(nums["b"])]).sort_index()
+        examples = list(text[first.index].head(3))
+        order, note = decide_order(first, second, requested_order, source, examples)
+        if quick.order is not None and order != quick.order:
+            raise _WrongOrder(order)
         day, month = (nums["a"], nums["b"]) if order == "dmy" else (nums["b"], nums["a"])
         fill(nums.assign(d=day, m=month, y=_two_digit_year(nums["y"])), ordered=True)
     for pattern in (DAY_MONTHNAME, MONTHNAME_DAY):
@@ -166,7 +268,11 @@ def parse_dates(texts: pd.Series, requested_order: str | None, source: str) -> P
                              y=_two_digit_year(parts["y"].fillna("")).where(parts["y"].notna()))
         parts.loc[month.isna(), "y"] = np.nan
         fill(parts)
+    return _with_problems(text, when, matched, day_month, zoned, year, order, note)
 
+
+def _with_problems(text: pd.Series, when: pd.Series, matched: pd.Series, day_month: pd.Series,
+                   zoned: pd.Series, year: pd.Series, order: str | None, note: str) -> ParsedDates:
     problem = np.full(len(text), "", dtype=object)
     shown = text.str.slice(0, 40).to_numpy()
     w = when.to_numpy()

@@ -95,3 +95,62 @@ def test_every_calendar_day_and_clock_time_agrees_with_pandas():
     assert list(pd.to_datetime(p.when)) == list(expected)
     assert [p.problem[texts.index(t)] != "" for t in ("2023-02-29", "2100-02-29", "2024-04-31", "2024-13-01")] == \
         [True] * 4
+
+
+# --- the column's own format read at once gives what the patterns give --------------------------
+
+def _by_patterns_only(texts: list[str], order: str | None):
+    """The reference: every text through the patterns, nothing read by the column's format."""
+    from b12core.dates import _parse_patterns, _Quick
+
+    text = pd.Series(texts, dtype="str").str.strip()
+    nothing = pd.Series(np.nan, index=text.index)
+    none = _Quick(pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]"), nothing, nothing, None)
+    return _parse_patterns(text, order, "lab.csv", none)
+
+
+def _outcome(call):
+    try:
+        p = call()
+    except (DateOrderNeeded, InputError) as err:
+        return type(err).__name__, str(err)
+    return (p.when.astype("int64").tolist(), list(p.problem), p.zoned.tolist(), p.order, p.order_note)
+
+
+def _date_texts():
+    from hypothesis import strategies as st
+
+    day = st.integers(0, 32).map(lambda d: st.sampled_from([f"{d}", f"{d:02d}"])).flatmap(lambda s: s)
+    month = st.integers(0, 13).map(lambda m: st.sampled_from([f"{m}", f"{m:02d}"])).flatmap(lambda s: s)
+    year = st.sampled_from(["1899", "1900", "1969", "2000", "2024", "2261", "2262", "24", "69", "99"])
+    clock = st.sampled_from(["", " 08:42", " 8:42", " 23:59", " 24:00", "T08:42:07", " 08:42 AM", " 12:05 PM",
+                             " 13:10 PM", " 00:10 AM", " 8:42am", " 08:42:07", " 08:42Z", " 08:42 +01:00"])
+    sep = st.sampled_from(["/", "-", "."])
+    numeric = st.builds(lambda a, b, y, s, c: f"{a}{s}{b}{s}{y}{c}", day, month, year, sep, clock)
+    iso = st.builds(lambda y, m, d, s, c: f"{y}{s}{m}{s}{d}{c}", st.sampled_from(["1850", "1999", "2024", "2300"]),
+                    month, day, sep, clock)
+    other = st.sampled_from(["", "garbage", "3 Feb 2024", "Feb 3, 2024", "20240131", "2024-01-31 08:30:15.5"])
+    return st.lists(st.one_of(numeric, iso, other), min_size=1, max_size=40, unique=True)
+
+
+def test_reading_by_the_columns_format_changes_nothing():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=200, deadline=None)
+    @given(_date_texts(), st.sampled_from([None, "dmy", "mdy"]))
+    def check(texts, order):
+        fast = _outcome(lambda: parse(texts, order))
+        assert fast == _outcome(lambda: _by_patterns_only(texts, order)), texts
+
+    check()
+
+
+def test_a_column_in_one_format_is_read_by_it_and_the_odd_ones_by_the_patterns():
+    texts = ["01/17/2021 08:42 AM", "02/30/2021 01:00 PM", "01/17/2021 13:42 PM", "1/7/2021 8:42 AM",
+             "01/17/1850 08:42 AM", "03/01/2021 12:00 AM", "04/31/2021 09:00 PM"]
+    p = parse(texts)
+    assert [str(pd.Timestamp(w)) if not np.isnat(w) else "" for w in p.when] == [
+        "2021-01-17 08:42:00", "", "", "2021-01-07 08:42:00", "", "2021-03-01 00:00:00", ""]
+    assert list(p.problem)[1] == "date '02/30/2021 01:00 PM' does not exist when read mdy"
+    assert list(p.problem)[4] == "date '01/17/1850 08:42 AM' is before 1900"
