@@ -241,7 +241,7 @@ def _parse_patterns(text: pd.Series, requested_order: str | None, source: str, q
                 zoned.loc[hit] = parts.loc[hit, "tz"].notna()
 
     def unmatched() -> pd.Series:  # each pattern is tried only on texts no earlier one read
-        return text[~matched]
+        return text[~matched & (text != "")]
 
     fill(extract(unmatched(), ISO))
     fill(extract(unmatched(), COMPACT).assign(ampm=""))
@@ -326,7 +326,11 @@ def dates_for_codes(texts: Coded, rows: np.ndarray, requested_order: str | None,
     """
     used = np.zeros(len(texts.values), dtype=bool)
     used[texts.codes[rows]] = True
-    shown = pd.Series(np.where(used, texts.values, ""), dtype="str")
-    parsed = parse_dates(shown, requested_order, source)
-    when = np.where(rows, texts.per_value(parsed.when), np.datetime64("NaT")).astype("datetime64[ns]")
-    return when, Coded(texts.codes, parsed.problem), texts.per_value(parsed.zoned), parsed.order_note
+    parsed = parse_dates(pd.Series(texts.values[used], dtype="str"), requested_order, source)
+    # Texts only other rows use are not parsed: as an empty date, they have no collection date.
+    value_when = np.full(len(used), np.datetime64("NaT"), dtype="datetime64[ns]")
+    value_problem = np.full(len(used), "no collection date", dtype=object)
+    value_zoned = np.zeros(len(used), dtype=bool)
+    value_when[used], value_problem[used], value_zoned[used] = parsed.when, parsed.problem, parsed.zoned
+    when = np.where(rows, texts.per_value(value_when), np.datetime64("NaT")).astype("datetime64[ns]")
+    return when, Coded(texts.codes, value_problem), texts.per_value(value_zoned), parsed.order_note
