@@ -226,6 +226,7 @@ def report_linearity(cases: list[Case]) -> None:
     for shape in dict.fromkeys(c.layout for c in cases):
         mine = sorted((c for c in cases if c.layout == shape), key=lambda c: c.rows)
         if len(mine) < 2:
+            print(f"  {shape}: one size only (linearity needs --sizes 10000 100000 1000000)")
             continue
         print(f"  {shape}:")
         for tool in TOOLS:

@@ -18,7 +18,7 @@ Four shapes, written to ``benchmarks/generated/SHAPE_N.csv`` (git-ignored). The 
 
 Two more, shaped like a real hospital export (issue 14's held-out file): every row carries its own
 collection time to the minute, so nearly every row's date text is distinct (86% at 1M rows,
-all at 10k); one patient per 100 rows (10,000 patients at 1M rows), their rows interleaved because
+98% at 100k); one patient per 100 rows (10,000 patients at 1M rows), their rows interleaved because
 the export is in time order; a third of the results are tests the app does not track (about 30%
 it knows and ignores, 3% it does not know); units mixed; about 4% not a number and a few percent
 censored:
