@@ -172,7 +172,8 @@ def _read_by_format(text: pd.Series, requested: str | None, order: str | None = 
     patterns. A date Arrow would move (31 April read as 1 May) or outside 1900-2261 is left too."""
     nothing = pd.Series(np.nan, index=text.index)
     none = _Quick(pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]"), nothing, nothing, None)
-    sample = text[text != ""].head(QUICK_SAMPLE).tolist()
+    filled = text[text != ""]  # a sample spread over the column: a file sorted by time starts with one month
+    sample = filled.iloc[np.linspace(0, len(filled) - 1, min(QUICK_SAMPLE, len(filled))).astype(int)].tolist()
     order = order or _sample_order(sample, requested)
     formats = Counter(f for f in (_format_of(t, order) for t in sample) if f)
     if not formats:

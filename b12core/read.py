@@ -106,11 +106,14 @@ class RawFile:
         data row - 1 (``table`` is all of it)."""
         cells = self.cells if columns is None else self.cells.select(columns)
         index = self.data_rows() - 1
-        if positions is not None:
-            cells, index = cells.take(pa.array(positions, type=pa.int64())), index[positions]
-        frame = pd.DataFrame({name: pd.Series(pd.arrays.ArrowStringArray(
-            _plain(cells.column(name)).combine_chunks().cast(pa.large_string())), dtype="str")
-            for name in cells.column_names}) if cells.num_columns else pd.DataFrame(index=range(len(index)))
+        if positions is None:
+            texts = {name: _plain(cells.column(name)).combine_chunks() for name in cells.column_names}
+        else:
+            positions = np.asarray(positions, dtype=np.int64)
+            texts = {name: _rows_of(cells.column(name), positions) for name in cells.column_names}
+            index = index[positions]
+        frame = pd.DataFrame({name: pd.Series(pd.arrays.ArrowStringArray(text.cast(pa.large_string())), dtype="str")
+                              for name, text in texts.items()}) if texts else pd.DataFrame(index=range(len(index)))
         frame.index = pd.Index(index)
         return frame
 
@@ -125,8 +128,23 @@ class RawFile:
         return self.frame()
 
 
-def _plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
+def _plain(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     return column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
+
+
+def _rows_of(column: pa.ChunkedArray, positions: np.ndarray) -> pa.Array:
+    """The texts at 0-based ``positions`` of a chunked column, in the order given, taken chunk by
+    chunk: a take across chunks first merges every chunk's dictionary (0.4 s for 20 rows of a
+    1M-row file whose dates are nearly all distinct)."""
+    order = np.argsort(positions, kind="stable")
+    wanted = positions[order]
+    lengths = np.array([len(chunk) for chunk in column.chunks], dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    chunk_of = np.searchsorted(starts, wanted, side="right") - 1
+    pieces = [_plain(column.chunk(k).take(pa.array(wanted[chunk_of == k] - starts[k])))
+              for k in np.unique(chunk_of)]
+    taken = pa.concat_arrays(pieces) if pieces else pa.array([], type=pa.string())
+    return taken.take(pa.array(np.argsort(order)))
 
 
 def text_table(names: list[str], rows: list[list[str]]) -> pa.Table:
