@@ -408,6 +408,8 @@ def match_patient_ids(imports: dict[str, list[Imported]], order: list[str]
     nothing of that key is matched and the conflict is returned. The ids within one table are never
     matched with each other. Works on the distinct ids of each table, never row by row.
     """
+    if sum(len(parts) for parts in imports.values()) < 2:  # one table: nothing to match with
+        return (), (), imports
     coded = {kind: [_codes(getattr(imp, kind)) for imp in parts] for kind, parts in imports.items()}
     found = [_id_pairs(c).assign(kind=kind) for kind, parts in coded.items() for c in parts]
     pairs = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=["file", "written", "kind"])
