@@ -37,6 +37,7 @@ _CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c(?:\s+r="([A-Z]{1,3})(\d{1,9})")?[
 _UNPLACED = (b"", b"")
 _DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\s+ref="(?:[A-Z]*\d*:)?([A-Z]{1,3})(\d{1,9})"')
 _ODS = frozenset({"content.xml"})
+_AS_CSV = "; save it as CSV to read it"  # text files are read without a cell limit
 
 
 def check_workbook(data: bytes, filename: str, limits: WorkbookLimits = WORKBOOK) -> None:
@@ -58,7 +59,7 @@ def check_workbook(data: bytes, filename: str, limits: WorkbookLimits = WORKBOOK
                 cells += _check_part(book, part, filename, limits)
                 if cells > limits.max_cells:
                     raise InputError(f"{filename}: its sheets together span more than the {limits.max_cells:,} "
-                                     "cells the app reads from one file")
+                                     f"cells the app reads from one workbook{_AS_CSV}")
 
 
 def _size(count: int) -> str:
@@ -108,7 +109,7 @@ class _Extent:
         if self.rows * self.columns > limits.max_cells or self.cells > limits.max_cells:
             raise InputError(
                 f"{self.name} has a sheet of at least {self.rows:,} rows by {self.columns:,} columns, "
-                f"more than the {limits.max_cells:,} cells the app reads from one sheet")
+                f"more than the {limits.max_cells:,} cells the app reads from one sheet{_AS_CSV}")
         if self.rows > limits.max_rows:
             raise InputError(too_many_rows(self.name, limits.max_rows))
 
