@@ -272,6 +272,29 @@ class Accepted:
     repeats: np.ndarray  # bool: the same result as an earlier row of the file
 
 
+@dataclass(frozen=True)
+class _Identities:
+    """Which test each record is, worked out once per distinct (code, name) pair."""
+
+    codes: np.ndarray  # per record: position in ``each``
+    first: np.ndarray  # per distinct pair: its first record
+    each: list[Identity]  # the identity of each distinct pair
+    status: np.ndarray  # per record: TRACKED, UNTRACKED, UNKNOWN or REJECTED
+
+    def coded(self, attr: str) -> Coded:
+        """An attribute of each record's identity, coded."""
+        return Coded(self.codes, np.array([getattr(i, attr) for i in self.each], dtype=object))
+
+
+def _identities(rec: Records, dictionary: Mapping[str, DictionaryEntry], name_map: Mapping[str, str]
+                ) -> _Identities:
+    codes, first = combine(rec["code"], rec["name"])
+    each = [identify(rec["code"].values[c], rec["name"].values[m], dictionary, name_map)
+            for c, m in zip(rec["code"].codes[first], rec["name"].codes[first], strict=True)]
+    status = np.array([STATUSES.index(i.status) for i in each], dtype=np.int8)[codes]
+    return _Identities(codes, first, each, status)
+
+
 def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, name_map: Mapping[str, str],
                dictionary: Mapping[str, DictionaryEntry], not_after: pd.Timestamp | None
                ) -> tuple[Accepted, LabImport]:
@@ -280,22 +303,11 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
     own so that the per-record arrays are freed when it returns, before ``labs`` is built."""
     rec = _records(raw, mapping)
     n = len(rec)
-    reasons = Reasons(n)
-    notes = RowNotes(n)
-    file_notes = list(raw.notes)
-
-    # Which test each row is: once per distinct (code, name) pair.
-    ident_codes, ident_first = combine(rec["code"], rec["name"])
-    idents = [identify(rec["code"].values[c], rec["name"].values[m], dictionary, name_map)
-              for c, m in zip(rec["code"].codes[ident_first], rec["name"].codes[ident_first], strict=True)]
-
-    def ident(attr: str) -> Coded:  # an attribute of each row's identity, coded
-        return Coded(ident_codes, np.array([getattr(i, attr) for i in idents], dtype=object))
-
-    status = np.array([STATUSES.index(i.status) for i in idents], dtype=np.int8)[ident_codes]
-    reasons.fail(status == REJECTED, ident("reason"))
-    notes.add_coded(ident("note"))
-    tracked = status == TRACKED
+    reasons, notes, file_notes = Reasons(n), RowNotes(n), list(raw.notes)
+    ids = _identities(rec, dictionary, name_map)
+    reasons.fail(ids.status == REJECTED, ids.coded("reason"))
+    notes.add_coded(ids.coded("note"))
+    tracked = ids.status == TRACKED
 
     # Result and unit: the number, qualifier, flag and unit of a result follow from its test, its
     # result text and the unit, flag and qualifier cells beside it, so they are worked out once per
@@ -306,10 +318,10 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
     mark = values.detect_decimal_mark(pd.Series(value.values[used], dtype="str"), raw.delimiter)
     file_notes.append(mark.reason)
     parsed = values.parse_values(pd.Series(value.values, dtype="str"), mark.mark)
-    test = Coded(ident_codes, np.empty(len(idents), dtype=object))
+    test = Coded(ids.codes, np.empty(len(ids.each), dtype=object))
     combo, first = combine(test, value, rec["unit"], rec["value_num"], rec["flag"], rec["qualifier"],
                            rec.header_unit)
-    out = _outcomes(rec, first, ident_codes[first], idents, parsed, bool(mapping.roles.get("value_numeric")))
+    out = _outcomes(rec, first, ids.codes[first], ids.each, parsed, bool(mapping.roles.get("value_numeric")))
     reasons.fail(tracked, Coded(combo, out.problem))
     notes.add_coded(Coded(combo, out.note))
 
@@ -330,14 +342,19 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
         patient = Coded.constant(n, NO_PATIENT_ID)
         file_notes.append("no patient id column; all results belong to one patient")
 
-    # Reference range given by the lab.
-    accepted = tracked & reasons.ok()  # every reason is known by now
-    kept = np.flatnonzero(accepted)
+    kept = np.flatnonzero(tracked & reasons.ok())  # every reason is known by now
+    accepted = _accepted(rec, ids, combo, out, mark.mark, notes, tracked, kept, patient, collected, written_time)
+    return accepted, _rest_of_import(raw, mapping, rec, ids, reasons, file_notes)
+
+
+def _accepted(rec: Records, ids: _Identities, combo: np.ndarray, out: Outcomes, decimal_mark: str, notes: RowNotes,
+              tracked: np.ndarray, kept: np.ndarray, patient: Coded, collected: np.ndarray,
+              written_time: Coded) -> Accepted:
+    """The accepted results (``kept`` records): the lab's reference range, and which of them repeat
+    an earlier result of the file, compared on the codes (the texts are never hashed)."""
     combo_kept = combo[kept]  # the analyte, factor and value of a result follow from its combination
     analyte_idx = out.analyte[combo_kept]
-    ref_low, ref_high = _reference_ranges(rec, mark.mark, out.factor[combo_kept], notes, tracked, kept)
-
-    # The same result twice in one file: compared on the codes (the texts are never hashed).
+    ref_low, ref_high = _reference_ranges(rec, decimal_mark, out.factor[combo_kept], notes, tracked, kept)
     same_qualifier = pd.factorize(out.qualifier)[0]  # per combination: equal texts, equal codes
     key = [patient.codes[kept], _same_time(written_time, collected, kept), analyte_idx,
            same_qualifier[combo_kept]]
@@ -346,31 +363,38 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
     repeats = repeated(key, value_kept,
                        lambda: reported_resolution(pd.Series(written.values, dtype="str"))[written.codes])
     canonical_units = np.array([analytes()[a].canonical_unit for a in analyte_keys()], dtype=object)
-    accepted_results = Accepted(
+    return Accepted(
         texts={
             "patient_id": patient.take(kept),
             "unit": Coded(analyte_idx, canonical_units),
             "qualifier": Coded(combo_kept, out.qualifier),
             "reported_value": written,
             "reported_unit": Coded(combo_kept, out.reported_unit),
-            "reported_name": _reported_names(rec, ident_codes, ident_first).take(kept),
+            "reported_name": _reported_names(rec, ids.codes, ids.first).take(kept),
             "reported_flag": Coded(combo_kept, out.flag),
             "notes": notes.coded(kept),
         },
         collected_at=collected[kept], analyte=analyte_idx, value=value_kept, ref_low=ref_low,
         ref_high=ref_high, source_row=rec.row[kept], repeats=repeats)
-    rejected = (status == REJECTED) | (tracked & ~reasons.ok())
+
+
+def _rest_of_import(raw: RawFile, mapping: ColumnMapping, rec: Records, ids: _Identities, reasons: Reasons,
+                    file_notes: list[str]) -> LabImport:
+    """Everything of the import but ``labs``: rejections, counts, test names, mapping, notes."""
+    tracked = ids.status == TRACKED
+    rejected = (ids.status == REJECTED) | (tracked & ~reasons.ok())
     positions = np.flatnonzero(rejected)
     wide = mapping.layout == "wide"
-    display = ident("display")
-    return accepted_results, LabImport(
+    display = ids.coded("display")
+    return LabImport(
         labs=pd.DataFrame(columns=list(LABS_COLUMNS)),
         rejections=rejections_frame(raw, rec.row[positions], reasons.text(positions),
                                     rec.column.take(positions).texts() if wide else None,
                                     list(mapping.roles.values())),
-        counts=counts_frame(raw, n, accepted, (status == UNTRACKED) | (status == UNKNOWN), rejected),
-        unknown_names=coded_name_counts(raw.name, display, status == UNKNOWN),
-        ignored_names=coded_name_counts(raw.name, display, status == UNTRACKED),
+        counts=counts_frame(raw, len(rec), tracked & reasons.ok(),
+                            (ids.status == UNTRACKED) | (ids.status == UNKNOWN), rejected),
+        unknown_names=coded_name_counts(raw.name, display, ids.status == UNKNOWN),
+        ignored_names=coded_name_counts(raw.name, display, ids.status == UNTRACKED),
         mappings={raw.name: mapping},
         notes={raw.name: tuple(file_notes)},
     )
