@@ -362,6 +362,52 @@ def route_note(name: str, route: str) -> str:
     return f"given {route}, but {words}; check the route"
 
 
+@dataclass
+class _Rows:
+    """An injection record being imported: its cells, and what the steps have found so far."""
+
+    raw: RawFile
+    mapping: ColumnMapping
+    reasons: Reasons
+    notes: RowNotes
+    file_notes: list[str]
+    rows: np.ndarray  # per row: a dose record still being read (not ignored)
+    ignored: np.ndarray  # per row: not a B12 dose (another drug, an antidote dose)
+
+    def cells(self, role: str) -> pd.Series:
+        """The stripped cells of the column with ``role`` ("" when the record has none)."""
+        column = self.mapping.roles.get(role)
+        table = self.raw.table
+        return table[column].str.strip() if column else pd.Series("", index=table.index, dtype="str")
+
+
+@dataclass(frozen=True)
+class _Products:
+    """Each row's product as written and as read, once per distinct description."""
+
+    text: pd.Series  # product cell
+    described: pd.Series  # product and strength cells
+    codes: np.ndarray  # per row: position in ``infos``
+    uniq: pd.Index
+    infos: list[ProductInfo]
+    mark: str  # the file's decimal mark
+
+    def per_row(self, attr: str) -> np.ndarray:
+        return np.array([getattr(i, attr) for i in self.infos], dtype=object)[self.codes]
+
+
+@dataclass(frozen=True)
+class _Amounts:
+    """Each row's dose, once per distinct (dose, unit, product)."""
+
+    text: pd.Series
+    unit_text: pd.Series
+    codes: np.ndarray  # per row: position in ``answers``
+    answers: list[DoseReading]
+    ug: np.ndarray  # per row: micrograms (NaN when not read)
+    antidote: np.ndarray  # per row: a dose far above any replacement dose
+
+
 def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order: str | None = None,
                  not_after: pd.Timestamp | None = None) -> DoseImport:
     """Normalise one injection record to the canonical ``doses`` table.
@@ -369,129 +415,144 @@ def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order:
     Raises ``InputError`` (or ``DateOrderNeeded``) when the record cannot be used at all.
     """
     mapping = mapping or propose_dose_mapping(raw)
-    table = raw.table
-    n = len(table)
-    blank = pd.Series("", index=table.index, dtype="str")
+    n = len(raw.table)
+    rec = _Rows(raw, mapping, Reasons(n), RowNotes(n), list(raw.notes), np.ones(n, dtype=bool),
+                np.zeros(n, dtype=bool))
+    products = _products(rec)
+    amounts = _amounts(rec, products)
+    route, route_raw = _routes(rec, products, amounts)
+    when = _times(rec, date_order, not_after)
+    patient = rec.cells("patient_id").to_numpy(dtype=object)
+    if mapping.roles.get("patient_id"):
+        rec.reasons.fail(rec.rows & (patient == ""), "no patient id")
+    else:
+        patient = np.full(n, NO_PATIENT_ID, dtype=object)
+        rec.file_notes.append("no patient id column; all doses belong to one patient")
+    return merge_doses([_dose_import(rec, products, amounts, route, route_raw, when, patient)])
 
-    def cells(role: str) -> pd.Series:
-        column = mapping.roles.get(role)
-        return table[column].str.strip() if column else blank
 
-    product_text = cells("product")
-    strength_text = cells("strength")
-    described = (product_text + " " + strength_text).str.strip()
-    reasons = Reasons(n)
-    notes = RowNotes(n)
-    file_notes = list(raw.notes)
-
-    dose_text, unit_text = cells("dose"), cells("dose_unit")
+def _products(rec: _Rows) -> _Products:
+    """What each row's product is; rows of other drugs are ignored, rows without one rejected."""
+    text = rec.cells("product")
+    described = (text + " " + rec.cells("strength")).str.strip()
     codes, uniq = pd.factorize(described)
-    mark, mark_reason = decimal_mark_of(pd.Series(np.concatenate([pd.unique(dose_text), uniq]), dtype="str"),
-                                        raw.delimiter)
+    mark, mark_reason = decimal_mark_of(pd.Series(np.concatenate([pd.unique(rec.cells("dose")), uniq]),
+                                                  dtype="str"), rec.raw.delimiter)
     if mark_reason:
-        file_notes.append(f"numbers in doses and strengths: {mark_reason}")
-    infos = [read_product(t, mark) for t in uniq]
-    product = np.array([i.product for i in infos], dtype=object)[codes]
-    ignored = (product == "") & (described != "").to_numpy()
-    rows = ~ignored
-    reasons.fail(rows & (described.to_numpy() == ""), "no product given")
+        rec.file_notes.append(f"numbers in doses and strengths: {mark_reason}")
+    products = _Products(text, described, codes, uniq, [read_product(t, mark) for t in uniq], mark)
+    rec.ignored = (products.per_row("product") == "") & (described != "").to_numpy()
+    rec.rows = ~rec.ignored
+    rec.reasons.fail(rec.rows & (described.to_numpy() == ""), "no product given")
+    return products
 
-    # Dose in micrograms, once per distinct dose, unit and product.
-    pairs = (dose_text + "\x1f" + unit_text + "\x1f" + described)
-    pcodes, puniq = pd.factorize(pairs)
-    answers = [read_dose(d, u, infos[uniq.get_loc(p)], mark) for d, u, p in (x.split("\x1f") for x in puniq)]
-    dose_ug = np.array([a.ug for a in answers], dtype="float64")[pcodes]
-    table_strength = np.array([uses_table_strength(d, u, infos[uniq.get_loc(p)])
-                               for d, u, p in (x.split("\x1f") for x in puniq)], dtype=bool)[pcodes]
-    notes.add(table_strength & ~np.isnan(dose_ug),
-              "strength per mL not written: the product's usual injection strength was used")
-    notes.add_coded(Coded(pcodes, np.array([a.note for a in answers], dtype=object)))
-    problem = np.array([a.problem for a in answers], dtype=object)[pcodes]
-    missing = "no dose given" + (" (the file lists orders, not doses given)" if mapping.roles.get("order_end") else "")
-    problem = np.where((dose_text == "").to_numpy(), missing, problem)
-    reasons.fail(rows, problem)
-    reasons.fail(rows & (dose_ug <= 0), "dose is zero or negative")
-    antidote = rows & reasons.ok() & (dose_ug > threshold("max_replacement_dose_ug"))
-    ignored |= antidote
-    rows &= ~antidote
 
-    # Route: as recorded, else from the product's form.
-    route_raw = cells("route")
+def _amounts(rec: _Rows, products: _Products) -> _Amounts:
+    """Each dose in micrograms, once per distinct dose, unit and product; a dose far above any
+    replacement dose (an antidote) is ignored."""
+    dose_text, unit_text = rec.cells("dose"), rec.cells("dose_unit")
+    codes, distinct = pd.factorize(dose_text + "\x1f" + unit_text + "\x1f" + products.described)
+    triples = [x.split("\x1f") for x in distinct]
+    infos = [products.infos[products.uniq.get_loc(p)] for _, _, p in triples]
+    answers = [read_dose(d, u, info, products.mark) for (d, u, _), info in zip(triples, infos, strict=True)]
+    ug = np.array([a.ug for a in answers], dtype="float64")[codes]
+    table_strength = np.array([uses_table_strength(d, u, info) for (d, u, _), info in zip(triples, infos, strict=True)],
+                              dtype=bool)[codes]
+    rec.notes.add(table_strength & ~np.isnan(ug),
+                  "strength per mL not written: the product's usual injection strength was used")
+    rec.notes.add_coded(Coded(codes, np.array([a.note for a in answers], dtype=object)))
+    problem = np.array([a.problem for a in answers], dtype=object)[codes]
+    missing = "no dose given" + (" (the file lists orders, not doses given)" if rec.mapping.roles.get("order_end")
+                                 else "")
+    rec.reasons.fail(rec.rows, np.where((dose_text == "").to_numpy(), missing, problem))
+    rec.reasons.fail(rec.rows & (ug <= 0), "dose is zero or negative")
+    antidote = rec.rows & rec.reasons.ok() & (ug > threshold("max_replacement_dose_ug"))
+    rec.ignored |= antidote
+    rec.rows &= ~antidote
+    return _Amounts(dose_text, unit_text, codes, answers, ug, antidote)
+
+
+def _routes(rec: _Rows, products: _Products, amounts: _Amounts) -> tuple[np.ndarray, pd.Series]:
+    """Each route as recorded, else from the product's form; doubtful routes and volumes are kept
+    with a note. (route, the route cells as written)."""
+    rows, notes = rec.rows, rec.notes
+    route_raw = rec.cells("route")
     rcodes, runiq = pd.factorize(route_raw)
     route = np.array([route_of(r) or "" for r in runiq], dtype=object)[rcodes]
-    reasons.fail(rows & (route == "") & (route_raw != "").to_numpy(),
-                 np.array([f"route {r!r} is not one we know" for r in route_raw], dtype=object))
-    form = np.array([i.form_route for i in infos], dtype=object)[codes]
-    own = np.array([i.injection_route for i in infos], dtype=object)[codes]
+    rec.reasons.fail(rows & (route == "") & (route_raw != "").to_numpy(),
+                     Coded(rcodes, np.array([f"route {r!r} is not one we know" for r in runiq], dtype=object)))
+    form, own = products.per_row("form_route"), products.per_row("injection_route")
     inferred = np.where(form == "injection", np.where(own != "", own, "injection"), form)
     from_form = rows & (route == "") & (inferred != "")
     route = np.where(from_form, inferred, route)
     notes.add(from_form, "route from the product's form")
     route = np.where(route == "", "unknown", route)
     notes.add(rows & (route == "unknown"), "route not recorded")
-
-    # Doubtful routes and volumes: kept, with a note.
-    name = np.array([i.name for i in infos], dtype=object)[codes]
-    ncodes, nuniq = pd.factorize(pd.Series(name + "\x1f" + route, dtype="str"))
+    ncodes, nuniq = pd.factorize(pd.Series(products.per_row("name") + "\x1f" + route, dtype="str"))
     notes.add_coded(Coded(np.where(rows, ncodes, len(nuniq)),
                           np.array([route_note(*x.split("\x1f")) for x in nuniq] + [""], dtype=object)))
-    recorded = np.array([a.volume_recorded for a in answers], dtype=bool)[pcodes]
+    answers = amounts.answers
+    recorded = np.array([a.volume_recorded for a in answers], dtype=bool)[amounts.codes]
     judged = rows & (np.isin(route, VOLUME_CHECK) | ((route == "unknown") & recorded))
     limit = threshold("max_injection_volume_ml")
-    notes.add_coded(Coded(np.where(judged, pcodes, len(answers)),
+    notes.add_coded(Coded(np.where(judged, amounts.codes, len(answers)),
                           np.array([volume_note(a, limit) for a in answers] + [""], dtype=object)))
+    return route, route_raw
 
-    # When.
-    when_text = cells("administered_at")
-    if mapping.roles.get("administered_time"):
-        when_text = (when_text + " " + cells("administered_time")).str.strip()
-    source = f"{raw.name} (column {mapping.roles['administered_at']!r})"
+
+def _times(rec: _Rows, date_order: str | None, not_after: pd.Timestamp | None) -> np.ndarray:
+    """When each dose was given (NaT where it cannot be read, with the reason)."""
+    when_text = rec.cells("administered_at")
+    if rec.mapping.roles.get("administered_time"):
+        when_text = (when_text + " " + rec.cells("administered_time")).str.strip()
+    source = f"{rec.raw.name} (column {rec.mapping.roles['administered_at']!r})"
+    rows = rec.rows
     when, date_problem, zoned, order_note = dates.dates_for_rows(when_text, rows, date_order, source)
-    notes.add(rows & zoned & (date_problem == ""), dates.ZONE_NOTE)
+    rec.notes.add(rows & zoned & (date_problem == ""), dates.ZONE_NOTE)
     if order_note:
-        notes.add(rows, order_note)
-    reasons.fail(rows, date_problem)
-    reasons.fail(rows, dates.after(when, not_after))
-    if mapping.roles.get("order_end"):
-        file_notes.append("rows are orders (start and stop), not doses given: each is counted at its start")
-        notes.add(rows, "order start, not a recorded administration")
+        rec.notes.add(rows, order_note)
+    rec.reasons.fail(rows, date_problem)
+    rec.reasons.fail(rows, dates.after(when, not_after))
+    if rec.mapping.roles.get("order_end"):
+        rec.file_notes.append("rows are orders (start and stop), not doses given: each is counted at its start")
+        rec.notes.add(rows, "order start, not a recorded administration")
+    return when
 
-    patient = cells("patient_id").to_numpy(dtype=object)
-    if mapping.roles.get("patient_id"):
-        reasons.fail(rows & (patient == ""), "no patient id")
-    else:
-        patient = np.full(n, NO_PATIENT_ID, dtype=object)
-        file_notes.append("no patient id column; all doses belong to one patient")
 
-    accepted = rows & reasons.ok()
+def _dose_import(rec: _Rows, products: _Products, amounts: _Amounts, route: np.ndarray, route_raw: pd.Series,
+                 when: np.ndarray, patient: np.ndarray) -> DoseImport:
+    """The accepted doses, the rejections and the counts of one record."""
+    raw, reasons = rec.raw, rec.reasons
+    source_rows = raw.table.index.to_numpy() + 1
+    accepted = rec.rows & reasons.ok()
     doses = pd.DataFrame({
         "patient_id": patient[accepted],
         "administered_at": when[accepted],
-        "product": product[accepted],
-        "dose_ug": dose_ug[accepted],
+        "product": products.per_row("product")[accepted],
+        "dose_ug": amounts.ug[accepted],
         "route": route[accepted],
-        "batch": cells("batch").to_numpy(dtype=object)[accepted],
-        "reported_product": product_text.to_numpy(dtype=object)[accepted],
-        "reported_dose": dose_text.to_numpy(dtype=object)[accepted],
-        "reported_unit": unit_text.to_numpy(dtype=object)[accepted],
+        "batch": rec.cells("batch").to_numpy(dtype=object)[accepted],
+        "reported_product": products.text.to_numpy(dtype=object)[accepted],
+        "reported_dose": amounts.text.to_numpy(dtype=object)[accepted],
+        "reported_unit": amounts.unit_text.to_numpy(dtype=object)[accepted],
         "reported_route": route_raw.to_numpy(dtype=object)[accepted],
         "source_file": raw.name,
-        "source_row": table.index.to_numpy()[accepted] + 1,
-        "notes": notes.strings()[accepted],
+        "source_row": source_rows[accepted],
+        "notes": rec.notes.strings()[accepted],
     })
-    rejected = rows & ~reasons.ok()
+    rejected = rec.rows & ~reasons.ok()
     positions = np.flatnonzero(rejected)
-    ignored_label = np.where(antidote, [f"{t} ({_mass_words(d)}: not a B12 replacement dose)"
-                                        for t, d in zip(described, dose_ug, strict=True)], described.to_numpy())
-    imp = DoseImport(
+    label = products.described.to_numpy(dtype=object).copy()
+    for i in np.flatnonzero(amounts.antidote):  # rare: only antidote doses are named with their amount
+        label[i] = f"{label[i]} ({_mass_words(amounts.ug[i])}: not a B12 replacement dose)"
+    return DoseImport(
         doses=typed_doses(doses),
-        rejections=rejections_frame(raw, table.index.to_numpy()[positions] + 1, reasons.text(positions)),
-        counts=counts_frame(raw, n, accepted, ignored, rejected),
-        ignored_names=name_counts(raw.name, ignored_label[ignored]),
-        mappings={raw.name: mapping},
-        notes={raw.name: tuple(file_notes)},
+        rejections=rejections_frame(raw, source_rows[positions], reasons.text(positions)),
+        counts=counts_frame(raw, len(raw.table), accepted, rec.ignored, rejected),
+        ignored_names=name_counts(raw.name, label[rec.ignored]),
+        mappings={raw.name: rec.mapping},
+        notes={raw.name: tuple(rec.file_notes)},
     )
-    return merge_doses([imp])
 
 
 def typed_doses(doses: pd.DataFrame) -> pd.DataFrame:
