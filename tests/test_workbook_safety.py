@@ -11,7 +11,6 @@ import contextlib
 import os
 import re
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -24,7 +23,7 @@ from b12core.read import read_tables
 from b12core.workbook_check import check_workbook
 from b12core.workbook_worker import read_workbook
 from tests import workbook_bombs as bombs
-from tests.conftest import REPO
+from tests.test_cli import run as run_cli
 
 # What each refusal must name: the limit the file went over, in words a clinician can act on.
 BOMBS = {
@@ -66,8 +65,7 @@ def test_command_line_refuses_many_cells(dense_rows):
 def _cli(tmp_path: Path, name: str, data: bytes) -> subprocess.CompletedProcess[str]:
     path = tmp_path / name
     path.write_bytes(data)
-    return subprocess.run([sys.executable, "-m", "b12core", "labs", str(path), "-o", str(tmp_path / "out.csv")],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    return run_cli("labs", str(path), "-o", str(tmp_path / "out.csv"))
 
 
 @pytest.mark.parametrize("kind", [*BOMBS, "dense_rows"])
