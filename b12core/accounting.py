@@ -9,9 +9,11 @@ import json
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from b12core.coded import Coded
-from b12core.read import RawFile
+from b12core.read import RawFile, rows_of
 
 NO_PATIENT_ID = "(no id in file)"
 REJECTION_COLUMNS = ("source_file", "source_row", "reason", "raw")
@@ -121,36 +123,90 @@ class Reasons:
                 else np.zeros(0, dtype=np.int32)
         self.codes[open_rows] = per_row
 
-    def text(self, positions: np.ndarray) -> np.ndarray:
-        """The reasons of some rows (0-based positions) as texts."""
-        return np.array(self.texts, dtype=object)[self.codes[positions]]
+    def text(self, positions: np.ndarray) -> pd.Series:
+        """The reasons of some rows (0-based positions) as a ``str`` column."""
+        return Coded(self.codes[positions], np.array(self.texts, dtype=object)).series()
 
 
-def json_rows(table: pd.DataFrame) -> list[str]:
-    """Each row of a text table as a JSON object, in one vectorised call."""
-    if table.empty:
-        return []
-    text = table.to_json(orient="records", lines=True, force_ascii=False)
-    return text.replace("\\/", "/").rstrip("\n").split("\n")
+_JSON_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"), ("\b", "\\b"),
+                 ("\f", "\\f"))
+_OTHER_CONTROL = tuple(chr(c) for c in range(0x20) if chr(c) not in "\n\r\t\b\f")
 
 
-def rejections_frame(raw: RawFile, rows: np.ndarray, reasons: np.ndarray,
+def _json_strings(texts: pa.Array) -> pa.Array:
+    """Texts as JSON string literals, quotes included, escaped as JSON requires ("/" left as is);
+    a dictionary column is escaped once per distinct text."""
+    if pa.types.is_dictionary(texts.type):
+        return _json_strings(texts.dictionary).take(texts.indices)
+    texts = texts.cast(pa.large_string())
+    for old, new in _JSON_ESCAPES:
+        texts = pc.replace_substring(texts, old, new)
+    if len(texts) and pc.any(pc.match_substring_regex(texts, r"[\x00-\x1f]")).as_py():
+        for char in _OTHER_CONTROL:
+            texts = pc.replace_substring(texts, char, f"\\u{ord(char):04x}")
+    return pc.binary_join_element_wise(_text('"'), texts, _text('"'), _text(""))
+
+
+def _text(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
+
+
+def _json_member(name: str, cells: pa.Array) -> pa.Array:
+    """``"name":"cell"`` per row."""
+    return pc.binary_join_element_wise(_text(json.dumps(name, ensure_ascii=False) + ":"), _json_strings(cells),
+                                       _text(""))
+
+
+def json_objects(members: list[pa.Array], n: int) -> pa.Array:
+    """Per row, a JSON object of the ``members`` (from ``_json_member``; a null member is left out)."""
+    if not members:
+        return pa.repeat(_text("{}"), n)
+    body = pc.binary_join_element_wise(*members, _text(","), null_handling="skip")
+    return pc.binary_join_element_wise(_text("{"), body, _text("}"), _text(""))
+
+
+def _own_cells(raw: RawFile, positions: np.ndarray, columns: np.ndarray, context: list[str]) -> pa.Array:
+    """For a wide layout's records, the member of each record's own result column (null where that
+    column is among the ``context`` columns or the record has none), taken column by column."""
+    pieces, order = [], []
+    for column in pd.unique(columns):
+        mine = np.flatnonzero(columns == column)
+        order.append(mine)
+        if column in context or column not in raw.cells.column_names:
+            pieces.append(pa.nulls(len(mine), pa.large_string()))
+        else:
+            pieces.append(_json_member(column, rows_of(raw.cells.column(column), positions[mine])))
+    if not pieces:
+        return pa.array([], type=pa.large_string())
+    back = np.empty(len(positions), dtype=np.int64)
+    back[np.concatenate(order)] = np.arange(len(positions))
+    return pa.concat_arrays(pieces).take(pa.array(back))
+
+
+def rejections_frame(raw: RawFile, rows: np.ndarray, reasons: pd.Series,
                      columns: np.ndarray | None = None, context: list[str] | None = None) -> pd.DataFrame:
     """Rejected rows (1-based ``rows``) with their reasons and raw cells as JSON, plus the rows the
     reader could not split. With ``columns`` (wide layouts) each row keeps only the ``context``
-    columns and its own result cell."""
-    cells = np.empty(len(rows), dtype=object)
-    if columns is None:
-        cells[:] = json_rows(raw.frame(raw.positions(rows)))
-    else:
-        for column in pd.unique(columns):
-            mine = columns == column
-            cells[mine] = json_rows(raw.frame(raw.positions(rows[mine]), [*(context or []), column]))
-    frame = pd.DataFrame({"source_file": raw.name, "source_row": rows, "reason": reasons, "raw": cells})
+    columns and its own result cell. The JSON is built by Arrow, without a Python string per row."""
+    positions = raw.positions(rows)
+    names = raw.cells.column_names if columns is None else [c for c in dict.fromkeys(context or [])
+                                                             if c in raw.cells.column_names]
+    members = [_json_member(name, rows_of(raw.cells.column(name), positions)) for name in names]
+    if columns is not None:
+        members.append(_own_cells(raw, positions, columns, names))
+    cells = json_objects(members, len(rows))
+    frame = pd.DataFrame({"source_file": _constant(raw.name, len(rows)), "source_row": np.asarray(rows, np.int64),
+                          "reason": reasons.reset_index(drop=True),
+                          "raw": pd.Series(pd.arrays.ArrowStringArray(cells), dtype="str")})
     bad = pd.DataFrame([(raw.name, b.row, b.reason, json.dumps({"line": b.text}, ensure_ascii=False))
                         for b in raw.bad_rows], columns=list(REJECTION_COLUMNS))
     frame = pd.concat([frame, bad], ignore_index=True) if len(bad) else frame
     return frame.astype({"source_file": "str", "source_row": "int64", "reason": "str", "raw": "str"})
+
+
+def _constant(text: str, n: int) -> pd.Series:
+    """A ``str`` column holding one text ``n`` times, without ``n`` Python references."""
+    return pd.Series(pd.arrays.ArrowStringArray(pa.repeat(pa.scalar(text, pa.large_string()), n)), dtype="str")
 
 
 def name_counts(source: str, names: np.ndarray) -> pd.DataFrame:

@@ -247,3 +247,26 @@ def test_rows_the_reader_could_not_split_are_rejections():
     assert_accounted(imp)
     assert imp.counts.iloc[0][["read", "accepted", "rejected"]].tolist() == [2, 1, 1]
     assert "unquoted" in imp.rejections["reason"].iat[0]
+
+
+AWKWARD = 'said "QNS" \\ see C:/lab\tnote é 😀 \x01 <b>&'
+
+
+def test_rejected_rows_keep_every_character_of_their_cells():
+    text = ("Patient ID,Date,Test,Result,Units\n"
+            f'P1,2024-03-01,Hemoglobin,"{AWKWARD.replace(chr(34), chr(34) * 2)}",g/L\n'
+            "P1,2024-03-01,Hemoglobin,131,g/L\n")
+    imp = import_text(text, "awkward.csv")
+    (raw,) = imp.rejections["raw"]
+    assert json.loads(raw) == {"Patient ID": "P1", "Date": "2024-03-01", "Test": "Hemoglobin",
+                               "Result": AWKWARD, "Units": "g/L"}
+
+
+def test_rejected_cell_of_a_wide_export_keeps_its_row_context_only():
+    text = ("Patient,Date,Hemoglobin,MCV\n"
+            f'P1,2024-03-01,"{AWKWARD.replace(chr(34), chr(34) * 2)}",90\n'
+            "P1,not a date,131,\n")
+    imp = import_text(text, "wide.csv")
+    raws = [json.loads(r) for r in imp.rejections.sort_values("source_row")["raw"]]
+    assert raws == [{"Patient": "P1", "Date": "2024-03-01", "Hemoglobin": AWKWARD},
+                    {"Patient": "P1", "Date": "not a date", "Hemoglobin": "131"}]
