@@ -2,7 +2,6 @@
 
 import sys
 
-from b12core.cli import main, tune_memory_for_batch
+from b12core.cli import main
 
-tune_memory_for_batch()
 sys.exit(main())

@@ -15,7 +15,6 @@ on stderr when an input cannot be used at all. Never a traceback.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
@@ -23,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from b12core.accounting import summary_line, top_names
 from b12core.display import display_round, value_text
@@ -387,42 +385,6 @@ def run_review(args: argparse.Namespace) -> str:
                     pd.DataFrame(columns=list(REVIEW_SUMMARY_COLUMNS)), args.summary)
     counts = f"{counted(len(table), 'prompt')} for {counted(len(views), 'patient')}"
     return f"{_import_line(ws)}; {counts}{_left_out(ws, as_of)}"
-
-
-# glibc's mallopt parameters (malloc.h) and the values a batch run uses.
-_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
-_BATCH_MALLOC = ((_M_MMAP_THRESHOLD, 32 << 20), (_M_TRIM_THRESHOLD, 1 << 30), (_M_TOP_PAD, 256 << 20))
-
-
-def tune_memory_for_batch() -> None:
-    """Memory settings for the short-lived command-line process (never the app server, which stays
-    small between requests); each does nothing where it is not available.
-
-    An import of a large file makes and drops many arrays of tens of megabytes. By default glibc
-    maps each from the system and unmaps it when freed, so every new array pays its page faults
-    again: keeping freed memory for reuse (up to 1 GB above the heap, arrays up to 32 MB from the
-    heap) avoids that. NumPy asks for huge pages for large arrays; on a machine whose memory is
-    fragmented by earlier jobs, each first touch then stalls while the kernel compacts memory.
-    On the 1M-row wide benchmark file, run after other jobs, the two took ``labs`` from about 6.3 s
-    to about 5 s for 2% more peak memory (see ``benchmarks/``). Arrow's own default allocator,
-    mimalloc, gives freed memory back to the system at once here as well; jemalloc (in the pyarrow
-    wheels; glibc's allocator where it is missing) keeps it for reuse: 5.2 s -> 4.0 s on the same
-    file, 1.7 s -> 1.55 s on the 1M-row long one, with the same peak memory.
-    """
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        pass
-    else:
-        for parameter, value in _BATCH_MALLOC:
-            mallopt(parameter, value)
-    try:
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
-    except NotImplementedError:  # a pyarrow built without jemalloc
-        pa.set_memory_pool(pa.system_memory_pool())
-    huge_pages = getattr(getattr(np, "_core", None), "multiarray", None)
-    if hasattr(huge_pages, "_set_madvise_hugepage"):  # NumPy's switch, also read from NUMPY_MADVISE_HUGEPAGE
-        huge_pages._set_madvise_hugepage(False)
 
 
 COMMANDS = {"labs": run_labs, "doses": run_doses, "phases": run_phases, "plan": run_plan, "review": run_review}

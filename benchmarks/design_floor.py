@@ -5,9 +5,8 @@ must import pandas, read the file, hold the whole canonical ``labs`` table as a 
 and write it. This process does exactly that and nothing else: it reads the CSV with pyarrow,
 then gets the ``labs`` table the cheapest way there is, by loading b12core's finished output for
 the same file, and writes it to Parquet with the CLI's own ``write_table``. No test name is looked up, no value or
-date parsed. It imports b12core and sets the process up as ``python -m b12core`` does
-(``tune_memory_for_batch``, for as long as the CLI has it: issue 14 removes such tuning), so the two
-differ only in the work between reading and writing.
+date parsed. It imports b12core as ``python -m b12core`` does (no process-level tuning in either), so
+the two differ only in the work between reading and writing.
 An import that follows the design cannot be faster or smaller than this; the difference between
 it and ``b12core labs`` is the cost of the normalisation itself.
 
@@ -25,7 +24,6 @@ START = time.perf_counter()
 import pandas as pd  # noqa: E402  (importing is part of what is measured)
 import pyarrow.csv as pacsv  # noqa: E402
 
-from b12core import cli  # noqa: E402
 from b12core.cli import write_table  # noqa: E402
 
 
@@ -35,9 +33,6 @@ def main() -> None:
     parser.add_argument("labs", help="b12core's labs output for that file (Parquet)")
     parser.add_argument("-o", "--output", required=True, metavar="OUT.parquet")
     args = parser.parse_args()
-    set_up = getattr(cli, "tune_memory_for_batch", None)
-    if set_up is not None:
-        set_up()
     imported = time.perf_counter()
     rows = pacsv.read_csv(args.file).num_rows
     read = time.perf_counter()
