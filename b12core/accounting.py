@@ -1,11 +1,14 @@
-"""What every importer shares: per-row reasons and notes, rejected rows with their raw cells,
-name counts, and the per-file counts of the accounting identity
-read = accepted + ignored + duplicates + rejected.
+"""What every importer (labs, doses, symptom diaries) shares: per-row reasons and notes, rejected
+rows with their raw cells, name counts, the per-file counts of the accounting identity
+read = accepted + ignored + duplicates + rejected, and the merge of several files' imports.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -13,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from b12core.coded import Coded
+from b12core.errors import InputError
 from b12core.read import RawFile, rows_of
 
 NO_PATIENT_ID = "(no id in file)"
@@ -54,7 +58,7 @@ class RowNotes:
         if not parts:
             return Coded.constant(n)
         if np.prod([float(len(t)) for _, t in parts]) > 2.0**62:  # too many combinations for one integer
-            return Coded.from_texts(join_notes([texts[codes] for codes, texts in parts], n))
+            return Coded.from_texts(_join_notes([texts[codes] for codes, texts in parts], n))
         signature = np.zeros(n, dtype=np.int64)
         for codes, texts in parts:  # mixed radix: one integer per combination of notes
             signature = signature * len(texts) + codes
@@ -73,7 +77,7 @@ class RowNotes:
         return self.coded().texts()
 
 
-def join_notes(parts: list[np.ndarray], n: int) -> np.ndarray:
+def _join_notes(parts: list[np.ndarray], n: int) -> np.ndarray:
     """Per row, the non-empty texts of ``parts`` (object arrays of length ``n``) joined with ``; ``
     in the order given."""
     out = np.full(n, "", dtype=object)
@@ -245,6 +249,29 @@ def drop_duplicates_counted(table: pd.DataFrame, counts: pd.DataFrame, dup: np.n
         counts["accepted"] -= extra
         table = table[~dup].reset_index(drop=True)
     return table, counts[list(COUNT_COLUMNS)]
+
+
+Import = TypeVar("Import")
+
+
+def merge_records(imports: Sequence[Import], records: str, repeats: Callable[[pd.DataFrame], np.ndarray],
+                  order: Sequence[str] = ()) -> Import:
+    """Combine imports of one kind (``LabImport``, ``DoseImport``, ``SymptomImport``; files in the
+    order given): every table of theirs is stacked and every per-file mapping joined. A record of
+    the ``records`` table that ``repeats`` one kept before it is dropped and counted as a duplicate
+    of its own file; the records are then sorted by ``order`` (stable)."""
+    if not imports:
+        raise InputError("there are no imports to merge")
+    merged: dict[str, object] = {}
+    for part in dataclasses.fields(imports[0]):  # type: ignore[arg-type]
+        values = [getattr(i, part.name) for i in imports]
+        if isinstance(values[0], pd.DataFrame):
+            merged[part.name] = pd.concat(values, ignore_index=True)
+        elif isinstance(values[0], dict):
+            merged[part.name] = {key: value for v in values for key, value in v.items()}
+    table, merged["counts"] = drop_duplicates_counted(merged[records], merged["counts"], repeats(merged[records]))
+    merged[records] = table.sort_values(list(order), kind="stable", ignore_index=True) if order else table
+    return dataclasses.replace(imports[0], **merged)  # type: ignore[type-var]
 
 
 def summary_line(counts: pd.DataFrame) -> str:

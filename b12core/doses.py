@@ -40,7 +40,7 @@ from b12core.accounting import (
     Reasons,
     RowNotes,
     counts_frame,
-    drop_duplicates_counted,
+    merge_records,
     name_counts,
     rejections_frame,
     summary_line,
@@ -569,20 +569,8 @@ DOSE_KEY = ["patient_id", "administered_at", "product", "dose_ug", "route", "bat
 def merge_doses(imports: Sequence[DoseImport]) -> DoseImport:
     """Combine dose imports; a dose recorded twice (same patient, time, product, dose, route and
     batch) is kept once and counted as a duplicate of its own file. Sorted by patient and time."""
-    if not imports:
-        raise InputError("no injection records to merge")
-    doses = pd.concat([i.doses for i in imports], ignore_index=True)
-    counts = pd.concat([i.counts for i in imports], ignore_index=True)
-    doses, counts = drop_duplicates_counted(doses, counts, doses.duplicated(DOSE_KEY).to_numpy())
-    doses = doses.sort_values(["patient_id", "administered_at", "source_file", "source_row"],
-                              kind="stable", ignore_index=True)
-    mappings: dict[str, ColumnMapping] = {}
-    notes: dict[str, tuple[str, ...]] = {}
-    for i in imports:
-        mappings.update(i.mappings)
-        notes.update(i.notes)
-    return DoseImport(doses, pd.concat([i.rejections for i in imports], ignore_index=True), counts,
-                      pd.concat([i.ignored_names for i in imports], ignore_index=True), mappings, notes)
+    return merge_records(imports, "doses", lambda doses: doses.duplicated(DOSE_KEY).to_numpy(),
+                         ["patient_id", "administered_at", "source_file", "source_row"])
 
 
 def injections(doses: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ rows, so the cost follows the number of distinct texts, not the number of rows.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from b12core.accounting import (
     coded_name_counts,
     counts_frame,
     drop_duplicates_counted,
-    join_notes,
+    merge_records,
     rejections_frame,
     summary_line,
 )
@@ -439,11 +440,7 @@ def _outcomes(rec: Records, first: np.ndarray, test: np.ndarray, idents: list[Id
     tracked = np.array([i.status == "tracked" for i in idents], dtype=bool)[test]
     v = value.codes[first]
     number, qualifier, value_flag, problem = parsed.value[v], parsed.qualifier[v], parsed.flag[v], parsed.problem[v]
-    notes: list[np.ndarray] = []
-
-    def note(mask: np.ndarray, text: str) -> None:
-        notes.append(np.where(mask, text, "").astype(object))
-
+    notes = RowNotes(k)  # per combination here
     if has_numeric:
         alt = values.parse_values(pd.Series(numeric.values, dtype="str"), ".")
         a = numeric.codes[first]
@@ -451,7 +448,7 @@ def _outcomes(rec: Records, first: np.ndarray, test: np.ndarray, idents: list[Id
         number = np.where(use_alt, alt.value[a], number)
         qualifier = np.where(use_alt, alt.qualifier[a], qualifier)
         problem = np.where(use_alt, "", problem)
-        note(use_alt, "result read from the numeric column")
+        notes.add(use_alt, "result read from the numeric column")
     written_flag = flag_column.values[flag_column.codes[first]]
     flag = np.where(written_flag != "", written_flag, value_flag)
     qualifier = np.where((qualifier == "") & np.isin(flag, ["<", ">"]), flag, qualifier)
@@ -468,7 +465,7 @@ def _outcomes(rec: Records, first: np.ndarray, test: np.ndarray, idents: list[Id
         reported = np.where(reported != "", reported, fallback).astype(object)  # as the file wrote it
     name_unit = np.array([i.unit for i in idents], dtype=object)[test]
     unit = np.where(reported != "", reported, name_unit).astype(object)
-    note(tracked & (reported == "") & (name_unit != ""), "unit from the test's name")
+    notes.add(tracked & (reported == "") & (name_unit != ""), "unit from the test's name")
     keys = list(analyte_keys())
     analyte = np.array([keys.index(i.analyte) if i.analyte else -1 for i in idents], dtype=np.int64)[test]
     hint = np.array([i.hint for i in idents], dtype=object)[test]
@@ -495,12 +492,11 @@ def _outcomes(rec: Records, first: np.ndarray, test: np.ndarray, idents: list[Id
                 ucum[group], factor[group], inferred[group] = found, units.units_of(key)[found], why
             else:
                 problem[group] = why
-    notes.append(inferred)
+    notes.add_coded(Coded.from_texts(inferred))
     canonical = number * factor
     _check_plausible(tracked & (problem == ""), analyte, number, ucum, canonical, problem)
-    joined = join_notes(notes, k)
     return Outcomes(analyte, factor, canonical, qualifier.astype(object), flag.astype(object), reported,
-                    problem, joined.astype(object))
+                    problem, notes.strings())
 
 
 def _reported_names(rec: Records, test: np.ndarray, first: np.ndarray) -> Coded:
@@ -659,25 +655,8 @@ def repeated(key: list[np.ndarray], value: np.ndarray, resolution: Callable[[], 
 def merge_imports(imports: Sequence[LabImport]) -> LabImport:
     """Combine imports (files in the order given) and keep each result once: a result that
     repeats one already kept is dropped and counted as a duplicate of its own file."""
-    if not imports:
-        raise InputError("no lab files to merge")
     if len(imports) == 1:  # an import keeps each result of its file once already
         return imports[0]
-    labs = pd.concat([i.labs for i in imports], ignore_index=True)
-    counts = pd.concat([i.counts for i in imports], ignore_index=True)
-    labs, counts = drop_duplicates_counted(labs, counts, duplicate_mask(labs))
-    labs["analyte"] = labs["analyte"].astype(pd.CategoricalDtype(list(analyte_keys())))
-    mappings: dict[str, ColumnMapping] = {}
-    notes: dict[str, tuple[str, ...]] = {}
-    for i in imports:
-        mappings.update(i.mappings)
-        notes.update(i.notes)
-    return LabImport(
-        labs=labs,
-        rejections=pd.concat([i.rejections for i in imports], ignore_index=True),
-        counts=counts,
-        unknown_names=pd.concat([i.unknown_names for i in imports], ignore_index=True),
-        ignored_names=pd.concat([i.ignored_names for i in imports], ignore_index=True),
-        mappings=mappings,
-        notes=notes,
-    )
+    merged = merge_records(imports, "labs", duplicate_mask)
+    analyte = merged.labs["analyte"].astype(pd.CategoricalDtype(list(analyte_keys())))
+    return dataclasses.replace(merged, labs=merged.labs.assign(analyte=analyte))

@@ -20,7 +20,7 @@ from b12core.accounting import (
     Reasons,
     RowNotes,
     counts_frame,
-    drop_duplicates_counted,
+    merge_records,
     rejections_frame,
 )
 from b12core.errors import InputError
@@ -143,14 +143,13 @@ def import_symptoms(raw: RawFile, mapping: ColumnMapping | None = None, date_ord
     return merge_symptoms([imp])
 
 
+SYMPTOM_KEY = ["patient_id", "recorded_at", "symptom", "score"]
+
+
 def merge_symptoms(imports: Sequence[SymptomImport]) -> SymptomImport:
     """Combine diaries; the same score for the same symptom and time is kept once."""
-    frame = pd.concat([i.symptoms for i in imports], ignore_index=True)
-    counts = pd.concat([i.counts for i in imports], ignore_index=True)
-    dup = frame.duplicated(["patient_id", "recorded_at", "symptom", "score"]).to_numpy()
-    frame, counts = drop_duplicates_counted(frame, counts, dup)
-    return SymptomImport(frame.sort_values(["patient_id", "recorded_at"], kind="stable", ignore_index=True),
-                         pd.concat([i.rejections for i in imports], ignore_index=True), counts)
+    return merge_records(imports, "symptoms", lambda frame: frame.duplicated(SYMPTOM_KEY).to_numpy(),
+                         ["patient_id", "recorded_at"])
 
 
 def symptoms_from_entries(entries: list[dict], patient_id: str = NO_PATIENT_ID) -> pd.DataFrame:
