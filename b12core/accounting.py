@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from b12core.coded import Coded
+from b12core.coded import Coded, small_codes
 from b12core.errors import InputError
 from b12core.read import RawFile, rows_of
 
@@ -35,7 +35,7 @@ class RowNotes:
 
     def add(self, mask: np.ndarray, text: str) -> None:
         if mask.any():
-            self.parts.append((mask.astype(np.int64), np.array(["", text], dtype=object)))
+            self.parts.append((mask.astype(np.uint8), np.array(["", text], dtype=object)))
 
     def add_coded(self, notes: Coded) -> None:
         """A note per row given as codes into texts ("" = no note)."""
@@ -48,6 +48,7 @@ class RowNotes:
         order = np.r_[empty, np.delete(np.arange(len(distinct)), empty)]  # 0 = no note
         rank = np.empty(len(distinct), dtype=np.int64)
         rank[order] = np.arange(len(distinct))
+        rank = rank.astype(np.min_scalar_type(len(distinct)))  # codes as small as the texts allow
         self.parts.append((rank[ids[:-1]][notes.codes], distinct[order]))
 
     def coded(self, positions: np.ndarray | None = None) -> Coded:
@@ -61,7 +62,7 @@ class RowNotes:
             return Coded.from_texts(_join_notes([texts[codes] for codes, texts in parts], n))
         signature = np.zeros(n, dtype=np.int64)
         for codes, texts in parts:  # mixed radix: one integer per combination of notes
-            signature = signature * len(texts) + codes
+            signature = signature * len(texts) + codes.astype(np.int64)
         inverse, distinct = pd.factorize(signature)
         joined = []
         for sig in distinct:
@@ -70,7 +71,7 @@ class RowNotes:
                 pieces.append(texts[sig % len(texts)])
                 sig //= len(texts)
             joined.append("; ".join(p for p in reversed(pieces) if p))
-        return Coded(inverse.astype(np.int64), np.array(joined, dtype=object))
+        return Coded(small_codes(inverse, len(distinct)), np.array(joined, dtype=object))
 
     def strings(self) -> np.ndarray:
         """The joined notes of every row as texts (object array)."""

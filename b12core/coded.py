@@ -7,7 +7,7 @@ the codes with numpy, so no step loops over rows in Python or builds per-row Pyt
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -17,10 +17,32 @@ import pyarrow.compute as pc
 
 @dataclass(frozen=True)
 class Coded:
-    """A text column: ``values[codes[i]]`` is row ``i``; ``values`` are distinct texts."""
+    """A text column: ``values[codes[i]]`` is row ``i``; ``values`` are distinct texts.
+
+    A column read with ``of_arrow(..., lazy=True)`` keeps its texts in Arrow (``arrow``) and makes
+    the Python strings of ``values`` only if something asks for them: a column of nearly distinct
+    texts (collection times to the minute) is parsed from Arrow without a Python string per row.
+    """
 
     codes: np.ndarray  # integers (int64, or int32 straight from an Arrow dictionary)
-    values: np.ndarray  # object: the texts (distinct, except in answers computed per combination)
+    _values: np.ndarray | None = field(default=None, repr=False)  # object: see ``values``
+    arrow: pa.Array | None = field(default=None, repr=False, compare=False)  # the texts in Arrow, if read so
+
+    @property
+    def values(self) -> np.ndarray:
+        """The texts (object array; distinct, except in answers computed per combination)."""
+        if self._values is None:
+            object.__setattr__(self, "_values", self.arrow.to_numpy(zero_copy_only=False).astype(object, copy=False))
+        return self._values
+
+    @property
+    def size(self) -> int:
+        """How many texts there are (without making them Python strings)."""
+        return len(self.arrow) if self._values is None else len(self._values)
+
+    def arrow_texts(self) -> pa.Array:
+        """The texts as an Arrow array."""
+        return self.arrow if self.arrow is not None else pa.array(self._values, type=pa.large_string())
 
     @classmethod
     def of(cls, column: pd.Series, strip: bool = True) -> Coded:
@@ -30,18 +52,25 @@ class Coded:
         return coded.stripped() if strip else coded
 
     @classmethod
-    def of_arrow(cls, column: pa.Array, strip: bool = True) -> Coded:
+    def of_arrow(cls, column: pa.Array, strip: bool = True, lazy: bool = False) -> Coded:
         """Code an Arrow text column (a dictionary column is used as it is: the reader already
-        stored each distinct text once); with ``strip`` the texts are trimmed."""
+        stored each distinct text once); with ``strip`` the texts are trimmed; with ``lazy`` they
+        stay in Arrow until ``values`` is asked for."""
         if not pa.types.is_dictionary(column.type):
             column = column.dictionary_encode()
         codes = column.indices.to_numpy(zero_copy_only=False)  # int32, shared with Arrow (read-only)
         if strip:
-            return cls._with_texts(codes, column.dictionary)
-        return cls(codes, column.dictionary.to_numpy(zero_copy_only=False).astype(object, copy=False))
+            return cls._with_texts(codes, column.dictionary, lazy)
+        return cls._kept(codes, column.dictionary, lazy)
 
     @classmethod
-    def _with_texts(cls, codes: np.ndarray, texts: pa.Array) -> Coded:
+    def _kept(cls, codes: np.ndarray, texts: pa.Array, lazy: bool) -> Coded:
+        if lazy:
+            return cls(codes, None, texts)
+        return cls(codes, texts.to_numpy(zero_copy_only=False).astype(object, copy=False))
+
+    @classmethod
+    def _with_texts(cls, codes: np.ndarray, texts: pa.Array, lazy: bool = False) -> Coded:
         """Codes into ``texts`` after trimming them (the codes are renumbered only when trimming
         made two texts equal; usually no text changes and nothing is renumbered)."""
         trimmed = pc.utf8_trim_whitespace(texts)
@@ -49,11 +78,10 @@ class Coded:
         # (b12core.export.safe_cell): read such a cell back as it was.
         trimmed = pc.replace_substring_regex(trimmed, r"^'([=+\-@\t\r])", r"\1")
         if pc.all(pc.equal(trimmed, texts)).as_py() is not False:
-            return cls(codes, texts.to_numpy(zero_copy_only=False).astype(object, copy=False))
+            return cls._kept(codes, texts, lazy)
         encoded = pc.dictionary_encode(trimmed)
         remap = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-        return cls(remap[codes] if len(codes) else codes,
-                   encoded.dictionary.to_numpy(zero_copy_only=False).astype(object, copy=False))
+        return cls._kept(remap[codes] if len(codes) else codes, encoded.dictionary, lazy)
 
     def stripped(self) -> Coded:
         """The same column with every text trimmed (texts equal after trimming share one code)."""
@@ -73,7 +101,10 @@ class Coded:
         return len(self.codes)
 
     def take(self, positions: np.ndarray) -> Coded:
-        return Coded(self.codes[positions], self.values)
+        """The rows at ``positions`` (a column of one text stays one without copying codes)."""
+        if self.size == 1:
+            return Coded(np.zeros(len(positions), dtype=self.codes.dtype), self._values, self.arrow)
+        return Coded(self.codes[positions], self._values, self.arrow)
 
     def texts(self) -> np.ndarray:
         """Per-row texts (object array): for small results and messages only."""
@@ -90,7 +121,10 @@ class Coded:
     def series(self) -> pd.Series:
         """The texts as a pandas ``str`` column, taken from the distinct texts by Arrow without
         per-row Python strings."""
-        texts = pa.array(self.values, type=pa.large_string()).take(pa.array(self.codes.astype(np.int32)))
+        if self.size == 1:  # one text: repeated by Arrow, no index per row
+            texts = pa.repeat(self.arrow_texts().cast(pa.large_string())[0], len(self.codes))
+        else:
+            texts = self.arrow_texts().cast(pa.large_string()).take(pa.array(self.codes.astype(np.int32)))
         return pd.Series(pd.arrays.ArrowStringArray(texts), dtype="str")
 
 
@@ -98,9 +132,15 @@ def concat(parts: list[Coded]) -> Coded:
     """Rows of several coded columns one after another (dictionaries joined, codes shifted)."""
     if not parts:
         return Coded(np.zeros(0, dtype=np.int64), np.array([""], dtype=object))
-    offsets = np.cumsum([0] + [len(p.values) for p in parts[:-1]])
-    return Coded(np.concatenate([p.codes + o for p, o in zip(parts, offsets, strict=True)]),
+    offsets = np.cumsum([0] + [p.size for p in parts[:-1]])
+    size = int(offsets[-1]) + parts[-1].size
+    return Coded(np.concatenate([small_codes(p.codes + o, size) for p, o in zip(parts, offsets, strict=True)]),
                  np.concatenate([p.values for p in parts]))
+
+
+def small_codes(codes: np.ndarray, size: int) -> np.ndarray:
+    """``codes`` into ``size`` texts as int32 when they fit (half the memory of int64 per row)."""
+    return codes.astype(np.int32 if size < 2**31 else np.int64, copy=False)
 
 
 def combine(*columns: Coded) -> tuple[np.ndarray, np.ndarray]:
@@ -111,13 +151,13 @@ def combine(*columns: Coded) -> tuple[np.ndarray, np.ndarray]:
     codes = np.zeros(n, dtype=np.int64)
     size = 1
     for column in columns:  # one factorisation per column keeps every key below n * len(values)
-        if len(column.values) == 1:
+        if column.size == 1:
             continue  # a constant column splits nothing
-        codes, uniques = pd.factorize(codes * len(column.values) + column.codes)
+        codes, uniques = pd.factorize(codes * column.size + column.codes)
         size = len(uniques)
     if n == 0:
         return codes, np.zeros(0, dtype=np.int64)
     first = np.empty(size, dtype=np.int64)
     first[codes[::-1]] = np.arange(n - 1, -1, -1)  # the last write wins: the first row of each
-    return codes.astype(np.int64, copy=False), first
+    return small_codes(codes, size), first
 

@@ -274,22 +274,23 @@ def _parse_patterns(text: pd.Series, requested_order: str | None, source: str, q
 
 def _with_problems(text: pd.Series, when: pd.Series, matched: pd.Series, day_month: pd.Series,
                    zoned: pd.Series, year: pd.Series, order: str | None, note: str) -> ParsedDates:
-    problem = np.full(len(text), "", dtype=object)
-    shown = text.str.slice(0, 40).to_numpy()
     w = when.to_numpy()
     nat = np.isnat(w)
     m = matched.to_numpy()
-    empty = (text == "").to_numpy()
     years = year.to_numpy()
     early = m & (years < EARLIEST_YEAR)
     late = m & (years > LATEST_YEAR)
+    problem = np.full(len(text), "", dtype=object)
+    shown = np.full(len(text), "", dtype=object)  # quoted in a reason: made for those texts only
+    quoted = ~m | nat | early | late
+    shown[quoted] = text[quoted].str.slice(0, 40).to_numpy(dtype=object)
     problem[~m] = [f"date {t!r} is not a date we can read" for t in shown[~m]]
     ordered = day_month.to_numpy()
     problem[m & nat] = [f"date {t!r} does not exist" + (f" when read {order}" if o else "")
                         for t, o in zip(shown[m & nat], ordered[m & nat], strict=True)]
     problem[early] = [f"date {t!r} is before {EARLIEST_YEAR}" for t in shown[early]]
     problem[late] = [f"date {t!r} is after {LATEST_YEAR}" for t in shown[late]]
-    problem[empty] = "no collection date"
+    problem[(text == "").to_numpy()] = "no collection date"
     w = np.where(problem == "", w, np.datetime64("NaT"))
     return ParsedDates(w.astype("datetime64[ns]"), problem, zoned.to_numpy(dtype=bool), order, note)
 
@@ -325,9 +326,10 @@ def dates_for_codes(texts: Coded, rows: np.ndarray, requested_order: str | None,
 
     Only the texts used by ``rows`` can decide or ask for the date order; other rows get NaT.
     """
-    used = np.zeros(len(texts.values), dtype=bool)
+    used = np.zeros(texts.size, dtype=bool)
     used[texts.codes[rows]] = True
-    parsed = parse_dates(pd.Series(texts.values[used], dtype="str"), requested_order, source)
+    distinct = texts.arrow_texts().filter(pa.array(used)).cast(pa.large_string())
+    parsed = parse_dates(pd.Series(pd.arrays.ArrowStringArray(distinct), dtype="str"), requested_order, source)
     # Texts only other rows use are not parsed: as an empty date, they have no collection date.
     value_when = np.full(len(used), np.datetime64("NaT"), dtype="datetime64[ns]")
     value_problem = np.full(len(used), "no collection date", dtype=object)

@@ -80,6 +80,7 @@ class Identity:
 
 # --- records: one row per candidate result, coded -----------------------------------------------
 
+_TIME_FIELDS = ("when", "time")  # collection date and time: nearly one distinct text per row
 RECORD_FIELDS = ("patient", "when", "time", "offset", "name", "code", "value", "value_num", "unit", "range",
                  "low", "high", "flag", "qualifier")
 _ROLE_OF_FIELD = {"patient": "patient_id", "when": "collected_at", "time": "collected_time",
@@ -115,7 +116,8 @@ def _records(raw: RawFile, mapping: ColumnMapping) -> Records:
     coded: dict[str, Coded] = {}
     for field_name in RECORD_FIELDS:
         column = mapping.roles.get(_ROLE_OF_FIELD[field_name])
-        coded[field_name] = Coded.of_arrow(raw.column(column)) if column else Coded.constant(n)
+        lazy = field_name in _TIME_FIELDS  # nearly one text per row: parsed from Arrow
+        coded[field_name] = Coded.of_arrow(raw.column(column), lazy=lazy) if column else Coded.constant(n)
     written_column = mapping.roles.get("value")
     if mapping.layout == "long":
         written = Coded.of_arrow(raw.column(written_column), strip=False) if written_column else Coded.constant(n)
@@ -402,9 +404,12 @@ def _rest_of_import(raw: RawFile, mapping: ColumnMapping, rec: Records, ids: _Id
 
 
 def _labs_table(source_file: str, accepted: Accepted) -> pd.DataFrame:
-    """The canonical ``labs`` table of one file's accepted results."""
+    """The canonical ``labs`` table of one file's accepted results. It empties ``accepted.texts``:
+    each column's codes are freed as soon as its texts are made, not after the whole table."""
+    names = list(accepted.texts)
     with ThreadPoolExecutor(TEXT_COLUMN_THREADS) as pool:  # Arrow's take runs without the GIL
-        texts = dict(zip(accepted.texts, pool.map(Coded.series, accepted.texts.values()), strict=True))
+        texts = dict(zip(names, pool.map(Coded.series, (accepted.texts.pop(name) for name in names)), strict=True))
+    n = len(accepted.source_row)
     return _typed_labs(pd.DataFrame({
         **texts,
         "collected_at": accepted.collected_at,
@@ -412,9 +417,9 @@ def _labs_table(source_file: str, accepted: Accepted) -> pd.DataFrame:
         "value": accepted.value,
         "ref_low": accepted.ref_low,
         "ref_high": accepted.ref_high,
-        "source_file": source_file,
+        "source_file": Coded.constant(n, source_file).series(),
         "source_row": accepted.source_row,
-    }))
+    }, copy=False))  # the columns as they are: consolidating the numbers would copy them (~150 MB at 1M rows)
 
 
 @dataclass(frozen=True)
@@ -566,7 +571,7 @@ def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_o
 def _same_time(written: Coded, when: np.ndarray, kept: np.ndarray) -> np.ndarray:
     """For the ``kept`` rows: an integer that is equal exactly when the times are equal, worked
     out once per distinct written time (two spellings of one time get one number)."""
-    moment = np.full(len(written.values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    moment = np.full(written.size, np.datetime64("NaT"), dtype="datetime64[ns]")
     moment[written.codes[kept]] = when[kept]  # every row of one spelling has the same time
     return pd.factorize(moment.view(np.int64))[0][written.codes[kept]]
 

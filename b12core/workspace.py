@@ -299,10 +299,10 @@ def link_unidentified(ws: Workspace, owners: dict[str, str] | None = None) -> Wo
     linked: dict[str, pd.DataFrame] = {}
     unassigned: list[UnassignedFile] = []
     for kind, table in _tables(ws).items():
+        if not (table["patient_id"] == NO_PATIENT_ID).any():  # one comparison, before coding every row
+            continue
         codes = _codes(table)
         unnamed = codes.ids == codes.id_texts.get_indexer([NO_PATIENT_ID])[0]
-        if not unnamed.any():
-            continue
         owner_of = pd.Index(list(chosen), dtype=object).get_indexer(codes.file_names)[codes.files]  # -1: none
         if only:
             owner_of = np.where(owner_of >= 0, owner_of, len(chosen))
