@@ -21,6 +21,7 @@ import streamlit as st
 
 from b12core.display import ViewSettings
 from b12core.figures import trend_figure
+from b12core.file_review import FileReview, file_reviews
 from b12core.limits import APP_MAX_FILES, APP_MAX_ROWS
 from b12core.sample import sample_files
 from b12core.workspace import (
@@ -89,6 +90,16 @@ def workspace() -> Workspace:
     """Every file read and imported with the user's choices (cached per files and choices)."""
     fingerprint, choices_key, not_after = _workspace_key()
     return _workspace(fingerprint, choices_key, not_after, current_files, current_choices())
+
+
+@st.cache_data(scope="session", max_entries=4, show_spinner=False)
+def _reviews(key: tuple) -> tuple[FileReview, ...]:
+    return file_reviews(workspace())
+
+
+def reviews() -> tuple[FileReview, ...]:
+    """What the Import review page shows of each file, in upload order (cached per files and choices)."""
+    return _reviews(_workspace_key())
 
 
 def as_of() -> pd.Timestamp:
