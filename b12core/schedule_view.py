@@ -27,6 +27,8 @@ class AdherenceTables:
     flagged: pd.DataFrame  # the late, missed and extra doses: Due, Phase, Given, Status, Days late
     events: pd.DataFrame  # every planned dose, same columns
     missed: int
+    next_due: str  # "Fri 19 Jul 2024", or "not known"
+    longest_gap: str  # "89 days"
 
 
 def _day(times: pd.Series) -> pd.Series:
@@ -47,7 +49,9 @@ def adherence_tables(adherence: Adherence) -> AdherenceTables:
         "Days late": raw["days_late"].astype("str").where(raw["status"] == "late", ""),  # blank unless late
     })
     flagged = events[raw["status"].isin(["late", "missed", "extra"]).to_numpy()].reset_index(drop=True)
-    return AdherenceTables(by_phase, flagged, events, int((raw["status"] == "missed").sum()))
+    next_due = f"{adherence.next_due:{DAY_FORMAT}}" if adherence.next_due is not None else "not known"
+    return AdherenceTables(by_phase, flagged, events, int((raw["status"] == "missed").sum()), next_due,
+                           counted(adherence.longest_gap_days, "day"))
 
 
 def oral_note(adherence: Adherence) -> str:
@@ -69,3 +73,18 @@ def plan_table(plan: pd.DataFrame) -> pd.DataFrame:
         "For the patient": plan["title"],
         "For the clinician": plan["what"],
     })
+
+
+def plan_note(plan: pd.DataFrame, today: pd.Timestamp) -> str:
+    """A sentence when the written plan ends before ``today`` ("" when it does not)."""
+    if len(plan) and plan["date"].max() < today:
+        return "The plan ends before today; it runs a year past today when the start is recent."
+    return ""
+
+
+def no_regimen_note(fitted: Adherence | None) -> str:
+    """What the page says while no regimen is chosen: choose one; until then the doses are compared
+    with the template they fit best (``fitted``, the adherence against it), when there is one."""
+    best = fitted.regimen if fitted is not None else None
+    return ("Choose a regimen to see the written plan and the doses given against it."
+            + (f" Until then the doses are compared with {best.label}, the template they fit best." if best else ""))

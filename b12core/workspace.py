@@ -1,20 +1,21 @@
 """Everything the app shows, from the uploaded files and the user's choices: pure functions.
 
-``build_workspace`` reads every file, classifies it (overridable), imports labs, doses and
-symptom diaries with the user's column mappings and test-name mappings, and keeps going when one
-file cannot be used (that file carries its message). ``patient_view`` derives one patient's
-phases, plan, adherence, response and prompts. The Streamlit pages only call these and lay out
-the result.
+``read_files`` reads every upload into its tables once; ``build_workspace`` classifies each table
+(overridable), imports labs, doses and symptom diaries with the user's column mappings and
+test-name mappings, and keeps going when one file cannot be used (that file carries its message).
+The app keeps the files read while the clinician changes choices; a test or notebook passes the
+uploads as (name, bytes) and gets the workspace in one call. ``patient_view`` derives one
+patient's phases, plan, adherence, response and prompts. The Streamlit pages only call these and
+lay out the result.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -165,95 +166,86 @@ def _mapping_with(base: ColumnMapping, roles: dict[str, str]) -> ColumnMapping:
     return mapping
 
 
-def read_upload(name: str, data: bytes, max_rows: int | None = None) -> list[RawFile]:
-    """The tables of one uploaded file (``read_tables`` with the arguments in upload order)."""
-    return read_tables(data, name, max_rows)
+# --- reading: each uploaded file once, whatever the user chooses later -----------------------------
+
+@dataclass(frozen=True)
+class FileTables:
+    """One uploaded file as read: its tables, or the message saying why it has none."""
+
+    name: str  # unique among the files: a second ``export.csv`` is ``export.csv (2)``
+    tables: tuple[RawFile, ...] = ()
+    status: str = "read"  # "read", "unreadable" or "not read" (beyond the number of files read at once)
+    error: str = ""  # why the file could not be used ("" when it was read)
 
 
-Imported = LabImport | DoseImport | SymptomImport
-Reader = Callable[[str, bytes], list[RawFile]]
-Loader = Callable[..., tuple[ColumnMapping, Imported]]
+@dataclass(frozen=True)
+class ReadFiles:
+    """Every uploaded file as read (``read_files``), in upload order: what ``build_workspace``
+    imports with the user's choices, as often as they change, without reading again."""
+
+    files: tuple[FileTables, ...] = ()
 
 
-def import_table(name: str, data: bytes, table: str, kind: str, roles: dict[str, str], name_map: dict[str, str],
-                 date_order: str | None, dictionary: tuple[tuple[str, str, str], ...],
-                 not_after: str | None = None, read: Reader = read_upload) -> tuple[ColumnMapping, Imported]:
-    """Import one table of one file as ``kind`` with the user's column roles. Arguments are plain
-    values so the app can cache the result per file content and choices."""
-    raw = next(t for t in read(name, data) if t.name == table)
-    latest = pd.Timestamp(not_after) if not_after else None
-    if kind == "labs":
-        mapping = _mapping_with(propose_mapping(raw), roles)
-        codes = {code: DictionaryEntry(label, loinc) for code, label, loinc in dictionary}
-        return mapping, import_labs(raw, mapping, date_order, name_map, codes, latest)
-    if kind == "doses":
-        mapping = _mapping_with(propose_dose_mapping(raw), roles)
-        return mapping, import_doses(raw, mapping, date_order, latest)
-    mapping = _mapping_with(propose_symptom_mapping(raw), roles)
-    return mapping, import_symptoms(raw, mapping, date_order)
+def read_files(files: Sequence[tuple[str, bytes]], max_rows: int | None = None,
+               max_files: int | None = None) -> ReadFiles:
+    """Read every (name, bytes) upload into its tables; a file that cannot be read carries its
+    message instead (a fault of ours says so, without data), never stopping the others.
 
-
-def build_workspace(files: list[tuple[str, bytes]], choices: Choices | None = None, read: Reader = read_upload,
-                    load: Loader = import_table, max_files: int | None = None,
-                    not_after: str | None = None) -> Workspace:
-    """Read, classify and import every file; a file that cannot be used is reported, not fatal.
-
-    ``read`` and ``load`` default to the pure functions; the app passes cached versions of them.
-    Files beyond ``max_files`` are reported as not read; results and doses dated after
-    ``not_after`` (ISO day) are rejected.
+    Two files of one name stay apart (``export.csv``, ``export.csv (2)``). Files beyond
+    ``max_files`` are listed as not read; a table longer than ``max_rows`` makes its file unreadable.
     """
-    choices = choices or Choices()
-    reports: list[FileReport] = []
-    sources: dict[str, tuple[str, bytes]] = {}
-    first_reads: dict[str, list[RawFile]] = {}
-    if load is import_table:  # the default loader reuses the tables read here instead of reading again
-        load = functools.partial(import_table, read=lambda name, data: first_reads[name])
-    if max_files is not None and len(files) > max_files:
-        reports += [FileReport(name, "skip", "not read", None, error=(
-            f"{name} was not read: the app reads at most {max_files} files at once")) for name, _ in files[max_files:]]
-        files = files[:max_files]
+    read: list[FileTables] = []
     seen: dict[str, int] = {}
-    for name, data in files:
+    for position, (name, data) in enumerate(files):
         seen[name] = seen.get(name, 0) + 1
         if seen[name] > 1:  # two different files of one name (two labs' export.csv) stay apart
             name = f"{name} ({seen[name]})"
+        if max_files is not None and position >= max_files:
+            read.append(FileTables(name, status="not read",
+                                   error=f"{name} was not read: the app reads at most {max_files} files at once"))
+            continue
         try:
-            tables = first_reads[name] = read(name, data)
+            read.append(FileTables(name, tuple(read_tables(data, name, max_rows))))
         except InputError as err:
-            reports.append(FileReport(name, "skip", "unreadable", None, error=str(err)))
-            continue
+            read.append(FileTables(name, status="unreadable", error=str(err)))
         except Exception as err:  # a bug of ours must not take the other files down with it
-            reports.append(FileReport(name, "skip", "unreadable", None, error=_bug(name, err)))
-            continue
-        for raw in tables:
-            detected = detect_kind(raw)
-            sources[raw.name] = (name, data)
-            reports.append(FileReport(raw.name, choices.kinds.get(raw.name, detected), detected, raw))
-    dictionary: dict[str, DictionaryEntry] = {}
-    for i, report in enumerate(reports):
-        if report.kind == "dictionary" and report.raw is not None:
-            try:
-                dictionary.update(read_dictionary(report.raw))
-            except InputError as err:
-                reports[i] = _failed(report, err)
-    codes = tuple(sorted((code, e.name, e.loinc) for code, e in dictionary.items()))
+            read.append(FileTables(name, status="unreadable", error=_bug(name, err)))
+    return ReadFiles(tuple(read))
+
+
+# --- importing: the files read, with the user's choices --------------------------------------------
+
+Imported = LabImport | DoseImport | SymptomImport
+
+
+def build_workspace(files: ReadFiles | Sequence[tuple[str, bytes]], choices: Choices | None = None,
+                    not_after: str | None = None) -> Workspace:
+    """Classify and import every file with the user's choices, then attribute records to patients.
+
+    ``files`` are the files as read (``read_files``, which the app keeps while the choices change)
+    or the uploads as (name, bytes), read here. A file that cannot be used is reported, never
+    fatal. Code dictionaries are read first, so a lab file's local codes are named whatever the
+    upload order. Results and doses dated after ``not_after`` (ISO day) are rejected.
+    """
+    read = files if isinstance(files, ReadFiles) else read_files(files)
+    choices = choices or Choices()
+    reports = _classified(read, choices)
+    reports, dictionary = _dictionaries(reports)
+    latest = pd.Timestamp(not_after) if not_after else None
     results: dict[str, list[Imported]] = {"labs": [], "doses": [], "symptoms": []}
     for i, report in enumerate(reports):
         if report.raw is None or report.kind not in results:
             continue
-        name, data = sources[report.name]
         try:
-            mapping, result = load(name, data, report.name, report.kind, choices.roles.get(report.name, {}),
-                                   choices.name_map, choices.date_order, codes, not_after)
+            mapping, result = _import_table(report.raw, report.kind, choices, dictionary, latest)
         except InputError as err:
             reports[i] = _failed(report, err)
             continue
         except Exception as err:  # a bug of ours: this file is reported, the others still load
-            reports[i] = FileReport(report.name, report.kind, report.detected_kind, report.raw,
-                                    error=_bug(report.name, err))
+            reports[i] = dataclasses.replace(report, error=_bug(report.name, err))
             continue
         results[report.kind].append(result)
-        reports[i] = FileReport(report.name, report.kind, report.detected_kind, report.raw, mapping)
+        reports[i] = dataclasses.replace(report, mapping=mapping)
     # Ids are matched before merging, so overlapping exports that write an id differently de-duplicate.
     matches, conflicts, results = match_patient_ids(results, [r.name for r in reports])
     labs, doses, diaries = results["labs"], results["doses"], results["symptoms"]
@@ -261,6 +253,45 @@ def build_workspace(files: list[tuple[str, bytes]], choices: Choices | None = No
     return link_unidentified(Workspace(
         tuple(reports), _merged(labs, merge_imports), _merged(doses, merge_doses), _merged(diaries, merge_symptoms),
         matches, conflicts), choices.owners)
+
+
+def _classified(read: ReadFiles, choices: Choices) -> list[FileReport]:
+    """A report per table of the files read, of the kind detected or chosen; one per unread file."""
+    reports: list[FileReport] = []
+    for file in read.files:
+        if file.error:
+            reports.append(FileReport(file.name, "skip", file.status, None, error=file.error))
+        for raw in file.tables:
+            detected = detect_kind(raw)
+            reports.append(FileReport(raw.name, choices.kinds.get(raw.name, detected), detected, raw))
+    return reports
+
+
+def _dictionaries(reports: list[FileReport]) -> tuple[list[FileReport], dict[str, DictionaryEntry]]:
+    """The code dictionaries among the tables, merged (a dictionary that cannot be read reports it)."""
+    dictionary: dict[str, DictionaryEntry] = {}
+    reports = list(reports)
+    for i, report in enumerate(reports):
+        if report.kind == "dictionary" and report.raw is not None:
+            try:
+                dictionary.update(read_dictionary(report.raw))
+            except InputError as err:
+                reports[i] = _failed(report, err)
+    return reports, dictionary
+
+
+def _import_table(raw: RawFile, kind: str, choices: Choices, dictionary: dict[str, DictionaryEntry],
+                  latest: pd.Timestamp | None) -> tuple[ColumnMapping, Imported]:
+    """Import one table as ``kind`` with the user's column roles, test names and date order."""
+    roles = choices.roles.get(raw.name, {})
+    if kind == "labs":
+        mapping = _mapping_with(propose_mapping(raw), roles)
+        return mapping, import_labs(raw, mapping, choices.date_order, choices.name_map, dictionary, latest)
+    if kind == "doses":
+        mapping = _mapping_with(propose_dose_mapping(raw), roles)
+        return mapping, import_doses(raw, mapping, choices.date_order, latest)
+    mapping = _mapping_with(propose_symptom_mapping(raw), roles)
+    return mapping, import_symptoms(raw, mapping, choices.date_order)
 
 
 def _merged(parts: list, merge: Callable) -> Imported | None:

@@ -5,14 +5,15 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from b12core.accounting import NO_PATIENT_ID
 from b12core.export import safe_frame
+from b12core.file_review import FileReview
 from b12core.labs import IGNORE
-from b12core.mapping import ROLE_LABELS, ROLES_OF_KIND
+from b12core.mapping import ROLE_LABELS
 from b12core.reference import analyte_keys, analytes
 from b12core.text import markdown_literal
 from b12core.words import counted
-from b12core.workspace import KINDS, FileReport, Workspace
+from b12core.workspace import KINDS, Workspace
+from ui import data
 from ui.downloads import about_files
 from ui.guard import guarded
 from ui.patient import conflict_text
@@ -60,106 +61,67 @@ def unmap_name(name: str) -> None:
     st.session_state[Keys.NAME_MAP] = {k: v for k, v in st.session_state[Keys.NAME_MAP].items() if k != name}
 
 
-def counts_of(ws: Workspace, report: FileReport) -> dict[str, int] | None:
-    for result in (ws.labs, ws.doses, ws.symptoms):
-        if result is not None and report.name in set(result.counts["source_file"]):
-            row = result.counts.set_index("source_file").loc[report.name]
-            return {k: int(row[k]) for k in ("read", "accepted", "ignored", "duplicates", "rejected")}
-    return None
-
-
-def file_section(ws: Workspace, report: FileReport) -> None:
-    key = file_key(report.name)
-    raw = report.raw
-    if report.error:
-        st.error(markdown_literal(report.error))
-    if raw is not None:
-        how = [counted(raw.rows, "data row"), f"header on line {raw.header_line}" if raw.header_line else "no header"]
-        how += [f"encoding {raw.encoding}"] if raw.encoding else []
-        how += [f"delimiter {'tab' if raw.delimiter == chr(9) else repr(raw.delimiter)}"] if raw.delimiter else []
-        how += [f"sheet {raw.sheet}"] if raw.sheet else []
-        st.caption(markdown_literal(", ".join(how)))
-    notes = list(raw.notes) if raw is not None else []
-    for result in (ws.labs, ws.doses):
-        if result is not None:
-            notes += list(result.notes.get(report.name, ()))
-    if notes:
-        st.caption(markdown_literal("Read with: " + "; ".join(dict.fromkeys(notes))))
-    counts = counts_of(ws, report)
-    if counts:
-        st.dataframe(pd.DataFrame([counts]).rename(columns=str.capitalize), hide_index=True)
+def file_section(review: FileReview) -> None:
+    """One file: how it was read, what it was read as, its columns, and what became of its rows."""
+    key = file_key(review.name)
+    if review.error:
+        st.error(markdown_literal(review.error))
+    if review.how_read:
+        st.caption(markdown_literal(review.how_read))
+    if review.read_with:
+        st.caption(markdown_literal("Read with: " + "; ".join(review.read_with)))
+    if review.counts:
+        st.dataframe(review.counts.table(), hide_index=True)
     left, right = st.columns(2)
     kind_key = f"kind_{key}"
-    st.session_state[kind_key] = report.kind
+    st.session_state[kind_key] = review.kind
     left.selectbox("Read this file as", KINDS, format_func=KIND_LABELS.get, key=kind_key,
-                   on_change=set_kind, args=(report.name, kind_key),
-                   help=f"Detected: {KIND_LABELS.get(report.detected_kind, report.detected_kind)}")
-    mapping = report.mapping
-    if mapping is not None and report.kind in ("labs", "doses") and "patient_id" not in mapping.roles:
+                   on_change=set_kind, args=(review.name, kind_key),
+                   help=f"Detected: {KIND_LABELS.get(review.detected_kind, review.detected_kind)}")
+    if review.owner_candidates is not None:
         owner_key = f"owner_{key}"
-        patients = [p for p in ws.patients if p != NO_PATIENT_ID]
-        current = st.session_state[Keys.OWNERS].get(report.name, "")
-        st.session_state[owner_key] = current if current in patients else ""
-        right.selectbox("This file has no patient id; it belongs to", ["", *patients], key=owner_key,
+        current = st.session_state[Keys.OWNERS].get(review.name, "")
+        st.session_state[owner_key] = current if current in review.owner_candidates else ""
+        right.selectbox("This file has no patient id; it belongs to", ["", *review.owner_candidates], key=owner_key,
                         format_func=lambda p: p or "(decide automatically)", on_change=choose_owner,
-                        args=(report.name, owner_key))
-    if mapping is None or raw is None:
+                        args=(review.name, owner_key))
+    if not review.roles:
         return
     st.markdown("**Columns**")
-    st.caption(markdown_literal(mapping.layout_reason))
-    rows = [{"Role": label, "Column": column, "Why": why} for label, column, why in mapping.describe()]
-    if mapping.layout == "wide":
-        rows += [{"Role": "result (one test per column)", "Column": c, "Why": "header names a test"}
-                 for c in mapping.test_columns]
-    st.dataframe(pd.DataFrame(rows, columns=["Role", "Column", "Why"]), hide_index=True, width="stretch")
+    st.caption(markdown_literal(review.layout_reason))
+    st.dataframe(review.columns, hide_index=True, width="stretch")
     with st.form(f"roles_{key}", border=False):
         a, b, c = st.columns([2, 2, 1], vertical_alignment="bottom")
         role_key, column_key = f"role_{key}", f"column_{key}"
-        a.selectbox("Role", ROLES_OF_KIND[mapping.kind], format_func=ROLE_LABELS.get, key=role_key)
-        b.selectbox("Column", [NONE, *raw.columns], key=column_key)
-        c.form_submit_button("Use this column", on_click=set_role, args=(report.name, role_key, column_key))
-    if report.kind == "labs" and ws.labs is not None:
-        lab_section(ws, report, key)
-    elif report.kind == "doses" and ws.doses is not None:
-        mine = ws.doses.ignored_names[ws.doses.ignored_names["source_file"] == report.name]
-        if len(mine):
-            st.markdown("**Not counted as B12 doses**")
-            st.dataframe(mine[["name", "rows"]].rename(columns={"name": "Medicine as written", "rows": "Rows"}),
-                         hide_index=True)
-        rejected(ws.doses.rejections, report.name)
+        a.selectbox("Role", review.roles, format_func=ROLE_LABELS.get, key=role_key)
+        b.selectbox("Column", [NONE, *review.headers], key=column_key)
+        c.form_submit_button("Use this column", on_click=set_role, args=(review.name, role_key, column_key))
+    outcome(review, key)
 
 
-def lab_section(ws: Workspace, report: FileReport, key: str) -> None:
-    labs = ws.labs
-    mine = labs.labs[labs.labs["source_file"] == report.name]
-    if len(mine):
+def outcome(review: FileReview, key: str) -> None:
+    """What became of the file's rows: tests found, names to map, what was left out, rejected rows."""
+    if len(review.tests_found):
         st.markdown("**Recognised tests**")
-        found = mine.groupby("analyte", observed=True).size()
-        st.dataframe(pd.DataFrame({"Test": [analytes()[a].label for a in found.index], "Results": found.to_numpy()}),
-                     hide_index=True)
-    unknown = labs.unknown_names[labs.unknown_names["source_file"] == report.name]
-    if len(unknown):
+        st.dataframe(review.tests_found, hide_index=True)
+    if len(review.unknown_names):
         st.markdown("**Test names not recognised** (listed, not lost: map each to a marker or leave it out)")
-        st.dataframe(unknown[["name", "rows"]].rename(columns={"name": "Test name", "rows": "Rows"}), hide_index=True)
+        st.dataframe(review.unknown_names, hide_index=True)
         with st.form(f"map_{key}", border=False):
             a, b, c = st.columns([2, 2, 1], vertical_alignment="bottom")
-            a.selectbox("Test name", list(unknown["name"]), key=f"unknown_{key}")
+            a.selectbox("Test name", list(review.unknown_names["Test name"]), key=f"unknown_{key}")
             b.selectbox("is", [*analyte_keys(), IGNORE], key=f"target_{key}",
                         format_func=lambda t: "not tracked (leave out)" if t == IGNORE else analytes()[t].label)
             c.form_submit_button("Map", on_click=map_name, args=(f"unknown_{key}", f"target_{key}"))
-    ignored = labs.ignored_names[labs.ignored_names["source_file"] == report.name]
-    if len(ignored):
-        with st.expander(f"Tests the app does not track ({counted(int(ignored['rows'].sum()), 'result')})"):
-            st.dataframe(ignored[["name", "rows"]].rename(columns={"name": "Test", "rows": "Results"}), hide_index=True)
-    rejected(labs.rejections, report.name)
-
-
-def rejected(rejections: pd.DataFrame, name: str) -> None:
-    mine = rejections[rejections["source_file"] == name]
-    if len(mine):
-        st.markdown(f"**Rejected rows ({len(mine)})**")
-        st.dataframe(mine[["source_row", "reason", "raw"]], hide_index=True, width="stretch",
-                     column_config={"source_row": "Row", "reason": "Why", "raw": "The row as read"})
+    if len(review.untracked_tests):
+        with st.expander(f"Tests the app does not track ({counted(review.untracked_results, 'result')})"):
+            st.dataframe(review.untracked_tests, hide_index=True)
+    if len(review.other_medicines):
+        st.markdown("**Not counted as B12 doses**")
+        st.dataframe(review.other_medicines, hide_index=True)
+    if len(review.rejections):
+        st.markdown(f"**Rejected rows ({len(review.rejections)})**")
+        st.dataframe(review.rejections, hide_index=True, width="stretch")
 
 
 def patient_ids(ws: Workspace) -> None:
@@ -201,13 +163,12 @@ def page() -> None:
             b.button("Remove", key=f"unmap_{file_key(name)}", on_click=unmap_name, args=(name,))
     patient_ids(ws)
     downloads(ws)
-    for report in ws.files:
-        counts = counts_of(ws, report)
-        summary = (f" — read {counts['read']}: {counts['accepted']} accepted, {counts['ignored']} ignored, "
-                   f"{counted(counts['duplicates'], 'duplicate')}, {counts['rejected']} rejected") if counts else ""
-        label = f"{report.name}: {KIND_LABELS.get(report.kind, report.kind)}{summary}"
-        with st.expander(markdown_literal(label), expanded=bool(report.error) or len(ws.files) == 1):
-            file_section(ws, report)
+    reviews = data.reviews()
+    for review in reviews:
+        summary = f" — {review.counts.sentence()}" if review.counts else ""
+        label = f"{review.name}: {KIND_LABELS.get(review.kind, review.kind)}{summary}"
+        with st.expander(markdown_literal(label), expanded=bool(review.error) or len(reviews) == 1):
+            file_section(review)
 
 
 guarded(page)

@@ -7,9 +7,8 @@ import streamlit as st
 
 from b12core.export import plan_to_csv, plan_to_html, plan_to_ics
 from b12core.regimens import regimens
-from b12core.schedule_view import adherence_tables, oral_note, plan_table
+from b12core.schedule_view import adherence_tables, no_regimen_note, oral_note, plan_note, plan_table
 from b12core.text import markdown_literal
-from b12core.words import counted
 from b12core.workspace import PlanChoice, first_dose
 from ui import data
 from ui.diary import typed_symptoms
@@ -92,20 +91,19 @@ def plan_widgets(patient: str, first: dt.date | None) -> str:
 
 def doses_against_plan(adherence) -> None:
     st.subheader("Doses given against the plan")
-    due = f"{adherence.next_due:%a %d %b %Y}" if adherence.next_due is not None else "not known"
     tables = adherence_tables(adherence)
     m1, m2, m3 = st.columns(3)
-    m1.metric("Next dose due", due)
+    m1.metric("Next dose due", tables.next_due)
     m2.metric("Missed doses", tables.missed)
-    m3.metric("Longest gap", counted(adherence.longest_gap_days, "day"))
+    m3.metric("Longest gap", tables.longest_gap)
     st.dataframe(tables.by_phase, hide_index=True)
     if len(tables.flagged):
         st.markdown("**Late, missed and extra doses**")
         st.dataframe(tables.flagged, hide_index=True, width="stretch")
     with st.expander("Every planned dose"):
         st.dataframe(tables.events, hide_index=True, width="stretch")
-    if oral_note(adherence):
-        st.caption(markdown_literal(oral_note(adherence)))
+    if note := oral_note(adherence):
+        st.caption(markdown_literal(note))
 
 
 def written_schedule(plan: pd.DataFrame, label: str, patient: str) -> None:
@@ -122,8 +120,8 @@ def written_schedule(plan: pd.DataFrame, label: str, patient: str) -> None:
     c.download_button("Spreadsheet (CSV)", lambda: plan_to_csv(plan, patient_label=about.patient,
                                                                issued=about.made_on),
                       about.filename("schedule", "csv"), "text/csv", on_click="ignore")
-    if plan["date"].max() < pd.Timestamp.now():
-        st.caption("The plan ends before today; it runs a year past today when the start is recent.")
+    if note := plan_note(plan, pd.Timestamp.now()):
+        st.caption(note)
 
 
 def page() -> None:
@@ -137,10 +135,7 @@ def page() -> None:
     regimen_id = plan_widgets(patient, first)
     if not regimen_id:
         fitted = data.patient(patient, PlanChoice(), st.session_state.get(Keys.SEX) or "any", typed_symptoms())
-        best = fitted.adherence.regimen if fitted.adherence is not None else None
-        st.caption(markdown_literal(
-            "Choose a regimen to see the written plan and the doses given against it."
-            + (f" Until then the doses are compared with {best.label}, the template they fit best." if best else "")))
+        st.caption(markdown_literal(no_regimen_note(fitted.adherence)))
         st.stop()
     choice: PlanChoice = plan_choice(patient)
     st.caption(markdown_literal(f"Source: {choice.regimen().cite}"))

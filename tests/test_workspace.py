@@ -1,7 +1,7 @@
 """The workspace: every upload read, classified, imported with the user's choices; one patient's view.
 
 Expected values come from the sample patients' stories (data/sample/README.md) and from small
-literal files. ``read`` and ``load`` are injectable because the app passes cached versions of them.
+literal files. The files are read once (``read_files``) and imported with any choices.
 """
 
 from __future__ import annotations
@@ -25,12 +25,11 @@ from b12core.workspace import (
     UnassignedFile,
     Workspace,
     build_workspace,
-    import_table,
     latest_record,
     link_unidentified,
     match_patient_ids,
     patient_view,
-    read_upload,
+    read_files,
 )
 
 D = pd.Timestamp
@@ -433,53 +432,106 @@ def test_choices_key_is_stable():
     assert a.key() != Choices(kinds={"a.csv": "labs"}).key()
 
 
-# --- injected read and load (the app's caches) ---------------------------------------------------
+# --- read once, import with any choices (what the app caches) ----------------------------------
 
-class Counting:
-    """Wraps a function and records the arguments of every call."""
-
-    def __init__(self, fn):
-        self.fn = fn
-        self.calls: list[tuple] = []
-
-    def __call__(self, *args, **kwargs):
-        self.calls.append(args)
-        return self.fn(*args, **kwargs)
+LOCAL_CODES = (b"SUBJECT_ID,ITEMID,CHARTTIME,VALUE,VALUEUOM\n10120,51222,2115-05-13 14:53:00,8.9,g/dL\n"
+               b"10120,51010,2115-05-13 14:53:00,GREATER THAN 2000,pg/mL\n")
+CODE_DICTIONARY = b"ROW_ID,ITEMID,LABEL,FLUID,CATEGORY,LOINC_CODE\n1,51222,Hemoglobin,Blood,Hematology,718-7\n" \
+                  b"2,51010,Vitamin B12,Blood,Chemistry,2170-9\n"
 
 
-def test_custom_read_and_load_are_used():
-    read = Counting(read_upload)
-    load = Counting(lambda *args: import_table(*args, read=read))
-    uploads = [("scan.csv", PNG), *files()]
-    ws = build_workspace(uploads, Choices(kinds={"uk_injections.xlsx": "skip"}), read=read, load=load)
-    reads_while_classifying = [c[0] for c in read.calls[:len(uploads)]]
-    assert reads_while_classifying == [name for name, _ in uploads]  # once per file, in order
-    assert [c[2:4] for c in load.calls] == [("uk_wide_labs_early.xlsx", "labs"), ("uk_wide_labs.csv", "labs")]
-    assert len(read.calls) == len(uploads) + len(load.calls)  # each load reads through the same reader
+def test_read_files_gives_each_files_tables_or_its_message():
+    read = read_files([("scan.csv", PNG), *files("uk_wide_labs.csv", "uk_injections.xlsx")])
+    assert [(f.name, f.status, [t.name for t in f.tables]) for f in read.files] == [
+        ("scan.csv", "unreadable", []), ("uk_wide_labs.csv", "read", ["uk_wide_labs.csv"]),
+        ("uk_injections.xlsx", "read", ["uk_injections.xlsx"])]
+    assert read.files[0].error == "scan.csv is not a table: it looks like an image (PNG)"
+    assert [f.error for f in read.files[1:]] == ["", ""]
+
+
+def test_read_files_keeps_two_files_of_one_name_apart():
+    first, second = labs_csv(("P1", "2024-01-05", "120")), labs_csv(("P1", "2024-02-05", "125"))
+    read = read_files([("export.csv", first), ("export.csv", second), ("export.csv", first)])
+    assert [f.name for f in read.files] == ["export.csv", "export.csv (2)", "export.csv (3)"]
+    assert [t.name for f in read.files for t in f.tables] == ["export.csv", "export.csv (2)", "export.csv (3)"]
+
+
+def test_read_files_reads_at_most_max_files_and_says_which_were_not_read():
+    uploads = [(f"r{i}.csv", labs_csv(("P1", f"2024-01-0{i}", "120"))) for i in range(1, 5)]
+    read = read_files(uploads, max_files=2)
+    assert [(f.name, f.status) for f in read.files] == [
+        ("r1.csv", "read"), ("r2.csv", "read"), ("r3.csv", "not read"), ("r4.csv", "not read")]
+    assert read.files[2].error == "r3.csv was not read: the app reads at most 2 files at once"
+    ws = build_workspace(read)
+    assert sorted(ws.labs.labs["source_file"].unique()) == ["r1.csv", "r2.csv"]
+    assert ws.errors == [read.files[2].error, read.files[3].error]
+    assert [(f.kind, f.detected_kind) for f in ws.files[2:]] == [("skip", "not read")] * 2
+
+
+def test_read_files_refuses_a_table_longer_than_max_rows():
+    read = read_files([("long.csv", labs_csv(*[("P1", f"2024-01-{d:02d}", "120") for d in range(1, 12)]))],
+                      max_rows=5)
+    (long,) = read.files
+    assert (long.status, long.tables) == ("unreadable", ())
+    assert "5" in long.error and long.error.startswith("long.csv")
+
+
+def test_files_read_once_serve_every_choice():
+    """The app reads the uploads once and imports them again with each choice the user makes."""
+    read = read_files([("r.csv", NO_ID_COLUMN)])
+    before = build_workspace(read)
+    mapped = build_workspace(read, Choices(name_map={"Cbl Roche": "b12"}))
+    assert sorted(before.labs.labs["analyte"].astype(str)) == ["hemoglobin"]
+    assert sorted(mapped.labs.labs["analyte"].astype(str)) == ["b12", "hemoglobin"]
+    assert build_workspace(read).labs.labs.equals(before.labs.labs)  # the files read are not changed by an import
+
+
+def test_files_given_as_bytes_or_read_give_the_same_workspace(uk_ws):
+    ws = build_workspace(read_files(list(files())))
+    assert [(f.name, f.kind, f.error) for f in ws.files] == [(f.name, f.kind, f.error) for f in uk_ws.files]
+    assert ws.labs.labs.equals(uk_ws.labs.labs) and ws.doses.doses.equals(uk_ws.doses.doses)
+
+
+def test_not_after_refuses_later_records():
+    labs = labs_csv(("P1", "2024-01-05", "120"), ("P1", "2025-03-01", "130"))
+    ws = build_workspace([("labs.csv", labs)], not_after="2025-01-02")
+    assert ws.labs.labs["collected_at"].tolist() == [D("2024-01-05")]
+    assert len(ws.labs.rejections) == 1
+
+
+def test_a_dictionary_uploaded_after_the_labs_still_names_their_codes():
+    ws = build_workspace([("labevents.csv", LOCAL_CODES), ("d_labitems.csv", CODE_DICTIONARY)])
+    assert [(f.name, f.kind) for f in ws.files] == [("labevents.csv", "labs"), ("d_labitems.csv", "dictionary")]
+    assert ws.labs.labs["analyte"].astype(str).tolist() == ["hemoglobin", "b12"]
+    without = build_workspace([("labevents.csv", LOCAL_CODES)])
+    assert sorted(without.labs.unknown_names["name"]) == ["51010", "51222"]
+
+
+def test_a_fault_while_reading_one_file_leaves_the_others(monkeypatch):
+    real = workspace_module.read_tables
+
+    def faulty(data, name, max_rows=None):
+        if name == "bad.csv":
+            raise ZeroDivisionError
+        return real(data, name, max_rows)
+
+    monkeypatch.setattr(workspace_module, "read_tables", faulty)
+    ws = build_workspace([("bad.csv", NO_ID_COLUMN), *files("uk_wide_labs.csv")])
+    assert ws.errors == ["bad.csv could not be read because of a fault in the app (ZeroDivisionError); "
+                         "the other files are unaffected. Please report it."]
     assert ws.patients == [UK]
 
 
-def test_load_gets_the_users_choices():
-    load = Counting(import_table)
-    choices = Choices(roles={"r.csv": {"patient_id": "Ref"}}, name_map={"Cbl Roche": "b12"}, date_order="dmy")
-    build_workspace([("r.csv", NO_ID_COLUMN)], choices, load=load, not_after="2025-01-02")
-    (name, data, table, kind, roles, name_map, date_order, dictionary, not_after), = load.calls
-    assert (name, data, table, kind) == ("r.csv", NO_ID_COLUMN, "r.csv", "labs")
-    assert (roles, name_map, date_order, dictionary) == ({"patient_id": "Ref"}, {"Cbl Roche": "b12"}, "dmy", ())
-    assert not_after == "2025-01-02"
+def test_a_fault_while_importing_one_file_leaves_the_others(monkeypatch):
+    def faulty(raw, *args, **kwargs):
+        raise KeyError("x")
 
-
-def test_a_cached_result_is_used_as_is(uk_ws):
-    """A loader that answers from its cache (never importing) is enough to build the workspace."""
-    answers = {}
-    for name, data in files():
-        for raw in read_upload(name, data):
-            answers[raw.name] = import_table(name, data, raw.name, "labs" if "labs" in name else "doses", {}, {},
-                                             None, ())
-
-    ws = build_workspace(list(files()), load=lambda name, data, table, *rest: answers[table])
-    assert ws.patients == uk_ws.patients
-    assert len(ws.labs.labs) == len(uk_ws.labs.labs)
+    monkeypatch.setattr(workspace_module, "import_doses", faulty)
+    ws = build_workspace(list(files()))
+    report = by_name(ws)["uk_injections.xlsx"]
+    assert (report.kind, report.mapping) == ("doses", None)
+    assert "fault in the app (KeyError)" in report.error
+    assert ws.doses is None and ws.patients == [UK]
 
 
 # --- patient_view --------------------------------------------------------------------------------

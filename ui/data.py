@@ -4,47 +4,41 @@ The uploaded files belong to the browser session, not to a page: the uploader si
 point (``navigation.py``), so every page and every rerun sees the same files until the clinician removes
 them. The sample patient is shown only while nothing is uploaded.
 
-``st.cache_data`` is shared by every user of the server unless ``scope="session"``; every cache
-here is session-scoped so one clinician's patient data never serves another session, and the
-workspace is kept in the session's own state, freed with it.
+The files are read once per upload (``read_files``) and imported again only when a choice
+changes (``build_workspace``): each step is cached on its own, keyed by the uploads' fingerprint
+(their ids, not their bytes) and the choices. ``st.cache_data`` is shared by every user of the
+server unless ``scope="session"``; every cache here is session-scoped, so one clinician's patient
+data never serves another session and is freed with the session.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
 from b12core.display import ViewSettings
 from b12core.figures import trend_figure
+from b12core.file_review import FileReview, file_reviews
 from b12core.limits import APP_MAX_FILES, APP_MAX_ROWS
-from b12core.read import RawFile
 from b12core.sample import sample_files
 from b12core.workspace import (
+    Choices,
     PatientView,
     PlanChoice,
+    ReadFiles,
     Workspace,
     build_workspace,
-    import_table,
     latest_record,
     patient_view,
-    read_upload,
+    read_files,
 )
 from ui.state import Keys, current_choices
 
 SAMPLE = ("sample",)
-
-
-@st.cache_data(scope="session", max_entries=32, show_spinner="Reading file…")
-def _read(name: str, data: bytes) -> list[RawFile]:
-    return read_upload(name, data, APP_MAX_ROWS)
-
-
-@st.cache_data(scope="session", max_entries=64, show_spinner="Importing…")
-def _load(name: str, data: bytes, table: str, kind: str, roles: dict[str, str], name_map: dict[str, str],
-          date_order: str | None, dictionary: tuple[tuple[str, str, str], ...], not_after: str | None):
-    return import_table(name, data, table, kind, roles, name_map, date_order, dictionary, not_after, read=_read)
+Files = Callable[[], list[tuple[str, bytes]]]
 
 
 def tomorrow() -> str:
@@ -78,17 +72,34 @@ def _workspace_key() -> tuple:
     return (_fingerprint(), current_choices().key(), tomorrow())
 
 
+@st.cache_data(scope="session", max_entries=2, show_spinner="Reading file…")
+def _read(fingerprint: tuple, _files: Files) -> ReadFiles:
+    """The files read, per upload: keyed by the fingerprint, the bytes (``_files``) are fetched and
+    read only when the uploads change, never hashed."""
+    return read_files(_files(), APP_MAX_ROWS, APP_MAX_FILES)
+
+
+@st.cache_data(scope="session", max_entries=4, show_spinner="Importing…")
+def _workspace(fingerprint: tuple, choices_key: str, not_after: str, _files: Files, _choices: Choices) -> Workspace:
+    """The files imported with the choices (``choices_key`` stands for ``_choices``): a change of
+    choice imports the files again without reading them; going back to an earlier choice is kept."""
+    return build_workspace(_read(fingerprint, _files), _choices, not_after)
+
+
 def workspace() -> Workspace:
-    """Every file read and imported with the user's choices; built once per change of files or
-    choices and kept in this session's state (each file's import is cached on its own)."""
-    key = _workspace_key()
-    kept = st.session_state.get(Keys.WORKSPACE)
-    if kept is not None and kept[0] == key:
-        return kept[1]
-    ws = build_workspace(current_files(), current_choices(), read=_read, load=_load, max_files=APP_MAX_FILES,
-                         not_after=key[2])
-    st.session_state[Keys.WORKSPACE] = (key, ws)
-    return ws
+    """Every file read and imported with the user's choices (cached per files and choices)."""
+    fingerprint, choices_key, not_after = _workspace_key()
+    return _workspace(fingerprint, choices_key, not_after, current_files, current_choices())
+
+
+@st.cache_data(scope="session", max_entries=4, show_spinner=False)
+def _reviews(key: tuple) -> tuple[FileReview, ...]:
+    return file_reviews(workspace())
+
+
+def reviews() -> tuple[FileReview, ...]:
+    """What the Import review page shows of each file, in upload order (cached per files and choices)."""
+    return _reviews(_workspace_key())
 
 
 def as_of() -> pd.Timestamp:
@@ -102,20 +113,21 @@ def as_of() -> pd.Timestamp:
 
 
 @st.cache_data(scope="session", max_entries=16, show_spinner=False)
-def _patient(key: tuple, _ws: Workspace, patient: str, plan: PlanChoice, as_of: pd.Timestamp, sex: str,
+def _patient(key: tuple, patient: str, plan: PlanChoice, as_of: pd.Timestamp, sex: str,
              diary: pd.DataFrame | None) -> PatientView:
-    return patient_view(_ws, patient, plan, as_of, sex, extra_symptoms=diary)
+    """``key`` (``_workspace_key``) stands for the workspace: it is fetched only when the view is not kept."""
+    return patient_view(workspace(), patient, plan, as_of, sex, extra_symptoms=diary)
 
 
 def patient(patient_id: str, plan: PlanChoice, sex: str, diary: pd.DataFrame | None) -> PatientView:
     """One patient's view, cached per files, choices and plan: a view control does not recompute it."""
-    return _patient(_workspace_key(), workspace(), patient_id, plan, as_of(), sex, diary)
+    return _patient(_workspace_key(), patient_id, plan, as_of(), sex, diary)
 
 
 @st.cache_data(scope="session", max_entries=16, show_spinner=False)
-def _figure(key: tuple, _ws: Workspace, patient: str, plan: PlanChoice, as_of: pd.Timestamp, sex: str,
+def _figure(key: tuple, patient: str, plan: PlanChoice, as_of: pd.Timestamp, sex: str,
             diary: pd.DataFrame | None, settings: ViewSettings):
-    view = _patient(key, _ws, patient, plan, as_of, sex, diary)
+    view = _patient(key, patient, plan, as_of, sex, diary)
     return trend_figure(view.labs, view.doses, view.phases.phases, settings, plan=view.plan,
                         symptoms=view.symptoms if len(view.symptoms) else None, sex=sex,
                         adherence=view.adherence)
@@ -123,4 +135,4 @@ def _figure(key: tuple, _ws: Workspace, patient: str, plan: PlanChoice, as_of: p
 
 def figure(patient_id: str, plan: PlanChoice, sex: str, diary: pd.DataFrame | None, settings: ViewSettings):
     """The trend figure for a patient and the view settings (cached)."""
-    return _figure(_workspace_key(), workspace(), patient_id, plan, as_of(), sex, diary, settings)
+    return _figure(_workspace_key(), patient_id, plan, as_of(), sex, diary, settings)

@@ -77,10 +77,8 @@ def conflict_text(conflict: IdConflict) -> str:
 
 def _doses_elsewhere(ws: Workspace, patient: str) -> None:
     """A patient without doses while the files do hold doses: say whose they are."""
-    if ws.doses is None or not len(ws.doses.doses):
-        return
-    others = ws.doses_of_others(patient)
-    if others and patient not in set(ws.doses.doses["patient_id"]):
+    others = ws.doses_of_others(patient)  # empty when the patient has doses or nobody has
+    if others:
         names = joined([f"'{o}'" if o != NO_PATIENT_ID else "records without a patient id" for o in others])
         st.warning(markdown_literal(
             f"No dose in the injection records is this patient's: they hold doses of {names} only. If the record "

@@ -32,7 +32,6 @@ class Keys:
     DATES = "dates"
     VIEW_RESTORED = "view_restored"  # the view in the URL was applied once, at the session's start
     PLANS = "plans"  # patient id -> PlanChoice (the regimen chosen on the Schedule page)
-    WORKSPACE = "workspace"  # (files and choices, Workspace) of the last run: read once per change
     # Schedule page widgets (their values are copied to PLANS for the patient on screen).
     REGIMEN = "regimen"
     PLAN_START = "plan_start"

@@ -65,5 +65,5 @@ def test_changing_a_column_role(app):
 def test_rejected_rows_are_listed_with_reasons(app):
     open_review(app)
     upload(app, "us_long_labs.csv")
-    rejected = [d.value for d in app.dataframe if "reason" in d.value.columns]
-    assert rejected and any("'QNS' is not a number" in reason for reason in rejected[0]["reason"])
+    rejected = [d.value for d in app.dataframe if "The row as read" in d.value.columns]
+    assert rejected and any("'QNS' is not a number" in reason for reason in rejected[0]["Why"])

@@ -1,0 +1,146 @@
+"""What the Import review page lays out for each file, computed from the workspace.
+
+The files are written here: two lab exports of one patient (the second repeats a result of the
+first) and an injection record without patient ids. Every expected value is counted by hand from
+these lines.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from b12core.file_review import FileCounts, file_review, file_reviews
+from b12core.workspace import Choices, Workspace, build_workspace
+
+FIRST_LABS = (b"Patient ID,Collection Date,Test Name,Result,Units\n"
+              b"P1,2024-01-05,Hemoglobin,90,g/L\n"  # accepted
+              b"P1,2024-01-05,Vitamin B12,100,pmol/L\n"  # accepted
+              b"P1,2024-01-05,WBC,6.1,10*9/L\n"  # ignored: a test the app does not track
+              b"P1,2024-01-05,Cbl Roche,300,pmol/L\n"  # ignored: a name nobody has mapped yet
+              b"P1,2024-02-05,Hemoglobin,QNS,g/L\n")  # rejected: not a number
+SECOND_LABS = (b"Patient ID,Collection Date,Test Name,Result,Units\n"
+               b"P1,2024-03-05,Hemoglobin,120,g/L\n"  # accepted
+               b"P1,2024-01-05,Hemoglobin,90,g/L\n"  # the first file's result again: a duplicate
+               b"P1,2024-03-05,MCV,88,fL\n")  # accepted
+INJECTIONS = (b"Date given,Medicine,Dose,Route\n"
+              b"2024-01-08,Hydroxocobalamin 1 mg/mL,1 mg,IM\n"
+              b"2024-01-10,Hydroxocobalamin 1 mg/mL,1 mg,IM\n"
+              b"2024-01-12,Paracetamol 500 mg tablets,500 mg,oral\n"  # ignored: not a B12 product
+              b"not a date,Hydroxocobalamin 1 mg/mL,1 mg,IM\n")  # rejected: no date
+FILES = [("first.csv", FIRST_LABS), ("second.csv", SECOND_LABS), ("injections.csv", INJECTIONS)]
+
+
+@pytest.fixture(scope="module")
+def ws() -> Workspace:
+    return build_workspace(FILES)
+
+
+def rows(frame) -> list[list]:
+    return frame.to_numpy().tolist()
+
+
+def test_every_file_has_a_review_in_upload_order(ws):
+    reviews = file_reviews(ws)
+    assert [(r.name, r.kind, r.detected_kind, r.error) for r in reviews] == [
+        ("first.csv", "labs", "labs", ""), ("second.csv", "labs", "labs", ""), ("injections.csv", "doses", "doses", "")]
+    for review, one in zip(reviews, (file_review(ws, f.name) for f in ws.files), strict=True):
+        assert (one.name, one.counts, one.read_with) == (review.name, review.counts, review.read_with)
+        assert one.tests_found.equals(review.tests_found) and one.rejections.equals(review.rejections)
+
+
+def test_counts_of_each_file(ws):
+    first, second, injections = file_reviews(ws)
+    assert first.counts == FileCounts(read=5, accepted=2, ignored=2, duplicates=0, rejected=1)
+    assert second.counts == FileCounts(read=3, accepted=2, ignored=0, duplicates=1, rejected=0)
+    assert injections.counts == FileCounts(read=4, accepted=2, ignored=1, duplicates=0, rejected=1)
+    assert first.counts.sentence() == "read 5: 2 accepted, 2 ignored, 0 duplicates, 1 rejected"
+    assert second.counts.sentence() == "read 3: 2 accepted, 0 ignored, 1 duplicate, 0 rejected"
+    assert rows(first.counts.table()) == [[5, 2, 2, 0, 1]]
+    assert list(first.counts.table().columns) == ["Read", "Accepted", "Ignored", "Duplicates", "Rejected"]
+
+
+def test_results_found_per_test_are_the_files_own(ws):
+    first, second, injections = file_reviews(ws)
+    assert list(first.tests_found.columns) == ["Test", "Results"]
+    assert rows(first.tests_found) == [["Hemoglobin", 1], ["Vitamin B12", 1]]
+    assert rows(second.tests_found) == [["Hemoglobin", 1], ["MCV", 1]]  # the duplicate is counted once, in first.csv
+    assert injections.tests_found.empty
+
+
+def test_unknown_and_untracked_names_of_each_file(ws):
+    first, second, injections = file_reviews(ws)
+    assert list(first.unknown_names.columns) == ["Test name", "Rows"]
+    assert rows(first.unknown_names) == [["Cbl Roche", 1]]
+    assert rows(first.untracked_tests) == [["WBC", 1]]
+    assert list(first.untracked_tests.columns) == ["Test", "Results"]
+    assert first.untracked_results == 1
+    assert second.unknown_names.empty and second.untracked_tests.empty and second.untracked_results == 0
+    assert list(injections.other_medicines.columns) == ["Medicine as written", "Rows"]
+    assert rows(injections.other_medicines) == [["Paracetamol 500 mg tablets", 1]]
+    assert first.other_medicines.empty
+
+
+def test_rejected_rows_of_each_file_with_their_reason(ws):
+    first, second, injections = file_reviews(ws)
+    assert list(first.rejections.columns) == ["Row", "Why", "The row as read"]
+    assert first.rejections["Row"].tolist() == [5]
+    assert "'QNS' is not a number" in first.rejections["Why"].iat[0]
+    assert "QNS" in first.rejections["The row as read"].iat[0]
+    assert second.rejections.empty
+    assert injections.rejections["Row"].tolist() == [4]
+    assert "not a date" in injections.rejections["The row as read"].iat[0]
+
+
+def test_how_each_file_was_read_and_its_columns(ws):
+    first, _, injections = file_reviews(ws)
+    assert first.how_read == "5 data rows, header on line 1, encoding utf-8, delimiter ','"
+    assert first.read_with == ("decimal point",)
+    assert injections.read_with == ("no patient id column; all doses belong to one patient",)
+    columns = first.columns.set_index("Role")
+    assert columns.loc["patient id", "Column"] == "Patient ID"
+    assert columns.loc["test name", "Column"] == "Test Name"
+    assert first.headers == ("Patient ID", "Collection Date", "Test Name", "Result", "Units")
+    assert "collected_at" in first.roles and "administered_at" in injections.roles
+    assert first.layout_reason
+
+
+def test_a_file_without_ids_asks_whose_it_is(ws):
+    first, _, injections = file_reviews(ws)
+    assert first.owner_candidates is None  # it names its patient
+    assert injections.owner_candidates == ("P1",)
+
+
+def test_with_two_patients_the_question_offers_both():
+    second_patient = SECOND_LABS.replace(b"P1,", b"P2,")
+    ws = build_workspace([FILES[0], ("second.csv", second_patient), FILES[2]])
+    assert file_review(ws, "injections.csv").owner_candidates == ("P1", "P2")
+    assert file_review(ws, "second.csv").counts.duplicates == 0  # another patient's result is no duplicate
+
+
+def test_a_choice_changes_the_review():
+    ws = build_workspace(FILES, Choices(name_map={"Cbl Roche": "b12"}))
+    first = file_review(ws, "first.csv")
+    assert first.unknown_names.empty
+    assert rows(first.tests_found) == [["Hemoglobin", 1], ["Vitamin B12", 2]]
+    assert first.counts == FileCounts(read=5, accepted=3, ignored=1, duplicates=0, rejected=1)
+
+
+def test_a_file_that_could_not_be_read_has_only_its_message():
+    ws = build_workspace([("scan.csv", b"\x89PNG\r\n\x1a\n" + bytes(64)), FILES[0]])
+    scan = file_review(ws, "scan.csv")
+    assert (scan.kind, scan.error, scan.counts, scan.how_read) == (
+        "skip", "scan.csv is not a table: it looks like an image (PNG)", None, "")
+    assert scan.columns.empty and scan.rejections.empty and scan.headers == () and scan.owner_candidates is None
+
+
+def test_a_file_left_out_is_read_but_not_counted():
+    ws = build_workspace(FILES, Choices(kinds={"second.csv": "skip"}))
+    second = file_review(ws, "second.csv")
+    assert (second.kind, second.detected_kind, second.counts) == ("skip", "labs", None)
+    assert second.how_read.startswith("3 data rows") and second.tests_found.empty
+    assert file_review(ws, "first.csv").counts.duplicates == 0
+
+
+def test_an_unknown_file_name_is_an_error(ws):
+    with pytest.raises(KeyError):
+        file_review(ws, "nothing.csv")
