@@ -38,9 +38,11 @@ from b12core.workspace import (
     FileReport,
     PatientView,
     PlanChoice,
+    ReadFiles,
     Workspace,
     build_workspace,
     patient_view,
+    read_files,
 )
 
 EXIT_OK, EXIT_INPUT = 0, 2
@@ -109,10 +111,15 @@ def _read_files(paths: Sequence[Path]) -> list[tuple[str, bytes]]:
     return files
 
 
+def _tables_of(paths: Sequence[Path]) -> ReadFiles:
+    """The tables of the named files; the files' bytes are freed before anything is imported."""
+    return read_files(_read_files(paths))
+
+
 def _workspace(paths: Sequence[Path], date_order: str | None, kind: str) -> Workspace:
     """Read and import the named files as the app does, but strictly: a file that cannot be used,
     or holds no table of ``kind`` (a workbook's other sheets are only named), stops the command."""
-    ws = build_workspace(_read_files(paths), Choices(date_order=date_order))
+    ws = build_workspace(_tables_of(paths), Choices(date_order=date_order))
     if ws.errors:
         raise InputError(ws.errors[0])
     wanted = {_file_of(f) for f in ws.files if f.kind in (kind, "dictionary")}
@@ -278,7 +285,7 @@ def _plan_choice(args: argparse.Namespace) -> PlanChoice | None:
 def _review_workspace(paths: Sequence[Path], date_order: str | None, not_after: pd.Timestamp) -> Workspace:
     """Read, classify, import and link every file as the app does (records dated after ``not_after``
     refused, as the app refuses those after tomorrow); a file that cannot be used stops the command."""
-    ws = build_workspace(_read_files(paths), Choices(date_order=date_order), not_after=not_after.date().isoformat())
+    ws = build_workspace(_tables_of(paths), Choices(date_order=date_order), not_after=not_after.date().isoformat())
     if ws.errors:
         raise InputError(ws.errors[0])
     if ws.labs is None and ws.doses is None:

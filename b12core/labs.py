@@ -427,7 +427,7 @@ class Outcomes:
     """Per distinct combination of test, result text and unit, flag and qualifier cells: what the
     result becomes (in the reported unit and converted) and why it cannot be used."""
 
-    analyte: np.ndarray  # int64 index into analyte_keys(), -1 for tests not tracked
+    analyte: np.ndarray  # int8 index into analyte_keys(), -1 for tests not tracked
     factor: np.ndarray  # float64 to the canonical unit; NaN when the unit is unusable
     canonical: np.ndarray  # float64 value in the canonical unit
     qualifier: np.ndarray  # object
@@ -472,7 +472,7 @@ def _outcomes(rec: Records, first: np.ndarray, test: np.ndarray, idents: list[Id
     unit = np.where(reported != "", reported, name_unit).astype(object)
     notes.add(tracked & (reported == "") & (name_unit != ""), "unit from the test's name")
     keys = list(analyte_keys())
-    analyte = np.array([keys.index(i.analyte) if i.analyte else -1 for i in idents], dtype=np.int64)[test]
+    analyte = np.array([keys.index(i.analyte) if i.analyte else -1 for i in idents], dtype=np.int8)[test]
     hint = np.array([i.hint for i in idents], dtype=object)[test]
     ucum = np.full(k, "", dtype=object)
     factor = np.full(k, np.nan)
