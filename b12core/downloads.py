@@ -1,4 +1,5 @@
-"""The dashboard's downloads of one patient: results tables and the interactive figure.
+"""The dashboard's downloads of one patient: results tables and the interactive figure; and the
+app's CSV of any table (``table_csv``, which the import review offers too).
 
 Every download says whose it is and when it was made (``About``): in the file where the format
 has room for it (a sheet of the workbook, the Parquet metadata, the page title and heading of the
@@ -18,7 +19,7 @@ import plotly.graph_objects as go
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from b12core.export import safe_filename, safe_frame
+from b12core.export import csv_bytes, safe_filename, safe_frame
 from b12core.figures import titled
 
 SAMPLE_NOTE = "Sample data: a synthetic patient, not a real person."
@@ -44,11 +45,17 @@ class About:
         return rows + ([("Data", SAMPLE_NOTE)] if self.sample else [])
 
 
+def table_csv(table: pd.DataFrame) -> bytes:
+    """A table as the app's CSV download: ``csv_bytes`` with a byte order mark, for the spreadsheet
+    it is opened in (cells made inert for spreadsheets, numbers without float noise)."""
+    return csv_bytes(table, bom=True)
+
+
 def results_csv(labs: pd.DataFrame, about: About) -> bytes:
-    """The patient's results as CSV (UTF-8 with BOM for Excel); each row names the patient in
-    ``patient_id``, the file name gives the day it was made. Cells are made inert for spreadsheets."""
+    """The patient's results as CSV (``table_csv``); each row names the patient in ``patient_id``,
+    the file name gives the day it was made."""
     del about  # the rows carry the patient; the name carries the day
-    return safe_frame(labs).to_csv(index=False).encode("utf-8-sig")
+    return table_csv(labs)
 
 
 def results_xlsx(labs: pd.DataFrame, about: About) -> bytes:

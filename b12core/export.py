@@ -1,4 +1,5 @@
-"""A planned schedule -> files a person takes away: calendar (ICS), printable page (HTML), CSV.
+"""A planned schedule -> files a person takes away: calendar (ICS), printable page (HTML), CSV; and
+the one CSV writer (``write_csv``, ``csv_bytes``) with its formula neutralising (``safe_frame``).
 
 Every function here is pure: it takes the plan table that ``regimens.build_plan`` returns and
 gives back bytes or text; the caller decides where they go. Output is deterministic (no clock,
@@ -19,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -409,19 +411,51 @@ def plan_to_html(plan: pd.DataFrame, regimen_label: str, patient_label: str | No
     return "\n".join(out)
 
 
-# --- table (CSV) -------------------------------------------------------------------------------
+# --- tables (CSV) -----------------------------------------------------------------------------
 
 def _number_text(value: float) -> str:
+    """A float as a person writes it: at most 15 significant digits (every decimal number of up to 15
+    digits comes back unchanged from a double), so binary arithmetic's noise goes (``0.1 + 0.2`` is
+    written ``0.3``, not ``0.30000000000000004``), and a whole number without ``.0``."""
     return format(value, ".15g")
+
+
+def write_csv(frame: pd.DataFrame, target: BinaryIO, *, bom: bool) -> None:
+    """Write ``frame`` to the binary file ``target`` as CSV: the one writer of every CSV the project
+    makes (the command line's tables, the app's downloads, the written schedule), so one table is the
+    same bytes wherever it is written.
+
+    UTF-8 with LF line ends, a header row and no index column; every text cell and column name made
+    inert for spreadsheets (``safe_frame``); floats with at most 15 significant digits (``60.7154``,
+    not ``60.715399999999995``; ``123``, not ``123.0``); missing values as empty cells. ``bom`` puts a
+    UTF-8 byte order mark in front: a file a person opens in a spreadsheet needs it (Excel reads
+    UTF-8 without one in the machine's code page, garbling "Zoë" or "µmol/L"); pandas and other CSV
+    readers skip it, and files for scripts go without. Written in chunks of rows, so a million-row
+    table is never held a second time as text."""
+    # Quoting stays minimal (a field holding a comma, a double quote or a line break is quoted, as
+    # the csv module does). Quoting more would not make a formula safer: ``safe_frame`` already
+    # quotes every piece that a split on ; , tab | CR or LF can make. And pandas' QUOTE_ALL and
+    # QUOTE_NONNUMERIC also quote our formatted numbers (``float_format`` makes them text) and empty
+    # number cells, so a reader set to take quoted fields as text (LibreOffice's "Format quoted
+    # field as text", csv.QUOTE_NONNUMERIC readers) would read numbers as text.
+    safe_frame(frame).to_csv(target, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\n",
+                             float_format=_number_text)
+
+
+def csv_bytes(frame: pd.DataFrame, *, bom: bool) -> bytes:
+    """``frame`` as the bytes of a CSV file, written by ``write_csv`` (see there)."""
+    buffer = io.BytesIO()
+    write_csv(frame, buffer, bom=bom)
+    return buffer.getvalue()
 
 
 def plan_to_csv(plan: pd.DataFrame, *, bom: bool = True, patient_label: str | None = None,
                 issued: date | None = None) -> bytes:
-    """The plan as CSV (UTF-8, CRLF line ends, ISO dates ``YYYY-MM-DD``), with every text cell made
-    safe for spreadsheets (``safe_frame``). ``bom`` puts a UTF-8 byte order mark in front so that
-    Excel shows accented letters and symbols correctly; pandas and other CSV readers skip it.
-    ``patient_label`` and ``issued`` (the day it was made), when given, lead every row as the
-    columns ``patient`` and ``made_on``."""
+    """The plan as CSV (``csv_bytes``: UTF-8, text cells made safe for spreadsheets), with ISO dates
+    ``YYYY-MM-DD``. ``bom`` (on by default: the schedule is for a spreadsheet) puts a UTF-8 byte order
+    mark in front so that Excel shows accented letters and symbols correctly. ``patient_label`` and
+    ``issued`` (the day it was made), when given, lead every row as the columns ``patient`` and
+    ``made_on``."""
     _check_plan(plan)
     extra = [c for c in plan.columns if c not in (*PLAN_COLUMNS, *CHECK_COLUMNS)]
     table = plan[[*PLAN_COLUMNS, *extra]].copy()
@@ -430,14 +464,7 @@ def plan_to_csv(plan: pd.DataFrame, *, bom: bool = True, patient_label: str | No
         table.insert(0, "made_on", issued.isoformat())
     if patient_label is not None:
         table.insert(0, "patient", patient_label)
-    # Quoting stays minimal (a field holding a comma, a double quote or a line break is quoted, as
-    # the csv module does). Quoting more would not make a formula safer: ``safe_frame`` already
-    # quotes every piece that a split on ; , tab | CR or LF can make. And pandas' QUOTE_ALL and
-    # QUOTE_NONNUMERIC also quote our formatted numbers (``float_format`` makes them text) and empty
-    # number cells, so a reader set to take quoted fields as text (LibreOffice's "Format quoted
-    # field as text", csv.QUOTE_NONNUMERIC readers) would read numbers as text.
-    text = safe_frame(table).to_csv(index=False, lineterminator="\r\n", float_format=_number_text)
-    return text.encode("utf-8-sig" if bom else "utf-8")
+    return csv_bytes(table, bom=bom)
 
 
 def frame_to_xlsx(frame: pd.DataFrame, sheet: str = "data") -> bytes:

@@ -14,6 +14,7 @@ from icalendar import Calendar
 
 from b12core.errors import InputError
 from b12core.export import (
+    csv_bytes,
     day_text,
     dose_text,
     plan_to_csv,
@@ -228,8 +229,18 @@ def test_csv_round_trips_with_iso_dates(regimen_plan):
     assert back["what"].tolist() == plan["what"].tolist()
     assert back["source"].tolist() == plan["source"].tolist()
     pd.testing.assert_series_equal(back["dose_ug"], plan["dose_ug"], check_dtype=False)
-    assert b"\r\n" in data and b"1000.0" not in data
-    assert data.decode("utf-8-sig")  # valid UTF-8
+    assert b"\r" not in data and b"1000.0" not in data  # the line ends and numbers of every CSV (csv_bytes)
+    assert data.startswith("\ufeff".encode()) and data.decode("utf-8-sig")  # valid UTF-8, with a BOM for Excel
+
+
+def test_csv_bytes_is_the_one_csv_dialect():
+    frame = pd.DataFrame({"name;=1": ["=SUM(1)", "Zoë, µmol/L", None], "value": [60.715399999999995, 123.0, None],
+                          "n": [1, -2, 3], "signed": [-3.5, -0.5, 1e-07]})
+    data = csv_bytes(frame, bom=False)
+    assert data == ("name;'=1,value,n,signed\n'=SUM(1),60.7154,1,-3.5\n"
+                    '"Zoë, µmol/L",123,-2,-0.5\n,,3,1e-07\n').encode()
+    assert csv_bytes(frame, bom=True) == "\ufeff".encode() + data
+    assert frame.loc[0, "name;=1"] == "=SUM(1)"  # the input is not changed
 
 
 def test_csv_neutralises_formulas():
