@@ -13,19 +13,19 @@ symptoms return before a dose), so a US schedule never quotes a UK guideline.
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import math
 import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from b12core.errors import InputError
+from b12core.html_templates import render
 from b12core.regimens import CHECK_COLUMNS, OPEN_LOADING_WHAT, PLAN_COLUMNS
 from b12core.words import counted
 
@@ -290,27 +290,6 @@ def plan_to_ics(plan: pd.DataFrame, regimen_label: str, patient_label: str | Non
 
 # --- printable schedule (HTML) -----------------------------------------------------------------
 
-_CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #111;
-       max-width: 48rem; margin: 1.5rem auto; padding: 0 1rem; line-height: 1.45; }
-h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
-h2 { font-size: 1.2rem; margin-top: 1.6rem; border-bottom: 1px solid #999; }
-.meta { color: #333; margin: 0.2rem 0; }
-table { border-collapse: collapse; width: 100%; margin: 0.5rem 0; }
-th, td { border: 1px solid #999; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
-th { background: #eee; }
-td.tick { width: 7rem; }
-.note { border: 2px solid #333; padding: 0.6rem 0.8rem; margin: 1rem 0; }
-.sources { font-size: 0.85rem; color: #333; }
-@media print {
-  body { margin: 0; max-width: none; font-size: 11pt; }
-  h2 { break-after: avoid; }
-  tr, li, .note { break-inside: avoid; }
-  th { background: none; }
-}
-"""
-
-
 def _medicine(row: pd.Series) -> str:
     product = _text(row["product"])
     route = _text(row["route"])
@@ -318,25 +297,26 @@ def _medicine(row: pd.Series) -> str:
     return ", ".join(p for p in (product, how) if p)
 
 
-def _dose_table(rows: pd.DataFrame) -> list[str]:
+class _DoseTable(NamedTuple):
+    """A table of planned doses as the schedule shows it (``templates/schedule.html``)."""
+
+    note: str  # the note every row shares, said once above the table
+    with_notes: bool  # rows with notes of their own: a column for them
+    rows: list[list[str]]  # number, day, dose, medicine (and the row's note)
+    last_day: str
+
+
+def _dose_table(rows: pd.DataFrame) -> _DoseTable:
     """The rows as a table; a note shared by every row is said once above it, not in a column."""
     notes = [_text(w) if _text(w) not in _PLAIN_WHAT else "" for w in rows["what"]]
-    out = []
-    if notes and len(set(notes)) == 1 and notes[0]:
-        out.append(f"<p><strong>Note:</strong> {html.escape(notes[0])}</p>")
+    shared = notes[0] if notes and len(set(notes)) == 1 else ""
+    if shared:
         notes = [""] * len(notes)
     with_notes = any(notes)
-    head = "<tr><th>No.</th><th>Date</th><th>Dose</th><th>Medicine</th>"
-    head += "<th>Notes</th>" if with_notes else ""
-    head += "<th>Given (tick or date)</th></tr>"
-    out += ["<table>", f"<thead>{head}</thead>", "<tbody>"]
-    for number, ((_, row), note) in enumerate(zip(rows.iterrows(), notes, strict=True), start=1):
-        cells = [str(number), day_text(pd.Timestamp(row["date"])), dose_text(row["dose_ug"]), _medicine(row)]
-        cells += [note] if with_notes else []
-        tds = "".join(f"<td>{html.escape(c)}</td>" for c in cells)
-        out.append(f'<tr>{tds}<td class="tick"></td></tr>')
-    out += ["</tbody>", "</table>"]
-    return out
+    cells = [[str(number), day_text(pd.Timestamp(row["date"])), dose_text(row["dose_ug"]), _medicine(row),
+              *([note] if with_notes else [])]
+             for number, ((_, row), note) in enumerate(zip(rows.iterrows(), notes, strict=True), start=1)]
+    return _DoseTable(shared, with_notes, cells, day_text(pd.Timestamp(rows["date"].max())))
 
 
 def _distinct(values: Iterable[object]) -> list[str]:
@@ -355,60 +335,21 @@ def plan_to_html(plan: pd.DataFrame, regimen_label: str, patient_label: str | No
     the blood tests and reviews, a plain-language note (with what the regimen's own guidance says
     when symptoms return, from the plan's ``symptom_note``) and the sources (the plan's cites).
 
-    ``sample`` marks a schedule made for the bundled sample patient. Every text taken from the
-    data (labels, product, notes, sources) is HTML-escaped."""
+    ``sample`` marks a schedule made for the bundled sample patient. The page is
+    ``templates/schedule.html``, which escapes every text taken from the data (labels, product,
+    notes, sources)."""
     _check_plan(plan)
-    esc = html.escape
-    title = "Your vitamin B12 injection schedule"
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{esc(title)} – {esc(regimen_label)}</title>", f"<style>{_CSS}</style>", "</head>",
-           "<body>", f"<h1>{esc(title)}</h1>", f'<p class="meta"><strong>Schedule:</strong> {esc(regimen_label)}</p>']
-    if patient_label:
-        out.append(f'<p class="meta"><strong>For:</strong> {esc(patient_label)}</p>')
-    if issued is not None:
-        out.append(f'<p class="meta"><strong>Issued:</strong> {esc(day_text(issued))}</p>')
-    if sample:
-        out.append('<p class="meta"><strong>Sample data: a synthetic patient, not a real person.</strong></p>')
-
-    guidance = " ".join(esc(n) for n in _distinct(_rows(plan, "dose")["symptom_note"]))  # the regimen's own
-    out.append('<div class="note"><p>This is the schedule your clinician chose for you. Keep it with you and '
-               "bring it to your appointments.</p><p><strong>If your symptoms come back before your next "
-               f"injection is due, contact your practice.</strong>{' ' + guidance if guidance else ''}</p></div>")
-
-    open_loading = (_rows(plan, "dose", "loading")["what"] == OPEN_LOADING_WHAT).any()
-    no_maintenance = ("Regular injections to keep your B12 up start when your clinician ends the loading injections "
-                      "(when there is no further improvement); your practice will give you their dates."
-                      if open_loading else "There are no maintenance injections in this schedule.")
-    for phase, heading, empty in (
-            ("loading", "Loading injections", "There are no loading injections in this schedule."),
-            ("maintenance", "Maintenance injections", no_maintenance)):
-        rows = _rows(plan, "dose", phase)
-        out.append(f"<h2>{heading}</h2>")
-        if phase == "loading" and len(rows):
-            out.append("<p>Injections close together at the start of treatment to build up your B12 stores.</p>")
-        if phase == "maintenance" and len(rows):
-            last = day_text(pd.Timestamp(rows["date"].max()))
-            out.append(f"<p>Regular injections to keep your B12 up. The table runs to {esc(last)}; ask your "
-                       "practice about the injections after that.</p>")
-        out += _dose_table(rows) if len(rows) else [f"<p>{empty}</p>"]
-
+    loading, maintenance = _rows(plan, "dose", "loading"), _rows(plan, "dose", "maintenance")
     checks = plan[plan["kind"].isin(["recheck", "review"])]
-    out.append("<h2>Blood tests and reviews</h2>")
-    if len(checks):
-        out.append("<ul>")
-        for _, row in checks.iterrows():
-            when = day_text(pd.Timestamp(row["date"]))
-            out.append(f"<li><strong>{esc(when)}</strong> (or close to it): {esc(_text(row['title']))}</li>")
-        out.append("</ul>")
-    else:
-        out.append("<p>No blood tests are planned in this schedule.</p>")
-
-    sources = _distinct(plan["source"])
-    if sources:
-        out += ['<h2>Sources</h2>', '<ul class="sources">', *(f"<li>{esc(s)}</li>" for s in sources), "</ul>"]
-    out += ["</body>", "</html>", ""]
-    return "\n".join(out)
+    return render(
+        "schedule.html", regimen_label=regimen_label, patient_label=patient_label or "",
+        issued=day_text(issued) if issued is not None else "", sample=sample,
+        guidance=_distinct(_rows(plan, "dose")["symptom_note"]),  # what the regimen's own guidance says
+        loading=_dose_table(loading) if len(loading) else None,
+        maintenance=_dose_table(maintenance) if len(maintenance) else None,
+        open_loading=bool((loading["what"] == OPEN_LOADING_WHAT).any()),
+        checks=[(day_text(pd.Timestamp(row["date"])), _text(row["title"])) for _, row in checks.iterrows()],
+        sources=_distinct(plan["source"]))
 
 
 # --- tables (CSV) -----------------------------------------------------------------------------

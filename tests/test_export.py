@@ -150,11 +150,19 @@ def test_html_sections_and_dose_wording():
 def test_html_escapes_data_and_is_self_contained():
     plan = build_plan("UK-BNF-noneuro", "2024-03-04")
     plan.loc[plan["kind"] == "recheck", "what"] = HOSTILE
+    plan.loc[plan["phase"] == "loading", "what"] = f"{HOSTILE} & bring the vial"  # said once, as the table's note
+    plan.loc[plan["phase"] == "maintenance", "product"] = "<b>B12</b> & co"
+    plan["symptom_note"] = f"{HOSTILE} & call us"
     plan["source"] = 'a "quoted" <b>source</b> & more'
-    page = plan_to_html(plan, HOSTILE, patient_label=HOSTILE)
+    page = plan_to_html(plan, HOSTILE, patient_label=f"{HOSTILE} & Co")
     assert "<script" not in page.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<strong>For:</strong> &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co</p>" in page
+    assert "<strong>Note:</strong> &lt;script&gt;alert(1)&lt;/script&gt; &amp; bring the vial</p>" in page
+    assert "contact your practice.</strong> &lt;script&gt;alert(1)&lt;/script&gt; &amp; call us</p>" in page
+    assert "<td>&lt;b&gt;B12&lt;/b&gt; &amp; co, injection into a muscle (IM)</td>" in page
     assert "&lt;b&gt;source&lt;/b&gt; &amp; more" in page
+    assert " & " not in page
     assert not re.search(r"<(link|img|iframe|object|embed)\b", page, re.IGNORECASE)
     assert not re.search(r"\s(src|href)\s*=", page, re.IGNORECASE)
     assert "@media print" in page
