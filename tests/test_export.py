@@ -503,6 +503,25 @@ def test_every_results_download_neutralises_formulas_after_separators():
     assert [c.value for c in _sheet_cells(book, "Results")][4::4][:len(NEUTRALISED)] == NEUTRALISED
 
 
+def test_the_figure_download_escapes_the_patient_label():
+    from b12core.downloads import About, figure_html
+    from b12core.figures import trend_figure
+    from b12core.sample import sample_files
+    from b12core.workspace import build_workspace, latest_record, patient_view
+
+    ws = build_workspace(sample_files())
+    view = patient_view(ws, ws.patients[0], as_of=latest_record(ws))
+    figure = trend_figure(view.labs, view.doses, view.phases.phases)
+    page = figure_html(figure, About(f"{HOSTILE} & Co", date(2026, 11, 26)))
+    head = page[:page.index("<body>")]
+    assert head.startswith("<!doctype html>")
+    assert "<title>B12 follow-up: &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co (26 Nov 2026)</title>" in head
+    assert head.count("<meta charset") == 1 and "<script" not in head
+    assert HOSTILE not in page and "alert(1)</script>" not in page and " & Co" not in page
+    assert "&lt;script&gt;alert(1)&lt;\\u002fscript&gt; &amp; Co" in page  # the figure's title, as plotly writes it
+    assert re.search(r"plotly\.js v\d", page) and not re.search(r"<script[^>]*\bsrc\s*=", page)  # works offline
+
+
 def test_every_schedule_download_names_the_patient_and_the_day_it_was_made():
     plan = build_plan("UK-BNF-noneuro", "2026-03-02")
     made = date(2026, 11, 26)

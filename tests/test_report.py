@@ -207,3 +207,19 @@ def test_report_says_a_b12_within_14_days_of_an_injection_is_not_interpretable()
     assert "Latest not interpretable: 7 days after an injection (wait at least 14 days)" in page
     assert "98 (deficiency confirmed)" in page and "NICE NG239 (2024)" in page
 
+
+# --- issue 14: pages from templates with autoescaping ---------------------------------------------------
+
+def test_pages_come_from_templates_that_escape_and_refuse_a_missing_value():
+    from jinja2 import UndefinedError
+
+    from b12core.html_templates import render
+    from tests.conftest import REPO
+
+    page = render("figure.html", patient=LABEL, made_on="2 Jan 2026", figure="<div>not marked as HTML</div>")
+    assert "&lt;div&gt;not marked as HTML&lt;/div&gt;" in page  # only Markup passes unescaped
+    assert "<title>B12 follow-up: &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co (2 Jan 2026)</title>" in page
+    with pytest.raises(UndefinedError):
+        render("figure.html", patient="P1", made_on="2 Jan 2026")  # a value the caller forgot is an error
+    for path in (REPO / "b12core").glob("*.py"):  # no page built by hand (figures.py escapes plotly's label markup)
+        assert path.name == "figures.py" or "html.escape" not in path.read_text(encoding="utf-8"), path.name
