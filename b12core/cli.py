@@ -26,7 +26,7 @@ import pandas as pd
 from b12core.accounting import summary_line, top_names
 from b12core.display import display_round, value_text
 from b12core.errors import InputError
-from b12core.export import plan_to_csv, plan_to_html, plan_to_ics, safe_frame
+from b12core.export import plan_to_csv, plan_to_html, plan_to_ics, write_csv
 from b12core.phases import detect_phases
 from b12core.reference import threshold
 from b12core.regimens import build_plan, custom_regimen, get_regimen, regimens
@@ -167,10 +167,15 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
     if suffix == ".parquet":
         stats = [c for c in frame.columns if c not in FREE_TEXT_COLUMNS]
         _write(path, lambda p: frame.to_parquet(p, index=False, write_statistics=stats))
-    elif suffix == ".csv":  # cells a spreadsheet would run as formulas are neutralised
-        _write(path, lambda p: safe_frame(frame).to_csv(p, index=False))
+    elif suffix == ".csv":  # the app's CSV without its byte order mark, which scripts reading the file need not skip
+        _write(path, lambda p: _write_csv(frame, p))
     else:
         raise InputError(f"{path}: output must end in .parquet or .csv")
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    with path.open("wb") as file:
+        write_csv(frame, file, bom=False)
 
 
 def _check_suffix(path: Path, allowed: tuple[str, ...]) -> None:

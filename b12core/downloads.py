@@ -1,4 +1,5 @@
-"""The dashboard's downloads of one patient: results tables and the interactive figure.
+"""The dashboard's downloads of one patient: results tables and the interactive figure; and the
+app's CSV of any table (``table_csv``, which the import review offers too).
 
 Every download says whose it is and when it was made (``About``): in the file where the format
 has room for it (a sheet of the workbook, the Parquet metadata, the page title and heading of the
@@ -9,7 +10,6 @@ the bundled sample says so; a download of uploaded files never does.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import io
 from dataclasses import dataclass
 
@@ -17,9 +17,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import pyarrow as pa
 import pyarrow.parquet as pq
+from markupsafe import Markup
 
-from b12core.export import safe_filename, safe_frame
+from b12core.export import csv_bytes, safe_filename, safe_frame
 from b12core.figures import titled
+from b12core.html_templates import render
 
 SAMPLE_NOTE = "Sample data: a synthetic patient, not a real person."
 
@@ -44,11 +46,17 @@ class About:
         return rows + ([("Data", SAMPLE_NOTE)] if self.sample else [])
 
 
+def table_csv(table: pd.DataFrame) -> bytes:
+    """A table as the app's CSV download: ``csv_bytes`` with a byte order mark, for the spreadsheet
+    it is opened in (cells made inert for spreadsheets, numbers without float noise)."""
+    return csv_bytes(table, bom=True)
+
+
 def results_csv(labs: pd.DataFrame, about: About) -> bytes:
-    """The patient's results as CSV (UTF-8 with BOM for Excel); each row names the patient in
-    ``patient_id``, the file name gives the day it was made. Cells are made inert for spreadsheets."""
+    """The patient's results as CSV (``table_csv``); each row names the patient in ``patient_id``,
+    the file name gives the day it was made."""
     del about  # the rows carry the patient; the name carries the day
-    return safe_frame(labs).to_csv(index=False).encode("utf-8-sig")
+    return table_csv(labs)
 
 
 def results_xlsx(labs: pd.DataFrame, about: About) -> bytes:
@@ -80,8 +88,10 @@ def results_parquet(labs: pd.DataFrame, about: About) -> bytes:
 
 def figure_html(figure: go.Figure, about: About) -> str:
     """The interactive figure as a page that works offline, titled with the patient, the dates it
-    shows and the day it was made (and the sample label for the sample)."""
+    shows and the day it was made (and the sample label for the sample): ``templates/figure.html``,
+    which escapes the patient's label in the page's title."""
     shown = titled(figure, about.patient + (" (sample data)" if about.sample else ""), about.made_on)
-    page = shown.to_html(include_plotlyjs=True, full_html=True)
-    title = f"<title>B12 follow-up: {html.escape(about.patient)} ({about.made_on:%d %b %Y})</title>"
-    return page.replace("<head>", f'<head><meta charset="utf-8">{title}', 1)
+    # Plotly's own HTML, not text to escape: the figure, with the library inline. (titled() escaped the
+    # label for plotly's title; plotly writes its data as JSON with "<" escaped.)
+    figure_div = Markup(shown.to_html(include_plotlyjs=True, full_html=False))
+    return render("figure.html", patient=about.patient, made_on=f"{about.made_on:%d %b %Y}", figure=figure_div)

@@ -1,4 +1,5 @@
-"""A planned schedule -> files a person takes away: calendar (ICS), printable page (HTML), CSV.
+"""A planned schedule -> files a person takes away: calendar (ICS), printable page (HTML), CSV; and
+the one CSV writer (``write_csv``, ``csv_bytes``) with its formula neutralising (``safe_frame``).
 
 Every function here is pure: it takes the plan table that ``regimens.build_plan`` returns and
 gives back bytes or text; the caller decides where they go. Output is deterministic (no clock,
@@ -12,18 +13,19 @@ symptoms return before a dose), so a US schedule never quotes a UK guideline.
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import math
 import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from typing import BinaryIO, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from b12core.errors import InputError
+from b12core.html_templates import render
 from b12core.regimens import CHECK_COLUMNS, OPEN_LOADING_WHAT, PLAN_COLUMNS
 from b12core.words import counted
 
@@ -288,27 +290,6 @@ def plan_to_ics(plan: pd.DataFrame, regimen_label: str, patient_label: str | Non
 
 # --- printable schedule (HTML) -----------------------------------------------------------------
 
-_CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #111;
-       max-width: 48rem; margin: 1.5rem auto; padding: 0 1rem; line-height: 1.45; }
-h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
-h2 { font-size: 1.2rem; margin-top: 1.6rem; border-bottom: 1px solid #999; }
-.meta { color: #333; margin: 0.2rem 0; }
-table { border-collapse: collapse; width: 100%; margin: 0.5rem 0; }
-th, td { border: 1px solid #999; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
-th { background: #eee; }
-td.tick { width: 7rem; }
-.note { border: 2px solid #333; padding: 0.6rem 0.8rem; margin: 1rem 0; }
-.sources { font-size: 0.85rem; color: #333; }
-@media print {
-  body { margin: 0; max-width: none; font-size: 11pt; }
-  h2 { break-after: avoid; }
-  tr, li, .note { break-inside: avoid; }
-  th { background: none; }
-}
-"""
-
-
 def _medicine(row: pd.Series) -> str:
     product = _text(row["product"])
     route = _text(row["route"])
@@ -316,25 +297,26 @@ def _medicine(row: pd.Series) -> str:
     return ", ".join(p for p in (product, how) if p)
 
 
-def _dose_table(rows: pd.DataFrame) -> list[str]:
+class _DoseTable(NamedTuple):
+    """A table of planned doses as the schedule shows it (``templates/schedule.html``)."""
+
+    note: str  # the note every row shares, said once above the table
+    with_notes: bool  # rows with notes of their own: a column for them
+    rows: list[list[str]]  # number, day, dose, medicine (and the row's note)
+    last_day: str
+
+
+def _dose_table(rows: pd.DataFrame) -> _DoseTable:
     """The rows as a table; a note shared by every row is said once above it, not in a column."""
     notes = [_text(w) if _text(w) not in _PLAIN_WHAT else "" for w in rows["what"]]
-    out = []
-    if notes and len(set(notes)) == 1 and notes[0]:
-        out.append(f"<p><strong>Note:</strong> {html.escape(notes[0])}</p>")
+    shared = notes[0] if notes and len(set(notes)) == 1 else ""
+    if shared:
         notes = [""] * len(notes)
     with_notes = any(notes)
-    head = "<tr><th>No.</th><th>Date</th><th>Dose</th><th>Medicine</th>"
-    head += "<th>Notes</th>" if with_notes else ""
-    head += "<th>Given (tick or date)</th></tr>"
-    out += ["<table>", f"<thead>{head}</thead>", "<tbody>"]
-    for number, ((_, row), note) in enumerate(zip(rows.iterrows(), notes, strict=True), start=1):
-        cells = [str(number), day_text(pd.Timestamp(row["date"])), dose_text(row["dose_ug"]), _medicine(row)]
-        cells += [note] if with_notes else []
-        tds = "".join(f"<td>{html.escape(c)}</td>" for c in cells)
-        out.append(f'<tr>{tds}<td class="tick"></td></tr>')
-    out += ["</tbody>", "</table>"]
-    return out
+    cells = [[str(number), day_text(pd.Timestamp(row["date"])), dose_text(row["dose_ug"]), _medicine(row),
+              *([note] if with_notes else [])]
+             for number, ((_, row), note) in enumerate(zip(rows.iterrows(), notes, strict=True), start=1)]
+    return _DoseTable(shared, with_notes, cells, day_text(pd.Timestamp(rows["date"].max())))
 
 
 def _distinct(values: Iterable[object]) -> list[str]:
@@ -353,75 +335,68 @@ def plan_to_html(plan: pd.DataFrame, regimen_label: str, patient_label: str | No
     the blood tests and reviews, a plain-language note (with what the regimen's own guidance says
     when symptoms return, from the plan's ``symptom_note``) and the sources (the plan's cites).
 
-    ``sample`` marks a schedule made for the bundled sample patient. Every text taken from the
-    data (labels, product, notes, sources) is HTML-escaped."""
+    ``sample`` marks a schedule made for the bundled sample patient. The page is
+    ``templates/schedule.html``, which escapes every text taken from the data (labels, product,
+    notes, sources)."""
     _check_plan(plan)
-    esc = html.escape
-    title = "Your vitamin B12 injection schedule"
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{esc(title)} – {esc(regimen_label)}</title>", f"<style>{_CSS}</style>", "</head>",
-           "<body>", f"<h1>{esc(title)}</h1>", f'<p class="meta"><strong>Schedule:</strong> {esc(regimen_label)}</p>']
-    if patient_label:
-        out.append(f'<p class="meta"><strong>For:</strong> {esc(patient_label)}</p>')
-    if issued is not None:
-        out.append(f'<p class="meta"><strong>Issued:</strong> {esc(day_text(issued))}</p>')
-    if sample:
-        out.append('<p class="meta"><strong>Sample data: a synthetic patient, not a real person.</strong></p>')
-
-    guidance = " ".join(esc(n) for n in _distinct(_rows(plan, "dose")["symptom_note"]))  # the regimen's own
-    out.append('<div class="note"><p>This is the schedule your clinician chose for you. Keep it with you and '
-               "bring it to your appointments.</p><p><strong>If your symptoms come back before your next "
-               f"injection is due, contact your practice.</strong>{' ' + guidance if guidance else ''}</p></div>")
-
-    open_loading = (_rows(plan, "dose", "loading")["what"] == OPEN_LOADING_WHAT).any()
-    no_maintenance = ("Regular injections to keep your B12 up start when your clinician ends the loading injections "
-                      "(when there is no further improvement); your practice will give you their dates."
-                      if open_loading else "There are no maintenance injections in this schedule.")
-    for phase, heading, empty in (
-            ("loading", "Loading injections", "There are no loading injections in this schedule."),
-            ("maintenance", "Maintenance injections", no_maintenance)):
-        rows = _rows(plan, "dose", phase)
-        out.append(f"<h2>{heading}</h2>")
-        if phase == "loading" and len(rows):
-            out.append("<p>Injections close together at the start of treatment to build up your B12 stores.</p>")
-        if phase == "maintenance" and len(rows):
-            last = day_text(pd.Timestamp(rows["date"].max()))
-            out.append(f"<p>Regular injections to keep your B12 up. The table runs to {esc(last)}; ask your "
-                       "practice about the injections after that.</p>")
-        out += _dose_table(rows) if len(rows) else [f"<p>{empty}</p>"]
-
+    loading, maintenance = _rows(plan, "dose", "loading"), _rows(plan, "dose", "maintenance")
     checks = plan[plan["kind"].isin(["recheck", "review"])]
-    out.append("<h2>Blood tests and reviews</h2>")
-    if len(checks):
-        out.append("<ul>")
-        for _, row in checks.iterrows():
-            when = day_text(pd.Timestamp(row["date"]))
-            out.append(f"<li><strong>{esc(when)}</strong> (or close to it): {esc(_text(row['title']))}</li>")
-        out.append("</ul>")
-    else:
-        out.append("<p>No blood tests are planned in this schedule.</p>")
-
-    sources = _distinct(plan["source"])
-    if sources:
-        out += ['<h2>Sources</h2>', '<ul class="sources">', *(f"<li>{esc(s)}</li>" for s in sources), "</ul>"]
-    out += ["</body>", "</html>", ""]
-    return "\n".join(out)
+    return render(
+        "schedule.html", regimen_label=regimen_label, patient_label=patient_label or "",
+        issued=day_text(issued) if issued is not None else "", sample=sample,
+        guidance=_distinct(_rows(plan, "dose")["symptom_note"]),  # what the regimen's own guidance says
+        loading=_dose_table(loading) if len(loading) else None,
+        maintenance=_dose_table(maintenance) if len(maintenance) else None,
+        open_loading=bool((loading["what"] == OPEN_LOADING_WHAT).any()),
+        checks=[(day_text(pd.Timestamp(row["date"])), _text(row["title"])) for _, row in checks.iterrows()],
+        sources=_distinct(plan["source"]))
 
 
-# --- table (CSV) -------------------------------------------------------------------------------
+# --- tables (CSV) -----------------------------------------------------------------------------
 
 def _number_text(value: float) -> str:
+    """A float as a person writes it: at most 15 significant digits (every decimal number of up to 15
+    digits comes back unchanged from a double), so binary arithmetic's noise goes (``0.1 + 0.2`` is
+    written ``0.3``, not ``0.30000000000000004``), and a whole number without ``.0``."""
     return format(value, ".15g")
+
+
+def write_csv(frame: pd.DataFrame, target: BinaryIO, *, bom: bool) -> None:
+    """Write ``frame`` to the binary file ``target`` as CSV: the one writer of every CSV the project
+    makes (the command line's tables, the app's downloads, the written schedule), so one table is the
+    same bytes wherever it is written.
+
+    UTF-8 with LF line ends, a header row and no index column; every text cell and column name made
+    inert for spreadsheets (``safe_frame``); floats with at most 15 significant digits (``60.7154``,
+    not ``60.715399999999995``; ``123``, not ``123.0``); missing values as empty cells. ``bom`` puts a
+    UTF-8 byte order mark in front: a file a person opens in a spreadsheet needs it (Excel reads
+    UTF-8 without one in the machine's code page, garbling "Zoë" or "µmol/L"); pandas and other CSV
+    readers skip it, and files for scripts go without. Written in chunks of rows, so a million-row
+    table is never held a second time as text."""
+    # Quoting stays minimal (a field holding a comma, a double quote or a line break is quoted, as
+    # the csv module does). Quoting more would not make a formula safer: ``safe_frame`` already
+    # quotes every piece that a split on ; , tab | CR or LF can make. And pandas' QUOTE_ALL and
+    # QUOTE_NONNUMERIC also quote our formatted numbers (``float_format`` makes them text) and empty
+    # number cells, so a reader set to take quoted fields as text (LibreOffice's "Format quoted
+    # field as text", csv.QUOTE_NONNUMERIC readers) would read numbers as text.
+    safe_frame(frame).to_csv(target, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\n",
+                             float_format=_number_text)
+
+
+def csv_bytes(frame: pd.DataFrame, *, bom: bool) -> bytes:
+    """``frame`` as the bytes of a CSV file, written by ``write_csv`` (see there)."""
+    buffer = io.BytesIO()
+    write_csv(frame, buffer, bom=bom)
+    return buffer.getvalue()
 
 
 def plan_to_csv(plan: pd.DataFrame, *, bom: bool = True, patient_label: str | None = None,
                 issued: date | None = None) -> bytes:
-    """The plan as CSV (UTF-8, CRLF line ends, ISO dates ``YYYY-MM-DD``), with every text cell made
-    safe for spreadsheets (``safe_frame``). ``bom`` puts a UTF-8 byte order mark in front so that
-    Excel shows accented letters and symbols correctly; pandas and other CSV readers skip it.
-    ``patient_label`` and ``issued`` (the day it was made), when given, lead every row as the
-    columns ``patient`` and ``made_on``."""
+    """The plan as CSV (``csv_bytes``: UTF-8, text cells made safe for spreadsheets), with ISO dates
+    ``YYYY-MM-DD``. ``bom`` (on by default: the schedule is for a spreadsheet) puts a UTF-8 byte order
+    mark in front so that Excel shows accented letters and symbols correctly. ``patient_label`` and
+    ``issued`` (the day it was made), when given, lead every row as the columns ``patient`` and
+    ``made_on``."""
     _check_plan(plan)
     extra = [c for c in plan.columns if c not in (*PLAN_COLUMNS, *CHECK_COLUMNS)]
     table = plan[[*PLAN_COLUMNS, *extra]].copy()
@@ -430,14 +405,7 @@ def plan_to_csv(plan: pd.DataFrame, *, bom: bool = True, patient_label: str | No
         table.insert(0, "made_on", issued.isoformat())
     if patient_label is not None:
         table.insert(0, "patient", patient_label)
-    # Quoting stays minimal (a field holding a comma, a double quote or a line break is quoted, as
-    # the csv module does). Quoting more would not make a formula safer: ``safe_frame`` already
-    # quotes every piece that a split on ; , tab | CR or LF can make. And pandas' QUOTE_ALL and
-    # QUOTE_NONNUMERIC also quote our formatted numbers (``float_format`` makes them text) and empty
-    # number cells, so a reader set to take quoted fields as text (LibreOffice's "Format quoted
-    # field as text", csv.QUOTE_NONNUMERIC readers) would read numbers as text.
-    text = safe_frame(table).to_csv(index=False, lineterminator="\r\n", float_format=_number_text)
-    return text.encode("utf-8-sig" if bom else "utf-8")
+    return csv_bytes(table, bom=bom)
 
 
 def frame_to_xlsx(frame: pd.DataFrame, sheet: str = "data") -> bytes:

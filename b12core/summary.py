@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -11,6 +11,7 @@ import pandas as pd
 from b12core.course import Adherence
 from b12core.display import ViewSettings, display_round, display_unit, in_view, to_display, value_text
 from b12core.doses import injections
+from b12core.html_templates import render
 from b12core.phases import LOADING, MAINTENANCE
 from b12core.reference import analytes, threshold
 from b12core.response import ABOVE, BELOW, NOT_INTERPRETABLE, REVIEW, STRICT, URGENT, range_words
@@ -280,27 +281,21 @@ def change_text(baseline: float, baseline_qualifier: str, latest: float, latest_
     return value_text(difference, analyte, unit, qualifier, signed=True), f"{why}, so {so}."
 
 
-_MARKERS_CSS = (
-    f".{MARKERS_CLASS}{{width:100%;max-width:100%;table-layout:auto;border-collapse:collapse;"
-    "font-size:.85rem;line-height:1.3;margin:0}"
-    f".{MARKERS_CLASS} th,.{MARKERS_CLASS} td{{padding:.15rem .2rem;border:0;border-bottom:1px solid #ddd;"
-    "text-align:left;vertical-align:top;overflow-wrap:break-word;word-break:normal}"
-    f".{MARKERS_CLASS} th{{font-weight:600;border-bottom:1px solid #999}}"
-    f".{MARKERS_CLASS}-notes{{font-size:.8rem;margin:.3rem 0 0 0;overflow-wrap:break-word}}"
-    # A phone: smaller letters and padding, so the longest words ("Homocysteine", "(deficiency
-    # confirmed)") still fit five columns in 358 px (checked in Chromium: tests/e2e/test_summary_fit.py).
-    f"@media (max-width:420px){{.{MARKERS_CLASS}{{font-size:.75rem}}"
-    f".{MARKERS_CLASS} th,.{MARKERS_CLASS} td{{padding:.1rem .12rem}}}}"
-)
 MARK = "*"  # after a change that is a bound or blank for a reason (the reason is on hover and below)
 READING_MARK = "\u2020"  # before the note that says why a reading ("not interpretable", a band) reads so
 NONE = "–"  # a blank change that has a reason
 NBSP = "\u00a0"
 
 
-def _cell(text: str, title: str = "") -> str:
-    hover = f' title="{html.escape(title)}"' if title and title != text else ""
-    return f"<td{hover}>{html.escape(text)}</td>"
+class _Cell(NamedTuple):
+    """A cell of the markers table: its text, and the longer text shown on hover (if any)."""
+
+    text: str
+    title: str = ""
+
+
+def _cell(text: str, title: str = "") -> _Cell:
+    return _Cell(text, title if title != text else "")
 
 
 def markers_html(markers: pd.DataFrame) -> str:
@@ -309,14 +304,12 @@ def markers_html(markers: pd.DataFrame) -> str:
     (Marker, Baseline and Latest with their reading, "(low)", "(high)", "(not interpretable)",
     "(indeterminate)", Change, Trend), and a note below it for each change that is a bound or blank
     and for each reading with its reason or source. The full marker name, the dates and the reasons
-    are also on hover. Every text is HTML-escaped; columns missing from ``markers`` show as blank."""
-    if markers.empty:
-        return f'<p class="{MARKERS_CLASS}-notes">No results in the files.</p>'
+    are also on hover. Rendered from ``templates/markers.html``, which escapes every text; columns
+    missing from ``markers`` show as blank."""
     col = {c: markers[c].fillna("").astype(str).tolist() if c in markers else [""] * len(markers)
            for c in MARKER_COLUMNS}
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in SHOWN_COLUMNS)
     rows, notes = [], []
-    for i in range(len(markers)):
+    for i in range(0 if markers.empty else len(markers)):
         short = col["Short label"][i] or col["Marker"][i]
         latest, words = col["Latest"][i], col["In range"][i]
         if latest and words not in ("", "yes"):
@@ -324,22 +317,18 @@ def markers_html(markers: pd.DataFrame) -> str:
         change, note = col["Change"][i], col["Change note"][i]
         if note:
             change = f"{change or NONE}{NBSP}{MARK}"  # the mark stays with its number
-            notes.append(f'<p class="{MARKERS_CLASS}-notes">{html.escape(f"{MARK} {short}: {note}")}</p>')
+            notes.append(f"{MARK} {short}: {note}")
         baseline, reading_note = col["Baseline"][i], col["Reading note"][i]
         if baseline and col["Baseline reading"][i]:
             baseline += f" ({col['Baseline reading'][i]})"
         if reading_note:
-            notes.append(f'<p class="{MARKERS_CLASS}-notes">{html.escape(f"{READING_MARK} {short}: {reading_note}")}'
-                         "</p>")
+            notes.append(f"{READING_MARK} {short}: {reading_note}")
         base_on, latest_on = col["Baseline on"][i], col["Latest on"][i]
-        rows.append("<tr>" + _cell(short, col["Marker"][i])
-                    + _cell(baseline, f"Baseline: the last result before the first dose, {base_on}"
-                            if base_on else "")
-                    + _cell(latest, f"Latest result: {latest_on}" if latest_on else "")
-                    + _cell(change, note) + _cell(col["Trend"][i]) + "</tr>")
-    return (f"<style>{_MARKERS_CSS}</style>"
-            f'<table class="{MARKERS_CLASS}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
-            + "".join(notes))
+        rows.append([_cell(short, col["Marker"][i]),
+                     _cell(baseline, f"Baseline: the last result before the first dose, {base_on}" if base_on else ""),
+                     _cell(latest, f"Latest result: {latest_on}" if latest_on else ""),
+                     _cell(change, note), _cell(col["Trend"][i])])
+    return render("markers.html", css_class=MARKERS_CLASS, columns=SHOWN_COLUMNS, rows=rows, notes=notes)
 
 
 def left_off(ws: Workspace, view: PatientView, settings: ViewSettings) -> list[str]:

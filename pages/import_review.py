@@ -5,7 +5,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from b12core.export import safe_frame
+from b12core.downloads import table_csv
 from b12core.file_review import FileReview
 from b12core.labs import IGNORE
 from b12core.mapping import ROLE_LABELS
@@ -145,7 +145,7 @@ def downloads(ws: Workspace) -> None:
     cols = st.columns(len(tables))
     for col, (label, table) in zip(cols, tables, strict=True):
         if table is not None and len(table):
-            col.download_button(f"{label} (CSV)", safe_frame(table).to_csv(index=False).encode("utf-8-sig"),
+            col.download_button(f"{label} (CSV)", table_csv(table),
                                 about.filename(label.lower().replace(" ", "-"), "csv"), "text/csv",
                                 on_click="ignore", help="Every file and patient of this session, as read")
 

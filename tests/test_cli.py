@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -39,6 +40,39 @@ def test_labs_writes_output_and_one_summary_line(lab_file, tmp_path, suffix):
     assert labs["value"].tolist() == [91.0]
     assert pd.read_csv(rejected)["reason"].str.contains("QNS").all()
 
+
+
+# A patient id a spreadsheet would run as a formula, a folate in ng/mL (26.8 * 2.266 is 60.715399999999995 in
+# binary floating point) and an Hb in g/dL (12.3 -> 123.0), an accented name, and a rejected row.
+HOSTILE_LAB = ("Patient ID,Collection Date,Test Name,Result,Units\n"
+               "=1+1;Zoë,2024-03-14,Hemoglobin,12.3,g/dL\n=1+1;Zoë,2024-03-14,Folate,26.8,ng/mL\n"
+               "=1+1;Zoë,2024-03-15,Vitamin B12,@SUM(1),pg/mL\n")
+
+
+def test_one_table_is_written_by_one_csv_writer_in_the_cli_and_the_app(tmp_path):
+    """The CLI's CSV, the dashboard's results download and the import review's download of the same
+    table are the same bytes: the one writer (``b12core.export.csv_bytes``), with a byte order mark
+    only in the app's downloads (for Excel), formulas neutralised, numbers without float noise."""
+    from b12core.downloads import About, results_csv, table_csv
+    from b12core.export import csv_bytes
+    from b12core.workspace import build_workspace
+
+    path, out, rejected = tmp_path / "lab.csv", tmp_path / "labs.csv", tmp_path / "rejected.csv"
+    path.write_text(HOSTILE_LAB, encoding="utf-8")
+    assert run("labs", str(path), "-o", str(out), "--rejected", str(rejected)).returncode == 0
+    written = out.read_bytes()
+    imported = build_workspace([(path.name, path.read_bytes())]).labs
+    bom = "\ufeff".encode()
+    assert written == csv_bytes(imported.labs, bom=False) and not written.startswith(bom)
+    assert results_csv(imported.labs, About("=1+1;Zoë", date(2026, 11, 26))) == bom + written
+    assert table_csv(imported.labs) == bom + written  # what the import review offers
+    assert rejected.read_bytes() == csv_bytes(imported.rejections, bom=False)
+    assert bom + rejected.read_bytes() == table_csv(imported.rejections)
+    text = written.decode("utf-8")
+    assert "\r" not in text and text.endswith("\n")
+    assert text.count("'=1+1;Zoë") == 2 and "\n=" not in text
+    assert ",60.7154," in text and "60.715399999999995" not in text  # 15 significant digits: no float noise
+    assert ",123," in text  # a whole number as a person writes it
 
 def test_parquet_output_has_statistics_for_the_columns_readers_filter_on(lab_file, tmp_path):
     import pyarrow.parquet as pq

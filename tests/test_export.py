@@ -14,6 +14,7 @@ from icalendar import Calendar
 
 from b12core.errors import InputError
 from b12core.export import (
+    csv_bytes,
     day_text,
     dose_text,
     plan_to_csv,
@@ -149,11 +150,19 @@ def test_html_sections_and_dose_wording():
 def test_html_escapes_data_and_is_self_contained():
     plan = build_plan("UK-BNF-noneuro", "2024-03-04")
     plan.loc[plan["kind"] == "recheck", "what"] = HOSTILE
+    plan.loc[plan["phase"] == "loading", "what"] = f"{HOSTILE} & bring the vial"  # said once, as the table's note
+    plan.loc[plan["phase"] == "maintenance", "product"] = "<b>B12</b> & co"
+    plan["symptom_note"] = f"{HOSTILE} & call us"
     plan["source"] = 'a "quoted" <b>source</b> & more'
-    page = plan_to_html(plan, HOSTILE, patient_label=HOSTILE)
+    page = plan_to_html(plan, HOSTILE, patient_label=f"{HOSTILE} & Co")
     assert "<script" not in page.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<strong>For:</strong> &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co</p>" in page
+    assert "<strong>Note:</strong> &lt;script&gt;alert(1)&lt;/script&gt; &amp; bring the vial</p>" in page
+    assert "contact your practice.</strong> &lt;script&gt;alert(1)&lt;/script&gt; &amp; call us</p>" in page
+    assert "<td>&lt;b&gt;B12&lt;/b&gt; &amp; co, injection into a muscle (IM)</td>" in page
     assert "&lt;b&gt;source&lt;/b&gt; &amp; more" in page
+    assert " & " not in page
     assert not re.search(r"<(link|img|iframe|object|embed)\b", page, re.IGNORECASE)
     assert not re.search(r"\s(src|href)\s*=", page, re.IGNORECASE)
     assert "@media print" in page
@@ -228,8 +237,18 @@ def test_csv_round_trips_with_iso_dates(regimen_plan):
     assert back["what"].tolist() == plan["what"].tolist()
     assert back["source"].tolist() == plan["source"].tolist()
     pd.testing.assert_series_equal(back["dose_ug"], plan["dose_ug"], check_dtype=False)
-    assert b"\r\n" in data and b"1000.0" not in data
-    assert data.decode("utf-8-sig")  # valid UTF-8
+    assert b"\r" not in data and b"1000.0" not in data  # the line ends and numbers of every CSV (csv_bytes)
+    assert data.startswith("\ufeff".encode()) and data.decode("utf-8-sig")  # valid UTF-8, with a BOM for Excel
+
+
+def test_csv_bytes_is_the_one_csv_dialect():
+    frame = pd.DataFrame({"name;=1": ["=SUM(1)", "Zoë, µmol/L", None], "value": [60.715399999999995, 123.0, None],
+                          "n": [1, -2, 3], "signed": [-3.5, -0.5, 1e-07]})
+    data = csv_bytes(frame, bom=False)
+    assert data == ("name;'=1,value,n,signed\n'=SUM(1),60.7154,1,-3.5\n"
+                    '"Zoë, µmol/L",123,-2,-0.5\n,,3,1e-07\n').encode()
+    assert csv_bytes(frame, bom=True) == "\ufeff".encode() + data
+    assert frame.loc[0, "name;=1"] == "=SUM(1)"  # the input is not changed
 
 
 def test_csv_neutralises_formulas():
@@ -482,6 +501,25 @@ def test_every_results_download_neutralises_formulas_after_separators():
         assert not any(piece.lstrip(" ")[:1] in "=+@\uff1d" for t in texts for s in ";,\t|" for piece in t.split(s)[1:])
     assert "SEMIPT0001;'=1+1" in [c.value for c in _sheet_cells(book, "About")]
     assert [c.value for c in _sheet_cells(book, "Results")][4::4][:len(NEUTRALISED)] == NEUTRALISED
+
+
+def test_the_figure_download_escapes_the_patient_label():
+    from b12core.downloads import About, figure_html
+    from b12core.figures import trend_figure
+    from b12core.sample import sample_files
+    from b12core.workspace import build_workspace, latest_record, patient_view
+
+    ws = build_workspace(sample_files())
+    view = patient_view(ws, ws.patients[0], as_of=latest_record(ws))
+    figure = trend_figure(view.labs, view.doses, view.phases.phases)
+    page = figure_html(figure, About(f"{HOSTILE} & Co", date(2026, 11, 26)))
+    head = page[:page.index("<body>")]
+    assert head.startswith("<!doctype html>")
+    assert "<title>B12 follow-up: &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co (26 Nov 2026)</title>" in head
+    assert head.count("<meta charset") == 1 and "<script" not in head
+    assert HOSTILE not in page and "alert(1)</script>" not in page and " & Co" not in page
+    assert "&lt;script&gt;alert(1)&lt;\\u002fscript&gt; &amp; Co" in page  # the figure's title, as plotly writes it
+    assert re.search(r"plotly\.js v\d", page) and not re.search(r"<script[^>]*\bsrc\s*=", page)  # works offline
 
 
 def test_every_schedule_download_names_the_patient_and_the_day_it_was_made():

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import date
 
 import pandas as pd
 import pytest
+from markupsafe import escape
 
 from b12core.figures import trend_figure
 from b12core.report import report_html
@@ -18,6 +18,7 @@ from b12core.workspace import PlanChoice, build_workspace, latest_record, patien
 US = "MRN004417"  # MISSED-LOADING: has review prompts
 UK = "943 476 5919"  # PA-NEURO: nothing to review
 SCRIPT = "<script>alert(1)</script>"
+LABEL = f"{SCRIPT} & Co"  # a patient label with markup and an ampersand
 
 
 def report_of(patient: str, names: tuple[str, ...] = (), plan: PlanChoice | None = None, label: str | None = None,
@@ -31,7 +32,7 @@ def report_of(patient: str, names: tuple[str, ...] = (), plan: PlanChoice | None
 
 @pytest.fixture(scope="module")
 def us_report() -> tuple[str, FollowUp]:
-    return report_of(US, ("us_long_labs.csv", "us_injections.csv"), label=SCRIPT)
+    return report_of(US, ("us_long_labs.csv", "us_injections.csv"), label=LABEL)
 
 
 @pytest.fixture(scope="module")
@@ -121,8 +122,9 @@ def test_report_escapes_the_patient_label(us_report):
     page, _ = us_report
     assert SCRIPT not in page
     assert "alert(1)</script>" not in page
-    assert "<h1>B12 treatment follow-up: &lt;script&gt;alert(1)&lt;/script&gt;</h1>" in page
-    assert "<title>B12 follow-up – &lt;script&gt;alert(1)&lt;/script&gt;</title>" in page
+    assert "<h1>B12 treatment follow-up: &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co</h1>" in page
+    assert "<title>B12 follow-up – &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co</title>" in page
+    assert " & Co" not in page
 
 
 def test_report_escapes_every_text_of_the_summary():
@@ -131,14 +133,15 @@ def test_report_escapes_every_text_of_the_summary():
         markers=pd.DataFrame({"Marker": ["<script>m</script>"], "Latest": ["<5"]}),
         prompts=pd.DataFrame({"When": ["01 Jan 2024"], "Title": ["<i>t</i>"], "Review": ["<script>r</script>"],
                               "Rule": ["r"], "Source": ["<a href='x'>s</a>"]}), off_plan=["<s>late</s>"],
-        plan="<b>plan</b>")
+        plan="<b>plan</b> & more")
     page = report_html(trend_figure(*_empty_tables()), follow, "P1", issued=date(2024, 1, 2))
     body = page.split('<div class="figure">')[0] + page.split("</div>")[-1]  # the page around the figure
     for raw in ("<b>Loading</b>", "<i>x</i>", "<u>y</u>", "<em>z</em>", "<script>m</script>", "<td><5</td>",
                 "<script>r</script>", "<a href='x'>", "<i>t</i>", "<s>late</s>", "<b>plan</b>"):
         assert raw not in body
     for escaped in ("&lt;b&gt;Loading&lt;/b&gt;", "&lt;em&gt;z&lt;/em&gt;", "&lt;script&gt;m&lt;/script&gt;",
-                    "<td>&lt;5</td>", "&lt;script&gt;r&lt;/script&gt;", "&lt;a href=&#x27;x&#x27;&gt;s&lt;/a&gt;"):
+                    "<td>&lt;5</td>", "&lt;script&gt;r&lt;/script&gt;", "&lt;a href=&#39;x&#39;&gt;s&lt;/a&gt;",
+                    "&lt;b&gt;plan&lt;/b&gt; &amp; more"):
         assert escaped in body
 
 
@@ -187,7 +190,7 @@ def test_urgent_prompts_are_first_at_the_top_and_marked_urgent():
     top = page.split('<div class="figure">')[0]
     assert '<div class="urgent">' in top and "<h2>Urgent</h2>" in top  # above the figure, before everything else
     for when, title, review in zip(urgent["When"], urgent["Title"], urgent["Review"], strict=True):
-        assert f"<td>{when}</td><td>{title}</td><td>{html.escape(review)}</td>" in top  # "4 -&gt; 9"
+        assert f"<td>{when}</td><td>{title}</td><td>{escape(review)}</td>" in top  # "4 -&gt; 9"
         assert review.startswith("Urgent review: ")
     review_part = page.split("<h2>For review</h2>")[1]
     assert "Urgent review:" not in review_part and "Hb has not risen" in review_part
@@ -203,3 +206,20 @@ def test_report_says_a_b12_within_14_days_of_an_injection_is_not_interpretable()
     assert "1500 (not interpretable)" in page
     assert "Latest not interpretable: 7 days after an injection (wait at least 14 days)" in page
     assert "98 (deficiency confirmed)" in page and "NICE NG239 (2024)" in page
+
+
+# --- issue 14: pages from templates with autoescaping ---------------------------------------------------
+
+def test_pages_come_from_templates_that_escape_and_refuse_a_missing_value():
+    from jinja2 import UndefinedError
+
+    from b12core.html_templates import render
+    from tests.conftest import REPO
+
+    page = render("figure.html", patient=LABEL, made_on="2 Jan 2026", figure="<div>not marked as HTML</div>")
+    assert "&lt;div&gt;not marked as HTML&lt;/div&gt;" in page  # only Markup passes unescaped
+    assert "<title>B12 follow-up: &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co (2 Jan 2026)</title>" in page
+    with pytest.raises(UndefinedError):
+        render("figure.html", patient="P1", made_on="2 Jan 2026")  # a value the caller forgot is an error
+    for path in (REPO / "b12core").glob("*.py"):  # no page built by hand (figures.py escapes plotly's label markup)
+        assert path.name == "figures.py" or "html.escape" not in path.read_text(encoding="utf-8"), path.name

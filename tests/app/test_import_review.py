@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import b12core.downloads
+from b12core.export import csv_bytes
 from tests.app.conftest import markers_table, texts, upload
+from tests.conftest import REPO
+from tests.test_cli import HOSTILE_LAB
 
 UNKNOWN = (b"Patient ID,Collection Date,Test Name,Result,Units\n"
            b"p1,2024-03-14,Haemoglobin level X,91,g/L\np1,2024-03-14,MCV,101,fL\n"
@@ -67,3 +71,24 @@ def test_rejected_rows_are_listed_with_reasons(app):
     upload(app, "us_long_labs.csv")
     rejected = [d.value for d in app.dataframe if "The row as read" in d.value.columns]
     assert rejected and any("'QNS' is not a number" in reason for reason in rejected[0]["Why"])
+
+
+def test_the_csv_downloads_are_written_by_the_one_csv_writer(app, monkeypatch):
+    """The page offers the tables as CSV but writes none itself: each comes from
+    ``b12core.downloads.table_csv`` (the one writer, with a byte order mark for Excel)."""
+    written = []
+
+    def recorded(table, table_csv=b12core.downloads.table_csv):
+        written.append((table, table_csv(table)))
+        return written[-1][1]
+
+    open_review(app)
+    monkeypatch.setattr(b12core.downloads, "table_csv", recorded)
+    upload(app, contents={"lab.csv": HOSTILE_LAB.encode("utf-8")})
+    assert [b.label for b in app.get("download_button")] == ["Lab results (CSV)", "Rejected rows (CSV)"]
+    assert len(written) == 2
+    for table, data in written:
+        assert data == "\ufeff".encode() + csv_bytes(table, bom=False)
+    assert "\n'=1+1;Zoë," in written[0][1].decode("utf-8-sig")  # the lab results: the patient id neutralised
+    for page in [*(REPO / "pages").glob("*.py"), *(REPO / "ui").glob("*.py")]:
+        assert ".to_csv(" not in page.read_text(encoding="utf-8"), page.name
