@@ -116,9 +116,11 @@ class Reasons:
             return
         open_rows = np.flatnonzero(rows & (self.codes == 0))
         if isinstance(problem, Coded):  # one text per distinct value, most of them "": named once each
-            value_codes, uniques = pd.factorize(pd.Series(problem.values, dtype=object).astype(str))
-            ids = np.array([self._id(t) for t in uniques], dtype=np.int32)
-            per_row = ids[value_codes[problem.codes[open_rows]]]
+            ids = np.zeros(len(problem.values), dtype=np.int32)
+            named = np.flatnonzero(problem.values != "")  # only these are hashed (dates: 1M values, 2% named)
+            value_codes, uniques = pd.factorize(pd.Series(problem.values[named], dtype=object).astype(str))
+            ids[named] = np.array([self._id(t) for t in uniques], dtype=np.int32)[value_codes]
+            per_row = ids[problem.codes[open_rows]]
         else:
             texts = problem[open_rows]
             hit = texts != ""
