@@ -2,6 +2,7 @@
 
 import sys
 
-from b12core.cli import main
+from b12core.cli import main, use_batch_memory_pool
 
+use_batch_memory_pool()
 sys.exit(main())

@@ -138,6 +138,19 @@ def concat(parts: list[Coded]) -> Coded:
                  np.concatenate([p.values for p in parts]))
 
 
+def _numbered(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
+    """The keys (each below ``size``) renumbered 0.. over the distinct keys present. A key range up
+    to a few times the rows is marked in a table, without hashing (the 1M-row wide export: 6M
+    results in ~0.05 s against ~0.15 s for ``pd.factorize``); a wider one is hashed."""
+    if size <= max(4 * len(key), 1 << 20):
+        present = np.zeros(size, dtype=bool)
+        present[key] = True
+        number = np.cumsum(present, dtype=np.int64) - 1
+        return number[key], int(number[-1]) + 1 if size else 0
+    codes, uniques = pd.factorize(key)
+    return codes.astype(np.int64, copy=False), len(uniques)
+
+
 def small_codes(codes: np.ndarray, size: int) -> np.ndarray:
     """``codes`` into ``size`` texts as int32 when they fit (half the memory of int64 per row)."""
     return codes.astype(np.int32 if size < 2**31 else np.int64, copy=False)
@@ -146,18 +159,27 @@ def small_codes(codes: np.ndarray, size: int) -> np.ndarray:
 def combine(*columns: Coded) -> tuple[np.ndarray, np.ndarray]:
     """(codes, first): a code per row for each distinct combination of the columns' codes, and the
     first row of each combination, so that ``column.codes[first]`` is each combination's code in
-    ``column``. An answer computed per combination is spread over the rows as ``answer[codes]``."""
+    ``column``. Combinations are numbered in the order they first appear. An answer computed per
+    combination is spread over the rows as ``answer[codes]``."""
     n = len(columns[0])
-    codes = np.zeros(n, dtype=np.int64)
-    size = 1
-    for column in columns:  # one factorisation per column keeps every key below n * len(values)
+    key = np.zeros(n, dtype=np.int64)
+    size = 1  # key < size
+    for column in columns:  # one integer per combination: mixed radix over the columns' codes
         if column.size == 1:
             continue  # a constant column splits nothing
-        codes, uniques = pd.factorize(codes * column.size + column.codes)
-        size = len(uniques)
+        if size * column.size >= 2**62:  # renumber the combinations so far before the key overflows
+            key, size = _numbered(key, size)
+        key = key * column.size + column.codes
+        size *= column.size
+    codes, size = _numbered(key, size)
     if n == 0:
         return codes, np.zeros(0, dtype=np.int64)
     first = np.empty(size, dtype=np.int64)
     first[codes[::-1]] = np.arange(n - 1, -1, -1)  # the last write wins: the first row of each
+    order = np.argsort(first, kind="stable")  # renumber by first appearance
+    rank = np.empty(size, dtype=np.int64)
+    rank[order] = np.arange(size)
+    codes = rank[codes]
+    first = first[order]
     return small_codes(codes, size), first
 
