@@ -146,12 +146,17 @@ def _json_strings(texts: pa.Array) -> pa.Array:
     if pa.types.is_dictionary(texts.type):
         return _json_strings(texts.dictionary).take(texts.indices)
     texts = texts.cast(pa.large_string())
-    for old, new in _JSON_ESCAPES:
-        texts = pc.replace_substring(texts, old, new)
-    if len(texts) and pc.any(pc.match_substring_regex(texts, r"[\x00-\x1f]")).as_py():
-        for char in _OTHER_CONTROL:
-            texts = pc.replace_substring(texts, char, f"\\u{ord(char):04x}")
+    if _any_match(texts, r'["\\\x00-\x1f]'):  # most cells need no escape at all
+        for old, new in _JSON_ESCAPES:
+            texts = pc.replace_substring(texts, old, new)
+        if _any_match(texts, r"[\x00-\x1f]"):
+            for char in _OTHER_CONTROL:
+                texts = pc.replace_substring(texts, char, f"\\u{ord(char):04x}")
     return pc.binary_join_element_wise(_text('"'), texts, _text('"'), _text(""))
+
+
+def _any_match(texts: pa.Array, pattern: str) -> bool:
+    return bool(len(texts)) and bool(pc.any(pc.match_substring_regex(texts, pattern)).as_py())
 
 
 def _text(text: str) -> pa.Scalar:
