@@ -439,69 +439,141 @@ class Outcomes:
 
 def _outcomes(rec: Records, first: np.ndarray, test: np.ndarray, idents: list[Identity],
               parsed: values.ParsedValues, has_numeric: bool) -> Outcomes:
-    """The ``Outcomes`` of each combination; ``first`` is a row of each and ``test`` its identity."""
-    value, numeric, flag_column, own = rec["value"], rec["value_num"], rec["flag"], rec["qualifier"]
-    k = len(first)
-    tracked = np.array([i.status == "tracked" for i in idents], dtype=bool)[test]
-    v = value.codes[first]
-    number, qualifier, value_flag, problem = parsed.value[v], parsed.qualifier[v], parsed.flag[v], parsed.problem[v]
-    notes = RowNotes(k)  # per combination here
-    if has_numeric:
-        alt = values.parse_values(pd.Series(numeric.values, dtype="str"), ".")
-        a = numeric.codes[first]
-        use_alt = (problem != "") & (alt.problem[a] == "")
-        number = np.where(use_alt, alt.value[a], number)
-        qualifier = np.where(use_alt, alt.qualifier[a], qualifier)
-        problem = np.where(use_alt, "", problem)
-        notes.add(use_alt, "result read from the numeric column")
-    written_flag = flag_column.values[flag_column.codes[first]]
-    flag = np.where(written_flag != "", written_flag, value_flag)
-    qualifier = np.where((qualifier == "") & np.isin(flag, ["<", ">"]), flag, qualifier)
-    # a qualifier column (an exported labs table, FHIR's comparator)
-    own_text = np.array([values.QUALIFIERS.get(q.lower(), "") for q in own.values], dtype=object)[own.codes[first]]
-    qualifier = np.where((qualifier == "") & (own_text != ""), own_text, qualifier)
-    problem = np.where(tracked, problem, "").astype(object)
+    """The ``Outcomes`` of each combination (``first`` is a row of each, ``test`` its identity),
+    worked out by named steps on a small table with one row per combination."""
+    combos = (_combinations(rec, first, test, idents, parsed)
+              .pipe(_numeric_column, rec["value_num"].take(first), has_numeric)
+              .pipe(_flag_and_qualifier, rec["flag"].take(first), rec["qualifier"].take(first))
+              .pipe(_units_as_written, rec["unit"].take(first), rec.header_unit.take(first), parsed.unit,
+                    rec["value"].codes[first])
+              .pipe(_converted)
+              .pipe(_units_inferred)
+              .pipe(_plausible))
+    column = {name: combos[name].to_numpy(dtype=object)
+              for name in ("qualifier", "flag", "reported", "problem", "note")}
+    return Outcomes(combos["analyte"].to_numpy(np.int8), combos["factor"].to_numpy(float),
+                    combos["canonical"].to_numpy(float), column["qualifier"], column["flag"], column["reported"],
+                    column["problem"], column["note"])
 
-    # Units: the unit column, else a unit written after the value, else the wide header's, else
-    # the unit the test's name implies.
-    unit_column, header = rec["unit"], rec.header_unit
-    reported = unit_column.values[unit_column.codes[first]].astype(object)
-    for fallback in (parsed.unit[v], header.values[header.codes[first]]):
-        reported = np.where(reported != "", reported, fallback).astype(object)  # as the file wrote it
-    name_unit = np.array([i.unit for i in idents], dtype=object)[test]
-    unit = np.where(reported != "", reported, name_unit).astype(object)
-    notes.add(tracked & (reported == "") & (name_unit != ""), "unit from the test's name")
+
+def _noted(combos: pd.DataFrame, mask: np.ndarray, text: str | np.ndarray) -> pd.DataFrame:
+    """``combos`` with ``text`` added to the notes of the ``mask`` rows (joined with ``; ``)."""
+    note = combos["note"].to_numpy(dtype=object)
+    text = np.where(mask, text, "")
+    return combos.assign(note=np.where(text == "", note, np.where(note == "", text, note + "; " + text)))
+
+
+def _combinations(rec: Records, first: np.ndarray, test: np.ndarray, idents: list[Identity],
+                  parsed: values.ParsedValues) -> pd.DataFrame:
+    """One row per combination: its test (tracked or not, analyte, unit hints) and its result text
+    as read (number, qualifier, flag, problem)."""
+    v = rec["value"].codes[first]
     keys = list(analyte_keys())
-    analyte = np.array([keys.index(i.analyte) if i.analyte else -1 for i in idents], dtype=np.int8)[test]
-    hint = np.array([i.hint for i in idents], dtype=object)[test]
-    ucum = np.full(k, "", dtype=object)
-    factor = np.full(k, np.nan)
-    ok = tracked & (problem == "")
+
+    def per_test(attr: Callable[[Identity], object], dtype: object = object) -> np.ndarray:
+        return np.array([attr(i) for i in idents], dtype=dtype)[test]
+
+    return pd.DataFrame({
+        "tracked": per_test(lambda i: i.status == "tracked", bool),
+        "analyte": per_test(lambda i: keys.index(i.analyte) if i.analyte else -1, np.int8),
+        "hint": per_test(lambda i: i.hint), "name_unit": per_test(lambda i: i.unit),
+        "number": parsed.value[v], "qualifier": parsed.qualifier[v], "flag": parsed.flag[v],
+        "problem": parsed.problem[v], "note": "",
+    })
+
+
+def _numeric_column(combos: pd.DataFrame, numeric: Coded, has_numeric: bool) -> pd.DataFrame:
+    """A result text that cannot be read is read from the file's numeric result column, if any."""
+    if not has_numeric:
+        return combos
+    alt = values.parse_values(pd.Series(numeric.values, dtype="str"), ".")
+    a = numeric.codes
+    use_alt = (combos["problem"].to_numpy(dtype=object) != "") & (alt.problem[a] == "")
+    return _noted(combos.assign(
+        number=np.where(use_alt, alt.value[a], combos["number"]),
+        qualifier=np.where(use_alt, alt.qualifier[a], combos["qualifier"].to_numpy(dtype=object)),
+        problem=np.where(use_alt, "", combos["problem"].to_numpy(dtype=object))), use_alt,
+        "result read from the numeric column")
+
+
+def _flag_and_qualifier(combos: pd.DataFrame, flag_column: Coded, own: Coded) -> pd.DataFrame:
+    """The flag column wins over a flag written with the value; a result flagged ``<``/``>`` or
+    with a qualifier column (an exported labs table, FHIR's comparator) is censored. Untracked
+    tests have no problem."""
+    written_flag = flag_column.texts()
+    flag = np.where(written_flag != "", written_flag, combos["flag"].to_numpy(dtype=object))
+    qualifier = combos["qualifier"].to_numpy(dtype=object)
+    qualifier = np.where((qualifier == "") & np.isin(flag, ["<", ">"]), flag, qualifier)
+    own_text = np.array([values.QUALIFIERS.get(q.lower(), "") for q in own.values], dtype=object)[own.codes]
+    qualifier = np.where((qualifier == "") & (own_text != ""), own_text, qualifier)
+    problem = np.where(combos["tracked"], combos["problem"].to_numpy(dtype=object), "")
+    return combos.assign(flag=flag, qualifier=qualifier, problem=problem)
+
+
+def _units_as_written(combos: pd.DataFrame, unit_column: Coded, header: Coded, value_units: np.ndarray,
+                      v: np.ndarray) -> pd.DataFrame:
+    """The unit as the file wrote it: the unit column, else a unit written after the value, else
+    the wide header's; the unit used is that, else the one the test's name implies."""
+    reported = unit_column.texts().astype(object)
+    for fallback in (value_units[v], header.texts()):
+        reported = np.where(reported != "", reported, fallback).astype(object)
+    name_unit = combos["name_unit"].to_numpy(dtype=object)
+    combos = combos.assign(reported=reported, unit=np.where(reported != "", reported, name_unit))
+    return _noted(combos, combos["tracked"].to_numpy() & (reported == "") & (name_unit != ""),
+                  "unit from the test's name")
+
+
+def _converted(combos: pd.DataFrame) -> pd.DataFrame:
+    """Each analyte and unit spelling resolved once: the UCUM unit, the factor to the canonical
+    unit, or why it cannot be used (a unit may move the result to a companion analyte)."""
+    keys = list(analyte_keys())
+    problem, unit = combos["problem"].to_numpy(dtype=object).copy(), combos["unit"].to_numpy(dtype=object)
+    analyte = combos["analyte"].to_numpy(dtype=np.int8).copy()
+    ucum, factor = np.full(len(combos), "", dtype=object), np.full(len(combos), np.nan)
+    ok = combos["tracked"].to_numpy() & (problem == "")
     given = ok & (unit != "")
-    named = analyte.copy()  # the analyte the test names (a unit may move it to a companion key)
-    for pair in set(zip(named[given], unit[given], strict=True)):  # each analyte and spelling once
+    named = analyte.copy()  # the analyte the test names
+    for pair in set(zip(named[given], unit[given], strict=True)):
         answer = units.resolve_unit(keys[pair[0]], pair[1])
         mine = given & (named == pair[0]) & (unit == pair[1])
         ucum[mine], factor[mine], problem[mine] = answer.unit, answer.factor, answer.problem
         analyte[mine] = keys.index(answer.analyte)
-    missing = ok & (unit == "")
-    inferred = np.full(k, "", dtype=object)
+    return combos.assign(analyte=analyte, ucum=ucum, factor=factor, problem=problem, ok=ok, given=given)
+
+
+def _units_inferred(combos: pd.DataFrame) -> pd.DataFrame:
+    """A result without any unit gets the unit its values and the file's other results of the
+    test point to (noted), or a problem saying why none could be chosen."""
+    keys = list(analyte_keys())
+    analyte, hint, number = combos["analyte"].to_numpy(), combos["hint"].to_numpy(dtype=object), combos["number"]
+    ucum, factor = combos["ucum"].to_numpy(dtype=object).copy(), combos["factor"].to_numpy(dtype=float).copy()
+    problem = combos["problem"].to_numpy(dtype=object).copy()
+    missing = combos["ok"].to_numpy() & (combos["unit"].to_numpy(dtype=object) == "")
+    given = combos["given"].to_numpy()
+    inferred = np.full(len(combos), "", dtype=object)
     for i in np.unique(analyte[missing]):
         key = keys[i]
         mine = missing & (analyte == i)
         elsewhere = set(ucum[given & (analyte == i)]) - {""}
         for hint_unit in pd.unique(hint[mine]):
             group = mine & (hint == hint_unit)
-            found, why = units.infer_unit(key, number[group], hint_unit or None, elsewhere)
+            found, why = units.infer_unit(key, number.to_numpy()[group], hint_unit or None, elsewhere)
             if found:
                 ucum[group], factor[group], inferred[group] = found, units.units_of(key)[found], why
             else:
                 problem[group] = why
-    notes.add_coded(Coded.from_texts(inferred))
-    canonical = number * factor
-    _check_plausible(tracked & (problem == ""), analyte, number, ucum, canonical, problem)
-    return Outcomes(analyte, factor, canonical, qualifier.astype(object), flag.astype(object), reported,
-                    problem, notes.strings())
+    return _noted(combos.assign(ucum=ucum, factor=factor, problem=problem), inferred != "", inferred)
+
+
+def _plausible(combos: pd.DataFrame) -> pd.DataFrame:
+    """The value in the canonical unit, and why a value outside its analyte's plausible limits is
+    refused."""
+    canonical = combos["number"].to_numpy(dtype=float) * combos["factor"].to_numpy(dtype=float)
+    problem = combos["problem"].to_numpy(dtype=object).copy()
+    _check_plausible(combos["tracked"].to_numpy() & (problem == ""), combos["analyte"].to_numpy(),
+                     combos["number"].to_numpy(dtype=float), combos["ucum"].to_numpy(dtype=object), canonical,
+                     problem)
+    return combos.assign(canonical=canonical, problem=problem)
 
 
 def _reported_names(rec: Records, test: np.ndarray, first: np.ndarray) -> Coded:
