@@ -312,25 +312,17 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
     notes.add_coded(ids.coded("note"))
     tracked = ids.status == TRACKED
 
-    # Result and unit: the number, qualifier, flag and unit of a result follow from its test, its
-    # result text and the unit, flag and qualifier cells beside it, so they are worked out once per
-    # distinct combination of these (value texts are parsed once each, units resolved once per
-    # analyte and spelling) and spread over the rows by one code per row.
-    value = rec["value"]
-    used = np.bincount(value.codes[tracked], minlength=len(value.values)) > 0
-    mark = values.detect_decimal_mark(pd.Series(value.values[used], dtype="str"), raw.delimiter)
-    file_notes.append(mark.reason)
-    parsed = values.parse_values(pd.Series(value.values, dtype="str"), mark.mark)
-    test = Coded(ids.codes, np.empty(len(ids.each), dtype=object))
-    combo, first = combine(test, value, rec["unit"], rec["value_num"], rec["flag"], rec["qualifier"],
-                           rec.header_unit)
-    out = _outcomes(rec, first, ids.codes[first], ids.each, parsed, bool(mapping.roles.get("value_numeric")))
+    # Collection times are read on a thread of their own while the results are worked out: Arrow and
+    # NumPy release the GIL in both, so a second core shares the work (1M-row wide export, three
+    # runs each: 5.4 -> 4.6 s). Their notes and reasons are added after the results', as before.
+    with ThreadPoolExecutor(1) as pool:
+        times = pool.submit(_collection_times, raw, mapping, rec, date_order, tracked)
+        combo, out, mark = _results(raw, mapping, rec, ids, tracked)
+        collected, date_problem, date_note, written_time, zoned = times.result()
     reasons.fail(tracked, Coded(combo, out.problem))
     notes.add_coded(Coded(combo, out.note))
-
-    # Collection time.
-    collected, date_problem, date_note, written_time = _collection_times(raw, mapping, rec, date_order, tracked,
-                                                                         notes)
+    file_notes.append(mark.reason)
+    notes.add(tracked & zoned, dates.ZONE_NOTE)
     if date_note:
         notes.add(tracked, date_note)
     reasons.fail(tracked, date_problem)
@@ -348,6 +340,25 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
     kept = np.flatnonzero(tracked & reasons.ok())  # every reason is known by now
     accepted = _accepted(rec, ids, combo, out, mark.mark, notes, tracked, kept, patient, collected, written_time)
     return accepted, _rest_of_import(raw, mapping, rec, ids, reasons, file_notes)
+
+
+def _results(raw: RawFile, mapping: ColumnMapping, rec: Records, ids: _Identities, tracked: np.ndarray
+             ) -> tuple[np.ndarray, Outcomes, values.DecimalMark]:
+    """(combination per record, what each combination becomes, the file's decimal mark).
+
+    The number, qualifier, flag and unit of a result follow from its test, its result text and the
+    unit, flag and qualifier cells beside it, so they are worked out once per distinct combination
+    of these (value texts are parsed once each, units resolved once per analyte and spelling) and
+    spread over the records by one code per record."""
+    value = rec["value"]
+    used = np.bincount(value.codes[tracked], minlength=len(value.values)) > 0
+    mark = values.detect_decimal_mark(pd.Series(value.values[used], dtype="str"), raw.delimiter)
+    parsed = values.parse_values(pd.Series(value.values, dtype="str"), mark.mark)
+    test = Coded(ids.codes, np.empty(len(ids.each), dtype=object))
+    combo, first = combine(test, value, rec["unit"], rec["value_num"], rec["flag"], rec["qualifier"],
+                           rec.header_unit)
+    out = _outcomes(rec, first, ids.codes[first], ids.each, parsed, bool(mapping.roles.get("value_numeric")))
+    return combo, out, mark
 
 
 def _accepted(rec: Records, ids: _Identities, combo: np.ndarray, out: Outcomes, decimal_mark: str, notes: RowNotes,
@@ -612,8 +623,8 @@ def _check_plausible(rows: np.ndarray, analyte_idx: np.ndarray, number: np.ndarr
 
 
 def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_order: str | None,
-                      rows: np.ndarray, notes: RowNotes) -> tuple[np.ndarray, Coded, str, Coded]:
-    """(timestamps, problems, note, the time as written) for every record."""
+                      rows: np.ndarray) -> tuple[np.ndarray, Coded, str, Coded, np.ndarray]:
+    """(timestamps, problems, note, the time as written, time zone named) for every record."""
     n = len(rec)
     if mapping.roles.get("collected_at"):
         when_coded = rec["when"]
@@ -624,8 +635,7 @@ def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_o
             when_coded = Coded(codes, joined.str.strip().to_numpy(dtype=object))
         source = f"{raw.name} (column {mapping.roles['collected_at']!r})"
         when, problem, zoned, order_note = dates.dates_for_codes(when_coded, rows, date_order, source)
-        notes.add(rows & zoned & (problem.per_value(problem.values == "")), dates.ZONE_NOTE)
-        return when, problem, order_note, when_coded
+        return when, problem, order_note, when_coded, zoned & problem.per_value(problem.values == "")
     if mapping.roles.get("offset_minutes"):
         offset = rec["offset"]
         minutes_each = pd.to_numeric(pd.Series(offset.values), errors="coerce").to_numpy(dtype="float64")
@@ -635,9 +645,9 @@ def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_o
                                                 "").astype(object))
         note = (f"no calendar date in file: time is minutes after admission, counted from "
                 f"{OFFSET_ANCHOR:%Y-%m-%d}")
-        return when, problem, note, offset
+        return when, problem, note, offset, np.zeros(n, dtype=bool)
     return (np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"), Coded.constant(n),
-            "no collection date in file", Coded.constant(n))
+            "no collection date in file", Coded.constant(n), np.zeros(n, dtype=bool))
 
 
 def _same_time(written: Coded, when: np.ndarray, kept: np.ndarray) -> np.ndarray:
