@@ -338,8 +338,10 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
         file_notes.append("no patient id column; all results belong to one patient")
 
     kept = np.flatnonzero(tracked & reasons.ok())  # every reason is known by now
-    accepted = _accepted(rec, ids, combo, out, mark.mark, notes, tracked, kept, patient, collected, written_time)
-    return accepted, _rest_of_import(raw, mapping, rec, ids, reasons, file_notes)
+    with ThreadPoolExecutor(1) as pool:  # the rejections beside the accepted results, as the times above
+        rest = pool.submit(_rest_of_import, raw, mapping, rec, ids, reasons, file_notes)
+        accepted = _accepted(rec, ids, combo, out, mark.mark, notes, tracked, kept, patient, collected, written_time)
+        return accepted, rest.result()
 
 
 def _results(raw: RawFile, mapping: ColumnMapping, rec: Records, ids: _Identities, tracked: np.ndarray
