@@ -422,11 +422,11 @@ def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order:
     amounts = _amounts(rec, products)
     route, route_raw = _routes(rec, products, amounts)
     when = _times(rec, date_order, not_after)
-    patient = rec.cells("patient_id").to_numpy(dtype=object)
+    patient = rec.cells("patient_id")
     if mapping.roles.get("patient_id"):
-        rec.reasons.fail(rec.rows & (patient == ""), "no patient id")
+        rec.reasons.fail(rec.rows & (patient == "").to_numpy(), "no patient id")
     else:
-        patient = np.full(n, NO_PATIENT_ID, dtype=object)
+        patient = Coded.constant(n, NO_PATIENT_ID).series()
         rec.file_notes.append("no patient id column; all doses belong to one patient")
     return merge_doses([_dose_import(rec, products, amounts, route, route_raw, when, patient)])
 
@@ -519,26 +519,31 @@ def _times(rec: _Rows, date_order: str | None, not_after: pd.Timestamp | None) -
     return when
 
 
+def _kept(cells: pd.Series, rows: np.ndarray) -> pd.Series:
+    """The cells of the ``rows`` (a mask), renumbered from 0, as text without a Python string each."""
+    return cells[rows].reset_index(drop=True)
+
+
 def _dose_import(rec: _Rows, products: _Products, amounts: _Amounts, route: np.ndarray, route_raw: pd.Series,
-                 when: np.ndarray, patient: np.ndarray) -> DoseImport:
+                 when: np.ndarray, patient: pd.Series) -> DoseImport:
     """The accepted doses, the rejections and the counts of one record."""
     raw, reasons = rec.raw, rec.reasons
     source_rows = raw.table.index.to_numpy() + 1
     accepted = rec.rows & reasons.ok()
     doses = pd.DataFrame({
-        "patient_id": patient[accepted],
+        "patient_id": _kept(patient, accepted),
         "administered_at": when[accepted],
         "product": products.per_row("product")[accepted],
         "dose_ug": amounts.ug[accepted],
         "route": route[accepted],
-        "batch": rec.cells("batch").to_numpy(dtype=object)[accepted],
-        "reported_product": products.text.to_numpy(dtype=object)[accepted],
-        "reported_dose": amounts.text.to_numpy(dtype=object)[accepted],
-        "reported_unit": amounts.unit_text.to_numpy(dtype=object)[accepted],
-        "reported_route": route_raw.to_numpy(dtype=object)[accepted],
-        "source_file": raw.name,
+        "batch": _kept(rec.cells("batch"), accepted),
+        "reported_product": _kept(products.text, accepted),
+        "reported_dose": _kept(amounts.text, accepted),
+        "reported_unit": _kept(amounts.unit_text, accepted),
+        "reported_route": _kept(route_raw, accepted),
+        "source_file": Coded.constant(int(accepted.sum()), raw.name).series(),
         "source_row": source_rows[accepted],
-        "notes": rec.notes.strings()[accepted],
+        "notes": rec.notes.coded(np.flatnonzero(accepted)).series(),
     })
     rejected = rec.rows & ~reasons.ok()
     positions = np.flatnonzero(rejected)

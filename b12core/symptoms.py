@@ -23,6 +23,7 @@ from b12core.accounting import (
     merge_records,
     rejections_frame,
 )
+from b12core.coded import Coded
 from b12core.errors import InputError
 from b12core.mapping import ColumnMapping, roles_by_header
 from b12core.read import RawFile
@@ -111,27 +112,28 @@ def import_symptoms(raw: RawFile, mapping: ColumnMapping | None = None, date_ord
     notes = RowNotes(n)
     score = pd.to_numeric(rec["score"].str.replace(",", ".", regex=False), errors="coerce").to_numpy("float64")
     bad = np.isnan(score) | (score < SCORE_RANGE[0]) | (score > SCORE_RANGE[1])
-    reasons.fail(rows, np.where(bad, [f"score {s!r} is not a number from 0 to 10" for s in rec["score"]],
-                                "").astype(object))
-    reasons.fail(rows & (rec["symptom"].to_numpy(dtype=object) == ""), "no symptom named")
+    score_codes, score_texts = pd.factorize(rec["score"])  # each reason written once per distinct score
+    reasons.fail(rows & bad, Coded(score_codes, np.array([f"score {s!r} is not a number from 0 to 10"
+                                                          for s in score_texts], dtype=object)))
+    reasons.fail(rows & (rec["symptom"] == "").to_numpy(), "no symptom named")
     source = f"{raw.name} (column {mapping.roles['recorded_at']!r})"
     when, problem, zoned, order_note = dates.dates_for_rows(rec["when"], rows, date_order, source)
     reasons.fail(rows, problem)
     notes.add(rows & zoned & (problem == ""), dates.ZONE_NOTE)
     if order_note:
         notes.add(rows, order_note)
-    patient = rec["patient"].to_numpy(dtype=object)
+    patient = rec["patient"]
     if mapping.roles.get("patient_id"):
-        reasons.fail(rows & (patient == ""), "no patient id")
+        reasons.fail(rows & (patient == "").to_numpy(), "no patient id")
     else:
-        patient = np.full(n, NO_PATIENT_ID, dtype=object)
+        patient = Coded.constant(n, NO_PATIENT_ID).series()
     ok = reasons.ok()
     codes, uniq = pd.factorize(rec["symptom"])
     keys = np.array([symptom_key(u) for u in uniq], dtype=object)[codes]
     symptoms = pd.DataFrame({
-        "patient_id": patient[ok], "recorded_at": when[ok], "symptom": keys[ok], "score": score[ok],
-        "reported_symptom": rec["symptom"].to_numpy(dtype=object)[ok], "source_file": raw.name,
-        "source_row": rec["row"].to_numpy()[ok], "notes": notes.strings()[ok],
+        "patient_id": _kept(patient, ok), "recorded_at": when[ok], "symptom": keys[ok], "score": score[ok],
+        "reported_symptom": _kept(rec["symptom"], ok), "source_file": Coded.constant(int(ok.sum()), raw.name).series(),
+        "source_row": rec["row"].to_numpy()[ok], "notes": notes.coded(np.flatnonzero(ok)).series(),
     }).astype({"patient_id": "str", "recorded_at": "datetime64[ns]", "symptom": "str", "score": "float64",
                "reported_symptom": "str", "source_file": "str", "source_row": "int64", "notes": "str"})
     positions = np.flatnonzero(~ok)
@@ -141,6 +143,11 @@ def import_symptoms(raw: RawFile, mapping: ColumnMapping | None = None, date_ord
                                   list(mapping.roles.values()))
     imp = SymptomImport(symptoms, rejections, counts_frame(raw, n, ok, np.zeros(n, dtype=bool), ~ok))
     return merge_symptoms([imp])
+
+
+def _kept(cells: pd.Series, rows: np.ndarray) -> pd.Series:
+    """The cells of the ``rows`` (a mask), renumbered from 0, as text without a Python string each."""
+    return cells[rows].reset_index(drop=True)
 
 
 SYMPTOM_KEY = ["patient_id", "recorded_at", "symptom", "score"]
