@@ -207,7 +207,8 @@ def rejections_frame(raw: RawFile, rows: np.ndarray, reasons: pd.Series,
     if columns is not None:
         members.append(_own_cells(raw, positions, columns, names))
     cells = json_objects(members, len(rows))
-    frame = pd.DataFrame({"source_file": _constant(raw.name, len(rows)), "source_row": np.asarray(rows, np.int64),
+    frame = pd.DataFrame({"source_file": Coded.constant(len(rows), raw.name).series(),
+                          "source_row": np.asarray(rows, np.int64),
                           "reason": reasons.reset_index(drop=True),
                           "raw": pd.Series(pd.arrays.ArrowStringArray(cells), dtype="str")})
     bad = pd.DataFrame([(raw.name, b.row, b.reason, json.dumps({"line": b.text}, ensure_ascii=False))
@@ -216,9 +217,10 @@ def rejections_frame(raw: RawFile, rows: np.ndarray, reasons: pd.Series,
     return frame.astype({"source_file": "str", "source_row": "int64", "reason": "str", "raw": "str"})
 
 
-def _constant(text: str, n: int) -> pd.Series:
-    """A ``str`` column holding one text ``n`` times, without ``n`` Python references."""
-    return pd.Series(pd.arrays.ArrowStringArray(pa.repeat(pa.scalar(text, pa.large_string()), n)), dtype="str")
+def kept_cells(cells: pd.Series, rows: np.ndarray) -> pd.Series:
+    """The text cells of the ``rows`` (a mask), renumbered from 0, still in Arrow (no Python string
+    each): a column of the accepted records' table."""
+    return cells[rows].reset_index(drop=True)
 
 
 def name_counts(source: str, names: np.ndarray) -> pd.DataFrame:

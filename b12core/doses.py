@@ -40,6 +40,7 @@ from b12core.accounting import (
     Reasons,
     RowNotes,
     counts_frame,
+    kept_cells,
     merge_records,
     name_counts,
     rejections_frame,
@@ -519,11 +520,6 @@ def _times(rec: _Rows, date_order: str | None, not_after: pd.Timestamp | None) -
     return when
 
 
-def _kept(cells: pd.Series, rows: np.ndarray) -> pd.Series:
-    """The cells of the ``rows`` (a mask), renumbered from 0, as text without a Python string each."""
-    return cells[rows].reset_index(drop=True)
-
-
 def _dose_import(rec: _Rows, products: _Products, amounts: _Amounts, route: np.ndarray, route_raw: pd.Series,
                  when: np.ndarray, patient: pd.Series) -> DoseImport:
     """The accepted doses, the rejections and the counts of one record."""
@@ -531,16 +527,16 @@ def _dose_import(rec: _Rows, products: _Products, amounts: _Amounts, route: np.n
     source_rows = raw.table.index.to_numpy() + 1
     accepted = rec.rows & reasons.ok()
     doses = pd.DataFrame({
-        "patient_id": _kept(patient, accepted),
+        "patient_id": kept_cells(patient, accepted),
         "administered_at": when[accepted],
         "product": products.per_row("product")[accepted],
         "dose_ug": amounts.ug[accepted],
         "route": route[accepted],
-        "batch": _kept(rec.cells("batch"), accepted),
-        "reported_product": _kept(products.text, accepted),
-        "reported_dose": _kept(amounts.text, accepted),
-        "reported_unit": _kept(amounts.unit_text, accepted),
-        "reported_route": _kept(route_raw, accepted),
+        "batch": kept_cells(rec.cells("batch"), accepted),
+        "reported_product": kept_cells(products.text, accepted),
+        "reported_dose": kept_cells(amounts.text, accepted),
+        "reported_unit": kept_cells(amounts.unit_text, accepted),
+        "reported_route": kept_cells(route_raw, accepted),
         "source_file": Coded.constant(int(accepted.sum()), raw.name).series(),
         "source_row": source_rows[accepted],
         "notes": rec.notes.coded(np.flatnonzero(accepted)).series(),

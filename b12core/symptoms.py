@@ -20,6 +20,7 @@ from b12core.accounting import (
     Reasons,
     RowNotes,
     counts_frame,
+    kept_cells,
     merge_records,
     rejections_frame,
 )
@@ -131,8 +132,9 @@ def import_symptoms(raw: RawFile, mapping: ColumnMapping | None = None, date_ord
     codes, uniq = pd.factorize(rec["symptom"])
     keys = np.array([symptom_key(u) for u in uniq], dtype=object)[codes]
     symptoms = pd.DataFrame({
-        "patient_id": _kept(patient, ok), "recorded_at": when[ok], "symptom": keys[ok], "score": score[ok],
-        "reported_symptom": _kept(rec["symptom"], ok), "source_file": Coded.constant(int(ok.sum()), raw.name).series(),
+        "patient_id": kept_cells(patient, ok), "recorded_at": when[ok], "symptom": keys[ok], "score": score[ok],
+        "reported_symptom": kept_cells(rec["symptom"], ok),
+        "source_file": Coded.constant(int(ok.sum()), raw.name).series(),
         "source_row": rec["row"].to_numpy()[ok], "notes": notes.coded(np.flatnonzero(ok)).series(),
     }).astype({"patient_id": "str", "recorded_at": "datetime64[ns]", "symptom": "str", "score": "float64",
                "reported_symptom": "str", "source_file": "str", "source_row": "int64", "notes": "str"})
@@ -143,11 +145,6 @@ def import_symptoms(raw: RawFile, mapping: ColumnMapping | None = None, date_ord
                                   list(mapping.roles.values()))
     imp = SymptomImport(symptoms, rejections, counts_frame(raw, n, ok, np.zeros(n, dtype=bool), ~ok))
     return merge_symptoms([imp])
-
-
-def _kept(cells: pd.Series, rows: np.ndarray) -> pd.Series:
-    """The cells of the ``rows`` (a mask), renumbered from 0, as text without a Python string each."""
-    return cells[rows].reset_index(drop=True)
 
 
 SYMPTOM_KEY = ["patient_id", "recorded_at", "symptom", "score"]
