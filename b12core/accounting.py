@@ -59,7 +59,7 @@ class RowNotes:
         if not parts:
             return Coded.constant(n)
         if np.prod([float(len(t)) for _, t in parts]) > 2.0**62:  # too many combinations for one integer
-            return Coded.from_texts(_join_notes([texts[codes] for codes, texts in parts], n))
+            return Coded.from_texts(join_notes([texts[codes] for codes, texts in parts], n))
         signature = np.zeros(n, dtype=np.int64)
         for codes, texts in parts:  # mixed radix: one integer per combination of notes
             signature = signature * len(texts) + codes.astype(np.int64)
@@ -78,7 +78,7 @@ class RowNotes:
         return self.coded().texts()
 
 
-def _join_notes(parts: list[np.ndarray], n: int) -> np.ndarray:
+def join_notes(parts: list[np.ndarray], n: int) -> np.ndarray:
     """Per row, the non-empty texts of ``parts`` (object arrays of length ``n``) joined with ``; ``
     in the order given."""
     out = np.full(n, "", dtype=object)

@@ -27,6 +27,7 @@ from b12core.accounting import (
     coded_name_counts,
     counts_frame,
     drop_duplicates_counted,
+    join_notes,
     merge_records,
     rejections_frame,
     summary_line,
@@ -471,9 +472,8 @@ def _outcomes(rec: Records, first: np.ndarray, test: np.ndarray, idents: list[Id
 
 def _noted(combos: pd.DataFrame, mask: np.ndarray, text: str | np.ndarray) -> pd.DataFrame:
     """``combos`` with ``text`` added to the notes of the ``mask`` rows (joined with ``; ``)."""
-    note = combos["note"].to_numpy(dtype=object)
-    text = np.where(mask, text, "")
-    return combos.assign(note=np.where(text == "", note, np.where(note == "", text, note + "; " + text)))
+    added = np.where(mask, text, "").astype(object)
+    return combos.assign(note=join_notes([combos["note"].to_numpy(dtype=object), added], len(combos)))
 
 
 def _combinations(rec: Records, first: np.ndarray, test: np.ndarray, idents: list[Identity],
