@@ -319,6 +319,10 @@ def link_unidentified(ws: Workspace, owners: dict[str, str] | None = None) -> Wo
     patients and no owner they belong to nobody yet: the table is listed in ``unassigned`` with
     the candidates, and ``patients`` does not list ``NO_PATIENT_ID``. With no identified patient at
     all they are the one patient, ``NO_PATIENT_ID``."""
+    tables = {kind: table for kind, table in _tables(ws).items()
+              if (table["patient_id"] == NO_PATIENT_ID).any()}  # one comparison, before coding every row
+    if not tables:  # every record names its patient (the list of patients costs a hash of every row)
+        return ws
     owners = owners or {}
     identified = [p for p in ws.patients if p != NO_PATIENT_ID]
     only = identified[0] if len(identified) == 1 else ""
@@ -329,9 +333,7 @@ def link_unidentified(ws: Workspace, owners: dict[str, str] | None = None) -> Wo
     notes = ["patient chosen for this file by you"] * len(chosen) + ["patient id taken from the other files"]
     linked: dict[str, pd.DataFrame] = {}
     unassigned: list[UnassignedFile] = []
-    for kind, table in _tables(ws).items():
-        if not (table["patient_id"] == NO_PATIENT_ID).any():  # one comparison, before coding every row
-            continue
+    for kind, table in tables.items():
         codes = _codes(table)
         unnamed = codes.ids == codes.id_texts.get_indexer([NO_PATIENT_ID])[0]
         owner_of = pd.Index(list(chosen), dtype=object).get_indexer(codes.file_names)[codes.files]  # -1: none
