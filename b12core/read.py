@@ -167,6 +167,7 @@ def read_tables(data: bytes, filename: str, max_rows: int | None = None) -> list
     elif kind != "text":
         raise InputError(f"{filename} is not a table: it looks like {kind}")
     else:
+        _refuse_documents(data, filename)
         if max_rows is not None and data.count(b"\n") > 2 * max_rows + SAMPLE_LINES:
             raise _too_many_rows(filename, max_rows)  # clearly too long: refuse before parsing
         tables = [_read_text(data, filename)]
@@ -208,6 +209,34 @@ def _sniff_container(data: bytes) -> str:
         if data.startswith(magic):
             return kind
     return "text"
+
+
+# A JSON document opens with an object (or an array of them), not with a header row.
+_JSON_START = re.compile(r'(\{\s*("|\}|$)|\[\s*(\{|\[|\]|$))')
+_FHIR_JSON = re.compile(r'"resourceType"\s*:\s*"[A-Z]')
+_FHIR_XML = re.compile(r"""xmlns\s*=\s*["']http://hl7\.org/fhir["']""")
+
+
+def _refuse_documents(data: bytes, filename: str) -> None:
+    """Raise ``InputError`` for a JSON or XML document given as a table; a FHIR file (a Bundle or a
+    resource as JSON, NDJSON or XML) is named as one, so the user knows to export a table instead."""
+    head = detect_encoding(data[:8192])[1].lstrip("\ufeff \t\r\n")
+    if _JSON_START.match(head):
+        kind = "JSON" if not head.startswith("{") or head.count("\n{") == 0 else "NDJSON"
+        if _FHIR_JSON.search(head):
+            raise InputError(fhir_not_read(filename, kind))
+        raise InputError(f"{filename} is not a table: it looks like JSON")
+    if head.startswith("<"):
+        if _FHIR_XML.search(head):
+            raise InputError(fhir_not_read(filename, "XML"))
+        if head.startswith("<?xml"):
+            raise InputError(f"{filename} is not a table: it looks like XML")
+
+
+def fhir_not_read(filename: str, kind: str) -> str:
+    """The one line for a FHIR file given where a table is read."""
+    return (f"{filename} is a FHIR file ({kind}); FHIR imports are not read yet: export the results "
+            "from your system as a CSV or Excel table instead")
 
 
 # --- text files -------------------------------------------------------------------------------

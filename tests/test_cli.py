@@ -411,3 +411,15 @@ def test_review_of_files_that_cannot_be_used_exits_2_with_one_line(tmp_path, fil
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert words in result.stderr, result.stderr
+
+
+def test_labs_refuses_fhir_ndjson_with_one_line(tmp_path):
+    observation = ('{"resourceType": "Observation", "status": "final", "code": {"coding": [{"system": '
+                   '"http://loinc.org", "code": "718-7"}]}, "valueQuantity": {"value": 13.2, "unit": "g/dL"}}')
+    source = tmp_path / "export.ndjson"
+    source.write_text("\n".join([observation] * 12) + "\n")
+    result = run("labs", str(source), "-o", str(tmp_path / "labs.csv"))
+    assert result.returncode != 0
+    assert "export.ndjson is a FHIR file" in result.stderr and "not read yet" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "labs.csv").exists()

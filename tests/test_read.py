@@ -168,3 +168,40 @@ def test_a_header_of_millions_of_cells_is_refused_without_splitting_it():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 200 * 2**20  # a few copies of the 20 MB text, not 20 million cells (over 1 GB)
+
+
+# FHIR files given as lab exports: one clear line, never a table of JSON or XML text.
+_FHIR_OBSERVATION = ('{"resourceType": "Observation", "status": "final", "code": {"coding": [{"system": '
+                     '"http://loinc.org", "code": "2132-9"}]}, "valueQuantity": {"value": 310, "unit": "pg/mL"}}')
+FHIR_FILES = {
+    "bundle.json": ('{\n  "resourceType": "Bundle",\n  "type": "searchset",\n  "entry": [{"resource": '
+                    + _FHIR_OBSERVATION + "}]\n}\n").encode(),
+    "observations.ndjson": "\n".join([_FHIR_OBSERVATION] * 12).encode() + b"\n",
+    "observation.json": b"\xef\xbb\xbf  " + _FHIR_OBSERVATION.encode(),
+    "bundle.xml": (b'<?xml version="1.0" encoding="UTF-8"?>\n<Bundle xmlns="http://hl7.org/fhir">\n'
+                   b'  <type value="collection"/>\n  <entry><resource><Observation><status value="final"/>'
+                   b"</Observation></resource></entry>\n</Bundle>\n"),
+}
+
+
+@pytest.mark.parametrize("name", list(FHIR_FILES))
+def test_fhir_files_are_refused_with_one_clear_line(name):
+    with pytest.raises(InputError) as err:
+        read_tables(FHIR_FILES[name], name)
+    message = str(err.value)
+    assert message.startswith(f"{name} is a FHIR file")
+    assert "FHIR imports are not read yet" in message and "\n" not in message
+
+
+@pytest.mark.parametrize("data,words", [
+    (b'{"patient": "A1", "results": [{"test": "Hb", "value": 12.1}]}', "JSON"),
+    (b'<?xml version="1.0"?>\n<results><result test="Hb" value="12.1"/></results>\n', "XML"),
+])
+def test_other_json_and_xml_are_not_tables(data, words):
+    with pytest.raises(InputError, match=f"is not a table: it looks like {words}"):
+        read_tables(data, "upload.csv")
+
+
+def test_a_csv_that_mentions_fhir_is_still_a_table():
+    raw = read_file(b'Test,Result,Comment\nHb,12.1,"{""resourceType"": ""Observation""}"\n', "lab.csv")
+    assert raw.table["Test"].tolist() == ["Hb"]
