@@ -199,9 +199,12 @@ def identify(code: str, name: str, dictionary: Mapping[str, DictionaryEntry],
     display = name or code
     if code and looks_like_loinc(code):
         if not loinc_check_ok(code):
-            why = f"LOINC code {code} fails its check digit ({corrected_loinc(code)} would pass)"
-            if by_name is None:
+            fixed = corrected_loinc(code)
+            why = f"LOINC code {code} fails its check digit ({fixed} would pass)"
+            if by_name is None and fixed in loinc_codes():  # likely a tracked test: the name cannot confirm it
                 return Identity("rejected", display=display, reason=why)
+            if by_name is None:  # not a test we track under either code: ignored and listed, as a valid one
+                return Identity("untracked", display=_not_tracked(name, code, "; fails its check digit"), note=note)
             note = _join(note, why + "; recognised by name")
         elif code in loinc_codes():
             ident = loinc_codes()[code]
@@ -214,7 +217,7 @@ def identify(code: str, name: str, dictionary: Mapping[str, DictionaryEntry],
         elif code in untracked_codes():
             return Identity("untracked", display=f"{untracked_codes()[code]} ({code})", note=note)
         elif by_name is None:
-            return Identity("untracked", display=f"{display} (LOINC {code}, not tracked)", note=note)
+            return Identity("untracked", display=_not_tracked(name, code), note=note)
         else:
             note = _join(note, f"LOINC code {code} is not one of the app's codes; recognised by name")
     if by_name is None:
@@ -224,6 +227,11 @@ def identify(code: str, name: str, dictionary: Mapping[str, DictionaryEntry],
     if by_name.analyte is None:
         return Identity("untracked", display=display, note=note)
     return Identity("tracked", by_name.analyte, header_unit or by_name.unit or "", "", display, note)
+
+
+def _not_tracked(name: str, code: str, more: str = "") -> str:
+    """How a test we do not track, known by its LOINC code, is listed."""
+    return f"{name} (LOINC {code}, not tracked{more})" if name else f"LOINC {code} (not tracked{more})"
 
 
 def _join(*notes: str) -> str:

@@ -129,7 +129,9 @@ def test_unknown_names_can_be_mapped_or_ignored_by_the_caller():
     ("718-7", "Hemoglobin [Mass/volume] in Blood", "accepted"),
     ("718-7", "", "accepted"),
     ("14685-6", "Vitamin B12", "accepted"),  # bad check digit, recognised by name
-    ("14685-6", "", "rejected"),
+    ("14685-6", "", "rejected"),  # bad check digit of a tracked test's code, no name to confirm it
+    ("5895-7", "INR(PT)", "ignored"),  # bad check digit of a test we do not track (MIMIC-IV INR)
+    ("5895-7", "", "ignored"),
     ("14685-2", "Reticulocyte count", "rejected"),  # code and name disagree
     ("6690-2", "Leukocytes", "ignored"),  # valid LOINC, untracked
     ("2170-9", "Vitamin B12", "accepted"),  # wrong but valid code: name decides
@@ -141,6 +143,22 @@ def test_loinc_codes_first_then_names(code, name, outcome):
                       f"DATE,PATIENT,CODE,DESCRIPTION,VALUE,UNITS\n2024-01-02,p1,{code},{name},12.5,{unit}\n")
     assert_accounted(imp)
     assert imp.counts.iloc[0][outcome] == 1
+
+
+def test_untracked_test_with_a_bad_check_digit_is_ignored_and_listed():
+    text = ("SUBJECT_ID,CHARTTIME,LOINC,LABEL,VALUE,UNITS\n"
+            "10001,2180-05-06 22:25:00,5895-7,INR(PT),1.2,\n"
+            "10001,2180-05-06 22:25:00,5895-7,INR(PT),1.4,\n"
+            "10001,2180-05-06 22:25:00,718-7,Hemoglobin,11.2,g/dL\n")
+    imp = import_text(text)
+    assert_accounted(imp)
+    assert imp.rejections.empty
+    assert imp.counts.iloc[0][["accepted", "ignored", "rejected"]].tolist() == [1, 2, 0]
+    listed = imp.ignored_names.set_index("name")["rows"]
+    assert listed.to_dict() == {"INR(PT) (LOINC 5895-7, not tracked; fails its check digit)": 2}
+    nameless = import_text("DATE,PATIENT,CODE,VALUE\n2024-01-02,p1,5895-7,1.2\n2024-01-02,p1,6690-2,7.1\n")
+    assert sorted(nameless.ignored_names["name"]) == ["LOINC 5895-7 (not tracked; fails its check digit)",
+                                                      "LOINC 6690-2 (not tracked)"]
 
 
 def test_check_digit_failure_is_explained():
