@@ -30,6 +30,7 @@ from b12core.accounting import summary_line, top_names
 from b12core.display import display_round, value_text
 from b12core.errors import InputError
 from b12core.export import plan_to_csv, plan_to_html, plan_to_ics, write_csv
+from b12core.labs import code_dictionary_hint
 from b12core.phases import detect_phases
 from b12core.reference import threshold
 from b12core.regimens import build_plan, custom_regimen, get_regimen, regimens
@@ -210,6 +211,8 @@ def run_labs(args: argparse.Namespace) -> str:
     line = result.summary()
     if len(result.unknown_names):
         line += f"; unknown tests: {top_names(result.unknown_names, 5)}"
+    if hint := code_dictionary_hint(result.unknown_names):
+        line += f"\n{hint}"
     return line + _not_read(ws, "labs")
 
 

@@ -39,6 +39,7 @@ from b12core.mapping import ColumnMapping, DictionaryEntry, propose_mapping, spl
 from b12core.read import RawFile
 from b12core.reference import analyte_keys, analytes, loinc_codes, lookup_name, untracked_codes
 from b12core.text import extract
+from b12core.words import counted
 
 IGNORE = "ignore"
 TEXT_COLUMN_THREADS = 2  # text columns of labs built side by side (1M-row wide export: 0.46 -> 0.33 s)
@@ -411,6 +412,8 @@ def _rest_of_import(raw: RawFile, mapping: ColumnMapping, rec: Records, ids: _Id
     positions = np.flatnonzero(rejected)
     wide = mapping.layout == "wide"
     display = ids.coded("display")
+    unknown_names = coded_name_counts(raw.name, display, ids.status == UNKNOWN)
+    file_notes = [*file_notes, *filter(None, [code_dictionary_hint(unknown_names)])]
     return LabImport(
         labs=pd.DataFrame(columns=list(LABS_COLUMNS)),
         rejections=rejections_frame(raw, rec.row[positions], reasons.text(positions),
@@ -418,11 +421,24 @@ def _rest_of_import(raw: RawFile, mapping: ColumnMapping, rec: Records, ids: _Id
                                     list(mapping.roles.values())),
         counts=counts_frame(raw, len(rec), tracked & reasons.ok(),
                             (ids.status == UNTRACKED) | (ids.status == UNKNOWN), rejected),
-        unknown_names=coded_name_counts(raw.name, display, ids.status == UNKNOWN),
+        unknown_names=unknown_names,
         ignored_names=coded_name_counts(raw.name, display, ids.status == UNTRACKED),
         mappings={raw.name: mapping},
         notes={raw.name: tuple(file_notes)},
     )
+
+
+def code_dictionary_hint(unknown_names: pd.DataFrame) -> str:
+    """When tests are named only by numeric codes (an export such as MIMIC's LABEVENTS given without
+    its dictionary): how many, and that the lab's code dictionary belongs beside the file; else ""."""
+    names = pd.unique(unknown_names["name"].astype("str"))
+    codes = [n for n in names if n.isdigit()]
+    if not codes:
+        return ""
+    shown = ", ".join(codes[:3]) + (", …" if len(codes) > 3 else "")
+    return (f"{counted(len(codes), 'test')} {'is' if len(codes) == 1 else 'are'} named only by numeric codes "
+            f"({shown}): give the lab's code dictionary beside the file (for MIMIC exports, D_LABITEMS) so that "
+            "they can be recognised")
 
 
 def _labs_table(source_file: str, accepted: Accepted) -> pd.DataFrame:
@@ -589,7 +605,7 @@ def _units_inferred(combos: pd.DataFrame) -> pd.DataFrame:
 def _plausible(combos: pd.DataFrame) -> pd.DataFrame:
     """The value in the canonical unit, and why a value outside its analyte's plausible limits is
     refused."""
-    canonical = combos["number"].to_numpy(dtype=float) * combos["factor"].to_numpy(dtype=float)
+    canonical = units.canonical(combos["number"].to_numpy(dtype=float) * combos["factor"].to_numpy(dtype=float))
     problem = combos["problem"].to_numpy(dtype=object).copy()
     _check_plausible(combos["tracked"].to_numpy() & (problem == ""), combos["analyte"].to_numpy(),
                      combos["number"].to_numpy(dtype=float), combos["ucum"].to_numpy(dtype=object), canonical,
@@ -681,7 +697,7 @@ def _reference_ranges(rec: Records, mark: str, factor: np.ndarray, notes: RowNot
         low = np.where(np.isnan(low), lo[mine], low)
         high = np.where(np.isnan(high), hi[mine], high)
         notes.add(rows & ~ranges.per_value(readable), "reference range not read")
-    return low * factor, high * factor
+    return units.canonical(low * factor), units.canonical(high * factor)
 
 
 def _typed_labs(labs: pd.DataFrame) -> pd.DataFrame:

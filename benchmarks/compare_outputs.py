@@ -2,7 +2,8 @@
 
 Results are matched on (source_row, reported_name without surrounding spaces): one result per row
 in a long file, one per filled test column in a wide file. Prints what only one side accepted and, per column, how many
-matched results differ (floats within a relative 1e-9).
+matched results differ (floats within a relative 1e-9, once the peer's are rounded to the 6 significant
+digits b12core keeps of a converted value).
 
 Run: ``.venv/bin/python benchmarks/compare_outputs.py B12CORE.parquet DUCKDB.parquet``
 """
@@ -15,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from b12core.units import canonical
+
 KEY = ["source_row", "name_key"]
 COLUMNS = ("reported_name", "patient_id", "collected_at", "analyte", "value", "unit", "qualifier", "reported_value",
            "reported_unit", "reported_flag", "ref_low", "ref_high", "source_file")
@@ -25,7 +28,7 @@ EXAMPLES = 3
 
 def _differs(ours: pd.Series, peer: pd.Series, column: str) -> np.ndarray:
     if column in FLOAT_COLUMNS:
-        a, b = ours.to_numpy(dtype="float64"), peer.to_numpy(dtype="float64")
+        a, b = ours.to_numpy(dtype="float64"), canonical(peer.to_numpy(dtype="float64"))
         return ~np.isclose(a, b, rtol=RTOL, atol=0.0, equal_nan=True)
     if column == "collected_at":
         a = pd.to_datetime(ours).astype("datetime64[ns]").to_numpy()

@@ -423,3 +423,32 @@ def test_labs_refuses_fhir_ndjson_with_one_line(tmp_path):
     assert "export.ndjson is a FHIR file" in result.stderr and "not read yet" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "labs.csv").exists()
+
+
+def test_written_values_have_no_float_noise(tmp_path):
+    """A converted value is written with at most 6 significant digits (187 pg/mL is 137.968 pmol/L,
+    not 137.96766499999998), in the CSV and in the Parquet file alike."""
+    source = tmp_path / "results.csv"
+    source.write_text("Patient,Date,Test,Result,Units,Reference range\n"
+                      "P1,2024-03-01,Vitamin B12,187,pg/mL,180 - 914\n"
+                      "P1,2024-03-01,Hemoglobin,8.9,mmol/L,7.5 - 10.0\n"
+                      "P1,2024-03-08,Vitamin B12,1632,ng/L,180 - 914\n")
+    assert run("labs", str(source), "-o", str(tmp_path / "labs.csv")).returncode == 0
+    text = (tmp_path / "labs.csv").read_text()
+    assert "137.968," in text and "143.419," in text and "1204.08," in text
+    assert ",132.803,674.345," in text and ",120.859,161.145," in text
+    assert "9999" not in text and "0000" not in text
+    assert run("labs", str(source), "-o", str(tmp_path / "labs.parquet")).returncode == 0
+    labs = pd.read_parquet(tmp_path / "labs.parquet")
+    assert labs["value"].tolist() == [137.968, 143.419, 1204.08]
+    assert labs["ref_high"].tolist() == [674.345, 161.145, 674.345]
+
+
+def test_labs_asks_for_the_code_dictionary_of_a_code_only_export(tmp_path):
+    source = tmp_path / "LABEVENTS.csv"
+    source.write_text("SUBJECT_ID,ITEMID,CHARTTIME,VALUE,VALUEUOM\n10120,51222,2115-05-13 14:53:00,8.9,g/dL\n"
+                      "10120,51010,2115-05-13 14:53:00,726,pg/mL\n")
+    result = run("labs", str(source), "-o", str(tmp_path / "labs.csv"))
+    assert result.returncode == 0, result.stderr
+    assert "2 tests are named only by numeric codes (51222, 51010)" in result.stderr
+    assert "D_LABITEMS" in result.stderr

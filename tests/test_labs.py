@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from b12core import DateOrderNeeded, import_labs, merge_imports, read_file
-from b12core.labs import LABS_COLUMNS, NO_PATIENT_ID
+from b12core.labs import LABS_COLUMNS, NO_PATIENT_ID, code_dictionary_hint
 from b12core.mapping import DictionaryEntry
+from b12core.units import canonical
 from tests.conftest import assert_accounted, import_text, raw_csv
 
 US_LONG = """Patient ID,Collection Date,Test Name,Result,Units,Reference Range,Flag
@@ -41,7 +42,7 @@ def test_us_long_export_end_to_end():
     assert (hb["ref_low"], hb["ref_high"], hb["reported_flag"]) == (135.0, 175.0, "L")
     b12 = labs[labs["analyte"] == "b12"]
     assert b12["qualifier"].tolist() == ["<", ">"]
-    assert b12["value"].tolist() == pytest.approx([150 * 0.737795, 2000 * 0.737795])
+    assert b12["value"].tolist() == canonical([150 * 0.737795, 2000 * 0.737795]).tolist()
     assert "date order from file (month-first)" in hb["notes"]
     assert imp.unknown_names[["name", "rows"]].values.tolist() == [["Intrinsic Factor Antibody", 1]]
     assert imp.ignored_names[["name", "rows"]].values.tolist() == [["WBC", 1]]
@@ -70,8 +71,8 @@ def test_european_semicolon_latin1_decimal_comma_and_hb_in_mmol():
     labs = imp.labs
     hb = row(labs, "hemoglobin")
     assert hb["patient_id"] == "0004711"
-    assert hb["value"] == pytest.approx(7.4 * 16.1145)
-    assert hb["ref_low"] == pytest.approx(7.5 * 16.1145)
+    assert hb["value"] == canonical(7.4 * 16.1145)
+    assert hb["ref_low"] == canonical(7.5 * 16.1145)
     assert row(labs, "homocysteine")["value"] == 24.1 and row(labs, "homocysteine")["ref_high"] == 15
     assert row(labs, "mcv")["collected_at"] == pd.Timestamp("2024-04-02 08:15")
     assert any("decimal comma" in n for n in imp.notes["eu.csv"])
@@ -86,7 +87,7 @@ def test_wide_export_with_units_in_headers_counts_filled_cells_only():
     assert imp.counts.iloc[0][["read", "accepted", "ignored"]].tolist() == [5, 4, 1]
     labs = imp.labs
     assert labs["analyte"].tolist() == ["hemoglobin", "mcv", "b12", "hemoglobin"]
-    assert row(labs, "b12")["value"] == pytest.approx(98 * 0.737795)
+    assert row(labs, "b12")["value"] == canonical(98 * 0.737795)
     assert row(labs, "b12")["reported_name"] == "Serum B12 (ng/L)"
     assert row(labs, "hemoglobin", 1)["source_row"] == 2
     assert row(labs, "hemoglobin", 1)["collected_at"] == pd.Timestamp("2024-03-21")
@@ -288,3 +289,25 @@ def test_rejected_cell_of_a_wide_export_keeps_its_row_context_only():
     raws = [json.loads(r) for r in imp.rejections.sort_values("source_row")["raw"]]
     assert raws == [{"Patient": "P1", "Date": "2024-03-01", "Hemoglobin": AWKWARD},
                     {"Patient": "P1", "Date": "not a date", "Hemoglobin": "131"}]
+
+
+CODE_ONLY = ("SUBJECT_ID,ITEMID,CHARTTIME,VALUE,VALUEUOM\n"
+             "10120,51222,2115-05-13 14:53:00,8.9,g/dL\n"
+             "10120,51010,2115-05-13 14:53:00,726,pg/mL\n"
+             "10120,51010,2115-05-20 09:00:00,992,pg/mL\n"
+             "10120,50811,2115-05-20 09:00:00,9.1,g/dL\n")
+
+
+def test_a_code_only_export_says_its_code_dictionary_belongs_beside_it():
+    imp = import_text(CODE_ONLY, name="LABEVENTS.csv")
+    note = code_dictionary_hint(imp.unknown_names)
+    assert note == ("3 tests are named only by numeric codes (51010, 51222, 50811): give the lab's code "
+                    "dictionary beside the file (for MIMIC exports, D_LABITEMS) so that they can be recognised")
+    assert note in imp.notes["LABEVENTS.csv"]
+    dictionary = {"51222": DictionaryEntry("Hemoglobin", "718-7"), "51010": DictionaryEntry("Vitamin B12", "2170-9"),
+                  "50811": DictionaryEntry("Hemoglobin", "718-7")}
+    with_dictionary = import_text(CODE_ONLY, name="LABEVENTS.csv", dictionary=dictionary)
+    assert code_dictionary_hint(with_dictionary.unknown_names) == ""
+    assert not any("numeric codes" in n for n in with_dictionary.notes["LABEVENTS.csv"])
+    named = import_text("Patient,Date,Test,Result\nP1,2024-01-02,Foo,3\n")
+    assert code_dictionary_hint(named.unknown_names) == ""

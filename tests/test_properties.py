@@ -35,6 +35,7 @@ from b12core.doses import DOSES_COLUMNS, INJECTED
 from b12core.labs import LABS_COLUMNS
 from b12core.phases import LOADING, MAINTENANCE, PhaseOverride, detect_phases
 from b12core.reference import analytes, read_table, unit_factors
+from b12core.units import canonical
 from tests.conftest import assert_accounted
 
 settings.register_profile(
@@ -127,8 +128,8 @@ def test_one_row_in_any_unit_imports_as_the_canonical_value(analyte, unit, data)
     got = imp.labs.iloc[0]
     assert got["analyte"] == analyte
     assert got["unit"] == analytes()[analyte].canonical_unit
-    assert math.isclose(got["value"], float(text_value) * factor, rel_tol=1e-9)
-    assert abs(got["value"] - value) <= factor * half_last_digit(in_unit, digits) + 1e-9 * value
+    assert got["value"] == canonical(float(text_value) * factor)  # 6 significant digits, no float noise
+    assert abs(got["value"] - value) <= factor * half_last_digit(in_unit, digits) + 5e-6 * value
 
 
 # --- 2. export -> import round trip -------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from b12core.units import implausible, infer_unit, resolve_unit
+from b12core.units import canonical, implausible, infer_unit, resolve_unit
 
 
 def test_known_units_convert_and_unknown_ones_explain_themselves():
@@ -53,3 +53,13 @@ def test_implausible_values_suggest_the_unit_that_would_fit():
     assert "was it" in reasons[0] and "umol/L" in reasons[0]
     reasons = implausible("hemoglobin", np.array([-3.0]), np.array(["g/L"], dtype=object), np.array([-3.0]))
     assert "plausible range" in reasons[0]
+
+
+def test_canonical_values_keep_six_significant_digits_and_no_noise():
+    rng = np.random.default_rng(7)
+    values = np.concatenate([rng.uniform(0.001, 1e6, 20_000) * rng.choice([1, 0.737795, 16.1145, 88.4], 20_000),
+                             [0.0, -3.25, np.nan, np.inf, 137.96766499999998, 999999.5, 1e-12, 123456789.0]])
+    got = canonical(values)
+    expected = np.array([float(f"{v:.6g}") if np.isfinite(v) else v for v in values])
+    assert np.array_equal(got, expected, equal_nan=True)
+    assert repr(float(got[-4])) == "137.968"
