@@ -217,6 +217,15 @@ def rejections_frame(raw: RawFile, rows: np.ndarray, reasons: pd.Series,
     return frame.astype({"source_file": "str", "source_row": "int64", "reason": "str", "raw": "str"})
 
 
+def mapped_cells(raw: RawFile, column: str | None) -> Coded:
+    """The cells of ``column`` as a coded column, trimmed of the whitespace around them as pandas
+    ``str.strip`` trims them (a quoted formula such as ``'=1+1`` stays as written); all "" when no
+    column is given."""
+    if not column:
+        return Coded.constant(raw.cells.num_rows)
+    return Coded.of_arrow(raw.column(column), unquote=False)
+
+
 def kept_cells(cells: pd.Series, rows: np.ndarray) -> pd.Series:
     """The text cells of the ``rows`` (a mask), renumbered from 0, still in Arrow (no Python string
     each): a column of the accepted records' table."""

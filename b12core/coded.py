@@ -52,15 +52,17 @@ class Coded:
         return coded.stripped() if strip else coded
 
     @classmethod
-    def of_arrow(cls, column: pa.Array, strip: bool = True, lazy: bool = False) -> Coded:
+    def of_arrow(cls, column: pa.Array, strip: bool = True, lazy: bool = False, unquote: bool = True) -> Coded:
         """Code an Arrow text column (a dictionary column is used as it is: the reader already
         stored each distinct text once); with ``strip`` the texts are trimmed; with ``lazy`` they
-        stay in Arrow until ``values`` is asked for."""
+        stay in Arrow until ``values`` is asked for. Without ``unquote`` trimming removes only the
+        whitespace around a text, as pandas ``str.strip`` does, and a quote an export put before a
+        formula character (``'=1+1``) is kept."""
         if not pa.types.is_dictionary(column.type):
             column = column.dictionary_encode()
         codes = column.indices.to_numpy(zero_copy_only=False)  # int32, shared with Arrow (read-only)
         if strip:
-            return cls._with_texts(codes, column.dictionary, lazy)
+            return cls._with_texts(codes, column.dictionary, lazy, unquote)
         return cls._kept(codes, column.dictionary, lazy)
 
     @classmethod
@@ -70,13 +72,14 @@ class Coded:
         return cls(codes, texts.to_numpy(zero_copy_only=False).astype(object, copy=False))
 
     @classmethod
-    def _with_texts(cls, codes: np.ndarray, texts: pa.Array, lazy: bool = False) -> Coded:
+    def _with_texts(cls, codes: np.ndarray, texts: pa.Array, lazy: bool = False, unquote: bool = True) -> Coded:
         """Codes into ``texts`` after trimming them (the codes are renumbered only when trimming
         made two texts equal; usually no text changes and nothing is renumbered)."""
         trimmed = pc.utf8_trim_whitespace(texts)
-        # A quote before = + - @ is how exports keep spreadsheets from running a cell as a formula
-        # (b12core.export.safe_cell): read such a cell back as it was.
-        trimmed = pc.replace_substring_regex(trimmed, r"^'([=+\-@\t\r])", r"\1")
+        if unquote:
+            # A quote before = + - @ is how exports keep spreadsheets from running a cell as a formula
+            # (b12core.export.safe_cell): read such a cell back as it was.
+            trimmed = pc.replace_substring_regex(trimmed, r"^'([=+\-@\t\r])", r"\1")
         if pc.all(pc.equal(trimmed, texts)).as_py() is not False:
             return cls._kept(codes, texts, lazy)
         encoded = pc.dictionary_encode(trimmed)
@@ -105,6 +108,14 @@ class Coded:
         if self.size == 1:
             return Coded(np.zeros(len(positions), dtype=self.codes.dtype), self._values, self.arrow)
         return Coded(self.codes[positions], self._values, self.arrow)
+
+    def ordered(self) -> Coded:
+        """The same column with its texts numbered in the order the rows first use them, texts no
+        row uses left out: the codes and texts ``pd.factorize`` gives for the per-row texts, without a
+        string per row (steps that sample distinct texts, such as the date reader, see them in the
+        order of the file)."""
+        codes, first = combine(self)
+        return Coded(codes, self.values[self.codes[first]])
 
     def texts(self) -> np.ndarray:
         """Per-row texts (object array): for small results and messages only."""
@@ -183,3 +194,17 @@ def combine(*columns: Coded) -> tuple[np.ndarray, np.ndarray]:
     first = first[order]
     return small_codes(codes, size), first
 
+
+def joined(left: Coded, right: Coded, sep: str = " ") -> Coded:
+    """Per row, the texts of two columns joined by ``sep`` and trimmed of surrounding whitespace
+    (``Hydroxocobalamin`` and ``1 mg/mL``; a date and a time), joined by Arrow once per distinct
+    pair. Pairs that join to one text share its code; texts are numbered in the order the rows
+    first use them."""
+    codes, first = combine(left, right)
+    pairs = [column.arrow_texts().cast(pa.large_string()).take(pa.array(column.codes[first]))
+             for column in (left, right)]
+    texts = pc.utf8_trim_whitespace(pc.binary_join_element_wise(*pairs, pa.scalar(sep, pa.large_string())))
+    encoded = pc.dictionary_encode(texts)
+    remap = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    texts = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object, copy=False)
+    return Coded(small_codes(remap[codes], len(texts)), texts)

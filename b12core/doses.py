@@ -39,14 +39,14 @@ from b12core.accounting import (
     NO_PATIENT_ID,
     Reasons,
     RowNotes,
+    coded_name_counts,
     counts_frame,
-    kept_cells,
+    mapped_cells,
     merge_records,
-    name_counts,
     rejections_frame,
     summary_line,
 )
-from b12core.coded import Coded
+from b12core.coded import Coded, combine, joined
 from b12core.errors import InputError
 from b12core.mapping import ColumnMapping, roles_by_header
 from b12core.read import RawFile
@@ -374,36 +374,42 @@ class _Rows:
     file_notes: list[str]
     rows: np.ndarray  # per row: a dose record still being read (not ignored)
     ignored: np.ndarray  # per row: not a B12 dose (another drug, an antidote dose)
+    columns: dict[str, Coded] = field(default_factory=dict)  # the cells read so far, by role
 
-    def cells(self, role: str) -> pd.Series:
-        """The stripped cells of the column with ``role`` ("" when the record has none)."""
-        column = self.mapping.roles.get(role)
-        table = self.raw.table
-        return table[column].str.strip() if column else pd.Series("", index=table.index, dtype="str")
+    def cells(self, role: str) -> Coded:
+        """The trimmed cells of the column with ``role`` (all "" when the record has none), coded;
+        each column is read from Arrow once."""
+        if role not in self.columns:
+            self.columns[role] = mapped_cells(self.raw, self.mapping.roles.get(role))
+        return self.columns[role]
 
 
 @dataclass(frozen=True)
 class _Products:
     """Each row's product as written and as read, once per distinct description."""
 
-    text: pd.Series  # product cell
-    described: pd.Series  # product and strength cells
-    codes: np.ndarray  # per row: position in ``infos``
-    uniq: pd.Index
-    infos: list[ProductInfo]
+    text: Coded  # product cell
+    described: Coded  # product and strength cells joined, coded into the distinct descriptions
+    infos: list[ProductInfo]  # per distinct description
     mark: str  # the file's decimal mark
 
-    def per_row(self, attr: str) -> np.ndarray:
-        return np.array([getattr(i, attr) for i in self.infos], dtype=object)[self.codes]
+    def each(self, attr: str) -> np.ndarray:
+        """An attribute of each distinct description's ``ProductInfo`` (object array)."""
+        return np.array([getattr(i, attr) for i in self.infos], dtype=object)
+
+    def coded(self, attr: str) -> Coded:
+        """An attribute of each row's product, coded."""
+        return Coded(self.described.codes, self.each(attr))
 
 
 @dataclass(frozen=True)
 class _Amounts:
     """Each row's dose, once per distinct (dose, unit, product)."""
 
-    text: pd.Series
-    unit_text: pd.Series
+    text: Coded  # dose cell
+    unit_text: Coded  # dose unit cell
     codes: np.ndarray  # per row: position in ``answers``
+    first: np.ndarray  # per distinct (dose, unit, product): its first row
     answers: list[DoseReading]
     ug: np.ndarray  # per row: micrograms (NaN when not read)
     antidote: np.ndarray  # per row: a dose far above any replacement dose
@@ -413,103 +419,119 @@ def import_doses(raw: RawFile, mapping: ColumnMapping | None = None, date_order:
                  not_after: pd.Timestamp | None = None) -> DoseImport:
     """Normalise one injection record to the canonical ``doses`` table.
 
+    Every cell is read as a coded column (``b12core.coded``): each answer is worked out once per
+    distinct text or combination of texts and spread over the rows by their codes.
     Raises ``InputError`` (or ``DateOrderNeeded``) when the record cannot be used at all.
     """
     mapping = mapping or propose_dose_mapping(raw)
-    n = len(raw.table)
+    n = raw.cells.num_rows
     rec = _Rows(raw, mapping, Reasons(n), RowNotes(n), list(raw.notes), np.ones(n, dtype=bool),
                 np.zeros(n, dtype=bool))
     products = _products(rec)
     amounts = _amounts(rec, products)
-    route, route_raw = _routes(rec, products, amounts)
+    route = _routes(rec, products, amounts)
     when = _times(rec, date_order, not_after)
-    patient = rec.cells("patient_id")
-    if mapping.roles.get("patient_id"):
-        rec.reasons.fail(rec.rows & (patient == "").to_numpy(), "no patient id")
-    else:
-        patient = Coded.constant(n, NO_PATIENT_ID).series()
-        rec.file_notes.append("no patient id column; all doses belong to one patient")
-    return merge_doses([_dose_import(rec, products, amounts, route, route_raw, when, patient)])
+    patient = _patients(rec)
+    return merge_doses([_dose_import(rec, products, amounts, route, when, patient)])
 
 
 def _products(rec: _Rows) -> _Products:
     """What each row's product is; rows of other drugs are ignored, rows without one rejected."""
     text = rec.cells("product")
-    described = (text + " " + rec.cells("strength")).str.strip()
-    codes, uniq = pd.factorize(described)
-    mark, mark_reason = decimal_mark_of(pd.Series(np.concatenate([pd.unique(rec.cells("dose")), uniq]),
-                                                  dtype="str"), rec.raw.delimiter)
+    described = joined(text, rec.cells("strength"))
+    texts = pd.Series(np.concatenate([rec.cells("dose").ordered().values, described.values]), dtype="str")
+    mark, mark_reason = decimal_mark_of(texts, rec.raw.delimiter)
     if mark_reason:
         rec.file_notes.append(f"numbers in doses and strengths: {mark_reason}")
-    products = _Products(text, described, codes, uniq, [read_product(t, mark) for t in uniq], mark)
-    rec.ignored = (products.per_row("product") == "") & (described != "").to_numpy()
+    products = _Products(text, described, [read_product(t, mark) for t in described.values], mark)
+    rec.ignored = described.per_value((products.each("product") == "") & (described.values != ""))
     rec.rows = ~rec.ignored
-    rec.reasons.fail(rec.rows & (described.to_numpy() == ""), "no product given")
+    rec.reasons.fail(rec.rows & described.empty(), "no product given")
     return products
+
+
+def _readings(dose: Coded, unit: Coded, products: _Products) -> tuple[np.ndarray, np.ndarray, list[DoseReading],
+                                                                      np.ndarray]:
+    """(code per row, first row of each, reading of each, the table's strength used by each) for the
+    distinct (dose, unit, product description) combinations."""
+    codes, first = combine(dose, unit, products.described)
+    answers, table_strength = [], []
+    for d, u, p in zip(dose.values[dose.codes[first]], unit.values[unit.codes[first]],
+                       products.described.codes[first], strict=True):
+        info = products.infos[p]
+        answers.append(read_dose(d, u, info, products.mark))
+        table_strength.append(uses_table_strength(d, u, info))
+    return codes, first, answers, np.array(table_strength, dtype=bool)
 
 
 def _amounts(rec: _Rows, products: _Products) -> _Amounts:
     """Each dose in micrograms, once per distinct dose, unit and product; a dose far above any
     replacement dose (an antidote) is ignored."""
     dose_text, unit_text = rec.cells("dose"), rec.cells("dose_unit")
-    codes, distinct = pd.factorize(dose_text + "\x1f" + unit_text + "\x1f" + products.described)
-    triples = [x.split("\x1f") for x in distinct]
-    infos = [products.infos[products.uniq.get_loc(p)] for _, _, p in triples]
-    answers = [read_dose(d, u, info, products.mark) for (d, u, _), info in zip(triples, infos, strict=True)]
+    codes, first, answers, table_strength = _readings(dose_text, unit_text, products)
     ug = np.array([a.ug for a in answers], dtype="float64")[codes]
-    table_strength = np.array([uses_table_strength(d, u, info) for (d, u, _), info in zip(triples, infos, strict=True)],
-                              dtype=bool)[codes]
-    rec.notes.add(table_strength & ~np.isnan(ug),
+    rec.notes.add(table_strength[codes] & ~np.isnan(ug),
                   "strength per mL not written: the product's usual injection strength was used")
     rec.notes.add_coded(Coded(codes, np.array([a.note for a in answers], dtype=object)))
-    problem = np.array([a.problem for a in answers], dtype=object)[codes]
     missing = "no dose given" + (" (the file lists orders, not doses given)" if rec.mapping.roles.get("order_end")
                                  else "")
-    rec.reasons.fail(rec.rows, np.where((dose_text == "").to_numpy(), missing, problem))
+    no_dose = dose_text.values[dose_text.codes[first]] == ""
+    problem = [missing if empty else a.problem for empty, a in zip(no_dose, answers, strict=True)]
+    rec.reasons.fail(rec.rows, Coded(codes, np.array(problem, dtype=object)))
     rec.reasons.fail(rec.rows & (ug <= 0), "dose is zero or negative")
     antidote = rec.rows & rec.reasons.ok() & (ug > threshold("max_replacement_dose_ug"))
     rec.ignored |= antidote
     rec.rows &= ~antidote
-    return _Amounts(dose_text, unit_text, codes, answers, ug, antidote)
+    return _Amounts(dose_text, unit_text, codes, first, answers, ug, antidote)
 
 
-def _routes(rec: _Rows, products: _Products, amounts: _Amounts) -> tuple[np.ndarray, pd.Series]:
-    """Each route as recorded, else from the product's form; doubtful routes and volumes are kept
-    with a note. (route, the route cells as written)."""
-    rows, notes = rec.rows, rec.notes
-    route_raw = rec.cells("route")
-    rcodes, runiq = pd.factorize(route_raw)
-    route = np.array([route_of(r) or "" for r in runiq], dtype=object)[rcodes]
-    rec.reasons.fail(rows & (route == "") & (route_raw != "").to_numpy(),
-                     Coded(rcodes, np.array([f"route {r!r} is not one we know" for r in runiq], dtype=object)))
-    form, own = products.per_row("form_route"), products.per_row("injection_route")
+def _routes(rec: _Rows, products: _Products, amounts: _Amounts) -> Coded:
+    """Each route as recorded, else from the product's form (``unknown`` when neither gives one),
+    coded per distinct (route cell, product); doubtful routes and volumes are kept with a note."""
+    rows, notes, written = rec.rows, rec.notes, rec.cells("route")
+    known = np.array([route_of(r) or "" for r in written.values], dtype=object)
+    rec.reasons.fail(rows & written.per_value((known == "") & (written.values != "")),
+                     Coded(written.codes, np.array([f"route {r!r} is not one we know" for r in written.values],
+                                                   dtype=object)))
+    form, own = products.each("form_route"), products.each("injection_route")
     inferred = np.where(form == "injection", np.where(own != "", own, "injection"), form)
-    from_form = rows & (route == "") & (inferred != "")
-    route = np.where(from_form, inferred, route)
-    notes.add(from_form, "route from the product's form")
-    route = np.where(route == "", "unknown", route)
-    notes.add(rows & (route == "unknown"), "route not recorded")
-    ncodes, nuniq = pd.factorize(pd.Series(products.per_row("name") + "\x1f" + route, dtype="str"))
-    notes.add_coded(Coded(np.where(rows, ncodes, len(nuniq)),
-                          np.array([route_note(*x.split("\x1f")) for x in nuniq] + [""], dtype=object)))
+    codes, first = combine(written, products.described)
+    product = products.described.codes[first]
+    recorded, from_product = known[written.codes[first]], inferred[product]
+    from_form = (recorded == "") & (from_product != "")
+    each = np.where(from_form, from_product, recorded)
+    each = np.where(each == "", "unknown", each).astype(object)
+    route = Coded(codes, each)
+    notes.add(rows & route.per_value(from_form), "route from the product's form")
+    notes.add(rows & route.per_value(each == "unknown"), "route not recorded")
+    labelled = [route_note(name, r) for name, r in zip(products.each("name")[product], each, strict=True)]
+    notes.add_coded(Coded(np.where(rows, codes, len(each)), np.array([*labelled, ""], dtype=object)))
+    _volume_notes(rec, route, amounts)
+    return route
+
+
+def _volume_notes(rec: _Rows, route: Coded, amounts: _Amounts) -> None:
+    """A note on each dose more than one injection holds, judged for injected routes (and for an
+    unknown route when the record gives the volume itself)."""
     answers = amounts.answers
     recorded = np.array([a.volume_recorded for a in answers], dtype=bool)[amounts.codes]
-    judged = rows & (np.isin(route, VOLUME_CHECK) | ((route == "unknown") & recorded))
+    injected = route.per_value(np.isin(route.values, VOLUME_CHECK))
+    judged = rec.rows & (injected | (route.per_value(route.values == "unknown") & recorded))
     limit = threshold("max_injection_volume_ml")
-    notes.add_coded(Coded(np.where(judged, amounts.codes, len(answers)),
-                          np.array([volume_note(a, limit) for a in answers] + [""], dtype=object)))
-    return route, route_raw
+    rec.notes.add_coded(Coded(np.where(judged, amounts.codes, len(answers)),
+                              np.array([volume_note(a, limit) for a in answers] + [""], dtype=object)))
 
 
 def _times(rec: _Rows, date_order: str | None, not_after: pd.Timestamp | None) -> np.ndarray:
-    """When each dose was given (NaT where it cannot be read, with the reason)."""
+    """When each dose was given (NaT where it cannot be read, with the reason), each distinct date
+    (and time) text read once."""
     when_text = rec.cells("administered_at")
     if rec.mapping.roles.get("administered_time"):
-        when_text = (when_text + " " + rec.cells("administered_time")).str.strip()
+        when_text = joined(when_text, rec.cells("administered_time"))
     source = f"{rec.raw.name} (column {rec.mapping.roles['administered_at']!r})"
     rows = rec.rows
-    when, date_problem, zoned, order_note = dates.dates_for_rows(when_text, rows, date_order, source)
-    rec.notes.add(rows & zoned & (date_problem == ""), dates.ZONE_NOTE)
+    when, date_problem, zoned, order_note = dates.dates_for_codes(when_text.ordered(), rows, date_order, source)
+    rec.notes.add(rows & zoned & date_problem.empty(), dates.ZONE_NOTE)
     if order_note:
         rec.notes.add(rows, order_note)
     rec.reasons.fail(rows, date_problem)
@@ -520,40 +542,63 @@ def _times(rec: _Rows, date_order: str | None, not_after: pd.Timestamp | None) -
     return when
 
 
-def _dose_import(rec: _Rows, products: _Products, amounts: _Amounts, route: np.ndarray, route_raw: pd.Series,
-                 when: np.ndarray, patient: pd.Series) -> DoseImport:
+def _patients(rec: _Rows) -> Coded:
+    """Each dose's patient id (a dose without one is rejected); a record without a patient id
+    column belongs to one patient."""
+    if rec.mapping.roles.get("patient_id"):
+        patient = rec.cells("patient_id")
+        rec.reasons.fail(rec.rows & patient.empty(), "no patient id")
+        return patient
+    rec.file_notes.append("no patient id column; all doses belong to one patient")
+    return Coded.constant(len(rec.rows), NO_PATIENT_ID)
+
+
+def _dose_import(rec: _Rows, products: _Products, amounts: _Amounts, route: Coded, when: np.ndarray,
+                 patient: Coded) -> DoseImport:
     """The accepted doses, the rejections and the counts of one record."""
     raw, reasons = rec.raw, rec.reasons
-    source_rows = raw.table.index.to_numpy() + 1
+    source_rows = raw.data_rows()
     accepted = rec.rows & reasons.ok()
+    kept = np.flatnonzero(accepted)
     doses = pd.DataFrame({
-        "patient_id": kept_cells(patient, accepted),
-        "administered_at": when[accepted],
-        "product": products.per_row("product")[accepted],
-        "dose_ug": amounts.ug[accepted],
-        "route": route[accepted],
-        "batch": kept_cells(rec.cells("batch"), accepted),
-        "reported_product": kept_cells(products.text, accepted),
-        "reported_dose": kept_cells(amounts.text, accepted),
-        "reported_unit": kept_cells(amounts.unit_text, accepted),
-        "reported_route": kept_cells(route_raw, accepted),
-        "source_file": Coded.constant(int(accepted.sum()), raw.name).series(),
-        "source_row": source_rows[accepted],
-        "notes": rec.notes.coded(np.flatnonzero(accepted)).series(),
+        "patient_id": patient.take(kept).series(),
+        "administered_at": when[kept],
+        "product": products.coded("product").take(kept).series(),
+        "dose_ug": amounts.ug[kept],
+        "route": route.take(kept).series(),
+        "batch": rec.cells("batch").take(kept).series(),
+        "reported_product": products.text.take(kept).series(),
+        "reported_dose": amounts.text.take(kept).series(),
+        "reported_unit": amounts.unit_text.take(kept).series(),
+        "reported_route": rec.cells("route").take(kept).series(),
+        "source_file": Coded.constant(len(kept), raw.name).series(),
+        "source_row": source_rows[kept],
+        "notes": rec.notes.coded(kept).series(),
     })
     rejected = rec.rows & ~reasons.ok()
     positions = np.flatnonzero(rejected)
-    label = products.described.to_numpy(dtype=object).copy()
-    for i in np.flatnonzero(amounts.antidote):  # rare: only antidote doses are named with their amount
-        label[i] = f"{label[i]} ({_mass_words(amounts.ug[i])}: not a B12 replacement dose)"
     return DoseImport(
         doses=typed_doses(doses),
         rejections=rejections_frame(raw, source_rows[positions], reasons.text(positions)),
-        counts=counts_frame(raw, len(raw.table), accepted, rec.ignored, rejected),
-        ignored_names=name_counts(raw.name, label[rec.ignored]),
+        counts=counts_frame(raw, len(rec.rows), accepted, rec.ignored, rejected),
+        ignored_names=_ignored_names(rec, products, amounts),
         mappings={raw.name: rec.mapping},
         notes={raw.name: tuple(rec.file_notes)},
     )
+
+
+def _ignored_names(rec: _Rows, products: _Products, amounts: _Amounts) -> pd.DataFrame:
+    """How many ignored rows name each other drug or antidote dose, counted on codes: a row is
+    named by its product description, an antidote dose (rare) also by its amount, once per
+    distinct (dose, unit, product)."""
+    described = products.described
+    antidotes = [f"{described.values[p]} ({_mass_words(a.ug)}: not a B12 replacement dose)"
+                 for p, a in zip(described.codes[amounts.first], amounts.answers, strict=True)]
+    ignored = np.flatnonzero(rec.ignored)
+    label = np.where(amounts.antidote[ignored], len(described.values) + amounts.codes[ignored],
+                     described.codes[ignored])
+    names = Coded(label, np.array([*described.values, *antidotes], dtype=object)).ordered()
+    return coded_name_counts(rec.raw.name, names, np.ones(len(ignored), dtype=bool))
 
 
 def typed_doses(doses: pd.DataFrame) -> pd.DataFrame:

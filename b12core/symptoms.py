@@ -20,11 +20,11 @@ from b12core.accounting import (
     Reasons,
     RowNotes,
     counts_frame,
-    kept_cells,
+    mapped_cells,
     merge_records,
     rejections_frame,
 )
-from b12core.coded import Coded
+from b12core.coded import Coded, concat
 from b12core.errors import InputError
 from b12core.mapping import ColumnMapping, roles_by_header
 from b12core.read import RawFile
@@ -88,63 +88,97 @@ def propose_symptom_mapping(raw: RawFile) -> ColumnMapping:
     return ColumnMapping("wide", roles, reasons, tests, "one column per symptom", kind="symptoms")
 
 
+@dataclass(frozen=True)
+class _Diary:
+    """A diary's scores as coded columns, one record per score (a row of a long diary, a filled
+    cell of a wide one), in the order of the file: row by row, then left to right."""
+
+    row: np.ndarray  # 1-based data row of the file
+    column: Coded  # the wide diary's symptom column ("" for long diaries)
+    patient: Coded
+    when: Coded
+    symptom: Coded  # as written (a wide diary's column name)
+    score: Coded
+
+    def __len__(self) -> int:
+        """How many records (scores) the diary holds."""
+        return len(self.row)
+
+
+def _diary(raw: RawFile, mapping: ColumnMapping) -> _Diary:
+    """The diary's records: a long diary row for row, a wide one melted to one record per filled
+    score cell (rows without any score are left out)."""
+    patient = mapped_cells(raw, mapping.roles.get("patient_id"))
+    when = mapped_cells(raw, mapping.roles.get("recorded_at"))
+    rows = raw.data_rows()
+    if mapping.layout == "long":
+        n = len(rows)
+        return _Diary(rows, Coded.constant(n), patient, when, mapped_cells(raw, mapping.roles.get("symptom")),
+                      mapped_cells(raw, mapping.roles.get("score")))
+    scores = [mapped_cells(raw, column) for column in mapping.test_columns]
+    position, column_id = np.nonzero(np.column_stack([~score.empty() for score in scores]))
+    joined = concat(scores)
+    score = Coded(joined.codes.reshape(len(scores), len(rows))[column_id, position], joined.values)
+    names = Coded(column_id, np.array(mapping.test_columns, dtype=object))
+    return _Diary(rows[position], names, patient.take(position), when.take(position), names, score)
+
+
 def import_symptoms(raw: RawFile, mapping: ColumnMapping | None = None, date_order: str | None = None
                     ) -> SymptomImport:
-    """Read a diary; scores must be numbers from 0 to 10."""
+    """Read a diary; scores must be numbers from 0 to 10. Every cell is read as a coded column
+    (``b12core.coded``): a score, symptom or date is read once per distinct text."""
     mapping = mapping or propose_symptom_mapping(raw)
-    table = raw.table
-    blank = pd.Series("", index=table.index, dtype="str")
-
-    def cells(role: str) -> pd.Series:
-        column = mapping.roles.get(role)
-        return table[column].str.strip() if column else blank
-
-    base = pd.DataFrame({"row": table.index.to_numpy() + 1, "patient": cells("patient_id"),
-                         "when": cells("recorded_at")})
-    if mapping.layout == "long":
-        rec = base.assign(symptom=cells("symptom"), score=cells("score"), column="")
-    else:
-        parts = [base.assign(symptom=c, score=table[c].str.strip(), column=c) for c in mapping.test_columns]
-        rec = pd.concat(parts, ignore_index=True)
-        rec = rec[rec["score"] != ""].sort_values("row", kind="stable", ignore_index=True)
-    n = len(rec)
-    reasons = Reasons(n)
-    rows = np.ones(n, dtype=bool)
-    notes = RowNotes(n)
-    score = pd.to_numeric(rec["score"].str.replace(",", ".", regex=False), errors="coerce").to_numpy("float64")
-    bad = np.isnan(score) | (score < SCORE_RANGE[0]) | (score > SCORE_RANGE[1])
-    score_codes, score_texts = pd.factorize(rec["score"])  # each reason written once per distinct score
-    reasons.fail(rows & bad, Coded(score_codes, np.array([f"score {s!r} is not a number from 0 to 10"
-                                                          for s in score_texts], dtype=object)))
-    reasons.fail(rows & (rec["symptom"] == "").to_numpy(), "no symptom named")
+    diary = _diary(raw, mapping)
+    n = len(diary)
+    reasons, notes = Reasons(n), RowNotes(n)
+    score = _scores(diary.score, reasons)
+    reasons.fail(diary.symptom.empty(), "no symptom named")
     source = f"{raw.name} (column {mapping.roles['recorded_at']!r})"
-    when, problem, zoned, order_note = dates.dates_for_rows(rec["when"], rows, date_order, source)
+    rows = np.ones(n, dtype=bool)
+    when, problem, zoned, order_note = dates.dates_for_codes(diary.when.ordered(), rows, date_order, source)
     reasons.fail(rows, problem)
-    notes.add(rows & zoned & (problem == ""), dates.ZONE_NOTE)
+    notes.add(zoned & problem.empty(), dates.ZONE_NOTE)
     if order_note:
         notes.add(rows, order_note)
-    patient = rec["patient"]
+    patient = diary.patient
     if mapping.roles.get("patient_id"):
-        reasons.fail(rows & (patient == "").to_numpy(), "no patient id")
+        reasons.fail(patient.empty(), "no patient id")
     else:
-        patient = Coded.constant(n, NO_PATIENT_ID).series()
+        patient = Coded.constant(n, NO_PATIENT_ID)
     ok = reasons.ok()
-    codes, uniq = pd.factorize(rec["symptom"])
-    keys = np.array([symptom_key(u) for u in uniq], dtype=object)[codes]
-    symptoms = pd.DataFrame({
-        "patient_id": kept_cells(patient, ok), "recorded_at": when[ok], "symptom": keys[ok], "score": score[ok],
-        "reported_symptom": kept_cells(rec["symptom"], ok),
-        "source_file": Coded.constant(int(ok.sum()), raw.name).series(),
-        "source_row": rec["row"].to_numpy()[ok], "notes": notes.coded(np.flatnonzero(ok)).series(),
+    positions = np.flatnonzero(~ok)
+    rejections = rejections_frame(raw, diary.row[positions], reasons.text(positions),
+                                  diary.column.take(positions).texts() if mapping.layout == "wide" else None,
+                                  list(mapping.roles.values()))
+    imp = SymptomImport(_symptoms_table(raw.name, diary, np.flatnonzero(ok), patient, when, score, notes),
+                        rejections, counts_frame(raw, n, ok, np.zeros(n, dtype=bool), ~ok))
+    return merge_symptoms([imp])
+
+
+def _scores(score: Coded, reasons: Reasons) -> np.ndarray:
+    """Each record's score (NaN where it is not a number); a score that is not a number from 0 to
+    10 is rejected, its reason written once per distinct score."""
+    each = pd.to_numeric(pd.Series(score.values, dtype="str").str.replace(",", ".", regex=False),
+                         errors="coerce").to_numpy("float64")
+    bad = np.isnan(each) | (each < SCORE_RANGE[0]) | (each > SCORE_RANGE[1])
+    reasons.fail(score.per_value(bad), Coded(score.codes, np.array([f"score {s!r} is not a number from 0 to 10"
+                                                                    for s in score.values], dtype=object)))
+    return score.per_value(each)
+
+
+def _symptoms_table(source_file: str, diary: _Diary, kept: np.ndarray, patient: Coded, when: np.ndarray,
+                    score: np.ndarray, notes: RowNotes) -> pd.DataFrame:
+    """The ``symptoms`` table of the ``kept`` records (positions); each symptom is grouped once
+    per distinct name as written."""
+    keys = Coded(diary.symptom.codes, np.array([symptom_key(s) for s in diary.symptom.values], dtype=object))
+    return pd.DataFrame({
+        "patient_id": patient.take(kept).series(), "recorded_at": when[kept],
+        "symptom": keys.take(kept).series(), "score": score[kept],
+        "reported_symptom": diary.symptom.take(kept).series(),
+        "source_file": Coded.constant(len(kept), source_file).series(),
+        "source_row": diary.row[kept], "notes": notes.coded(kept).series(),
     }).astype({"patient_id": "str", "recorded_at": "datetime64[ns]", "symptom": "str", "score": "float64",
                "reported_symptom": "str", "source_file": "str", "source_row": "int64", "notes": "str"})
-    positions = np.flatnonzero(~ok)
-    wide = mapping.layout == "wide"
-    rejections = rejections_frame(raw, rec["row"].to_numpy()[positions], reasons.text(positions),
-                                  rec["column"].to_numpy()[positions] if wide else None,
-                                  list(mapping.roles.values()))
-    imp = SymptomImport(symptoms, rejections, counts_frame(raw, n, ok, np.zeros(n, dtype=bool), ~ok))
-    return merge_symptoms([imp])
 
 
 SYMPTOM_KEY = ["patient_id", "recorded_at", "symptom", "score"]

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 
 from b12core.accounting import Reasons, RowNotes
-from b12core.coded import Coded, combine
+from b12core.coded import Coded, combine, joined
 
 
 def test_arrow_column_is_trimmed_and_texts_equal_after_trimming_share_a_code():
@@ -18,6 +18,33 @@ def test_arrow_column_is_trimmed_and_texts_equal_after_trimming_share_a_code():
     assert len(set(coded.values)) == len(coded.values) == 4
     untouched = Coded.of_arrow(column, strip=False)
     assert untouched.texts().tolist() == [" Hb", "Hb", "MCV ", "'=1+1", "", "Hb "]
+
+
+def test_without_unquote_only_whitespace_is_trimmed_as_pandas_strips_it():
+    texts = [" Hb", "Hb", "'=1+1 ", "'-2", "\u00a0x\t", ""]
+    coded = Coded.of_arrow(pa.array(texts).dictionary_encode(), unquote=False)
+    assert coded.texts().tolist() == pd.Series(texts, dtype="str").str.strip().tolist()
+    assert coded.texts().tolist() == ["Hb", "Hb", "'=1+1", "'-2", "x", ""]
+    assert len(set(coded.values)) == len(coded.values) == 5
+
+
+def test_ordered_numbers_texts_as_factorize_does_leaving_out_unused_ones():
+    coded = Coded(np.array([2, 0, 2, 3]), np.array(["a", "b", "c", "d"], dtype=object))
+    ordered = coded.ordered()
+    codes, uniques = pd.factorize(coded.texts())
+    assert ordered.codes.tolist() == codes.tolist() and ordered.values.tolist() == uniques.tolist() == ["c", "a", "d"]
+    assert Coded.constant(3, "x").ordered().texts().tolist() == ["x", "x", "x"]
+    assert len(Coded.constant(0).ordered().values) == 0
+
+
+def test_joined_texts_are_trimmed_and_pairs_joining_to_one_text_share_a_code():
+    left = Coded.from_texts(np.array(["A B", "A", "A", "", "C"], dtype=object))
+    right = Coded.from_texts(np.array(["", "B", "B", "1 mg", ""], dtype=object))
+    both = joined(left, right)
+    assert both.texts().tolist() == ["A B", "A B", "A B", "1 mg", "C"]
+    assert both.codes.tolist() == [0, 0, 0, 1, 2] and both.values.tolist() == ["A B", "1 mg", "C"]
+    assert joined(Coded.constant(2, "2024-01-02"), Coded.constant(2)).texts().tolist() == ["2024-01-02"] * 2
+    assert len(joined(Coded.constant(0), Coded.constant(0))) == 0
 
 
 def test_combine_gives_one_code_per_distinct_combination_in_order_of_first_appearance():
