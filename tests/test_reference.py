@@ -296,3 +296,74 @@ def test_new_prompt_thresholds_have_reader_facing_cites():
 def test_reticulocytes_respond_upwards():
     assert {k for k, a in reference.analytes().items() if a.response_direction == "high"} == {
         "reticulocytes", "reticulocytes_abs"}
+
+
+# --- names as labs write them ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,analyte", [
+    ("Vitamin B12 01", "b12"), ("Hemoglobin ¹", "hemoglobin"), ("Hemoglobin¹", "hemoglobin"),
+    ("Folate *", "folate"), ("Folate †", "folate"), ("Ferritin ‡", "ferritin"), ("MCV §", "mcv"),
+    ("MCV (a)", "mcv"), ("MCV [1]", "mcv"), ("Hemoglobin 02 A", "hemoglobin"), ("Vitamin B12 01 ²", "b12"),
+    ("Methylmalonic Acid, Serum 01", "mma"), ("Homocyst(e)ine 02", "homocysteine"),
+    ("Vitamin B 12 ¹", "b12"), ("RET# 01", "reticulocytes_abs"), ("RET% ¹", "reticulocytes"),
+])
+def test_trailing_lab_codes_and_footnote_marks_are_not_part_of_the_name(name, analyte):
+    ident = lookup_name(name)
+    assert ident is not None and ident.analyte == analyte
+
+
+@pytest.mark.parametrize("name", ["Vitamin B12", "Vitamin B 12", "25-OH Vitamin D3", "CA 19-9", "HbA1c",
+                                  "Hemoglobin A2", "Vitamin B6", "LBDB12SI", "RET#", "RET%", "Folate"])
+def test_a_name_that_ends_in_digits_or_signs_is_not_cut(name):
+    from b12core.text import name_without_marks
+
+    assert name_without_marks(name) == []
+
+
+@pytest.mark.parametrize("name,analyte", [
+    ("Vitamin B12", "b12"), ("Vitamin B 12", "b12"), ("LBDB12SI", "b12"), ("25-OH Vitamin D3", None),
+    ("CA 19-9", None), ("HbA1c", None), ("Hemoglobin A2", None), ("Hemoglobin A 2", None), ("Vitamin B6", None),
+    ("Vitamin B1", None), ("Retic #", None), ("Hemoglobin F", None),
+])
+def test_real_names_that_end_in_digits_keep_their_meaning(name, analyte):
+    ident = lookup_name(name)
+    assert (ident.analyte if ident else None) == analyte
+    if name == "LBDB12SI":
+        assert ident.unit == "pmol/L"
+
+
+def test_a_count_sign_is_never_read_as_a_footnote():
+    # '#' means absolute count and '%' a percentage, with or without a lab code after them
+    assert lookup_name("RET#").analyte == lookup_name("RET# 02").analyte == "reticulocytes_abs"
+    assert lookup_name("RET%").analyte == lookup_name("RET% 02").analyte == "reticulocytes"
+    retic_count = lookup_name("Retic #")
+    assert retic_count is None or retic_count.analyte == "reticulocytes_abs"
+
+
+@pytest.mark.parametrize("name,analyte", [
+    ("Folate (Folic Acid), Serum", "folate"), ("ACTIVE B12 (HOLOTC)", "holotc"),
+    ("Aktives Vitamin B12 (Holo-Transcobalamin)", "holotc"), ("Folate (Folic Acid), Serum 01", "folate"),
+    ("Methylmalonsäure (Serum)", "mma"), ("(Hb)", "hemoglobin"),
+])
+def test_a_name_and_its_synonym_in_brackets_are_each_tried(name, analyte):
+    ident = lookup_name(name)
+    assert ident is not None and ident.analyte == analyte
+
+
+@pytest.mark.parametrize("name", ["Folate (RBC)", "Hemoglobin (urine)", "Vitamin B12 (Folate)",
+                                  "Vitamin B12 (CMIA)", "Glycated hemoglobin (HbA1c)", "Ferritin (ng/mL)"])
+def test_brackets_that_name_something_else_or_nothing_known_decide_nothing(name):
+    ident = lookup_name(name)
+    assert ident is None or ident.analyte is None
+
+
+def test_every_table_name_keeps_its_meaning_without_its_trailing_marks():
+    from b12core.text import name_key, name_without_marks
+
+    exact, _ = reference.name_index()
+    for key_name in [r["alias"] for r in reference.read_table("aliases")] + \
+                    [r["name"] for r in reference.read_table("untracked")]:
+        meaning = exact[name_key(key_name)].analyte
+        for shorter in name_without_marks(key_name):
+            other = exact.get(name_key(shorter))
+            assert other is None or other.analyte == meaning, (key_name, shorter)
