@@ -342,7 +342,9 @@ def test_a_count_sign_is_never_read_as_a_footnote():
 
 @pytest.mark.parametrize("name,analyte", [
     ("Folate (Folic Acid), Serum", "folate"), ("ACTIVE B12 (HOLOTC)", "holotc"),
-    ("Aktives Vitamin B12 (Holo-Transcobalamin)", "holotc"), ("Folate (Folic Acid), Serum 01", "folate"),
+    ("Aktives Vitamin B12 (Holo-Transcobalamin)", "holotc"), ("Vitamine B9 (folates)", "folate"),
+    ("Vitamin B12 aktiv (Holotranscobalamin)", "holotc"), ("Hämoglobinkonzentration (hemoglobin, HGB)", "hemoglobin"),
+    ("Cyanocobalamin (Vitamin B-12), Quantitative", "b12"), ("Folate (Folic Acid), Serum 01", "folate"),
     ("Methylmalonsäure (Serum)", "mma"), ("(Hb)", "hemoglobin"),
 ])
 def test_a_name_and_its_synonym_in_brackets_are_each_tried(name, analyte):
@@ -367,3 +369,53 @@ def test_every_table_name_keeps_its_meaning_without_its_trailing_marks():
         for shorter in name_without_marks(key_name):
             other = exact.get(name_key(shorter))
             assert other is None or other.analyte == meaning, (key_name, shorter)
+
+
+NAMES_IN_OTHER_LANGUAGES = [
+    # French
+    ("Folates sériques", "folate"), ("Folates", "folate"), ("Vitamine B9", "folate"), ("Acide folique", "folate"),
+    ("Hémoglobine", "hemoglobin"), ("Volume globulaire moyen", "mcv"), ("VGM", "mcv"),
+    ("Vitamine B12", "b12"), ("Acide méthylmalonique", "mma"), ("Homocystéine", "homocysteine"),
+    ("Holotranscobalamine", "holotc"),
+    # German
+    ("Hämoglobin", "hemoglobin"), ("Hämoglobinkonzentration", "hemoglobin"), ("Mittleres Zellvolumen", "mcv"),
+    ("Folsäure", "folate"), ("Folat", "folate"), ("Methylmalonsäure", "mma"), ("Homocystein", "homocysteine"),
+    ("Holotranscobalamin", "holotc"), ("Vitamin B12 aktiv", "holotc"), ("Vitamin B12, gesamt", "b12"),
+    # Dutch
+    ("Hemoglobine", "hemoglobin"), ("Foliumzuur", "folate"), ("Methylmalonzuur", "mma"),
+    ("Homocysteïne", "homocysteine"), ("Vitamine B12", "b12"), ("Actief B12", "holotc"),
+    ("Vitamine B12, actief", "holotc"),
+    # Spanish
+    ("Hemoglobina", "hemoglobin"), ("Volumen corpuscular medio", "mcv"), ("VCM", "mcv"), ("Ácido fólico", "folate"),
+    ("Folato", "folate"), ("Folatos en suero", "folate"), ("Ácido metilmalónico", "mma"),
+    ("Homocisteína", "homocysteine"), ("Holotranscobalamina", "holotc"), ("Vitamina B12 activa", "holotc"),
+    ("Cobalamina", "b12"),
+    # Italian
+    ("Emoglobina", "hemoglobin"), ("Volume corpuscolare medio", "mcv"), ("Acido folico", "folate"),
+    ("Folati", "folate"), ("Vitamina B12", "b12"), ("Omocisteina", "homocysteine"),
+    ("Acido metilmalonico", "mma"), ("Olotranscobalamina", "holotc"),
+]
+
+
+@pytest.mark.parametrize("name,analyte", NAMES_IN_OTHER_LANGUAGES)
+def test_tracked_analytes_as_labs_print_them_in_french_german_dutch_spanish_and_italian(name, analyte):
+    ident = lookup_name(name)
+    assert ident is not None and ident.analyte == analyte
+
+
+@pytest.mark.parametrize("name", ["Folates érythrocytaires", "Erythrozyten-Folsäure", "Folato eritrocitario",
+                                  "Folati GR", "Vitamine B12 active", "Vitamina B12 attiva"])
+def test_lookalikes_in_other_languages_are_not_serum_folate_or_total_b12(name):
+    ident = lookup_name(name)
+    assert ident is None or ident.analyte not in ("folate", "b12")
+
+
+def test_names_in_other_languages_are_sourced_as_readers_know_them():
+    from b12core.text import name_key
+
+    keys = {name_key(n) for n, _ in NAMES_IN_OTHER_LANGUAGES}
+    rows = [r for r in reference.read_table("aliases") if name_key(r["alias"]) in keys]
+    assert len(rows) >= len(keys) - 2  # "Acido folico" and "Homocysteïne" share a key with another spelling
+    for r in rows:
+        assert reference.cite_problems(r["source"]) == [], (r["alias"], r["source"])
+        assert "'" in r["source"], (r["alias"], r["source"])  # quotes the name as the source prints it
