@@ -40,6 +40,52 @@ def stripped_name_key(text: str) -> str:
     return " ".join(words) if words else name_key(text)
 
 
+# What a lab prints after a test name that is not part of it, one mark at a time from the end:
+# footnote signs and superscript digits ("Hemoglobin ¹", "Folate *"), a letter, number or sign in
+# brackets ("MCV (a)", "[1]"), and a performing-lab code of one or two digits after a word, with
+# or without a one-letter flag ("Vitamin B12 01", "Hemoglobin 02 A"). Digits that end a word are
+# never a mark ("Vitamin B12", "CA 19-9", "HbA1c"), nor digits after a lone letter ("Vitamin B 12",
+# "Hemoglobin A 2"), nor '#' and '%' (RET# and RET% are different tests).
+_TRAILING_SIGN = re.compile(r"(?:\s*[*†‡§¶¹²³⁰⁴-⁹]+|\s*[(\[]\s*(?:[A-Za-z]|\d{1,2}|[*†‡§¶]+)\s*[)\]])\s*$")
+_TRAILING_CODE = re.compile(r"^(?P<name>.*?(?P<word>\S+))\s+\d{1,2}(?:\s+[A-Za-z])?\s*$")
+_LONE_LETTER = re.compile(r"[A-Za-z]")
+_MAX_MARKS = 3
+_BRACKETED = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
+_SYNONYM_SEPARATOR = re.compile(r"[,;]")
+
+
+def name_without_marks(text: str) -> list[str]:
+    """The name with its trailing marks taken off one at a time, the least cut first:
+    ``Vitamin B12 01 ¹`` -> [``Vitamin B12 01``, ``Vitamin B12``]; [] when it ends in none."""
+    names: list[str] = []
+    current = str(text)
+    for _ in range(_MAX_MARKS):
+        shorter = _TRAILING_SIGN.sub("", current)
+        code = _TRAILING_CODE.match(current) if shorter == current else None
+        if code and not _LONE_LETTER.fullmatch(code["word"]):
+            shorter = code["name"]
+        shorter = shorter.rstrip(" ,;:")
+        if shorter == current or not name_key(shorter):
+            break
+        names.append(shorter)
+        current = shorter
+    return names
+
+
+def bracket_parts(text: str) -> tuple[str, list[str]]:
+    """A name and the synonyms it gives in brackets, each tried on its own when the whole name is
+    unknown: ``Folate (Folic Acid), Serum`` -> (``Folate , Serum``, [``Folic Acid``]); a list in
+    brackets gives each of its items (``(hemoglobin, HGB)``)."""
+    inner = [part.strip() for group in _BRACKETED.findall(str(text))
+             for part in _SYNONYM_SEPARATOR.split(group) if part.strip()]
+    return _BRACKETED.sub(" ", str(text)).strip(), inner
+
+
+def only_specimen_words(text: str) -> bool:
+    """True when a name part says only where or how the test was measured (``(Serum)``)."""
+    return all(w in SPECIMEN_WORDS for w in name_key(text).split())
+
+
 def unit_key(text: str) -> str:
     """A unit spelling reduced for lookup: no spaces, lower case, micro signs as ``u``."""
     key = unicodedata.normalize("NFKC", str(text)).strip().lower()

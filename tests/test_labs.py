@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -311,3 +312,141 @@ def test_a_code_only_export_says_its_code_dictionary_belongs_beside_it():
     assert not any("numeric codes" in n for n in with_dictionary.notes["LABEVENTS.csv"])
     named = import_text("Patient,Date,Test,Result\nP1,2024-01-02,Foo,3\n")
     assert code_dictionary_hint(named.unknown_names) == ""
+
+# --- exports that name tests and reference ranges as their labs print them (hand-written) ----------
+
+def as_written(expected: float | tuple[float, ...]) -> float | tuple[float, ...]:
+    """Converted values as the import keeps them: 6 significant digits."""
+    if isinstance(expected, tuple):
+        return tuple(canonical(list(expected)).tolist())
+    return float(canonical(expected))
+
+
+FRENCH_EXPORT = (
+    "N° patient;Date de prélèvement;Analyse;Résultat;Unité;Valeurs de référence\n"
+    "FR-0042;14/03/2024;Hémoglobine;10,2;g/dL;13,0 - 17,0\n"
+    "FR-0042;14/03/2024;VGM;108;fL;80 - 100\n"
+    "FR-0042;14/03/2024;Vitamine B12;145;pg/mL;197 à 771\n"
+    "FR-0042;14/03/2024;Folates sériques;5,1;ng/mL;3,9 à 26,8\n"
+    "FR-0042;14/03/2024;Leucocytes;6,2;G/L;4,0 - 10,0\n"
+    "FR-0042;11/04/2024;Vitamine B12;>2000;pg/mL;197 à 771\n"
+)
+
+
+def test_french_export_with_decimal_comma_and_valeurs_de_reference():
+    imp = import_labs(raw_csv(FRENCH_EXPORT, "bilan.csv", encoding="latin-1"))
+    assert_accounted(imp)
+    assert imp.counts.iloc[0][["read", "accepted", "ignored", "rejected"]].tolist() == [6, 5, 1, 0]
+    assert imp.mappings["bilan.csv"].roles["ref_range"] == "Valeurs de référence"
+    labs = imp.labs
+    assert labs["analyte"].tolist() == ["hemoglobin", "mcv", "b12", "folate", "b12"]
+    hb = row(labs, "hemoglobin")
+    assert (hb["patient_id"], hb["value"], hb["unit"], hb["ref_low"], hb["ref_high"]) == \
+        ("FR-0042", 102.0, "g/L", 130.0, 170.0)
+    assert hb["reported_name"] == "Hémoglobine" and hb["collected_at"] == pd.Timestamp("2024-03-14")
+    assert (row(labs, "mcv")["value"], row(labs, "mcv")["ref_high"]) == (108.0, 100.0)
+    b12 = row(labs, "b12")
+    assert b12["value"] == as_written(145 * 0.737795)
+    assert (b12["ref_low"], b12["ref_high"]) == as_written((197 * 0.737795, 771 * 0.737795))
+    folate = row(labs, "folate")
+    assert folate["reported_name"] == "Folates sériques" and folate["unit"] == "nmol/L"
+    assert (folate["value"], folate["ref_low"], folate["ref_high"]) == as_written(
+        (5.1 * 2.2655, 3.9 * 2.2655, 26.8 * 2.2655))
+    assert (row(labs, "b12", 1)["qualifier"], row(labs, "b12", 1)["value"]) == (">", as_written(2000 * 0.737795))
+    assert imp.unknown_names.empty and imp.ignored_names["name"].tolist() == ["Leucocytes"]
+
+
+GERMAN_EXPORT = (
+    "Patientennummer;Abnahmedatum;Untersuchung;Ergebnis;Einheit;Normalbereich\n"
+    "0815;17.06.2024;Hämoglobin;11,8;g/dl;13,5 - 17,5\n"
+    "0815;17.06.2024;MCV;104;fl;80 - 96\n"
+    "0815;17.06.2024;Vitamin B12;160;pg/ml;197 - 771\n"
+    "0815;17.06.2024;Holotranscobalamin;21;pmol/l;> 50\n"
+    "0815;17.06.2024;Methylmalonsäure (Serum);412;nmol/l;< 271\n"
+    "0815;17.06.2024;Folsäure;4,1;ng/ml;3,9 - 26,8\n"
+    "0815;17.06.2024;Leukozyten;5,9;/nl;4,0 - 10,0\n"
+)
+
+
+def test_german_export_with_normalbereich_and_names_with_specimen_in_brackets():
+    imp = import_labs(raw_csv(GERMAN_EXPORT, "befund.csv", encoding="latin-1"))
+    assert_accounted(imp)
+    assert imp.counts.iloc[0][["read", "accepted", "ignored", "rejected"]].tolist() == [7, 6, 1, 0]
+    assert imp.mappings["befund.csv"].roles["ref_range"] == "Normalbereich"
+    labs = imp.labs
+    assert labs["analyte"].tolist() == ["hemoglobin", "mcv", "b12", "holotc", "mma", "folate"]
+    assert labs["patient_id"].unique().tolist() == ["0815"]
+    assert (row(labs, "hemoglobin")["value"], row(labs, "hemoglobin")["ref_low"]) == (118.0, 135.0)
+    holotc = row(labs, "holotc")
+    assert (holotc["value"], holotc["unit"], holotc["ref_low"]) == (21.0, "pmol/L", 50.0)
+    assert np.isnan(holotc["ref_high"])
+    mma = row(labs, "mma")
+    assert (mma["reported_name"], mma["value"], mma["ref_high"]) == ("Methylmalonsäure (Serum)", 412.0, 271.0)
+    assert row(labs, "folate")["value"] == as_written(4.1 * 2.2655)
+    assert imp.unknown_names.empty and imp.ignored_names["name"].tolist() == ["Leukozyten"]
+
+
+DUTCH_EXPORT = (
+    "Patientnummer;Afnamedatum;Bepaling;Uitslag;Eenheid;Referentie\n"
+    "NL-77;21-05-2024;Hemoglobine;6,9;mmol/l;8,5 - 11,0\n"
+    "NL-77;21-05-2024;MCV;103;fl;80 - 100\n"
+    "NL-77;21-05-2024;Vitamine B12;118;pmol/l;148 - 600\n"
+    "NL-77;21-05-2024;Methylmalonzuur;0,62;µmol/l;< 0,40\n"
+    "NL-77;21-05-2024;Foliumzuur;11;nmol/l;> 6,8\n"
+    "NL-77;21-05-2024;Vitamine B12, actief;19;pmol/l;> 35\n"
+    "NL-77;21-05-2024;Leukocyten;5,1;10^9/l;4,0 - 10,0\n"
+)
+
+
+def test_dutch_export_with_referentie_column_and_hb_in_mmol():
+    imp = import_labs(raw_csv(DUTCH_EXPORT, "uitslagen.csv"))
+    assert_accounted(imp)
+    assert imp.counts.iloc[0][["read", "accepted", "ignored", "rejected"]].tolist() == [7, 6, 1, 0]
+    assert imp.mappings["uitslagen.csv"].roles["ref_range"] == "Referentie"
+    labs = imp.labs
+    assert labs["analyte"].tolist() == ["hemoglobin", "mcv", "b12", "mma", "folate", "holotc"]
+    hb = row(labs, "hemoglobin")
+    assert (hb["value"], hb["ref_low"], hb["ref_high"]) == as_written((6.9 * 16.1145, 8.5 * 16.1145, 11 * 16.1145))
+    mma = row(labs, "mma")
+    assert (mma["value"], mma["unit"], mma["ref_high"]) == (pytest.approx(620.0), "nmol/L", pytest.approx(400.0))
+    assert (row(labs, "folate")["value"], row(labs, "folate")["ref_low"]) == (11.0, 6.8)
+    assert row(labs, "holotc")["reported_name"] == "Vitamine B12, actief"
+    assert row(labs, "b12")["value"] == 118.0
+    assert imp.unknown_names.empty and imp.ignored_names["name"].tolist() == ["Leukocyten"]
+
+
+US_REPORT = (  # a commercial lab's PDF report turned into CSV: performing-lab codes and footnote marks
+    "Patient ID,Date Collected,Test,Result,Flag,Units,Reference Interval,Lab\n"
+    "PT-1001,01/18/2024,Hemoglobin ¹,10.9,L,g/dL,13.0-17.7,01\n"
+    "PT-1001,01/18/2024,MCV (a),106,H,fL,79-97,01\n"
+    "PT-1001,01/18/2024,Vitamin B12 01,182,L,pg/mL,232-1245,01\n"
+    'PT-1001,01/18/2024,"Folate (Folic Acid), Serum 01",6.2,,ng/mL,>3.0,01\n'
+    'PT-1001,01/18/2024,"Methylmalonic Acid, Serum 02",512,H,nmol/L,0-378,02\n'
+    "PT-1001,01/18/2024,Homocyst(e)ine 02 A,18.4,H,umol/L,0.0-14.5,02\n"
+    "PT-1001,01/18/2024,WBC 01,7.1,,x10E3/uL,3.4-10.8,01\n"
+    "PT-1001,01/18/2024,Intrinsic Factor Antibody 02,Negative,,,Negative,02\n"
+    "PT-1001,02/29/2024,Folate *,14.8,,ng/mL,>3.0,01\n"
+    "PT-1001,02/29/2024,Hemoglobin 02 A,12.1,L,g/dL,13.0-17.7,02\n"
+)
+
+
+def test_us_commercial_lab_report_with_lab_codes_and_footnote_marks():
+    imp = import_text(US_REPORT, "report.csv")
+    assert_accounted(imp)
+    assert imp.counts.iloc[0][["read", "accepted", "ignored", "rejected"]].tolist() == [10, 8, 2, 0]
+    labs = imp.labs
+    assert labs["analyte"].tolist() == ["hemoglobin", "mcv", "b12", "folate", "mma", "homocysteine",
+                                        "folate", "hemoglobin"]
+    assert labs["reported_name"].tolist()[:3] == ["Hemoglobin ¹", "MCV (a)", "Vitamin B12 01"]
+    hb = row(labs, "hemoglobin")
+    assert (hb["value"], hb["ref_low"], hb["ref_high"], hb["reported_flag"]) == (109.0, 130.0, 177.0, "L")
+    b12 = row(labs, "b12")
+    assert (b12["value"], b12["ref_low"]) == as_written((182 * 0.737795, 232 * 0.737795))
+    folate = row(labs, "folate")
+    assert (folate["value"], folate["ref_low"]) == as_written((6.2 * 2.2655, 3.0 * 2.2655))
+    assert np.isnan(folate["ref_high"])
+    assert (row(labs, "mma")["value"], row(labs, "mma")["ref_high"]) == (512.0, 378.0)
+    assert row(labs, "homocysteine")["value"] == 18.4
+    assert row(labs, "hemoglobin", 1)["collected_at"] == pd.Timestamp("2024-02-29")
+    assert imp.unknown_names["name"].tolist() == ["Intrinsic Factor Antibody 02"]
+    assert imp.ignored_names["name"].tolist() == ["WBC 01"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from b12core import InputError, detect_kind, propose_mapping
-from b12core.mapping import split_header_unit
+from b12core.mapping import roles_by_header, split_header_unit
 from tests.conftest import raw_csv
 
 
@@ -81,3 +81,21 @@ def test_every_sample_file_is_recognised_as_what_it_is():
              for p in SAMPLE.iterdir() if p.suffix in (".csv", ".xlsx")}
     assert kinds == {name: {"doses" if "injection" in name or "medication" in name else "labs"} for name in kinds}
     assert len(kinds) == 9
+
+
+@pytest.mark.parametrize("header", [
+    "Referentie", "Referentiewaarden", "Referentiewaarde", "Valeurs de référence", "Valeurs normales",
+    "Valeurs usuelles", "Intervalles de référence", "Referenzbereich", "Referenzbereiche", "Normalbereich",
+    "Normbereich", "Referenzwerte", "Normalwerte", "Valores de referencia", "Intervallo di riferimento",
+    "Intervalli di riferimento", "Valori di riferimento", "Valore di riferimento", "Valori normali",
+])
+def test_a_reference_range_column_under_its_local_name(header):
+    roles, reasons = roles_by_header(["Test", "Result", header])
+    assert roles.get("ref_range") == header and "matches" in reasons["ref_range"]
+
+
+def test_test_names_with_lab_codes_make_a_wide_export():
+    raw = raw_csv("Patient,Date,Vitamin B12 01 (pg/mL),Hemoglobin ¹ (g/dL),Folate (Folic Acid) (ng/mL)\n"
+                  "p1,2024-03-14,180,10.9,6.2\n")
+    m = propose_mapping(raw)
+    assert m.layout == "wide" and len(m.test_columns) == 3

@@ -296,3 +296,126 @@ def test_new_prompt_thresholds_have_reader_facing_cites():
 def test_reticulocytes_respond_upwards():
     assert {k for k, a in reference.analytes().items() if a.response_direction == "high"} == {
         "reticulocytes", "reticulocytes_abs"}
+
+
+# --- names as labs write them ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,analyte", [
+    ("Vitamin B12 01", "b12"), ("Hemoglobin ¹", "hemoglobin"), ("Hemoglobin¹", "hemoglobin"),
+    ("Folate *", "folate"), ("Folate †", "folate"), ("Ferritin ‡", "ferritin"), ("MCV §", "mcv"),
+    ("MCV (a)", "mcv"), ("MCV [1]", "mcv"), ("Hemoglobin 02 A", "hemoglobin"), ("Vitamin B12 01 ²", "b12"),
+    ("Methylmalonic Acid, Serum 01", "mma"), ("Homocyst(e)ine 02", "homocysteine"),
+    ("Vitamin B 12 ¹", "b12"), ("RET# 01", "reticulocytes_abs"), ("RET% ¹", "reticulocytes"),
+])
+def test_trailing_lab_codes_and_footnote_marks_are_not_part_of_the_name(name, analyte):
+    ident = lookup_name(name)
+    assert ident is not None and ident.analyte == analyte
+
+
+@pytest.mark.parametrize("name", ["Vitamin B12", "Vitamin B 12", "25-OH Vitamin D3", "CA 19-9", "HbA1c",
+                                  "Hemoglobin A2", "Vitamin B6", "LBDB12SI", "RET#", "RET%", "Folate"])
+def test_a_name_that_ends_in_digits_or_signs_is_not_cut(name):
+    from b12core.text import name_without_marks
+
+    assert name_without_marks(name) == []
+
+
+@pytest.mark.parametrize("name,analyte", [
+    ("Vitamin B12", "b12"), ("Vitamin B 12", "b12"), ("LBDB12SI", "b12"), ("25-OH Vitamin D3", None),
+    ("CA 19-9", None), ("HbA1c", None), ("Hemoglobin A2", None), ("Hemoglobin A 2", None), ("Vitamin B6", None),
+    ("Vitamin B1", None), ("Retic #", None), ("Hemoglobin F", None),
+])
+def test_real_names_that_end_in_digits_keep_their_meaning(name, analyte):
+    ident = lookup_name(name)
+    assert (ident.analyte if ident else None) == analyte
+    if name == "LBDB12SI":
+        assert ident.unit == "pmol/L"
+
+
+def test_a_count_sign_is_never_read_as_a_footnote():
+    # '#' means absolute count and '%' a percentage, with or without a lab code after them
+    assert lookup_name("RET#").analyte == lookup_name("RET# 02").analyte == "reticulocytes_abs"
+    assert lookup_name("RET%").analyte == lookup_name("RET% 02").analyte == "reticulocytes"
+    retic_count = lookup_name("Retic #")
+    assert retic_count is None or retic_count.analyte == "reticulocytes_abs"
+
+
+@pytest.mark.parametrize("name,analyte", [
+    ("Folate (Folic Acid), Serum", "folate"), ("ACTIVE B12 (HOLOTC)", "holotc"),
+    ("Aktives Vitamin B12 (Holo-Transcobalamin)", "holotc"), ("Vitamine B9 (folates)", "folate"),
+    ("Vitamin B12 aktiv (Holotranscobalamin)", "holotc"), ("Hämoglobinkonzentration (hemoglobin, HGB)", "hemoglobin"),
+    ("Cyanocobalamin (Vitamin B-12), Quantitative", "b12"), ("Folate (Folic Acid), Serum 01", "folate"),
+    ("Methylmalonsäure (Serum)", "mma"), ("(Hb)", "hemoglobin"),
+])
+def test_a_name_and_its_synonym_in_brackets_are_each_tried(name, analyte):
+    ident = lookup_name(name)
+    assert ident is not None and ident.analyte == analyte
+
+
+@pytest.mark.parametrize("name", ["Folate (RBC)", "Hemoglobin (urine)", "Vitamin B12 (Folate)",
+                                  "Vitamin B12 (CMIA)", "Glycated hemoglobin (HbA1c)", "Ferritin (ng/mL)"])
+def test_brackets_that_name_something_else_or_nothing_known_decide_nothing(name):
+    ident = lookup_name(name)
+    assert ident is None or ident.analyte is None
+
+
+def test_every_table_name_keeps_its_meaning_without_its_trailing_marks():
+    from b12core.text import name_key, name_without_marks
+
+    exact, _ = reference.name_index()
+    for key_name in [r["alias"] for r in reference.read_table("aliases")] + \
+                    [r["name"] for r in reference.read_table("untracked")]:
+        meaning = exact[name_key(key_name)].analyte
+        for shorter in name_without_marks(key_name):
+            other = exact.get(name_key(shorter))
+            assert other is None or other.analyte == meaning, (key_name, shorter)
+
+
+NAMES_IN_OTHER_LANGUAGES = [
+    # French
+    ("Folates sériques", "folate"), ("Folates", "folate"), ("Vitamine B9", "folate"), ("Acide folique", "folate"),
+    ("Hémoglobine", "hemoglobin"), ("Volume globulaire moyen", "mcv"), ("VGM", "mcv"),
+    ("Vitamine B12", "b12"), ("Acide méthylmalonique", "mma"), ("Homocystéine", "homocysteine"),
+    ("Holotranscobalamine", "holotc"),
+    # German
+    ("Hämoglobin", "hemoglobin"), ("Hämoglobinkonzentration", "hemoglobin"), ("Mittleres Zellvolumen", "mcv"),
+    ("Folsäure", "folate"), ("Folat", "folate"), ("Methylmalonsäure", "mma"), ("Homocystein", "homocysteine"),
+    ("Holotranscobalamin", "holotc"), ("Vitamin B12 aktiv", "holotc"), ("Vitamin B12, gesamt", "b12"),
+    # Dutch
+    ("Hemoglobine", "hemoglobin"), ("Foliumzuur", "folate"), ("Methylmalonzuur", "mma"),
+    ("Homocysteïne", "homocysteine"), ("Vitamine B12", "b12"), ("Actief B12", "holotc"),
+    ("Vitamine B12, actief", "holotc"),
+    # Spanish
+    ("Hemoglobina", "hemoglobin"), ("Volumen corpuscular medio", "mcv"), ("VCM", "mcv"), ("Ácido fólico", "folate"),
+    ("Folato", "folate"), ("Folatos en suero", "folate"), ("Ácido metilmalónico", "mma"),
+    ("Homocisteína", "homocysteine"), ("Holotranscobalamina", "holotc"), ("Vitamina B12 activa", "holotc"),
+    ("Cobalamina", "b12"),
+    # Italian
+    ("Emoglobina", "hemoglobin"), ("Volume corpuscolare medio", "mcv"), ("Acido folico", "folate"),
+    ("Folati", "folate"), ("Vitamina B12", "b12"), ("Omocisteina", "homocysteine"),
+    ("Acido metilmalonico", "mma"), ("Olotranscobalamina", "holotc"),
+]
+
+
+@pytest.mark.parametrize("name,analyte", NAMES_IN_OTHER_LANGUAGES)
+def test_tracked_analytes_as_labs_print_them_in_french_german_dutch_spanish_and_italian(name, analyte):
+    ident = lookup_name(name)
+    assert ident is not None and ident.analyte == analyte
+
+
+@pytest.mark.parametrize("name", ["Folates érythrocytaires", "Erythrozyten-Folsäure", "Folato eritrocitario",
+                                  "Folati GR", "Vitamine B12 active", "Vitamina B12 attiva"])
+def test_lookalikes_in_other_languages_are_not_serum_folate_or_total_b12(name):
+    ident = lookup_name(name)
+    assert ident is None or ident.analyte not in ("folate", "b12")
+
+
+def test_names_in_other_languages_are_sourced_as_readers_know_them():
+    from b12core.text import name_key
+
+    keys = {name_key(n) for n, _ in NAMES_IN_OTHER_LANGUAGES}
+    rows = [r for r in reference.read_table("aliases") if name_key(r["alias"]) in keys]
+    assert len(rows) >= len(keys) - 2  # "Acido folico" and "Homocysteïne" share a key with another spelling
+    for r in rows:
+        assert reference.cite_problems(r["source"]) == [], (r["alias"], r["source"])
+        assert "'" in r["source"], (r["alias"], r["source"])  # quotes the name as the source prints it

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from b12core.loinc import loinc_check_ok
-from b12core.text import name_key, stripped_name_key, unit_key
+from b12core.text import bracket_parts, name_key, name_without_marks, only_specimen_words, stripped_name_key, unit_key
 
 HERE = Path(__file__).parent
 MAX_DECIMALS = 3  # display precision: a value is never shown with more decimals than this
@@ -177,10 +177,46 @@ def name_index() -> tuple[dict[str, TestIdentity], dict[str, TestIdentity]]:
     return exact, stripped
 
 
-def lookup_name(name: str) -> TestIdentity | None:
-    """What a reported test name refers to, or None when the name is unknown."""
+def _lookup_as_written(name: str) -> TestIdentity | None:
     exact, stripped = name_index()
     return exact.get(name_key(name)) or stripped.get(stripped_name_key(name))
+
+
+def _lookup_by_parts(name: str) -> TestIdentity | None:
+    """The name outside brackets and each synonym inside them, when every part that is not only a
+    specimen is known and all name the same test (``Folate (Folic Acid), Serum``). A part nobody
+    knows, or two parts naming different tests (``Folate (RBC)``), decide nothing."""
+    outer, inner = bracket_parts(name)
+    if not inner:
+        return None
+    found = []
+    for part in (outer, *inner):
+        if not name_key(part) or only_specimen_words(part):
+            continue
+        ident = _lookup_as_written(part)
+        if ident is None:
+            return None
+        found.append(ident)
+    if not found or any(i.analyte != found[0].analyte for i in found):
+        return None
+    return next((i for i in found if i.unit), found[0])
+
+
+def lookup_name(name: str) -> TestIdentity | None:
+    """What a reported test name refers to, or None when the name is unknown.
+
+    The name as written is tried first; only when it is unknown are trailing lab codes and
+    footnote marks taken off (``Vitamin B12 01``, ``Hemoglobin ¹``) and its bracketed synonyms
+    tried (``Folate (Folic Acid), Serum``), so a known name is never cut.
+    """
+    ident = _lookup_as_written(name)
+    if ident is not None:
+        return ident
+    for candidate in (name, *name_without_marks(name)):
+        ident = (candidate is not name and _lookup_as_written(candidate)) or _lookup_by_parts(candidate)
+        if ident:
+            return ident
+    return None
 
 
 @cache
