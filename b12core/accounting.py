@@ -226,21 +226,9 @@ def mapped_cells(raw: RawFile, column: str | None) -> Coded:
     return Coded.of_arrow(raw.column(column), unquote=False)
 
 
-def kept_cells(cells: pd.Series, rows: np.ndarray) -> pd.Series:
-    """The text cells of the ``rows`` (a mask), renumbered from 0, still in Arrow (no Python string
-    each): a column of the accepted records' table."""
-    return cells[rows].reset_index(drop=True)
-
-
-def name_counts(source: str, names: np.ndarray) -> pd.DataFrame:
-    """How many rows carry each name (unknown tests, untracked tests, other drugs)."""
-    counts = pd.Series(names, dtype="str").value_counts()
-    return pd.DataFrame({"source_file": source, "name": counts.index.astype("str"),
-                         "rows": counts.to_numpy(dtype="int64")})
-
-
 def coded_name_counts(source: str, names: Coded, rows: np.ndarray) -> pd.DataFrame:
-    """``name_counts`` of the ``rows`` (a mask) of a coded name column, counted on the codes."""
+    """How many of the ``rows`` (a mask) carry each name of a coded name column (unknown tests,
+    untracked tests, other drugs), most first, counted on the codes."""
     counts = np.bincount(names.codes[rows], minlength=len(names.values))
     totals = pd.Series(counts, index=pd.Index(names.values.astype(str), dtype="str")).groupby(level=0, sort=False).sum()
     totals = totals[totals > 0].sort_values(ascending=False, kind="stable")

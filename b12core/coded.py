@@ -104,7 +104,11 @@ class Coded:
         return len(self.codes)
 
     def take(self, positions: np.ndarray) -> Coded:
-        """The rows at ``positions`` (a column of one text stays one without copying codes)."""
+        """The rows at ``positions`` (integer positions, or a boolean mask of the rows); a column of
+        one text stays one without copying codes."""
+        positions = np.asarray(positions)
+        if positions.dtype == bool:
+            positions = np.flatnonzero(positions)
         if self.size == 1:
             return Coded(np.zeros(len(positions), dtype=self.codes.dtype), self._values, self.arrow)
         return Coded(self.codes[positions], self._values, self.arrow)

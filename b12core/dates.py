@@ -295,16 +295,6 @@ def _with_problems(text: pd.Series, when: pd.Series, matched: pd.Series, day_mon
     return ParsedDates(w.astype("datetime64[ns]"), problem, zoned.to_numpy(dtype=bool), order, note)
 
 
-def dates_for_rows(text: pd.Series, rows: np.ndarray, requested_order: str | None, source: str
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
-    """``parse_dates`` over a column: (timestamps, problems, zone named, order note) per row.
-
-    Only ``rows`` (a boolean mask) are parsed and can ask for the date order; other rows get NaT.
-    """
-    when, problem, zoned, note = dates_for_codes(Coded.of(text, strip=False), rows, requested_order, source)
-    return when, problem.texts(), zoned, note
-
-
 def after(when: np.ndarray, not_after: pd.Timestamp | None) -> Coded:
     """Per row, coded: a reason when the time lies after ``not_after`` (the app passes tomorrow: a
     result or dose dated in the future is a typing or export error); "" otherwise."""

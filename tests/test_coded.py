@@ -89,3 +89,10 @@ def test_notes_join_in_the_order_added_and_can_be_read_for_some_rows_only():
 def test_labs_text_columns_are_pandas_str_columns():
     coded = Coded.from_texts(np.array(["a", "b"], dtype=object))
     assert pd.api.types.is_string_dtype(coded.series())
+
+
+def test_take_by_mask_or_positions_gives_the_same_rows():
+    for column in (Coded.constant(4, "same"), Coded(np.array([0, 1, 0, 1]), np.array(["a", "b"], dtype=object))):
+        mask = np.array([True, False, False, True])
+        assert column.take(mask).texts().tolist() == column.take(np.array([0, 3])).texts().tolist()
+        assert len(column.take(mask)) == 2
