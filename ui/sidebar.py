@@ -12,7 +12,8 @@ from ui.data import showing_sample, workspace
 from ui.patient import patient_header
 from ui.state import Keys, init_state
 
-FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xls"]
+# JSON and XML are taken too, so that a FHIR file is named as one by the import instead of refused unread.
+FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xls", "json", "ndjson", "xml"]
 DATE_ORDER_LABELS = {"dmy": "Day first (31/01/2024)", "mdy": "Month first (01/31/2024)"}
 SEX_LABELS = {"any": "Not stated", "female": "Female", "male": "Male"}
 

@@ -255,3 +255,22 @@ def test_the_summary_table_fits_its_column(browser, app_url, width, height):
     screenshot(page, f"summary-{width}")
     context.close()
 
+
+
+FHIR_OBSERVATION = ('{"resourceType": "Observation", "status": "final", "code": {"coding": [{"system": '
+                    '"http://loinc.org", "code": "2132-9"}]}, "valueQuantity": {"value": 310, "unit": "pg/mL"}}')
+
+
+def test_a_fhir_file_dropped_with_a_lab_export_is_named_in_one_line_and_the_rest_still_loads(page, tmp_path):
+    fhir = tmp_path / "observations.ndjson"
+    fhir.write_text("\n".join([FHIR_OBSERVATION] * 4) + "\n")
+    labs = tmp_path / "gp_results.csv"
+    labs.write_text("Patient,Date,Test,Result,Units\nGP-77,2025-02-01,Hemoglobin,9.8,g/dL\n"
+                    "GP-77,2025-03-01,Hemoglobin,11.9,g/dL\n")
+    wait_for_text(page, SAMPLE_LABEL)
+    page.locator("input[type=file]").set_input_files([str(fhir), str(labs)])
+    wait_for_text(page, "Patient: GP-77")
+    settle(page)
+    text = main_text(page)
+    assert "observations.ndjson is a FHIR file (NDJSON); FHIR imports are not read yet" in text
+    assert "not allowed" not in page.inner_text("body")
