@@ -297,3 +297,17 @@ def test_a_whole_multi_dose_vial_is_not_a_replacement_dose_and_says_how_much_it_
     assert imp.doses["dose_ug"].tolist() == [2000]
     assert imp.ignored_names["name"].tolist() == [
         "Cyanocobalamin 30,000 mcg/30 mL (30000 µg: not a B12 replacement dose)"]
+
+
+def test_a_french_injection_record_is_recognised_and_read():
+    from b12core.workspace import build_workspace
+    text = ("Patient;Date;Produit;Dose;Voie\n"
+            "FR-0042;08/01/2025;Hydroxocobalamine 1 mg/mL;1 mg;IM\n"
+            "FR-0042;10/01/2025;Hydroxocobalamine 1 mg/mL;1 mg;IM\n"
+            "FR-0042;13/01/2025;Hydroxocobalamine 1 mg/mL;1 mg;IM\n")
+    ws = build_workspace([("injections.csv", text.encode("latin-1"))])
+    assert [f.kind for f in ws.files] == ["doses"]
+    doses = ws.doses.doses
+    assert doses["product"].tolist() == ["hydroxocobalamin"] * 3
+    assert doses["dose_ug"].tolist() == [1000.0] * 3 and doses["route"].tolist() == ["IM"] * 3
+    assert doses["administered_at"].dt.strftime("%Y-%m-%d").tolist() == ["2025-01-08", "2025-01-10", "2025-01-13"]
