@@ -380,7 +380,7 @@ def _accepted(rec: Records, ids: _Identities, combo: np.ndarray, out: Outcomes, 
     an earlier result of the file, compared on the codes (the texts are never hashed)."""
     combo_kept = combo[kept]  # the analyte, factor and value of a result follow from its combination
     analyte_idx = out.analyte[combo_kept]
-    ref_low, ref_high = _reference_ranges(rec, decimal_mark, out.factor[combo_kept], notes, tracked, kept)
+    ref_low, ref_high = _reference_ranges(rec, decimal_mark, combo_kept, out.factor, notes, tracked, kept)
     same_qualifier = pd.factorize(out.qualifier)[0]  # per combination: equal texts, equal codes
     key = [patient.codes[kept], _same_time(written_time, collected, kept), analyte_idx,
            same_qualifier[combo_kept]]
@@ -684,20 +684,26 @@ def _same_time(written: Coded, when: np.ndarray, kept: np.ndarray) -> np.ndarray
     return pd.factorize(moment.view(np.int64))[0][written.codes[kept]]
 
 
-def _reference_ranges(rec: Records, mark: str, factor: np.ndarray, notes: RowNotes, rows: np.ndarray,
-                      kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(low, high) in the canonical unit for the ``kept`` rows (positions), whose conversion
-    factors are ``factor``; notes the ``rows`` (a mask) whose range text cannot be read."""
+def _reference_ranges(rec: Records, mark: str, combo: np.ndarray, factor: np.ndarray, notes: RowNotes,
+                      rows: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) in the canonical unit for the ``kept`` rows (positions), whose combinations are
+    ``combo`` (codes into ``factor``, each combination's conversion factor), worked out once per
+    distinct (low, high, range text, combination) and spread back; notes the ``rows`` (a mask)
+    whose range text cannot be read."""
     low_coded, high_coded, ranges = rec["low"], rec["high"], rec["range"]
-    low = values.to_number(pd.Series(low_coded.values, dtype="str"), mark).to_numpy("float64")[low_coded.codes[kept]]
-    high = values.to_number(pd.Series(high_coded.values, dtype="str"), mark).to_numpy("float64")[high_coded.codes[kept]]
+    codes, first = combine(low_coded.take(kept), high_coded.take(kept), ranges.take(kept),
+                           Coded(combo, np.empty(len(factor), dtype=object)))
+    at = kept[first]  # a record of each distinct combination
+    low = values.to_number(pd.Series(low_coded.values, dtype="str"), mark).to_numpy("float64")[low_coded.codes[at]]
+    high = values.to_number(pd.Series(high_coded.values, dtype="str"), mark).to_numpy("float64")[high_coded.codes[at]]
     if (ranges.values != "").any():
         lo, hi, readable = values.parse_ranges(pd.Series(ranges.values, dtype="str"), mark)
-        mine = ranges.codes[kept]
+        mine = ranges.codes[at]
         low = np.where(np.isnan(low), lo[mine], low)
         high = np.where(np.isnan(high), hi[mine], high)
         notes.add(rows & ~ranges.per_value(readable), "reference range not read")
-    return units.canonical(low * factor), units.canonical(high * factor)
+    each = factor[combo[first]]
+    return units.canonical(low * each)[codes], units.canonical(high * each)[codes]
 
 
 def _typed_labs(labs: pd.DataFrame) -> pd.DataFrame:
