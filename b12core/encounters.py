@@ -112,8 +112,10 @@ class EncounterLink:
         """What was done, in sentences for the file's notes."""
         if not self.through:
             return (encounter_note(self.column),)
-        if not self.linked:
-            return encounter_note(self.column), f"none of its admission ids is listed in {self.through}"
+        if not self.linked:  # an admissions file beside it, but none of its ids (if any were accepted) in it
+            unlisted = f"none of its admission ids is listed in {self.through}"
+            return (encounter_note(self.column), unlisted) if self.unlisted or self.ambiguous else \
+                (encounter_note(self.column),)
         found = (f"patients found through {self.through} by the admission id ({self.column}): "
                  f"{counted(self.linked, 'admission')} of {counted(self.patients, 'patient')}")
         return found, *filter(None, (self._kept(self.unlisted, f"is not listed in {self.through}"),
