@@ -110,6 +110,13 @@ class Records:
         return self.fields[name]
 
 
+def _field_column(mapping: ColumnMapping, field_name: str) -> str | None:
+    """The column a record field is read from: its role's; the patient's is the admission id's
+    when no column holds patient ids (``_patients`` says so in the file's notes)."""
+    role = _ROLE_OF_FIELD[field_name]
+    return mapping.roles.get(role) or (mapping.roles.get("encounter_id") if role == "patient_id" else None)
+
+
 def _records(raw: RawFile, mapping: ColumnMapping) -> Records:
     """The raw table as candidate results: long tables row for row, wide tables melted to one
     record per filled test cell. Rows holding no result at all become one record each under
@@ -118,7 +125,7 @@ def _records(raw: RawFile, mapping: ColumnMapping) -> Records:
     rows = raw.data_rows()
     coded: dict[str, Coded] = {}
     for field_name in RECORD_FIELDS:
-        column = mapping.roles.get(_ROLE_OF_FIELD[field_name])
+        column = _field_column(mapping, field_name)
         lazy = field_name in _TIME_FIELDS  # nearly one text per row: parsed from Arrow
         coded[field_name] = Coded.of_arrow(raw.column(column), lazy=lazy) if column else Coded.constant(n)
     written_column = mapping.roles.get("value")
@@ -340,7 +347,7 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
     if not_after is not None:
         reasons.fail(tracked, dates.after(collected, not_after))
 
-    patient = _patients(raw, mapping, rec, tracked, reasons, file_notes)
+    patient = _patients(mapping, rec, tracked, reasons, file_notes)
     kept = np.flatnonzero(tracked & reasons.ok())  # every reason is known by now
     with ThreadPoolExecutor(1) as pool:  # the rejections beside the accepted results, as the times above
         rest = pool.submit(_rest_of_import, raw, mapping, rec, ids, reasons, file_notes)
@@ -348,7 +355,7 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
         return accepted, rest.result()
 
 
-def _patients(raw: RawFile, mapping: ColumnMapping, rec: Records, tracked: np.ndarray, reasons: Reasons,
+def _patients(mapping: ColumnMapping, rec: Records, tracked: np.ndarray, reasons: Reasons,
               file_notes: list[str]) -> Coded:
     """Each record's patient: the patient-id column's; without one, the admission id's (an admission
     or stay tells patients apart only as well as admissions do, and the file's notes say so);
@@ -356,11 +363,10 @@ def _patients(raw: RawFile, mapping: ColumnMapping, rec: Records, tracked: np.nd
     if mapping.roles.get("patient_id"):
         reasons.fail(tracked & rec["patient"].empty(), "no patient id")
         return rec["patient"]
-    if column := mapping.roles.get("encounter_id"):
-        admission = Coded.of_arrow(raw.column(column))
-        reasons.fail(tracked & admission.empty(), f"no patient id: the admission id ({column}) is empty")
+    if column := mapping.roles.get("encounter_id"):  # read into rec["patient"] (``_field_column``)
+        reasons.fail(tracked & rec["patient"].empty(), f"no patient id: the admission id ({column}) is empty")
         file_notes.append(encounter_note(column))
-        return admission
+        return rec["patient"]
     file_notes.append("no patient id column; all results belong to one patient")
     return Coded.constant(len(rec), NO_PATIENT_ID)
 

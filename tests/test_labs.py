@@ -497,3 +497,13 @@ def test_results_told_apart_only_by_admission_say_so():
         "admissions; give the admissions file (e.g. MIMIC ADMISSIONS, eICU patient) beside it to join them",)
     assert not any("belong to one patient" in n for n in imp.notes["LABEVENTS.csv"])
     assert imp.rejections["reason"].tolist() == ["no patient id: the admission id (HADM_ID) is empty"]
+
+
+def test_a_wide_export_told_apart_by_admission_groups_each_cell_by_its_row():
+    imp = import_text("Fall-Nr.,Datum,Hb (g/L),MCV (fL)\nF-1,2024-01-02,131,88\nF-2,2024-02-02,,91\n,2024-03-02,120,\n",
+                      name="wide.csv")
+    assert_accounted(imp)
+    assert list(zip(imp.labs["patient_id"], imp.labs["analyte"], strict=True)) == [
+        ("F-1", "hemoglobin"), ("F-1", "mcv"), ("F-2", "mcv")]
+    assert imp.rejections["reason"].tolist() == ["no patient id: the admission id (Fall-Nr.) is empty"]
+    assert any(n.startswith("patients are told apart by admission id (Fall-Nr.)") for n in imp.notes["wide.csv"])
