@@ -164,6 +164,18 @@ class Workspace:
         return [f.name for f in self.files if f.mapping is not None and f.kind in ("labs", "doses", "symptoms")
                 and not f.names_patients() and f.name not in unassigned and f.name in mine]
 
+    def admissions_shown_as(self, patient: str) -> list[EncounterLink]:
+        """The tables whose records are shown as ``patient`` although ``patient`` is one of their
+        admission ids (no admissions file gave its patient): the page about the patient says so."""
+        open_links = [link for link in self.encounter_links
+                      if not link.linked or patient in link.unlisted or patient in link.ambiguous]
+        if not open_links:
+            return []
+        mine = set()
+        for table in _tables(self).values():
+            mine.update(pd.unique(table.loc[table["patient_id"] == patient, "source_file"]))
+        return [link for link in open_links if link.file in mine]
+
     @property
     def errors(self) -> list[str]:
         return [f.error for f in self.files if f.error]

@@ -770,3 +770,12 @@ def test_an_admissions_file_that_joins_nothing_leaves_the_warning():
                                ("ADMISSIONS.csv", ADMISSIONS)], not_after="2024-01-01")
     assert refused.labs.labs.empty  # every result is dated after the day: no admission id left to look up
     assert [link.notes() for link in refused.encounter_links] == [(ADMISSION_NOTE,)]
+
+
+def test_a_patient_that_is_an_admission_is_named_for_the_page():
+    alone = build_workspace([("LABEVENTS.csv", LAB_BY_ADMISSION), ("d_labitems.csv", CODE_DICTIONARY)])
+    assert [link.file for link in alone.admissions_shown_as("100001")] == ["LABEVENTS.csv"]
+    joined = build_workspace([("LABEVENTS.csv", LAB_BY_ADMISSION), ("d_labitems.csv", CODE_DICTIONARY),
+                              ("ADMISSIONS.csv", ADMISSIONS)])
+    assert joined.admissions_shown_as("10120") == []  # a patient, found through the admissions file
+    assert [link.file for link in joined.admissions_shown_as("100009")] == ["LABEVENTS.csv"]  # not listed there
