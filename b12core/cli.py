@@ -8,8 +8,12 @@
     python -m b12core review FILE... -o PROMPTS.csv [--summary SUMMARY.csv] [--regimen ID] [--start YYYY-MM-DD]
                              [--as-of YYYY-MM-DD] [--sex female|male|any] [--date-order auto|dmy|mdy]
 
-Exit 0 with a one-line summary on stderr when the output is written; exit 2 with one clear line
-on stderr when an input cannot be used at all. Never a traceback.
+A lab's code dictionary (MIMIC D_LABITEMS) or an admissions file (MIMIC ADMISSIONS, eICU patient)
+may be given among the FILEs: it is read to name the tests, or the patients, of the other files.
+
+Exit 0 with a one-line summary on stderr when the output is written (and a line for each file
+whose patients are told apart only by admission id); exit 2 with one clear line on stderr when an
+input cannot be used at all. Never a traceback.
 """
 
 from __future__ import annotations

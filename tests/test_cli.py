@@ -493,3 +493,12 @@ def test_labs_naming_their_patients_say_nothing_of_admissions(tmp_path):
     result = run("labs", str(source), "-o", str(tmp_path / "labs.csv"))
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == ["1 file: read 1, accepted 1, ignored 0, duplicates 0, rejected 0"]
+
+
+def test_review_of_labs_by_admission_says_so(tmp_path):
+    paths = write_case(tmp_path, {"LABEVENTS.csv": LAB_BY_ADMISSION.replace("2150-", "2024-")})
+    result = run("review", *paths, "-o", str(tmp_path / "p.csv"), "--as-of", "2024-12-01")
+    assert result.returncode == 0, result.stderr
+    first, second = result.stderr.splitlines()
+    assert first.endswith("for 3 patients")
+    assert second.startswith("LABEVENTS.csv: patients are told apart by admission id (HADM_ID)")
