@@ -779,3 +779,13 @@ def test_a_patient_that_is_an_admission_is_named_for_the_page():
                               ("ADMISSIONS.csv", ADMISSIONS)])
     assert joined.admissions_shown_as("10120") == []  # a patient, found through the admissions file
     assert [link.file for link in joined.admissions_shown_as("100009")] == ["LABEVENTS.csv"]  # not listed there
+
+
+def test_an_admissions_file_naming_its_only_admission_column_otherwise_is_used():
+    labs = b"Fallnummer;Datum;Test;Wert;Einheit\nF-7;02.02.2024;Hb;131;g/L\nF-9;23.05.2024;Hb;118;g/L\n"
+    cases = b"Patientennummer;Fall-Nr.;Aufnahmedatum\nP-001;F-7;01.02.2024\nP-001;F-9;02.05.2024\n"
+    ws = build_workspace([("befunde.csv", labs), ("faelle.csv", cases)])
+    assert [(f.name, f.kind) for f in ws.files] == [("befunde.csv", "labs"), ("faelle.csv", "admissions")]
+    assert ws.patients == ["P-001"]
+    [link] = ws.encounter_links
+    assert (link.column, link.through, link.linked, link.patients) == ("Fallnummer", "faelle.csv", 2, 1)
