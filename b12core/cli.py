@@ -8,8 +8,12 @@
     python -m b12core review FILE... -o PROMPTS.csv [--summary SUMMARY.csv] [--regimen ID] [--start YYYY-MM-DD]
                              [--as-of YYYY-MM-DD] [--sex female|male|any] [--date-order auto|dmy|mdy]
 
-Exit 0 with a one-line summary on stderr when the output is written; exit 2 with one clear line
-on stderr when an input cannot be used at all. Never a traceback.
+A lab's code dictionary (MIMIC D_LABITEMS) or an admissions file (MIMIC ADMISSIONS, eICU patient)
+may be given among the FILEs: it is read to name the tests, or the patients, of the other files.
+
+Exit 0 with a one-line summary on stderr when the output is written (and a line for each file
+whose patients are told apart only by admission id); exit 2 with one clear line on stderr when an
+input cannot be used at all. Never a traceback.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from b12core.workspace import (
 )
 
 EXIT_OK, EXIT_INPUT = 0, 2
+READ_BESIDE = ("dictionary", "admissions")  # kinds read to import the others, never imported themselves
 DATE_ORDERS = ("auto", "dmy", "mdy")
 SEXES = ("female", "male", "any")
 
@@ -122,13 +127,14 @@ def _tables_of(paths: Sequence[Path]) -> ReadFiles:
 
 def _workspace(paths: Sequence[Path], date_order: str | None, kind: str) -> Workspace:
     """Read and import the named files as the app does, but strictly: a file that cannot be used,
-    or holds no table of ``kind`` (a workbook's other sheets are only named), stops the command."""
+    or holds no table of ``kind`` (a workbook's other sheets are only named), stops the command.
+    A code dictionary or an admissions file may be given beside the files of ``kind``."""
     ws = build_workspace(_tables_of(paths), Choices(date_order=date_order))
     if ws.errors:
         raise InputError(ws.errors[0])
-    wanted = {_file_of(f) for f in ws.files if f.kind in (kind, "dictionary")}
+    wanted = {_file_of(f) for f in ws.files if f.kind in (kind, *READ_BESIDE)}
     for report in ws.files:
-        if report.kind not in (kind, "dictionary") and _file_of(report) not in wanted:
+        if report.kind not in (kind, *READ_BESIDE) and _file_of(report) not in wanted:
             raise InputError(f"{report.name} looks like {KIND_LABELS[report.kind]}, not {KIND_LABELS[kind]}")
     if (ws.labs if kind == "labs" else ws.doses) is None:
         raise InputError(f"none of the files holds {KIND_LABELS[kind]}")
@@ -142,8 +148,14 @@ def _file_of(report: FileReport) -> str:
 
 
 def _not_read(ws: Workspace, kind: str) -> str:
-    others = [f.name for f in ws.files if f.kind not in (kind, "dictionary")]
+    others = [f.name for f in ws.files if f.kind not in (kind, *READ_BESIDE)]
     return f"; sheets not read as {KIND_LABELS[kind]}: {', '.join(others)}" if others else ""
+
+
+def _encounter_lines(ws: Workspace) -> str:
+    """A line per table whose patients are told apart by admission id: that it may split a person,
+    or which admissions file gave the patients ("" when there is none)."""
+    return "".join(f"\n{link.file}: {link.text()}" for link in ws.encounter_links)
 
 
 def _order(args: argparse.Namespace) -> str | None:
@@ -213,7 +225,7 @@ def run_labs(args: argparse.Namespace) -> str:
         line += f"; unknown tests: {top_names(result.unknown_names, 5)}"
     if hint := code_dictionary_hint(result.unknown_names):
         line += f"\n{hint}"
-    return line + _not_read(ws, "labs")
+    return line + _not_read(ws, "labs") + _encounter_lines(ws)
 
 
 def run_doses(args: argparse.Namespace) -> str:
@@ -223,12 +235,14 @@ def run_doses(args: argparse.Namespace) -> str:
     _write_import(args, result.doses, result.rejections)
     line = result.summary()
     ignored = result.ignored_names
-    return line + (f"; not counted as B12 doses: {top_names(ignored, 3)}" if len(ignored) else "")
+    return line + (f"; not counted as B12 doses: {top_names(ignored, 3)}" if len(ignored) else "") + \
+        _encounter_lines(ws)
 
 
 def run_phases(args: argparse.Namespace) -> str:
     _check_suffix(args.output, (".csv",))
-    result = _workspace(args.files, _order(args), "doses").doses
+    ws = _workspace(args.files, _order(args), "doses")
+    result = ws.doses
     phases = detect_phases(result.doses).phases
     columns = ["phase", "start", "end", "doses"]
     if phases["patient_id"].nunique() > 1:
@@ -236,7 +250,7 @@ def run_phases(args: argparse.Namespace) -> str:
     out = phases[columns].assign(start=phases["start"].dt.strftime("%Y-%m-%d"),
                                  end=phases["end"].dt.strftime("%Y-%m-%d"))
     write_table(out, args.output)
-    return f"{result.summary()}; {counted(len(phases), 'phase')}"
+    return f"{result.summary()}; {counted(len(phases), 'phase')}{_encounter_lines(ws)}"
 
 
 def run_plan(args: argparse.Namespace) -> str:
@@ -412,7 +426,7 @@ def run_review(args: argparse.Namespace) -> str:
         write_table(pd.concat(summaries, ignore_index=True) if summaries else
                     pd.DataFrame(columns=list(REVIEW_SUMMARY_COLUMNS)), args.summary)
     counts = f"{counted(len(table), 'prompt')} for {counted(len(views), 'patient')}"
-    return f"{_import_line(ws)}; {counts}{_left_out(ws, as_of)}"
+    return f"{_import_line(ws)}; {counts}{_left_out(ws, as_of)}{_encounter_lines(ws)}"
 
 
 def use_batch_memory_pool() -> None:

@@ -47,6 +47,7 @@ from b12core.accounting import (
     summary_line,
 )
 from b12core.coded import Coded, combine, joined
+from b12core.encounters import encounter_note
 from b12core.errors import InputError
 from b12core.mapping import ColumnMapping, roles_by_header
 from b12core.read import RawFile
@@ -543,12 +544,18 @@ def _times(rec: _Rows, date_order: str | None, not_after: pd.Timestamp | None) -
 
 
 def _patients(rec: _Rows) -> Coded:
-    """Each dose's patient id (a dose without one is rejected); a record without a patient id
-    column belongs to one patient."""
+    """Each dose's patient id (a dose without one is rejected); without a patient-id column the
+    admission id groups the doses, and the record's notes say so; a record with neither belongs
+    to one patient."""
     if rec.mapping.roles.get("patient_id"):
         patient = rec.cells("patient_id")
         rec.reasons.fail(rec.rows & patient.empty(), "no patient id")
         return patient
+    if column := rec.mapping.roles.get("encounter_id"):
+        admission = rec.cells("encounter_id")
+        rec.reasons.fail(rec.rows & admission.empty(), f"no patient id: the admission id ({column}) is empty")
+        rec.file_notes.append(encounter_note(column))
+        return admission
     rec.file_notes.append("no patient id column; all doses belong to one patient")
     return Coded.constant(len(rec.rows), NO_PATIENT_ID)
 

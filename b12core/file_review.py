@@ -53,11 +53,12 @@ class FileReview:
     """One file (or one sheet of a workbook) as the Import review page shows it."""
 
     name: str
-    kind: str  # the kind it is read as: labs, doses, symptoms, dictionary, skip
+    kind: str  # the kind it is read as: labs, doses, symptoms, dictionary, admissions, skip
     detected_kind: str  # what the app found ("unreadable", "not read" for a file without tables)
     error: str = ""  # why the file could not be used ("" when it was)
     how_read: str = ""  # "5 data rows, header on line 1, encoding utf-8, delimiter ','" ("" when not read)
     read_with: tuple[str, ...] = ()  # what the reader and the import assumed (decimal mark, date order, ...)
+    warnings: tuple[str, ...] = ()  # what the clinician should act on (patients told apart by admission only)
     counts: FileCounts | None = None  # None when the file was not imported
     layout_reason: str = ""  # why the app read it as one row per result, a column per test, ...
     columns: pd.DataFrame = field(default_factory=lambda: _titled(*COLUMN_TITLES))  # Role, Column, Why
@@ -108,6 +109,7 @@ class _Split:
             "rejections": self._by_file([i.rejections for i in imports]),
         }
         self.notes: dict[str, tuple[str, ...]] = {}
+        self.links = {link.file: link for link in ws.encounter_links}
         for imp in (ws.labs, ws.doses):
             for file, notes in (imp.notes.items() if imp is not None else ()):
                 self.notes[file] = (*self.notes.get(file, ()), *notes)
@@ -147,11 +149,14 @@ def _review(report: FileReport, split: _Split, patients: tuple[str, ...]) -> Fil
     if mapping is not None:
         found.update(layout_reason=mapping.layout_reason, columns=_columns(mapping),
                      roles=tuple(ROLES_OF_KIND[mapping.kind]), headers=tuple(raw.columns) if raw is not None else ())
-        if report.kind in ("labs", "doses") and "patient_id" not in mapping.roles:
+        if report.kind in ("labs", "doses") and not report.names_patients():
             found["owner_candidates"] = patients  # the page asks whose records they are
-    notes = [*(raw.notes if raw is not None else ()), *split.notes.get(name, ())]
+    link = split.links.get(name)
+    warnings = link.notes() if link is not None and not link.linked else ()  # no admissions file joined them
+    notes = [n for n in (*(raw.notes if raw is not None else ()), *report.notes, *split.notes.get(name, ()))
+             if n not in warnings]
     return FileReview(name, report.kind, report.detected_kind, report.error, how_read=_how_read(raw),
-                      read_with=tuple(dict.fromkeys(notes)), **found)
+                      read_with=tuple(dict.fromkeys(notes)), warnings=warnings, **found)
 
 
 def _how_read(raw: RawFile | None) -> str:

@@ -33,6 +33,7 @@ from b12core.accounting import (
     summary_line,
 )
 from b12core.coded import Coded, combine, concat
+from b12core.encounters import encounter_note
 from b12core.errors import InputError
 from b12core.loinc import corrected_loinc, loinc_check_ok, looks_like_loinc
 from b12core.mapping import ColumnMapping, DictionaryEntry, propose_mapping, split_header_unit
@@ -109,6 +110,13 @@ class Records:
         return self.fields[name]
 
 
+def _field_column(mapping: ColumnMapping, field_name: str) -> str | None:
+    """The column a record field is read from: its role's; the patient's is the admission id's
+    when no column holds patient ids (``_patients`` says so in the file's notes)."""
+    role = _ROLE_OF_FIELD[field_name]
+    return mapping.roles.get(role) or (mapping.roles.get("encounter_id") if role == "patient_id" else None)
+
+
 def _records(raw: RawFile, mapping: ColumnMapping) -> Records:
     """The raw table as candidate results: long tables row for row, wide tables melted to one
     record per filled test cell. Rows holding no result at all become one record each under
@@ -117,7 +125,7 @@ def _records(raw: RawFile, mapping: ColumnMapping) -> Records:
     rows = raw.data_rows()
     coded: dict[str, Coded] = {}
     for field_name in RECORD_FIELDS:
-        column = mapping.roles.get(_ROLE_OF_FIELD[field_name])
+        column = _field_column(mapping, field_name)
         lazy = field_name in _TIME_FIELDS  # nearly one text per row: parsed from Arrow
         coded[field_name] = Coded.of_arrow(raw.column(column), lazy=lazy) if column else Coded.constant(n)
     written_column = mapping.roles.get("value")
@@ -339,19 +347,28 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
     if not_after is not None:
         reasons.fail(tracked, dates.after(collected, not_after))
 
-    # Patient.
-    patient = rec["patient"]
-    if mapping.roles.get("patient_id"):
-        reasons.fail(tracked & patient.empty(), "no patient id")
-    else:
-        patient = Coded.constant(n, NO_PATIENT_ID)
-        file_notes.append("no patient id column; all results belong to one patient")
-
+    patient = _patients(mapping, rec, tracked, reasons, file_notes)
     kept = np.flatnonzero(tracked & reasons.ok())  # every reason is known by now
     with ThreadPoolExecutor(1) as pool:  # the rejections beside the accepted results, as the times above
         rest = pool.submit(_rest_of_import, raw, mapping, rec, ids, reasons, file_notes)
         accepted = _accepted(rec, ids, combo, out, mark.mark, notes, tracked, kept, patient, collected, written_time)
         return accepted, rest.result()
+
+
+def _patients(mapping: ColumnMapping, rec: Records, tracked: np.ndarray, reasons: Reasons,
+              file_notes: list[str]) -> Coded:
+    """Each record's patient: the patient-id column's; without one, the admission id's (an admission
+    or stay tells patients apart only as well as admissions do, and the file's notes say so);
+    without either, one patient for the whole file. A result without its id is rejected."""
+    if mapping.roles.get("patient_id"):
+        reasons.fail(tracked & rec["patient"].empty(), "no patient id")
+        return rec["patient"]
+    if column := mapping.roles.get("encounter_id"):  # read into rec["patient"] (``_field_column``)
+        reasons.fail(tracked & rec["patient"].empty(), f"no patient id: the admission id ({column}) is empty")
+        file_notes.append(encounter_note(column))
+        return rec["patient"]
+    file_notes.append("no patient id column; all results belong to one patient")
+    return Coded.constant(len(rec), NO_PATIENT_ID)
 
 
 def _results(raw: RawFile, mapping: ColumnMapping, rec: Records, ids: _Identities, tracked: np.ndarray

@@ -18,14 +18,15 @@ from b12core.read import RawFile
 from b12core.reference import column_roles, lookup_name, ucum_unit
 from b12core.text import name_key
 
-ROLES = ("patient_id", "collected_at", "collected_time", "offset_minutes", "test_name", "test_code",
+ROLES = ("patient_id", "encounter_id", "collected_at", "collected_time", "offset_minutes", "test_name", "test_code",
          "value", "value_numeric", "unit", "ref_range", "ref_low", "ref_high", "flag", "qualifier")
-DOSE_ROLES = ("patient_id", "administered_at", "administered_time", "product", "strength", "dose", "dose_unit",
-              "route", "batch", "note", "order_end")
-SYMPTOM_ROLES = ("patient_id", "recorded_at", "symptom", "score")
+DOSE_ROLES = ("patient_id", "encounter_id", "administered_at", "administered_time", "product", "strength", "dose",
+              "dose_unit", "route", "batch", "note", "order_end")
+SYMPTOM_ROLES = ("patient_id", "encounter_id", "recorded_at", "symptom", "score")
 ROLES_OF_KIND = {"labs": ROLES, "doses": DOSE_ROLES, "symptoms": SYMPTOM_ROLES}
 ROLE_LABELS = {
-    "patient_id": "patient id", "collected_at": "collection time", "collected_time": "time of day",
+    "patient_id": "patient id", "encounter_id": "admission or stay id", "collected_at": "collection time",
+    "collected_time": "time of day",
     "offset_minutes": "minutes from admission", "test_name": "test name", "test_code": "test code",
     "value": "result", "value_numeric": "numeric result", "unit": "unit",
     "ref_range": "reference range", "ref_low": "reference low", "ref_high": "reference high",
@@ -34,7 +35,7 @@ ROLE_LABELS = {
     "strength": "strength", "dose": "dose", "dose_unit": "dose unit", "route": "route", "batch": "batch",
     "note": "note", "order_end": "order end", "recorded_at": "date", "symptom": "symptom", "score": "score",
 }
-KINDS = ("labs", "doses", "symptoms", "dictionary")
+KINDS = ("labs", "doses", "symptoms", "dictionary", "admissions")
 SAMPLE_ROWS = 200
 _HEADER_UNIT = re.compile(r"^(?P<name>.*?)[\s,]*(?:\((?P<p>[^()]*)\)|\[(?P<b>[^\[\]]*)\]|,\s*(?P<c>\S+))\s*$")
 _DATEISH = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{1,2}[-\s][^\W\d_]{3,}|"
@@ -103,8 +104,10 @@ def split_header_unit(header: str) -> tuple[str, str | None]:
     return header.strip(), None
 
 
-def _header_scores(header: str, kind: str = "labs") -> dict[str, tuple[int, str]]:
-    """role -> (score, reason) from the header text alone, for a file of ``kind``."""
+def header_roles(header: str, kind: str = "labs") -> dict[str, tuple[int, str]]:
+    """role -> (score, reason) from the header text alone, for a file of ``kind``. A header that
+    names an admission, stay or visit (``Patient Visit ID``) is never a patient id: one person's
+    results would be split across their admissions."""
     key = name_key(header)
     words = f" {key} "
     scores: dict[str, tuple[int, str]] = {}
@@ -117,6 +120,8 @@ def _header_scores(header: str, kind: str = "labs") -> dict[str, tuple[int, str]
             continue
         if score > scores.get(role, (0, ""))[0]:
             scores[role] = (score, f"header {header!r} {how} '{pattern}'")
+    if "encounter_id" in scores:
+        scores.pop("patient_id", None)
     return scores
 
 
@@ -194,7 +199,7 @@ def propose_mapping(raw: RawFile) -> ColumnMapping:
 def roles_by_header(columns: list[str], kind: str = "labs") -> tuple[dict[str, str], dict[str, str]]:
     """Best-scoring header match first; each role gets one column and each column one role."""
     candidates = sorted(((score, role, column, reason) for column in columns
-                         for role, (score, reason) in _header_scores(column, kind).items()), key=lambda c: -c[0])
+                         for role, (score, reason) in header_roles(column, kind).items()), key=lambda c: -c[0])
     roles: dict[str, str] = {}
     reasons: dict[str, str] = {}
     for _score, role, column, reason in candidates:
@@ -223,16 +228,22 @@ def _first_row_is_units(raw: RawFile, tests: tuple[str, ...]) -> bool:
 
 
 def detect_kind(raw: RawFile) -> str:
-    """``labs``, ``doses`` (injection record), ``symptoms`` (diary) or ``dictionary`` (test codes
-    and their names, such as MIMIC's D_LABITEMS)."""
+    """``labs``, ``doses`` (injection record), ``symptoms`` (diary), ``dictionary`` (test codes
+    and their names, such as MIMIC's D_LABITEMS) or ``admissions`` (the patient of each admission
+    or stay, such as MIMIC's ADMISSIONS or eICU's patient table: no test, a patient id and an
+    admission id)."""
     words = {w for c in raw.columns for w in name_key(c).split()}
     keys = {name_key(c) for c in raw.columns}
-    if len(words & _DOSE_WORDS) >= 2 and not any(is_test_header(c) for c in raw.columns):
+    tests = any(is_test_header(c) for c in raw.columns)
+    if len(words & _DOSE_WORDS) >= 2 and not tests:
         return "doses"
-    if words & _SYMPTOM_WORDS and not any(is_test_header(c) for c in raw.columns):
+    if words & _SYMPTOM_WORDS and not tests:
         return "symptoms"
-    scores = [_header_scores(c) for c in raw.columns]
+    scores = [header_roles(c) for c in raw.columns]
     has = {role for s in scores for role in s}
+    if {"patient_id", "encounter_id"} <= has and not tests and not {"test_name", "test_code", "value",
+                                                                    "value_numeric"} & has:
+        return "admissions"
     if ("test_code" in has and ({"test_name"} & has or "label" in keys)
             and not {"value", "value_numeric", "collected_at"} & has):
         return "dictionary"
@@ -249,7 +260,7 @@ def read_dictionary(raw: RawFile) -> dict[str, DictionaryEntry]:
     """Code -> name (and LOINC code when the file has one), from a dictionary file."""
     code_col = name_col = loinc_col = None
     for column in raw.columns:
-        scores = _header_scores(column)
+        scores = header_roles(column)
         key = name_key(column)
         if "loinc" in key.split():
             loinc_col = column

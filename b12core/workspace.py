@@ -26,6 +26,7 @@ import pyarrow as pa
 from b12core.accounting import NO_PATIENT_ID
 from b12core.course import Adherence, adherence, fit_regimen
 from b12core.doses import DoseImport, import_doses, merge_doses, propose_dose_mapping
+from b12core.encounters import Admissions, EncounterLink, encounter_note, read_admissions
 from b12core.errors import DateOrderNeeded, InputError
 from b12core.labs import LABS_COLUMNS, LabImport, import_labs, merge_imports
 from b12core.mapping import ColumnMapping, DictionaryEntry, detect_kind, propose_mapping, read_dictionary
@@ -37,9 +38,10 @@ from b12core.regimens import Regimen, build_plan, custom_regimen, get_regimen
 from b12core.response import annotate_labs, review_prompts, summarise
 from b12core.symptoms import SymptomImport, import_symptoms, merge_symptoms, propose_symptom_mapping
 
-KINDS = ("labs", "doses", "symptoms", "dictionary", "skip")
+KINDS = ("labs", "doses", "symptoms", "dictionary", "admissions", "skip")
 KIND_LABELS = {"labs": "lab results", "doses": "an injection record", "symptoms": "a symptom diary",
-               "dictionary": "a test-code dictionary", "skip": "a file left out"}
+               "dictionary": "a test-code dictionary",
+               "admissions": "an admissions file (links admissions to patients)", "skip": "a file left out"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,13 @@ class FileReport:
     mapping: ColumnMapping | None = None
     error: str = ""  # why the table could not be used ("" when it was)
     needs_date_order: bool = False
+    notes: tuple[str, ...] = ()  # what the app found in a file it reads but does not import (admissions)
+
+    def names_patients(self) -> bool:
+        """True when the table's records say whose they are: by a patient-id column, or (lab
+        results and doses) by an admission id."""
+        roles = self.mapping.roles if self.mapping is not None else {}
+        return "patient_id" in roles or (self.kind in ("labs", "doses") and "encounter_id" in roles)
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,7 @@ class Workspace:
     id_matches: tuple[IdMatch, ...] = ()  # ids written differently in different files, taken as one
     id_conflicts: tuple[IdConflict, ...] = ()  # ids that could not be matched because it was ambiguous
     unassigned: tuple[UnassignedFile, ...] = ()  # tables whose records belong to no patient yet
+    encounter_links: tuple[EncounterLink, ...] = ()  # tables whose patients are told apart by admission id
 
     @property
     def patients(self) -> list[str]:
@@ -152,7 +162,19 @@ class Workspace:
         for table in _tables(self).values():
             mine.update(pd.unique(table.loc[table["patient_id"] == patient, "source_file"]))
         return [f.name for f in self.files if f.mapping is not None and f.kind in ("labs", "doses", "symptoms")
-                and "patient_id" not in f.mapping.roles and f.name not in unassigned and f.name in mine]
+                and not f.names_patients() and f.name not in unassigned and f.name in mine]
+
+    def admissions_shown_as(self, patient: str) -> list[EncounterLink]:
+        """The tables whose records are shown as ``patient`` although ``patient`` is one of their
+        admission ids (no admissions file gave its patient): the page about the patient says so."""
+        open_links = [link for link in self.encounter_links
+                      if not link.linked or patient in link.unlisted or patient in link.ambiguous]
+        if not open_links:
+            return []
+        mine = set()
+        for table in _tables(self).values():
+            mine.update(pd.unique(table.loc[table["patient_id"] == patient, "source_file"]))
+        return [link for link in open_links if link.file in mine]
 
     @property
     def errors(self) -> list[str]:
@@ -224,13 +246,15 @@ def build_workspace(files: ReadFiles | Sequence[tuple[str, bytes]], choices: Cho
 
     ``files`` are the files as read (``read_files``, which the app keeps while the choices change)
     or the uploads as (name, bytes), read here. A file that cannot be used is reported, never
-    fatal. Code dictionaries are read first, so a lab file's local codes are named whatever the
-    upload order. Results and doses dated after ``not_after`` (ISO day) are rejected.
+    fatal. Code dictionaries and admissions files are read first, so a lab file's local codes are
+    named, and its admission ids replaced by their patients, whatever the upload order. Results and
+    doses dated after ``not_after`` (ISO day) are rejected.
     """
     read = files if isinstance(files, ReadFiles) else read_files(files)
     choices = choices or Choices()
     reports = _classified(read, choices)
     reports, dictionary = _dictionaries(reports)
+    reports, admissions = _admissions(reports)
     latest = pd.Timestamp(not_after) if not_after else None
     results: dict[str, list[Imported]] = {"labs": [], "doses": [], "symptoms": []}
     for i, report in enumerate(reports):
@@ -246,13 +270,14 @@ def build_workspace(files: ReadFiles | Sequence[tuple[str, bytes]], choices: Cho
             continue
         results[report.kind].append(result)
         reports[i] = dataclasses.replace(report, mapping=mapping)
+    links, results = link_encounters(results, admissions)
     # Ids are matched before merging, so overlapping exports that write an id differently de-duplicate.
     matches, conflicts, results = match_patient_ids(results, [r.name for r in reports])
     labs, doses, diaries = results["labs"], results["doses"], results["symptoms"]
     # Each import is already de-duplicated within its file: merge only when files can overlap.
     return link_unidentified(Workspace(
-        tuple(reports), _merged(labs, merge_imports), _merged(doses, merge_doses), _merged(diaries, merge_symptoms),
-        matches, conflicts), choices.owners)
+        tuple(_with_uses(reports, links)), _merged(labs, merge_imports), _merged(doses, merge_doses),
+        _merged(diaries, merge_symptoms), matches, conflicts, encounter_links=links), choices.owners)
 
 
 def _classified(read: ReadFiles, choices: Choices) -> list[FileReport]:
@@ -278,6 +303,34 @@ def _dictionaries(reports: list[FileReport]) -> tuple[list[FileReport], dict[str
             except InputError as err:
                 reports[i] = _failed(report, err)
     return reports, dictionary
+
+
+def _admissions(reports: list[FileReport]) -> tuple[list[FileReport], list[Admissions]]:
+    """The admissions files among the tables, read, each report noting what its file holds (one
+    that cannot be read reports why)."""
+    found: list[Admissions] = []
+    reports = list(reports)
+    for i, report in enumerate(reports):
+        if report.kind != "admissions" or report.raw is None:
+            continue
+        try:
+            found.append(read_admissions(report.raw))
+        except InputError as err:
+            reports[i] = _failed(report, err)
+        except Exception as err:  # a bug of ours: this file is reported, the others still load
+            reports[i] = dataclasses.replace(report, error=_bug(report.name, err))
+        else:
+            reports[i] = dataclasses.replace(report, notes=(found[-1].note(),))
+    return reports, found
+
+
+def _with_uses(reports: list[FileReport], links: tuple[EncounterLink, ...]) -> list[FileReport]:
+    """The reports with each admissions file noting the tables whose patients it gave."""
+    uses: dict[str, list[str]] = {}
+    for link in links:
+        if link.through and link.linked:
+            uses.setdefault(link.through, []).append(f"the patients of {link.file} were found through it")
+    return [dataclasses.replace(r, notes=(*r.notes, *uses[r.name])) if r.name in uses else r for r in reports]
 
 
 def _import_table(raw: RawFile, kind: str, choices: Choices, dictionary: dict[str, DictionaryEntry],
@@ -417,6 +470,54 @@ def _text_column(codes: np.ndarray, texts: list, index: pd.Index) -> pd.Series:
     """The text column ``texts[codes]`` (Arrow-backed, built by one ``take``)."""
     values = pa.array(texts, type=pa.large_string(), from_pandas=True).take(pa.array(codes, type=pa.int64()))
     return pd.Series(pd.arrays.ArrowStringArray(values), index=index, dtype="str")
+
+
+# --- admission ids replaced by their patients through an admissions file --------------------------
+
+def link_encounters(imports: dict[str, list[Imported]], admissions: Sequence[Admissions]
+                    ) -> tuple[tuple[EncounterLink, ...], dict[str, list[Imported]]]:
+    """Replace the admission ids that tell a table's patients apart by the patients an admissions
+    file lists for them: each changed row noted, the table's notes saying what was done.
+
+    ``imports`` are the per-table imports by kind. Only lab and dose tables with an admission-id
+    column and no patient-id column are touched; their admission ids that no admissions file
+    lists (or lists for two patients) stay as they are and are named. Returns an
+    ``EncounterLink`` per such table, with or without an admissions file, and the imports.
+    """
+    links: list[EncounterLink] = []
+    changed = {kind: list(parts) for kind, parts in imports.items()}
+    for kind in ("labs", "doses"):
+        for i, imp in enumerate(imports.get(kind, [])):
+            for name, mapping in imp.mappings.items():  # one table per import
+                column = mapping.roles.get("encounter_id")
+                if column and not mapping.roles.get("patient_id"):
+                    link, changed[kind][i] = _linked(changed[kind][i], kind, name, column, admissions)
+                    links.append(link)
+    return tuple(links), changed
+
+
+def _linked(imp: Imported, kind: str, name: str, column: str, admissions: Sequence[Admissions]
+            ) -> tuple[EncounterLink, Imported]:
+    """One table's admission ids replaced through the first admissions file that has the column,
+    worked out once per distinct id and spread over the rows by their codes."""
+    found = next(((a, key) for a in admissions if (key := a.for_column(column)) is not None), None)
+    if found is None:
+        return EncounterLink(name, column), imp
+    adm, key = found
+    table = getattr(imp, kind)
+    codes = _codes(table)
+    ids = codes.id_texts
+    found_patients = adm.patients[key].reindex(ids)  # per distinct admission id: its patient, or missing
+    listed = found_patients.notna().to_numpy()
+    patients = found_patients.fillna("").to_numpy(dtype=object)
+    notes = [f"patient found through {adm.name} (admission id {i})" for i in ids]
+    table = _relabelled(table, codes, np.where(listed, np.arange(len(ids)), -1)[codes.ids], list(patients), notes)
+    left = ids[~listed]
+    twice = left.isin(adm.ambiguous[key])
+    link = EncounterLink(name, column, adm.name, int(listed.sum()), len(pd.unique(patients[listed])),
+                         tuple(left[~twice]), tuple(left[twice]))
+    said = tuple(n for n in imp.notes.get(name, ()) if n != encounter_note(column))
+    return link, dataclasses.replace(imp, **{kind: table}, notes={**imp.notes, name: (*said, *link.notes())})
 
 
 # --- patient ids written differently in different files ------------------------------------------

@@ -23,12 +23,15 @@ from ui.state import Keys, set_owner
 HELP = """
 Every row of every file ends up **accepted**, **ignored** (a test the app does not track, such as
 WBC, or a name nobody has mapped yet) or **rejected** with a reason, and a result that appears in
-two files is kept once (**duplicates**). Check here that each file was read the way you expect:
-which column holds what, which tests were recognised, and which rows were left out. A change you
-make here applies to the dashboard at once; it is kept for this browser session only.
+two files is kept once (**duplicates**). A test-code dictionary or an admissions file (which patient
+each admission or stay belongs to) is read to name the tests and patients of the other files.
+Check here that each file was read the way you expect: which column holds what, which tests were
+recognised, and which rows were left out. A change you make here applies to the dashboard at once;
+it is kept for this browser session only.
 """
 KIND_LABELS = {"labs": "Lab results", "doses": "Injection record", "symptoms": "Symptom diary",
-               "dictionary": "Test-code dictionary", "skip": "Leave out"}
+               "dictionary": "Test-code dictionary", "admissions": "Admissions (links admissions to patients)",
+               "skip": "Leave out"}
 NONE = "(none)"
 
 
@@ -66,6 +69,8 @@ def file_section(review: FileReview) -> None:
     key = file_key(review.name)
     if review.error:
         st.error(markdown_literal(review.error))
+    for warning in review.warnings:
+        st.warning(markdown_literal(warning[:1].upper() + warning[1:]))
     if review.how_read:
         st.caption(markdown_literal(review.how_read))
     if review.read_with:
@@ -167,7 +172,7 @@ def page() -> None:
     for review in reviews:
         summary = f" — {review.counts.sentence()}" if review.counts else ""
         label = f"{review.name}: {KIND_LABELS.get(review.kind, review.kind)}{summary}"
-        with st.expander(markdown_literal(label), expanded=bool(review.error) or len(reviews) == 1):
+        with st.expander(markdown_literal(label), expanded=bool(review.error or review.warnings) or len(reviews) == 1):
             file_section(review)
 
 

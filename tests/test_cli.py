@@ -452,3 +452,53 @@ def test_labs_asks_for_the_code_dictionary_of_a_code_only_export(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "2 tests are named only by numeric codes (51222, 51010)" in result.stderr
     assert "D_LABITEMS" in result.stderr
+
+
+# --- results told apart by admission id ----------------------------------------------------------
+
+LAB_BY_ADMISSION = ("HADM_ID,Collection Date,Test Name,Result,Units\n"
+                    "100001,2150-01-02,Hemoglobin,91,g/L\n100002,2150-06-02,Hemoglobin,104,g/L\n"
+                    "100003,2150-03-02,Hemoglobin,131,g/L\n")
+ADMISSIONS = ("ROW_ID,SUBJECT_ID,HADM_ID,ADMITTIME,DISCHTIME,ADMISSION_TYPE\n"
+              "1,10120,100001,2150-01-01 10:00:00,2150-01-05 12:00:00,EMERGENCY\n"
+              "2,10120,100002,2150-06-01 10:00:00,2150-06-04 12:00:00,ELECTIVE\n")
+
+
+def test_labs_by_admission_alone_say_so_on_stderr(tmp_path):
+    (source := tmp_path / "LABEVENTS.csv").write_text(LAB_BY_ADMISSION)
+    result = run("labs", str(source), "-o", str(tmp_path / "labs.csv"))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "1 file: read 3, accepted 3, ignored 0, duplicates 0, rejected 0",
+        "LABEVENTS.csv: patients are told apart by admission id (HADM_ID): one person's results may be split "
+        "across admissions; give the admissions file (e.g. MIMIC ADMISSIONS, eICU patient) beside it to join them"]
+    assert pd.read_csv(tmp_path / "labs.csv", dtype=str)["patient_id"].tolist() == ["100001", "100002", "100003"]
+
+
+def test_labs_with_an_admissions_file_beside_them_name_the_patients(tmp_path):
+    paths = write_case(tmp_path, {"LABEVENTS.csv": LAB_BY_ADMISSION, "ADMISSIONS.csv": ADMISSIONS})
+    result = run("labs", *paths, "-o", str(tmp_path / "labs.csv"))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "1 file: read 3, accepted 3, ignored 0, duplicates 0, rejected 0",
+        "LABEVENTS.csv: patients found through ADMISSIONS.csv by the admission id (HADM_ID): 2 admissions of "
+        "1 patient; 1 admission id is not listed in ADMISSIONS.csv and is kept as a patient of its own: 100003"]
+    labs = pd.read_csv(tmp_path / "labs.csv", dtype=str)
+    assert labs["patient_id"].tolist() == ["10120", "10120", "100003"]
+
+
+def test_labs_naming_their_patients_say_nothing_of_admissions(tmp_path):
+    (source := tmp_path / "labevents.csv").write_text(
+        "subject_id,hadm_id,Collection Date,Test Name,Result,Units\n10120,100001,2150-01-02,Hemoglobin,91,g/L\n")
+    result = run("labs", str(source), "-o", str(tmp_path / "labs.csv"))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == ["1 file: read 1, accepted 1, ignored 0, duplicates 0, rejected 0"]
+
+
+def test_review_of_labs_by_admission_says_so(tmp_path):
+    paths = write_case(tmp_path, {"LABEVENTS.csv": LAB_BY_ADMISSION.replace("2150-", "2024-")})
+    result = run("review", *paths, "-o", str(tmp_path / "p.csv"), "--as-of", "2024-12-01")
+    assert result.returncode == 0, result.stderr
+    first, second = result.stderr.splitlines()
+    assert first.endswith("for 3 patients")
+    assert second.startswith("LABEVENTS.csv: patients are told apart by admission id (HADM_ID)")

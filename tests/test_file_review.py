@@ -144,3 +144,37 @@ def test_a_file_left_out_is_read_but_not_counted():
 def test_an_unknown_file_name_is_an_error(ws):
     with pytest.raises(KeyError):
         file_review(ws, "nothing.csv")
+
+
+# --- results told apart by admission id, and the admissions file that joins them ----------------
+
+LAB_BY_ADMISSION = (b"HADM_ID,Collection Date,Test Name,Result,Units\n"
+                    b"100001,2150-01-02,Hemoglobin,91,g/L\n"
+                    b"100002,2150-06-02,Hemoglobin,104,g/L\n")
+ADMISSIONS = (b"ROW_ID,SUBJECT_ID,HADM_ID,ADMITTIME,DISCHTIME,ADMISSION_TYPE\n"
+              b"1,10120,100001,2150-01-01 10:00:00,2150-01-05 12:00:00,EMERGENCY\n"
+              b"2,10120,100002,2150-06-01 10:00:00,2150-06-04 12:00:00,ELECTIVE\n")
+
+
+def test_results_told_apart_by_admission_say_so_on_review():
+    ws = build_workspace([("labevents.csv", LAB_BY_ADMISSION)])
+    review = file_review(ws, "labevents.csv")
+    assert review.warnings == (
+        "patients are told apart by admission id (HADM_ID): one person's results may be split across "
+        "admissions; give the admissions file (e.g. MIMIC ADMISSIONS, eICU patient) beside it to join them",)
+    assert review.read_with == ("decimal point",)  # said once, as a warning
+    assert review.owner_candidates is None  # its results do name whose they are, by admission
+    assert review.columns.set_index("Role").loc["admission or stay id", "Column"] == "HADM_ID"
+    assert "encounter_id" in review.roles
+
+
+def test_the_admissions_file_is_shown_as_what_it_is():
+    ws = build_workspace([("labevents.csv", LAB_BY_ADMISSION), ("ADMISSIONS.csv", ADMISSIONS)])
+    labs, admissions = file_reviews(ws)
+    assert (admissions.kind, admissions.detected_kind, admissions.error, admissions.counts) == (
+        "admissions", "admissions", "", None)
+    assert admissions.read_with == ("links HADM_ID to the patient id SUBJECT_ID: 2 admissions of 1 patient",
+                                    "the patients of labevents.csv were found through it")
+    assert ("patients found through ADMISSIONS.csv by the admission id (HADM_ID): 2 admissions of 1 patient"
+            in labs.read_with)
+    assert not any("split across" in note for note in labs.read_with) and labs.warnings == ()

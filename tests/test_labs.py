@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from b12core import DateOrderNeeded, import_labs, merge_imports, read_file
+from b12core import DateOrderNeeded, import_labs, merge_imports, propose_mapping, read_file
 from b12core.labs import LABS_COLUMNS, NO_PATIENT_ID, code_dictionary_hint
 from b12core.mapping import DictionaryEntry
 from b12core.units import canonical
@@ -450,3 +450,60 @@ def test_us_commercial_lab_report_with_lab_codes_and_footnote_marks():
     assert row(labs, "hemoglobin", 1)["collected_at"] == pd.Timestamp("2024-02-29")
     assert imp.unknown_names["name"].tolist() == ["Intrinsic Factor Antibody 02"]
     assert imp.ignored_names["name"].tolist() == ["WBC 01"]
+
+
+# --- admission, stay and visit ids are not patient ids (hand-written exports) ----------------------
+
+# A LABEVENTS-like export with only the admission id: two admissions (one of them an outpatient row
+# without any id), as MIMIC-III LABEVENTS reaches people without SUBJECT_ID.
+ADMISSION_ONLY = ("HADM_ID,ITEMID,CHARTTIME,VALUE,VALUEUOM\n"
+                  "100001,51222,2150-01-02 08:00:00,9.1,g/dL\n"
+                  "100002,51222,2150-06-02 08:00:00,10.4,g/dL\n"
+                  ",51222,2150-07-02 08:00:00,11.0,g/dL\n")
+HB_ONLY = {"51222": DictionaryEntry("Hemoglobin", "718-7")}
+
+
+@pytest.mark.parametrize(("header", "patient"), [
+    ("HADM_ID", None), ("patientunitstayid", None), ("Encounter ID", None), ("Visit Number", None),
+    ("Fallnummer", None), ("Numéro de séjour", None), ("Opnamenummer", None), ("stay_id", None),
+    ("Patient Visit ID", None),  # names a patient but holds visits: a visit id
+    ("subject_id", "subject_id"), ("uniquepid", "uniquepid"), ("MRN", "MRN"),
+])
+def test_an_admission_or_stay_column_is_never_taken_as_the_patient_by_its_header(header, patient):
+    mapping = propose_mapping(raw_csv(f"{header},Date,Test,Result,Unit\n4711,2024-01-02,Hb,13.5,g/dL\n"))
+    assert mapping.roles.get("patient_id") == patient
+    assert mapping.roles.get("encounter_id") == (None if patient else header)
+    if not patient:
+        assert header in mapping.reasons["encounter_id"]
+
+
+def test_a_patient_column_wins_beside_an_admission_column_and_nothing_is_said():
+    text = ("subject_id,hadm_id,itemid,charttime,value,valueuom\n"
+            "10120,100001,51222,2150-01-02 08:00:00,9.1,g/dL\n10120,100002,51222,2150-06-02 08:00:00,10.4,g/dL\n")
+    mapping = propose_mapping(raw_csv(text))
+    assert (mapping.roles["patient_id"], mapping.roles["encounter_id"]) == ("subject_id", "hadm_id")
+    imp = import_text(text, name="labevents.csv", dictionary=HB_ONLY)
+    assert imp.labs["patient_id"].tolist() == ["10120", "10120"]
+    said = " ".join(imp.notes["labevents.csv"]) + " ".join(imp.labs["notes"])
+    assert "admission" not in said
+
+
+def test_results_told_apart_only_by_admission_say_so():
+    imp = import_text(ADMISSION_ONLY, name="LABEVENTS.csv", dictionary=HB_ONLY)
+    assert_accounted(imp)
+    assert imp.labs["patient_id"].tolist() == ["100001", "100002"]  # grouped by admission, as before
+    assert imp.notes["LABEVENTS.csv"][-1:] == (
+        "patients are told apart by admission id (HADM_ID): one person's results may be split across "
+        "admissions; give the admissions file (e.g. MIMIC ADMISSIONS, eICU patient) beside it to join them",)
+    assert not any("belong to one patient" in n for n in imp.notes["LABEVENTS.csv"])
+    assert imp.rejections["reason"].tolist() == ["no patient id: the admission id (HADM_ID) is empty"]
+
+
+def test_a_wide_export_told_apart_by_admission_groups_each_cell_by_its_row():
+    imp = import_text("Fall-Nr.,Datum,Hb (g/L),MCV (fL)\nF-1,2024-01-02,131,88\nF-2,2024-02-02,,91\n,2024-03-02,120,\n",
+                      name="wide.csv")
+    assert_accounted(imp)
+    assert list(zip(imp.labs["patient_id"], imp.labs["analyte"], strict=True)) == [
+        ("F-1", "hemoglobin"), ("F-1", "mcv"), ("F-2", "mcv")]
+    assert imp.rejections["reason"].tolist() == ["no patient id: the admission id (Fall-Nr.) is empty"]
+    assert any(n.startswith("patients are told apart by admission id (Fall-Nr.)") for n in imp.notes["wide.csv"])

@@ -22,6 +22,7 @@ import pytest
 import b12core
 from b12core.labs import NO_RESULT_ROW
 from b12core.units import canonical
+from b12core.workspace import Workspace, build_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "tests" / "fixtures" / "real"
@@ -29,7 +30,9 @@ MIMIC_DIR = REAL / "mimic3_demo"
 MIMIC = "mimic3_demo/LABEVENTS_subset__with_SUBJECT_ID_joined_via_ADMISSIONS.csv"
 MIMIC_HADM = "mimic3_demo/LABEVENTS_subset__gehealthcare_reduced_columns.csv"
 D_LABITEMS = MIMIC_DIR / "D_LABITEMS_subset.csv"
+ADMISSIONS = MIMIC_DIR / "ADMISSIONS.csv"
 EICU = "eicu_demo_via_pyhealth/lab_subset.csv"
+EICU_PATIENT = REAL / "eicu_demo_via_pyhealth" / "patient.csv"
 NHANES_DIR = "nhanes_via_shiehy_mma-cancer"
 NHANES_2001 = f"{NHANES_DIR}/MMA_B12_B_2001.csv"
 NHANES_B12_2003 = f"{NHANES_DIR}/B12_C_2003.csv"
@@ -258,9 +261,9 @@ def test_mimic_b12_greater_than_2000_has_no_patient():
     hit = rejections[rejections["source_row"] == 69]
     assert "GREATER THAN 2000" in hit["raw"].iloc[0]
     assert "patient id" in hit["reason"].iloc[0]
-    # Read as one person's file (patient column unmapped) the bound is kept with its qualifier.
+    # Read as one person's file (patient and admission columns unmapped) the bound is kept with its qualifier.
     raw = read_raw(REAL / MIMIC)
-    mapping = b12core.propose_mapping(raw).with_role("patient_id", None)
+    mapping = b12core.propose_mapping(raw).with_role("patient_id", None).with_role("encounter_id", None)
     r = row_of(b12core.import_labs(raw, mapping, dictionary=mimic_dictionary()), 69)
     assert (r.analyte, r.qualifier, r.unit) == ("b12", ">", "pmol/L")
     assert r.value == pytest.approx(2000 * B12_PER_PG_ML)
@@ -273,6 +276,49 @@ def test_mimic_reduced_columns_give_the_same_results_per_admission():
     pd.testing.assert_frame_equal(joined[same].reset_index(drop=True), reduced[same].reset_index(drop=True))
     rows = excerpt_rows(MIMIC_HADM)
     assert all(r.patient_id == rows[r.source_row - 1]["HADM_ID"] for r in reduced.itertuples())
+
+
+def workspace_of(*paths: Path) -> Workspace:
+    return build_workspace([(p.name, p.read_bytes()) for p in paths])
+
+
+def test_mimic_admissions_give_the_subjects_of_the_joined_file():
+    """LABEVENTS with HADM_ID only, beside ADMISSIONS: each admission becomes its subject, row for row
+    as in the file the real-data collector joined on HADM_ID. The 28 admissions of the excerpt are
+    28 subjects (SOURCES.md); the 30 rows without HADM_ID stay rejected."""
+    ws = workspace_of(REAL / MIMIC_HADM, D_LABITEMS, ADMISSIONS)
+    assert [(f.name, f.kind) for f in ws.files] == [
+        (Path(MIMIC_HADM).name, "labs"), (D_LABITEMS.name, "dictionary"), ("ADMISSIONS.csv", "admissions")]
+    labs = ws.labs.labs.sort_values("source_row")
+    joined = imported(MIMIC).labs.sort_values("source_row")
+    assert labs["source_row"].tolist() == joined["source_row"].tolist()
+    assert labs["patient_id"].tolist() == joined["patient_id"].tolist()
+    assert len(ws.patients) == 28
+    assert row_of(ws.labs, 83).patient_id == "42412"  # admission 114867
+    assert row_of(ws.labs, 83).notes.endswith("patient found through ADMISSIONS.csv (admission id 114867)")
+    [link] = ws.encounter_links
+    assert (link.column, link.linked, link.patients, link.unlisted) == ("HADM_ID", 28, 28, ())
+    assert len(ws.labs.rejections) == 33  # as before: 30 without any id, 3 UNABLE TO REPORT
+
+
+def test_eicu_patient_file_joins_unit_stays_into_13_people():
+    """16 unit stays in the lab excerpt are 13 people by eICU's uniquepid (SOURCES.md)."""
+    alone = workspace_of(REAL / EICU)
+    assert len(alone.patients) == 16
+    ws = workspace_of(REAL / EICU, EICU_PATIENT)
+    assert ws.files[1].kind == "admissions"
+    assert len(ws.patients) == 13
+    stay = {n: r["patientunitstayid"] for n, r in enumerate(excerpt_rows(EICU), start=1)}
+    people = {}
+    for r in ws.labs.labs.itertuples():
+        people.setdefault(r.patient_id, set()).add(stay[r.source_row])
+    assert people["006-10109"] == {"654286", "654287"}
+    assert people["006-100065"] == {"758779", "859032"}
+    assert people["031-10130"] == {"3152779", "3153894"}
+    assert sum(len(s) for s in people.values()) == 16
+    [link] = ws.encounter_links
+    assert (link.column, link.through, link.linked, link.patients, link.unlisted) == (
+        "patientunitstayid", "patient.csv", 16, 13, ())
 
 
 def test_mimic_without_dictionary_lists_item_ids_with_row_counts():
@@ -346,10 +392,12 @@ def test_eicu_exact_repeats_are_kept_once_and_conflicts_are_kept():
     assert both["collected_at"].nunique() == 1
 
 
-def test_eicu_patient_is_the_unit_stay():
+def test_eicu_patient_is_the_unit_stay_and_it_says_so():
     labs = imported(EICU).labs
     assert row_of(imported(EICU), 63).patient_id == "1191262"
     assert labs["patient_id"].nunique() == 16
+    assert any(n.startswith("patients are told apart by admission id (patientunitstayid)")
+               for n in imported(EICU).notes[Path(EICU).name])
 
 
 # --- NHANES -------------------------------------------------------------------------------------------
@@ -472,7 +520,9 @@ def test_cli_imports_every_excerpt(tmp_path):
     done = run_cli("labs", *files, D_LABITEMS, "-o", out, "--rejected", rejected)
     assert done.returncode == 0, done.stderr
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
+    # The two exports that tell patients apart only by admission or unit stay say so, one line each.
+    assert [line.split(":")[0] for line in lines[1:]] == [Path(MIMIC_HADM).name, Path(EICU).name], done.stderr
+    assert all("patients are told apart by admission id" in line for line in lines[1:])
     total = Counts(*(sum(c[i] for c in EXPECTED_COUNTS.values()) for i in range(len(Counts._fields))))
     assert summary_numbers(lines[0]) == total
     expected = b12core.merge_imports([imported(name) for name in EXPECTED_COUNTS])

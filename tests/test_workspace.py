@@ -650,3 +650,142 @@ def test_latest_record(names, expected):
 def test_latest_record_is_a_day():
     labs = b"Patient ID,Collection Date,Test Name,Result,Units\nP1,2024-01-05 14:30,Hemoglobin,120,g/L\n"
     assert latest_record(build_workspace([("t.csv", labs)])) == D("2024-01-05")
+
+
+# --- admission and stay ids joined to their patients through an admissions file ------------------
+
+# LABEVENTS-like: only the admission id. 100001 and 100002 are two admissions of one person (10120 in
+# ADMISSIONS below), 100003 is 10200's, 100009 is in no admissions file, the last row has no id at all.
+LAB_BY_ADMISSION = (b"HADM_ID,ITEMID,CHARTTIME,VALUE,VALUEUOM\n"
+                    b"100001,51222,2150-01-02 08:00:00,9.1,g/dL\n"
+                    b"100002,51222,2150-06-02 08:00:00,10.4,g/dL\n"
+                    b"100002,51010,2150-06-02 08:00:00,180,pg/mL\n"
+                    b"100003,51222,2150-03-02 08:00:00,13.1,g/dL\n"
+                    b"100009,51222,2150-04-02 08:00:00,12.0,g/dL\n"
+                    b",51222,2150-07-02 08:00:00,11.0,g/dL\n")
+ADMISSIONS = (b"ROW_ID,SUBJECT_ID,HADM_ID,ADMITTIME,DISCHTIME,ADMISSION_TYPE,DIAGNOSIS\n"
+              b"1,10120,100001,2150-01-01 10:00:00,2150-01-05 12:00:00,EMERGENCY,ANEMIA\n"
+              b"2,10120,100002,2150-06-01 10:00:00,2150-06-04 12:00:00,ELECTIVE,PERNICIOUS ANEMIA\n"
+              b"3,10200,100003,2150-03-01 10:00:00,2150-03-03 12:00:00,EMERGENCY,CHEST PAIN\n")
+# eICU-like: a result per unit stay; stays 141764 and 141765 are one person's (002-1039).
+EICU_LAB = (b"labid,patientunitstayid,labresultoffset,labname,labresult,labresulttext,labmeasurenameinterface\n"
+            b"1,141764,120,Hgb,9.8,9.8,g/dL\n2,141765,60,Hgb,10.9,10.9,g/dL\n3,150001,30,MCV,88,88,fL\n")
+EICU_PATIENT = (b"patientunitstayid,patienthealthsystemstayid,gender,age,unittype,uniquepid\n"
+                b"141764,129391,Female,87,Med-Surg ICU,002-1039\n141765,129391,Female,> 89,Med-Surg ICU,002-1039\n"
+                b"150001,140000,Male,54,CCU-CTICU,002-2000\n")
+ADMISSION_NOTE = ("patients are told apart by admission id (HADM_ID): one person's results may be split across "
+                  "admissions; give the admissions file (e.g. MIMIC ADMISSIONS, eICU patient) beside it to join them")
+
+
+def test_admissions_and_unit_stay_files_are_their_own_kind():
+    ws = build_workspace([("ADMISSIONS.csv", ADMISSIONS), ("patient.csv", EICU_PATIENT)])
+    assert [(f.name, f.kind, f.error) for f in ws.files] == [("ADMISSIONS.csv", "admissions", ""),
+                                                             ("patient.csv", "admissions", "")]
+    assert ws.labs is None and ws.patients == []
+
+
+def test_results_by_admission_alone_say_so():
+    ws = build_workspace([("LABEVENTS.csv", LAB_BY_ADMISSION), ("d_labitems.csv", CODE_DICTIONARY)])
+    assert ws.patients == ["100001", "100002", "100003", "100009"]  # one person split in two
+    assert ADMISSION_NOTE in ws.labs.notes["LABEVENTS.csv"]
+    [link] = ws.encounter_links
+    assert (link.file, link.column, link.through) == ("LABEVENTS.csv", "HADM_ID", "")
+    assert link.text() == ADMISSION_NOTE
+
+
+@pytest.mark.parametrize("admissions_first", [False, True])
+def test_an_admissions_file_joins_two_admissions_of_one_patient(admissions_first):
+    uploads = [("LABEVENTS.csv", LAB_BY_ADMISSION), ("d_labitems.csv", CODE_DICTIONARY)]
+    uploads.insert(0 if admissions_first else 2, ("ADMISSIONS.csv", ADMISSIONS))
+    ws = build_workspace(uploads)
+    assert ws.errors == []
+    assert {f.name: f.kind for f in ws.files}["ADMISSIONS.csv"] == "admissions"
+    labs = ws.labs.labs
+    assert labs["patient_id"].tolist() == ["10120", "10120", "10120", "10200", "100009"]
+    assert ws.patients == ["10120", "10200", "100009"]
+    for note, admission in zip(labs["notes"], ("100001", "100002", "100002", "100003"), strict=False):
+        assert note.endswith(f"; patient found through ADMISSIONS.csv (admission id {admission})")
+    assert "ADMISSIONS.csv" not in labs["notes"].iat[4]
+    notes = ws.labs.notes["LABEVENTS.csv"]
+    assert ADMISSION_NOTE not in notes
+    assert ("patients found through ADMISSIONS.csv by the admission id (HADM_ID): 3 admissions of 2 patients"
+            in notes)
+    assert ("1 admission id is not listed in ADMISSIONS.csv and is kept as a patient of its own: 100009"
+            in notes)
+    [link] = ws.encounter_links
+    assert (link.file, link.through, link.linked, link.patients, link.unlisted) == (
+        "LABEVENTS.csv", "ADMISSIONS.csv", 3, 2, ("100009",))
+    counts = ws.labs.counts.iloc[0]
+    assert (counts["read"], counts["accepted"], counts["rejected"]) == (6, 5, 1)  # nothing lost or added
+
+
+def test_an_eicu_patient_file_joins_unit_stays_by_uniquepid():
+    ws = build_workspace([("lab.csv", EICU_LAB), ("patient.csv", EICU_PATIENT)])
+    assert ws.labs.labs["patient_id"].tolist() == ["002-1039", "002-1039", "002-2000"]
+    assert ws.patients == ["002-1039", "002-2000"]
+    [link] = ws.encounter_links
+    assert (link.column, link.through, link.linked, link.patients, link.unlisted) == (
+        "patientunitstayid", "patient.csv", 3, 2, ())
+
+
+def test_a_dose_record_by_admission_is_joined_too():
+    doses = (b"HADM_ID,STARTDATE,DRUG,DOSE_VAL_RX,DOSE_UNIT_RX,ROUTE\n"
+             b"100001,2150-01-03 00:00:00,Hydroxocobalamin,1,mg,IM\n"
+             b"100002,2150-06-03 00:00:00,Hydroxocobalamin,1,mg,IM\n")
+    alone = build_workspace([("PRESCRIPTIONS.csv", doses)])
+    assert alone.doses.doses["patient_id"].tolist() == ["100001", "100002"]
+    assert any(n.startswith("patients are told apart by admission id (HADM_ID)")
+               for n in alone.doses.notes["PRESCRIPTIONS.csv"])
+    ws = build_workspace([("PRESCRIPTIONS.csv", doses), ("ADMISSIONS.csv", ADMISSIONS)])
+    assert ws.doses.doses["patient_id"].tolist() == ["10120", "10120"]
+    assert ws.dose_patients == ["10120"]
+
+
+def test_a_file_naming_its_patients_is_left_as_it_is_beside_an_admissions_file():
+    both = (b"SUBJECT_ID,HADM_ID,ITEMID,CHARTTIME,VALUE,VALUEUOM\n"
+            b"10120,100001,51222,2150-01-02 08:00:00,9.1,g/dL\n10120,100002,51222,2150-06-02 08:00:00,10.4,g/dL\n")
+    ws = build_workspace([("labevents.csv", both), ("d_labitems.csv", CODE_DICTIONARY), ("ADMISSIONS.csv", ADMISSIONS)])
+    assert ws.patients == ["10120"] and ws.encounter_links == ()
+    assert not any("admission" in n for n in ws.labs.notes["labevents.csv"])
+    assert not ws.labs.labs["notes"].str.contains("admission").any()
+
+
+def test_an_admission_listed_for_two_patients_is_not_joined():
+    twice = ADMISSIONS + b"4,10300,100003,2150-03-01 10:00:00,2150-03-03 12:00:00,EMERGENCY,CHEST PAIN\n"
+    ws = build_workspace([("LABEVENTS.csv", LAB_BY_ADMISSION), ("d_labitems.csv", CODE_DICTIONARY),
+                          ("ADMISSIONS.csv", twice)])
+    assert ws.patients == ["10120", "100003", "100009"]
+    assert ("1 admission id is listed for more than one patient in ADMISSIONS.csv and is kept as a patient of its "
+            "own: 100003" in ws.labs.notes["LABEVENTS.csv"])
+
+
+def test_an_admissions_file_that_joins_nothing_leaves_the_warning():
+    other = b"SUBJECT_ID,HADM_ID,ADMITTIME\n10500,199999,2150-01-01 10:00:00\n"
+    ws = build_workspace([("LABEVENTS.csv", LAB_BY_ADMISSION), ("d_labitems.csv", CODE_DICTIONARY),
+                          ("ADMISSIONS.csv", other)])
+    assert ws.patients == ["100001", "100002", "100003", "100009"]
+    notes = ws.labs.notes["LABEVENTS.csv"]
+    assert ADMISSION_NOTE in notes and "none of its admission ids is listed in ADMISSIONS.csv" in notes
+    refused = build_workspace([("LABEVENTS.csv", LAB_BY_ADMISSION), ("d_labitems.csv", CODE_DICTIONARY),
+                               ("ADMISSIONS.csv", ADMISSIONS)], not_after="2024-01-01")
+    assert refused.labs.labs.empty  # every result is dated after the day: no admission id left to look up
+    assert [link.notes() for link in refused.encounter_links] == [(ADMISSION_NOTE,)]
+
+
+def test_a_patient_that_is_an_admission_is_named_for_the_page():
+    alone = build_workspace([("LABEVENTS.csv", LAB_BY_ADMISSION), ("d_labitems.csv", CODE_DICTIONARY)])
+    assert [link.file for link in alone.admissions_shown_as("100001")] == ["LABEVENTS.csv"]
+    joined = build_workspace([("LABEVENTS.csv", LAB_BY_ADMISSION), ("d_labitems.csv", CODE_DICTIONARY),
+                              ("ADMISSIONS.csv", ADMISSIONS)])
+    assert joined.admissions_shown_as("10120") == []  # a patient, found through the admissions file
+    assert [link.file for link in joined.admissions_shown_as("100009")] == ["LABEVENTS.csv"]  # not listed there
+
+
+def test_an_admissions_file_naming_its_only_admission_column_otherwise_is_used():
+    labs = b"Fallnummer;Datum;Test;Wert;Einheit\nF-7;02.02.2024;Hb;131;g/L\nF-9;23.05.2024;Hb;118;g/L\n"
+    cases = b"Patientennummer;Fall-Nr.;Aufnahmedatum\nP-001;F-7;01.02.2024\nP-001;F-9;02.05.2024\n"
+    ws = build_workspace([("befunde.csv", labs), ("faelle.csv", cases)])
+    assert [(f.name, f.kind) for f in ws.files] == [("befunde.csv", "labs"), ("faelle.csv", "admissions")]
+    assert ws.patients == ["P-001"]
+    [link] = ws.encounter_links
+    assert (link.column, link.through, link.linked, link.patients) == ("Fallnummer", "faelle.csv", 2, 1)

@@ -56,6 +56,12 @@ def patient_header(ws: Workspace, patient: str | None) -> None:
         st.markdown(f"**Patient:** {markdown_literal(patient)}")
         for table in ws.files_without_ids(patient):
             st.caption(markdown_literal(f"{table} names no patient: its records are shown as this patient's."))
+        for link in ws.admissions_shown_as(patient):
+            st.warning(markdown_literal(
+                f"{patient} is an admission id of {link.file} ({link.column}), not a patient id: this page may show "
+                "one admission of a person whose other admissions are listed as other patients. Upload the "
+                "admissions file (e.g. MIMIC ADMISSIONS, eICU patient) beside it to join them."),
+                icon=":material/person_alert:")
     for match in ws.id_matches:
         if match.matched_to == patient:
             st.caption(markdown_literal(f"In {match.file} the patient id is written '{match.written}': "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import b12core.downloads
 from b12core.export import csv_bytes
 from tests.app.conftest import markers_table, texts, upload
@@ -92,3 +94,30 @@ def test_the_csv_downloads_are_written_by_the_one_csv_writer(app, monkeypatch):
     assert "\n'=1+1;Zoë," in written[0][1].decode("utf-8-sig")  # the lab results: the patient id neutralised
     for page in [*(REPO / "pages").glob("*.py"), *(REPO / "ui").glob("*.py")]:
         assert ".to_csv(" not in page.read_text(encoding="utf-8"), page.name
+
+
+LAB_BY_ADMISSION = (b"HADM_ID,Collection Date,Test Name,Result,Units\n"
+                    b"100001,2024-01-02,Hemoglobin,91,g/L\n100002,2024-06-02,Hemoglobin,104,g/L\n")
+ADMISSIONS = (b"ROW_ID,SUBJECT_ID,HADM_ID,ADMITTIME,DISCHTIME,ADMISSION_TYPE\n"
+              b"1,10120,100001,2150-01-01 10:00:00,2150-01-05 12:00:00,EMERGENCY\n"
+              b"2,10120,100002,2150-06-01 10:00:00,2150-06-04 12:00:00,ELECTIVE\n")
+
+
+def test_results_told_apart_by_admission_are_a_warning(app):
+    open_review(app)
+    upload(app, contents={"labevents.csv": LAB_BY_ADMISSION})
+    warnings = texts(app.warning)
+    assert any(w.startswith("Patients are told apart by admission id (HADM_ID): one person's results may be split")
+               for w in warnings), warnings
+    assert not any(s.label.startswith("This file has no patient id") for s in app.selectbox)
+
+
+def test_an_admissions_file_is_shown_as_what_it_is(app):
+    open_review(app)
+    upload(app, contents={"labevents.csv": LAB_BY_ADMISSION, "ADMISSIONS.csv": ADMISSIONS})
+    labels = [re.sub(r"\\(.)", r"\1", e.label) for e in app.expander]
+    assert any(label.startswith("ADMISSIONS.csv: Admissions (links admissions to patients)") for label in labels)
+    captions = texts(app.caption)
+    assert any("links HADM_ID to the patient id SUBJECT_ID: 2 admissions of 1 patient" in c for c in captions)
+    assert any("patients found through ADMISSIONS.csv by the admission id (HADM_ID)" in c for c in captions)
+    assert not any("split across" in w for w in texts(app.warning))

@@ -123,3 +123,12 @@ def test_review_prompts_read_as_words_for_clinicians(app):
         assert developer_text not in shown, developer_text
     assert not re.search(r"\b[a-z]+_[a-z_]+\b", shown), "an internal id (snake_case) on screen"
     assert not re.search(r"\b1 (days|results|doses|rows)\b", shown)
+
+
+def test_a_patient_that_is_only_an_admission_is_said_to_be_one(app):
+    by_admission = (b"HADM_ID,Collected,Test,Result,Units\n"
+                    b"100001,2026-02-02,Hemoglobin,9.1,g/dL\n100002,2026-05-04,Hemoglobin,13.1,g/dL\n")
+    upload(app, contents={"labevents.csv": by_admission})
+    shown = page_text(app)
+    assert ("100001 is an admission id of labevents.csv (HADM_ID), not a patient id: this page may show one "
+            "admission of a person whose other admissions are listed as other patients") in shown
