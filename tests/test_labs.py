@@ -450,3 +450,70 @@ def test_us_commercial_lab_report_with_lab_codes_and_footnote_marks():
     assert row(labs, "hemoglobin", 1)["collected_at"] == pd.Timestamp("2024-02-29")
     assert imp.unknown_names["name"].tolist() == ["Intrinsic Factor Antibody 02"]
     assert imp.ignored_names["name"].tolist() == ["WBC 01"]
+
+
+# --- the lab's comment column -------------------------------------------------------------------
+
+MIMIC_IV_SHAPED = (  # hand-written in MIMIC-IV labevents' layout: the lab's words in `comments`
+    "labevent_id,subject_id,hadm_id,specimen_id,itemid,charttime,storetime,value,valuenum,valueuom,"
+    "ref_range_lower,ref_range_upper,flag,priority,comments\n"
+    "1,900001,,7001,50925,2150-01-02 08:00:00,2150-01-02 11:00:00,,,ng/mL,2,20,,ROUTINE,GREATER THAN 20 NG/ML.  \n"
+    "2,900001,,7001,51283,2150-01-02 08:00:00,2150-01-02 09:00:00,,,%,0.5,2.0,,ROUTINE,<0.5\n"
+    "3,900001,,7001,50970,2150-01-02 08:00:00,2150-01-02 12:00:00,,,umol/L,0,15,,ROUTINE,15.2\n"
+    "4,900001,,7002,51222,2150-01-03 08:00:00,2150-01-03 09:00:00,,,g/dL,13.5,17.5,,ROUTINE,___\n"
+    "5,900001,,7002,51010,2150-01-03 08:00:00,2150-01-03 10:00:00,,,pg/mL,232,1245,,ROUTINE,UNABLE TO REPORT\n"
+    "6,900001,,7003,51010,2150-01-04 08:00:00,2150-01-04 10:00:00,,,pg/mL,232,1245,,ROUTINE,"
+    "SPECIMEN RECEIVED HEMOLYZED AND OUTSIDE THE STABILITY WINDOW FOR THIS ASSAY.  "
+    "PLEASE SEND A NEW SAMPLE IF CLINICALLY INDICATED.\n"
+    "7,900001,,7004,51010,2150-01-05 08:00:00,2150-01-05 10:00:00,,,pg/mL,232,1245,,ROUTINE,"
+    "<150.  PLEASE NOTE NEW REFERENCE RANGE.\n"
+    "8,900001,,7003,51222,2150-01-04 08:00:00,2150-01-04 09:00:00,13.1,13.1,g/dL,13.5,17.5,abnormal,ROUTINE,"
+    "VERIFIED BY REPEAT ANALYSIS 12.0.\n"
+    "9,900001,,7003,51250,2150-01-04 08:00:00,2150-01-04 09:00:00,QNS,,fL,80,100,,ROUTINE,INSUFFICIENT SAMPLE.\n"
+    "10,900001,,7003,51003,2150-01-04 08:00:00,2150-01-04 09:00:00,,,ng/mL,,,,STAT,"
+    "<0.01.  CTROPNT > 0.10 NG/ML SUGGESTS ACUTE MI.\n"
+)
+MIMIC_IV_ITEMS = {"50925": DictionaryEntry("Folate"), "51283": DictionaryEntry("Reticulocyte Count, Automated"),
+                  "50970": DictionaryEntry("Homocysteine"), "51222": DictionaryEntry("Hemoglobin"),
+                  "51010": DictionaryEntry("Vitamin B12"), "51250": DictionaryEntry("MCV"),
+                  "51003": DictionaryEntry("Troponin T")}
+
+
+def test_a_result_written_only_in_the_labs_comment_is_read_from_it():
+    imp = import_labs(raw_csv(MIMIC_IV_SHAPED, "labevents.csv"), dictionary=MIMIC_IV_ITEMS)
+    assert_accounted(imp)
+    assert imp.counts.iloc[0][["read", "accepted", "ignored", "rejected"]].tolist() == [10, 5, 1, 4]
+    labs = imp.labs.set_index("source_row")
+    folate = labs.loc[1]
+    assert (folate["analyte"], folate["qualifier"], folate["value"]) == ("folate", ">", as_written(20 * 2.2655))
+    assert (folate["reported_value"], folate["reported_unit"]) == ("GREATER THAN 20 NG/ML.", "ng/mL")
+    assert "result read from the lab's comment" in folate["notes"]
+    assert (labs.loc[2, "analyte"], labs.loc[2, "qualifier"], labs.loc[2, "value"]) == ("reticulocytes", "<", 0.5)
+    assert (labs.loc[3, "analyte"], labs.loc[3, "qualifier"], labs.loc[3, "value"]) == ("homocysteine", "", 15.2)
+    b12 = labs.loc[7]  # the first sentence is the result, the rest the lab's remark
+    assert (b12["qualifier"], b12["value"]) == ("<", as_written(150 * 0.737795))
+    hb = labs.loc[8]  # a result of its own: the comment is only a remark
+    assert (hb["value"], hb["reported_value"]) == (131.0, "13.1")
+    assert "comment" not in hb["notes"]
+    for source_row in (1, 2, 3, 7):
+        assert "result read from the lab's comment" in labs.loc[source_row, "notes"]
+    reasons = dict(zip(imp.rejections["source_row"], imp.rejections["reason"], strict=True))
+    assert reasons == {
+        4: "no result value",  # "___": the de-identified comment says nothing
+        5: 'no result value (the lab wrote: "UNABLE TO REPORT")',
+        6: 'no result value (the lab wrote: "SPECIMEN RECEIVED HEMOLYZED AND OUTSIDE THE STABILITY WINDOW FOR '
+           'THIS ASSAY…")',
+        9: "result 'QNS' is not a number (the lab wrote: \"INSUFFICIENT SAMPLE.\")",
+    }
+    assert imp.unknown_names["name"].tolist() == ["Troponin T"]  # ignored until someone maps it
+
+
+def test_a_comment_column_under_its_local_names_is_read_too():
+    text = ("Patientennummer;Abnahmedatum;Untersuchung;Ergebnis;Einheit;Kommentar\n"
+            "0004711;14.03.2024;Folsäure;;ng/ml;>20,0 ng/ml\n"
+            "0004711;14.03.2024;Vitamin B12;;pg/ml;Material hämolytisch\n")
+    imp = import_labs(raw_csv(text, "befund.csv"))
+    assert_accounted(imp)
+    folate = row(imp.labs, "folate")
+    assert (folate["qualifier"], folate["value"]) == (">", as_written(20 * 2.2655))
+    assert imp.rejections["reason"].tolist() == ['no result value (the lab wrote: "Material hämolytisch")']
