@@ -36,7 +36,6 @@ import pandas as pd
 
 from b12core import dates, values
 from b12core.accounting import (
-    NO_PATIENT_ID,
     Reasons,
     RowNotes,
     coded_name_counts,
@@ -48,6 +47,7 @@ from b12core.accounting import (
 )
 from b12core.coded import Coded, combine, joined
 from b12core.errors import InputError
+from b12core.header_block import patients_of_table
 from b12core.mapping import ColumnMapping, roles_by_header
 from b12core.read import RawFile
 from b12core.reference import find_product, read_table, route_of, threshold
@@ -544,13 +544,14 @@ def _times(rec: _Rows, date_order: str | None, not_after: pd.Timestamp | None) -
 
 def _patients(rec: _Rows) -> Coded:
     """Each dose's patient id (a dose without one is rejected); a record without a patient id
-    column belongs to one patient."""
+    column belongs to the patient named above its table, else to one patient."""
     if rec.mapping.roles.get("patient_id"):
         patient = rec.cells("patient_id")
         rec.reasons.fail(rec.rows & patient.empty(), "no patient id")
         return patient
-    rec.file_notes.append("no patient id column; all doses belong to one patient")
-    return Coded.constant(len(rec.rows), NO_PATIENT_ID)
+    patient, why = patients_of_table(rec.raw, len(rec.rows), "doses")
+    rec.file_notes.append(why)
+    return patient
 
 
 def _dose_import(rec: _Rows, products: _Products, amounts: _Amounts, route: Coded, when: np.ndarray,

@@ -14,6 +14,7 @@ from dataclasses import astuple, dataclass, field, fields
 import pandas as pd
 
 from b12core.accounting import NO_PATIENT_ID
+from b12core.header_block import names_patient
 from b12core.mapping import ROLES_OF_KIND, ColumnMapping
 from b12core.read import RawFile
 from b12core.reference import analytes
@@ -147,7 +148,8 @@ def _review(report: FileReport, split: _Split, patients: tuple[str, ...]) -> Fil
     if mapping is not None:
         found.update(layout_reason=mapping.layout_reason, columns=_columns(mapping),
                      roles=tuple(ROLES_OF_KIND[mapping.kind]), headers=tuple(raw.columns) if raw is not None else ())
-        if report.kind in ("labs", "doses") and "patient_id" not in mapping.roles:
+        if (report.kind in ("labs", "doses") and "patient_id" not in mapping.roles
+                and not names_patient(raw, report.kind)):  # no id in a column nor above the table
             found["owner_candidates"] = patients  # the page asks whose records they are
     notes = [*(raw.notes if raw is not None else ()), *split.notes.get(name, ())]
     return FileReview(name, report.kind, report.detected_kind, report.error, how_read=_how_read(raw),

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from b12core import dates, units, values
+from b12core import dates, header_block, units, values
 from b12core.accounting import (
-    NO_PATIENT_ID,
+    NO_PATIENT_ID,  # noqa: F401 (the label of results without a patient id; callers import it from here)
     Reasons,
     RowNotes,
     coded_name_counts,
@@ -326,27 +326,31 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
     # Collection times are read on a thread of their own while the results are worked out: Arrow and
     # NumPy release the GIL in both, so a second core shares the work (1M-row wide export, three
     # runs each: 5.4 -> 4.6 s). Their notes and reasons are added after the results', as before.
+    block_date = header_block.collection_date(raw.preamble)
     with ThreadPoolExecutor(1) as pool:
-        times = pool.submit(_collection_times, raw, mapping, rec, date_order, tracked)
+        times = pool.submit(_collection_times, raw, mapping, rec, date_order, tracked, block_date)
         combo, out, mark = _results(raw, mapping, rec, ids, tracked)
-        collected, date_problem, date_note, written_time, zoned = times.result()
+        collected, date_problem, date_note, written_time, zoned, from_block = times.result()
     reasons.fail(tracked, Coded(combo, out.problem))
     notes.add_coded(Coded(combo, out.note))
     file_notes.append(mark.reason)
     notes.add(tracked & zoned, dates.ZONE_NOTE)
     if date_note:
         notes.add(tracked, date_note)
+    if (tracked & from_block).any():
+        notes.add(tracked & from_block, "collection date from the line above the table")
+        file_notes.append(f"collection date taken from the line above the table {block_date.quoted_line()}")
     reasons.fail(tracked, date_problem)
     if not_after is not None:
         reasons.fail(tracked, dates.after(collected, not_after))
 
-    # Patient.
+    # Patient: the table's own column, else the id written above the table.
     patient = rec["patient"]
     if mapping.roles.get("patient_id"):
         reasons.fail(tracked & patient.empty(), "no patient id")
     else:
-        patient = Coded.constant(n, NO_PATIENT_ID)
-        file_notes.append("no patient id column; all results belong to one patient")
+        patient, why = header_block.patients_of_table(raw, n, "results")
+        file_notes.append(why)
 
     kept = np.flatnonzero(tracked & reasons.ok())  # every reason is known by now
     with ThreadPoolExecutor(1) as pool:  # the rejections beside the accepted results, as the times above
@@ -724,9 +728,13 @@ def _check_plausible(rows: np.ndarray, analyte_idx: np.ndarray, number: np.ndarr
 
 
 def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_order: str | None,
-                      rows: np.ndarray) -> tuple[np.ndarray, Coded, str, Coded, np.ndarray]:
-    """(timestamps, problems, note, the time as written, time zone named) for every record."""
+                      rows: np.ndarray, block: header_block.BlockValue | None = None
+                      ) -> tuple[np.ndarray, Coded, str, Coded, np.ndarray, np.ndarray]:
+    """(timestamps, problems, note, the time as written, time zone named, date taken from the line
+    above the table) for every record; ``block`` is the collection date written above the table,
+    used for a record whose date cell is empty or for all of them when the table has no date."""
     n = len(rec)
+    no_block = np.zeros(n, dtype=bool)
     if mapping.roles.get("collected_at"):
         when_coded = rec["when"]
         if mapping.roles.get("collected_time"):
@@ -735,8 +743,10 @@ def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_o
             joined = pd.Series(day.values[day.codes[first]] + " " + time.values[time.codes[first]], dtype="str")
             when_coded = Coded(codes, joined.str.strip().to_numpy(dtype=object))
         source = f"{raw.name} (column {mapping.roles['collected_at']!r})"
-        when, problem, zoned, order_note = dates.dates_for_codes(when_coded, rows, date_order, source)
-        return when, problem, order_note, when_coded, zoned & problem.per_value(problem.values == "")
+        from_block = no_block
+        if block is not None and rows.any():
+            when_coded, from_block = header_block.filled_dates(when_coded, block)
+        return _dates_read(when_coded, rows, date_order, source, from_block)
     if mapping.roles.get("offset_minutes"):
         offset = rec["offset"]
         minutes_each = pd.to_numeric(pd.Series(offset.values), errors="coerce").to_numpy(dtype="float64")
@@ -746,9 +756,29 @@ def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_o
                                                 "").astype(object))
         note = (f"no calendar date in file: time is minutes after admission, counted from "
                 f"{OFFSET_ANCHOR:%Y-%m-%d}")
-        return when, problem, note, offset, np.zeros(n, dtype=bool)
+        return when, problem, note, offset, no_block, no_block
+    if block is not None and rows.any():
+        source = f"{raw.name} (the line {block.quoted_line()} above the table)"
+        times = _dates_read(Coded.constant(n, block.text), rows, date_order, source, np.ones(n, dtype=bool))
+        if times[-1].any():  # the date above the table could be read
+            return times
     return (np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"), Coded.constant(n),
-            "no collection date in file", Coded.constant(n), np.zeros(n, dtype=bool))
+            "no collection date in file", Coded.constant(n), no_block, no_block)
+
+
+def _dates_read(written: Coded, rows: np.ndarray, date_order: str | None, source: str, from_block: np.ndarray
+                ) -> tuple[np.ndarray, Coded, str, Coded, np.ndarray, np.ndarray]:
+    """``_collection_times`` of a date column whose ``from_block`` records hold the date written
+    above the table; when that date cannot be read they have no date ("no collection date"), as
+    their empty cells would, and none is marked as taken from above the table."""
+    when, problem, zoned, order_note = dates.dates_for_codes(written, rows, date_order, source)
+    if from_block.any():
+        block_code = int(written.codes[np.flatnonzero(from_block)[0]])
+        if problem.values[block_code] != "":
+            problem = Coded(problem.codes, problem.values.copy())
+            problem.values[block_code] = "no collection date"
+            from_block = np.zeros_like(from_block)
+    return when, problem, order_note, written, zoned & problem.per_value(problem.values == ""), from_block
 
 
 def _same_time(written: Coded, when: np.ndarray, kept: np.ndarray) -> np.ndarray:

@@ -309,18 +309,23 @@ def find_header(rows: list[list[str]]) -> int | None:
     return None
 
 
-def preamble_lines(lines: list[str] | list[list[str]], delimiter: str | None = None) -> tuple[str, ...]:
-    """The filled lines above a table's header as a person reads them: a text line as written,
-    without the empty cells (trailing delimiters) a spreadsheet leaves at its end; a sheet's row
-    as its filled cells separated by tabs."""
+def preamble_lines(rows: list[list[str]], lines: list[str] | None = None,
+                   delimiter: str | None = None) -> tuple[str, ...]:
+    """The filled lines above a table's header as a person reads them. For a text file (``lines``
+    beside their cells ``rows``): a line of one filled cell is that cell (unquoted), any other line
+    is kept as written without the empty cells (trailing delimiters) a spreadsheet leaves at its
+    end. For a sheet: a row's filled cells separated by tabs."""
     kept = []
-    for line in lines:
-        if isinstance(line, str):
-            text = line.rstrip().rstrip(f"{delimiter or ''} \t").rstrip()
+    for i, row in enumerate(rows):
+        filled = [c.strip() for c in row if c.strip()]
+        if not filled:
+            continue
+        if lines is None:
+            kept.append("\t".join(filled))
+        elif len(filled) == 1:
+            kept.append(filled[0])
         else:
-            text = "\t".join(c.strip() for c in line if c.strip())
-        if text:
-            kept.append(text)
+            kept.append(lines[i].rstrip().rstrip(f"{delimiter or ''} \t").rstrip())
     return tuple(kept)
 
 
@@ -407,7 +412,7 @@ def _read_text(data: bytes, filename: str) -> RawFile:
         notes.extend(more)
     return RawFile(filename, table, tuple(headers), encoding=encoding, delimiter=delimiter,
                    header_line=skip_lines, bad_rows=tuple(bad_rows), notes=tuple(notes), row_numbers=numbers,
-                   preamble=preamble_lines(sample_lines[:header_index or 0], delimiter))
+                   preamble=preamble_lines(parsed[:header_index or 0], sample_lines, delimiter))
 
 
 def _read_arrow(body: pa.Buffer, names: list[str], delimiter: str | None) -> pa.Table:

@@ -27,6 +27,7 @@ from b12core.accounting import NO_PATIENT_ID
 from b12core.course import Adherence, adherence, fit_regimen
 from b12core.doses import DoseImport, import_doses, merge_doses, propose_dose_mapping
 from b12core.errors import DateOrderNeeded, InputError
+from b12core.header_block import names_patient
 from b12core.labs import LABS_COLUMNS, LabImport, import_labs, merge_imports
 from b12core.mapping import ColumnMapping, DictionaryEntry, detect_kind, propose_mapping, read_dictionary
 from b12core.patients import id_key
@@ -152,7 +153,8 @@ class Workspace:
         for table in _tables(self).values():
             mine.update(pd.unique(table.loc[table["patient_id"] == patient, "source_file"]))
         return [f.name for f in self.files if f.mapping is not None and f.kind in ("labs", "doses", "symptoms")
-                and "patient_id" not in f.mapping.roles and f.name not in unassigned and f.name in mine]
+                and "patient_id" not in f.mapping.roles and f.name not in unassigned and f.name in mine
+                and not names_patient(f.raw, f.kind)]
 
     @property
     def errors(self) -> list[str]:

@@ -297,3 +297,16 @@ def test_a_whole_multi_dose_vial_is_not_a_replacement_dose_and_says_how_much_it_
     assert imp.doses["dose_ug"].tolist() == [2000]
     assert imp.ignored_names["name"].tolist() == [
         "Cyanocobalamin 30,000 mcg/30 mL (30000 µg: not a B12 replacement dose)"]
+
+
+def test_an_injection_record_without_an_id_column_takes_the_patient_named_above_its_table():
+    text = ("B12 injections,,,\n"
+            "NHS Number: 943 476 5919,,,\n"
+            "Date given,Medicine,Dose,Route\n"
+            "2024-01-08,Hydroxocobalamin 1 mg/mL,1 mg,IM\n"
+            "2024-01-10,Hydroxocobalamin 1 mg/mL,1 mg,IM\n")
+    imp = doses_of(text)
+    assert_accounted(imp)
+    assert imp.doses["patient_id"].tolist() == ["943 476 5919", "943 476 5919"]
+    assert 'patient id 943 476 5919 taken from the line above the table "NHS Number: 943 476 5919"' \
+        in imp.notes["injections.csv"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import numpy as np
@@ -12,7 +13,7 @@ from b12core import DateOrderNeeded, import_labs, merge_imports, read_file
 from b12core.labs import LABS_COLUMNS, NO_PATIENT_ID, code_dictionary_hint
 from b12core.mapping import DictionaryEntry
 from b12core.units import canonical
-from tests.conftest import assert_accounted, import_text, raw_csv
+from tests.conftest import assert_accounted, import_text, raw_csv, xlsx_bytes
 
 US_LONG = """Patient ID,Collection Date,Test Name,Result,Units,Reference Range,Flag
 MRN004417,03/14/2024 08:30 AM,Hemoglobin,9.1,g/dL,13.5-17.5,L
@@ -517,3 +518,109 @@ def test_a_comment_column_under_its_local_names_is_read_too():
     folate = row(imp.labs, "folate")
     assert (folate["qualifier"], folate["value"]) == (">", as_written(20 * 2.2655))
     assert imp.rejections["reason"].tolist() == ['no result value (the lab wrote: "Material hämolytisch")']
+
+
+# --- the lines a report prints above its table --------------------------------------------------
+
+RESULTS_REVIEW = (  # an EHR "Results Review" screen copied to CSV: a 4-line title block, no id or date column
+    "Results Review\n"
+    "Name: DOE, JANE (MRN 0042)\n"
+    "Date Collected: 03/14/2024 08:30\n"
+    '"Printed: 03/20/2024, 17:05"\n'
+    "Test,Result,Units,Ref Range,Flag\n"
+    "Hemoglobin,9.1,g/dL,13.5-17.5,L\n"
+    "MCV,112,fL,80-100,H\n"
+    "Vitamin B12,<150,pg/mL,232-1245,L\n"
+    "WBC,6.1,x10E3/uL,3.4-10.8,\n"
+)
+
+
+def test_an_ehr_copy_takes_its_patient_and_collection_date_from_the_lines_above_the_table():
+    imp = import_text(RESULTS_REVIEW, "results_review.csv")
+    assert_accounted(imp)
+    assert imp.counts.iloc[0][["read", "accepted", "ignored", "rejected"]].tolist() == [4, 3, 1, 0]
+    labs = imp.labs
+    assert labs["patient_id"].tolist() == ["0042", "0042", "0042"]
+    assert labs["collected_at"].tolist() == [pd.Timestamp("2024-03-14 08:30")] * 3
+    assert labs["notes"].str.contains("collection date from the line above the table", regex=False).all()
+    notes = imp.notes["results_review.csv"]
+    assert 'patient id 0042 taken from the line above the table "Name: DOE, JANE (MRN 0042)"' in notes
+    assert 'collection date taken from the line above the table "Date Collected: 03/14/2024 08:30"' in notes
+    assert not any("no patient id column" in n or "no collection date" in n for n in notes)
+
+
+COMMERCIAL_LAB_REPORT = (  # a commercial lab's report turned into CSV by a spreadsheet (empty cells kept)
+    "ACME Reference Laboratories,,,,\n"
+    "Final Report,,,,\n"
+    "Patient ID: 12345,,,,\n"
+    '"Patient: DOE, JANE    DOB: 01/02/1960",,,,\n'
+    "Date Collected: 03/14/2024 08:30    Date Received: 03/14/2024 12:10,,,,\n"
+    "Test Name,Result,Units,Reference Range,Result comment\n"
+    "Hemoglobin,12.1,g/dL,12.0-15.5,\n"
+    "Folate,,,>3.0,GREATER THAN 20 NG/ML.\n"
+    "Vitamin B12,,pg/mL,232-1245,UNABLE TO REPORT\n"
+)
+
+
+def test_a_commercial_lab_report_with_its_header_block_and_result_comments():
+    imp = import_text(COMMERCIAL_LAB_REPORT, "acme.csv")
+    assert_accounted(imp)
+    assert imp.counts.iloc[0][["read", "accepted", "ignored", "rejected"]].tolist() == [3, 2, 0, 1]
+    labs = imp.labs
+    assert labs["patient_id"].tolist() == ["12345", "12345"]
+    assert labs["collected_at"].tolist() == [pd.Timestamp("2024-03-14 08:30")] * 2
+    assert row(labs, "hemoglobin")["value"] == 121.0
+    folate = row(labs, "folate")
+    assert (folate["qualifier"], folate["value"], folate["unit"]) == (">", as_written(20 * 2.2655), "nmol/L")
+    assert (folate["reported_value"], folate["reported_unit"]) == ("GREATER THAN 20 NG/ML.", "NG/ML")
+    assert "result read from the lab's comment" in folate["notes"]
+    assert "collection date from the line above the table" in folate["notes"]
+    rejected = imp.rejections.iloc[0]
+    assert (rejected["source_row"], rejected["reason"]) == (3, 'no result value (the lab wrote: "UNABLE TO REPORT")')
+    notes = imp.notes["acme.csv"]
+    assert 'patient id 12345 taken from the line above the table "Patient ID: 12345"' in notes
+    assert ('collection date taken from the line above the table '
+            '"Date Collected: 03/14/2024 08:30 Date Received: 03/14/2024 12:10"') in notes
+
+
+OWN_PATIENT_COLUMN = (  # the table names its patient and dates; the block only fills an empty date cell
+    "Cumulative report,,,,,\n"
+    "Patient ID: 99999,,,,,\n"
+    "Date Collected: 03/14/2024 08:30,,,,,\n"
+    "Patient ID,Collection Date,Test,Result,Units,Reference Range\n"
+    "P-1,03/01/2024 09:00,Hemoglobin,9.1,g/dL,13.5-17.5\n"
+    "P-1,,Hemoglobin,10.4,g/dL,13.5-17.5\n"
+    "P-1,03/21/2024 09:00,Vitamin B12,180,pg/mL,232-1245\n"
+)
+
+
+def test_the_tables_own_patient_and_dates_win_over_the_lines_above_it():
+    imp = import_text(OWN_PATIENT_COLUMN, "cumulative.csv")
+    assert_accounted(imp)
+    labs = imp.labs
+    assert labs["patient_id"].tolist() == ["P-1", "P-1", "P-1"]
+    assert labs["collected_at"].tolist() == [pd.Timestamp("2024-03-01 09:00"), pd.Timestamp("2024-03-14 08:30"),
+                                             pd.Timestamp("2024-03-21 09:00")]
+    from_block = labs["notes"].str.contains("collection date from the line above the table", regex=False)
+    assert from_block.tolist() == [False, True, False]
+    assert not any("99999" in n for n in imp.notes["cumulative.csv"])
+    for block in ("Printed", "Date Collected: 03/45/2024"):  # no date above the table, or one that is no date
+        without = import_text(OWN_PATIENT_COLUMN.replace("Date Collected: 03/14/2024 08:30", block))
+        assert without.rejections["reason"].tolist() == ["no collection date"]
+        assert not without.labs["notes"].str.contains("above the table", regex=False).any()
+
+
+def test_a_workbook_report_names_its_patient_and_collection_date_in_cells_above_the_table():
+    data = xlsx_bytes([
+        ["Cumulative report"],
+        ["Patient ID:", "12345"],
+        ["Date Collected:", dt.datetime(2024, 3, 14, 8, 30), None, "Ward 5"],
+        ["Test", "Result", "Units", "Reference range", "Flag"],
+        ["Hemoglobin", 9.1, "g/dL", "13.5-17.5", "L"],
+        ["MCV", 112, "fL", "80-100", "H"],
+    ])
+    imp = import_labs(read_file(data, "report.xlsx"))
+    assert imp.labs["patient_id"].tolist() == ["12345", "12345"]
+    assert imp.labs["collected_at"].tolist() == [pd.Timestamp("2024-03-14 08:30")] * 2
+    assert 'collection date taken from the line above the table "Date Collected: 2024-03-14 08:30:00 Ward 5"' \
+        in imp.notes["report.xlsx"]

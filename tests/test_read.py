@@ -58,10 +58,12 @@ def test_the_lines_above_the_header_are_kept_as_the_report_wrote_them():
             "Name: DOE, JANE (MRN 0042)\n"
             "Date Collected:,03/14/2024 08:30,,\n"
             "\n"
+            '"Printed: 03/20/2024, 17:05",,,,\n'
             "Test,Result,Units,Ref Range,Flag\n"
             "Hemoglobin,9.1,g/dL,13.5-17.5,L\n")
     raw = read_file(text.encode(), "results_review.csv")
-    assert raw.preamble == ("Results Review", "Name: DOE, JANE (MRN 0042)", "Date Collected:,03/14/2024 08:30")
+    assert raw.preamble == ("Results Review", "Name: DOE, JANE (MRN 0042)", "Date Collected:,03/14/2024 08:30",
+                            "Printed: 03/20/2024, 17:05")  # a line that is one quoted cell reads as that cell
     assert list(raw.table.columns) == ["Test", "Result", "Units", "Ref Range", "Flag"]
     assert read_file(b"Test,Result\nHb,12\n", "plain.csv").preamble == ()
 
