@@ -40,6 +40,7 @@ class BlockValue:
     line: str  # its line, spaces and tabs shown as single spaces
 
     def quoted_line(self) -> str:
+        """The line in quotes, as a note cites it."""
         return f'"{self.line}"'
 
 

@@ -385,6 +385,8 @@ def _comments_read(comment: Coded, rows: np.ndarray) -> Coded:
     trimmed to one line, and "" for every other record: a comment splits the combinations of
     ``_results`` only where it is read. A comment without a letter or digit (MIMIC's de-identified
     ``___``) is no comment. Each distinct comment is cleaned once."""
+    if comment.size == 1 and comment.values[0] == "":  # no comment column: nothing to split
+        return comment
     used = np.zeros(comment.size + 1, dtype=bool)
     used[comment.codes[rows]] = True
     used[-1] = False
