@@ -169,7 +169,8 @@ def _records(raw: RawFile, mapping: ColumnMapping) -> Records:
         written = Coded(value.codes, np.concatenate([*(r.values for r in raw_cells), [""]]))  # share the codes
     else:
         written = melt(raw_cells)
-    fields = {f: coded[f].take(position) for f in ("patient", "when", "time", "offset", "comment")}
+    # A wide row's comment is about its specimen, not one test's cell (which is never empty): not read.
+    fields = {f: coded[f].take(position) for f in ("patient", "when", "time", "offset")}
     fields |= {"name": Coded(column_id, names), "code": Coded.constant(len(position)), "value": value}
     fields |= {f: Coded.constant(len(position)) for f in RECORD_FIELDS if f not in fields}
     return Records(rows[position] if len(position) else position, Coded(column_id, labels), Coded(column_id, units),

@@ -520,6 +520,16 @@ def test_a_comment_column_under_its_local_names_is_read_too():
     assert imp.rejections["reason"].tolist() == ['no result value (the lab wrote: "Material hämolytisch")']
 
 
+def test_a_wide_rows_comment_is_about_its_specimen_and_quoted_for_no_one_cell():
+    text = ("NHS Number,Specimen Date,Haemoglobin (g/L),Serum B12 (ng/L),Comment\n"
+            "943 476 5919,14/03/2024,QNS,180,Haemolysed sample\n")
+    imp = import_text(text, "wide.csv")
+    assert_accounted(imp)
+    assert imp.mappings["wide.csv"].roles["comment"] == "Comment"
+    assert imp.labs["analyte"].tolist() == ["b12"]
+    assert imp.rejections["reason"].tolist() == ["result 'QNS' is not a number"]
+
+
 # --- the lines a report prints above its table --------------------------------------------------
 
 RESULTS_REVIEW = (  # an EHR "Results Review" screen copied to CSV: a 4-line title block, no id or date column
