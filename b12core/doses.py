@@ -36,7 +36,6 @@ import pandas as pd
 
 from b12core import dates, values
 from b12core.accounting import (
-    NO_PATIENT_ID,
     Reasons,
     RowNotes,
     coded_name_counts,
@@ -49,6 +48,7 @@ from b12core.accounting import (
 from b12core.coded import Coded, combine, joined
 from b12core.encounters import encounter_note
 from b12core.errors import InputError
+from b12core.header_block import names_patient, patients_of_table
 from b12core.mapping import ColumnMapping, roles_by_header
 from b12core.read import RawFile
 from b12core.reference import find_product, read_table, route_of, threshold
@@ -544,20 +544,21 @@ def _times(rec: _Rows, date_order: str | None, not_after: pd.Timestamp | None) -
 
 
 def _patients(rec: _Rows) -> Coded:
-    """Each dose's patient id (a dose without one is rejected); without a patient-id column the
-    admission id groups the doses, and the record's notes say so; a record with neither belongs
-    to one patient."""
+    """Each dose's patient id (a dose without one is rejected); without a patient-id column, the
+    patient named above the table; else the admission id groups the doses, and the record's notes
+    say so; a record with none of these belongs to one patient."""
     if rec.mapping.roles.get("patient_id"):
         patient = rec.cells("patient_id")
         rec.reasons.fail(rec.rows & patient.empty(), "no patient id")
         return patient
-    if column := rec.mapping.roles.get("encounter_id"):
+    if (column := rec.mapping.roles.get("encounter_id")) and not names_patient(rec.raw, "doses"):
         admission = rec.cells("encounter_id")
         rec.reasons.fail(rec.rows & admission.empty(), f"no patient id: the admission id ({column}) is empty")
         rec.file_notes.append(encounter_note(column))
         return admission
-    rec.file_notes.append("no patient id column; all doses belong to one patient")
-    return Coded.constant(len(rec.rows), NO_PATIENT_ID)
+    patient, why = patients_of_table(rec.raw, len(rec.rows), "doses")
+    rec.file_notes.append(why)
+    return patient
 
 
 def _dose_import(rec: _Rows, products: _Products, amounts: _Amounts, route: Coded, when: np.ndarray,

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from b12core import dates, units, values
+from b12core import dates, header_block, units, values
 from b12core.accounting import (
-    NO_PATIENT_ID,
+    NO_PATIENT_ID,  # noqa: F401 (the label of results without a patient id; callers import it from here)
     Reasons,
     RowNotes,
     coded_name_counts,
@@ -85,11 +85,12 @@ class Identity:
 
 _TIME_FIELDS = ("when", "time")  # collection date and time: nearly one distinct text per row
 RECORD_FIELDS = ("patient", "when", "time", "offset", "name", "code", "value", "value_num", "unit", "range",
-                 "low", "high", "flag", "qualifier")
+                 "low", "high", "flag", "qualifier", "comment")
 _ROLE_OF_FIELD = {"patient": "patient_id", "when": "collected_at", "time": "collected_time",
                   "offset": "offset_minutes", "name": "test_name", "code": "test_code",
                   "value": "value", "value_num": "value_numeric", "unit": "unit", "range": "ref_range",
-                  "low": "ref_low", "high": "ref_high", "flag": "flag", "qualifier": "qualifier"}
+                  "low": "ref_low", "high": "ref_high", "flag": "flag", "qualifier": "qualifier",
+                  "comment": "comment"}
 NO_RESULT_ROW = "(rows without any result)"  # a test "name" for blank rows, so they are counted
 
 
@@ -176,6 +177,7 @@ def _records(raw: RawFile, mapping: ColumnMapping) -> Records:
         written = Coded(value.codes, np.concatenate([*(r.values for r in raw_cells), [""]]))  # share the codes
     else:
         written = melt(raw_cells)
+    # A wide row's comment is about its specimen, not one test's cell (which is never empty): not read.
     fields = {f: coded[f].take(position) for f in ("patient", "when", "time", "offset")}
     fields |= {"name": Coded(column_id, names), "code": Coded.constant(len(position)), "value": value}
     fields |= {f: Coded.constant(len(position)) for f in RECORD_FIELDS if f not in fields}
@@ -333,21 +335,25 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
     # Collection times are read on a thread of their own while the results are worked out: Arrow and
     # NumPy release the GIL in both, so a second core shares the work (1M-row wide export, three
     # runs each: 5.4 -> 4.6 s). Their notes and reasons are added after the results', as before.
+    block_date = header_block.collection_date(raw.preamble)
     with ThreadPoolExecutor(1) as pool:
-        times = pool.submit(_collection_times, raw, mapping, rec, date_order, tracked)
+        times = pool.submit(_collection_times, raw, mapping, rec, date_order, tracked, block_date)
         combo, out, mark = _results(raw, mapping, rec, ids, tracked)
-        collected, date_problem, date_note, written_time, zoned = times.result()
+        collected, date_problem, date_note, written_time, zoned, from_block = times.result()
     reasons.fail(tracked, Coded(combo, out.problem))
     notes.add_coded(Coded(combo, out.note))
     file_notes.append(mark.reason)
     notes.add(tracked & zoned, dates.ZONE_NOTE)
     if date_note:
         notes.add(tracked, date_note)
+    if (tracked & from_block).any():
+        notes.add(tracked & from_block, "collection date from the line above the table")
+        file_notes.append(f"collection date taken from the line above the table {block_date.quoted_line()}")
     reasons.fail(tracked, date_problem)
     if not_after is not None:
         reasons.fail(tracked, dates.after(collected, not_after))
 
-    patient = _patients(mapping, rec, tracked, reasons, file_notes)
+    patient = _patients(raw, mapping, rec, tracked, reasons, file_notes)
     kept = np.flatnonzero(tracked & reasons.ok())  # every reason is known by now
     with ThreadPoolExecutor(1) as pool:  # the rejections beside the accepted results, as the times above
         rest = pool.submit(_rest_of_import, raw, mapping, rec, ids, reasons, file_notes)
@@ -355,20 +361,23 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
         return accepted, rest.result()
 
 
-def _patients(mapping: ColumnMapping, rec: Records, tracked: np.ndarray, reasons: Reasons,
+def _patients(raw: RawFile, mapping: ColumnMapping, rec: Records, tracked: np.ndarray, reasons: Reasons,
               file_notes: list[str]) -> Coded:
-    """Each record's patient: the patient-id column's; without one, the admission id's (an admission
-    or stay tells patients apart only as well as admissions do, and the file's notes say so);
-    without either, one patient for the whole file. A result without its id is rejected."""
+    """Each record's patient: the patient-id column's; without one, the id written above the table;
+    else the admission id's (an admission or stay tells patients apart only as well as admissions
+    do, and the file's notes say so); else one patient for the whole file. A result without its id
+    is rejected."""
     if mapping.roles.get("patient_id"):
         reasons.fail(tracked & rec["patient"].empty(), "no patient id")
         return rec["patient"]
-    if column := mapping.roles.get("encounter_id"):  # read into rec["patient"] (``_field_column``)
+    if (column := mapping.roles.get("encounter_id")) and not header_block.names_patient(raw, "labs"):
+        # the admission column is read into rec["patient"] (``_field_column``)
         reasons.fail(tracked & rec["patient"].empty(), f"no patient id: the admission id ({column}) is empty")
         file_notes.append(encounter_note(column))
         return rec["patient"]
-    file_notes.append("no patient id column; all results belong to one patient")
-    return Coded.constant(len(rec), NO_PATIENT_ID)
+    patient, why = header_block.patients_of_table(raw, len(rec), "results")
+    file_notes.append(why)
+    return patient
 
 
 def _results(raw: RawFile, mapping: ColumnMapping, rec: Records, ids: _Identities, tracked: np.ndarray
@@ -384,10 +393,29 @@ def _results(raw: RawFile, mapping: ColumnMapping, rec: Records, ids: _Identitie
     mark = values.detect_decimal_mark(pd.Series(value.values[used], dtype="str"), raw.delimiter)
     parsed = values.parse_values(pd.Series(value.values, dtype="str"), mark.mark)
     test = Coded(ids.codes, np.empty(len(ids.each), dtype=object))
+    comment = _comments_read(rec["comment"], tracked & value.per_value(parsed.problem != ""))
     combo, first = combine(test, value, rec["unit"], rec["value_num"], rec["flag"], rec["qualifier"],
-                           rec.header_unit)
-    out = _outcomes(rec, first, ids.codes[first], ids.each, parsed, bool(mapping.roles.get("value_numeric")))
+                           rec.header_unit, comment)
+    out = _outcomes(rec, first, ids.codes[first], ids.each, parsed, bool(mapping.roles.get("value_numeric")),
+                    comment.values[comment.codes[first]], mark.mark)
     return combo, out, mark
+
+
+def _comments_read(comment: Coded, rows: np.ndarray) -> Coded:
+    """The lab's comment of the ``rows`` (tracked results whose result text gives no result),
+    trimmed to one line, and "" for every other record: a comment splits the combinations of
+    ``_results`` only where it is read. A comment without a letter or digit (MIMIC's de-identified
+    ``___``) is no comment. Each distinct comment is cleaned once."""
+    if comment.size == 1 and comment.values[0] == "":  # no comment column: nothing to split
+        return comment
+    used = np.zeros(comment.size + 1, dtype=bool)
+    used[comment.codes[rows]] = True
+    used[-1] = False
+    texts = np.full(comment.size + 1, "", dtype=object)
+    if used.any():
+        cleaned = pd.Series(comment.values[used[:-1]], dtype="str").str.replace(r"\s+", " ", regex=True).str.strip()
+        texts[np.flatnonzero(used)] = np.where(cleaned.str.contains(r"[^\W_]", regex=True), cleaned, "")
+    return Coded(np.where(rows, comment.codes, comment.size), texts)
 
 
 def _accepted(rec: Records, ids: _Identities, combo: np.ndarray, out: Outcomes, decimal_mark: str, notes: RowNotes,
@@ -401,7 +429,7 @@ def _accepted(rec: Records, ids: _Identities, combo: np.ndarray, out: Outcomes, 
     same_qualifier = pd.factorize(out.qualifier)[0]  # per combination: equal texts, equal codes
     key = [patient.codes[kept], _same_time(written_time, collected, kept), analyte_idx,
            same_qualifier[combo_kept]]
-    written = rec.written.take(kept)
+    written = _reported_values(rec, out.from_comment[combo_kept], kept)
     value_kept = out.canonical[combo_kept]
     repeats = repeated(key, value_kept,
                        lambda: reported_resolution(pd.Series(written.values, dtype="str"))[written.codes])
@@ -419,6 +447,17 @@ def _accepted(rec: Records, ids: _Identities, combo: np.ndarray, out: Outcomes, 
         },
         collected_at=collected[kept], analyte=analyte_idx, value=value_kept, ref_low=ref_low,
         ref_high=ref_high, source_row=rec.row[kept], repeats=repeats)
+
+
+def _reported_values(rec: Records, from_comment: np.ndarray, kept: np.ndarray) -> Coded:
+    """The result as the file wrote it for the ``kept`` records: the result cell, or the lab's
+    comment where the result was read from it (``from_comment``, per kept record)."""
+    written = rec.written.take(kept)
+    if not from_comment.any():
+        return written
+    comment = rec["comment"].take(kept)
+    return Coded(np.where(from_comment, comment.codes.astype(np.int64) + written.size, written.codes),
+                 np.concatenate([written.values, comment.values]))
 
 
 def _rest_of_import(raw: RawFile, mapping: ColumnMapping, rec: Records, ids: _Identities, reasons: Reasons,
@@ -490,17 +529,19 @@ class Outcomes:
     reported_unit: np.ndarray  # object: the unit as the file wrote it ("" when none)
     problem: np.ndarray  # object: the first reason the result is unusable ("" when usable)
     note: np.ndarray  # object: how the result was read ("" when plainly)
+    from_comment: np.ndarray  # bool: the result was read from the lab's comment
 
 
 def _outcomes(rec: Records, first: np.ndarray, test: np.ndarray, idents: list[Identity],
-              parsed: values.ParsedValues, has_numeric: bool) -> Outcomes:
-    """The ``Outcomes`` of each combination (``first`` is a row of each, ``test`` its identity),
-    worked out by named steps on a small table with one row per combination."""
+              parsed: values.ParsedValues, has_numeric: bool, comment: np.ndarray, mark: str) -> Outcomes:
+    """The ``Outcomes`` of each combination (``first`` is a row of each, ``test`` its identity,
+    ``comment`` the lab's comment where it is read), worked out by named steps on a small table
+    with one row per combination."""
     combos = (_combinations(rec, first, test, idents, parsed)
               .pipe(_numeric_column, rec["value_num"].take(first), has_numeric)
+              .pipe(_from_comment, comment, mark)
               .pipe(_flag_and_qualifier, rec["flag"].take(first), rec["qualifier"].take(first))
-              .pipe(_units_as_written, rec["unit"].take(first), rec.header_unit.take(first), parsed.unit,
-                    rec["value"].codes[first])
+              .pipe(_units_as_written, rec["unit"].take(first), rec.header_unit.take(first))
               .pipe(_converted)
               .pipe(_units_inferred)
               .pipe(_plausible))
@@ -508,7 +549,7 @@ def _outcomes(rec: Records, first: np.ndarray, test: np.ndarray, idents: list[Id
               for name in ("qualifier", "flag", "reported", "problem", "note")}
     return Outcomes(combos["analyte"].to_numpy(np.int8), combos["factor"].to_numpy(float),
                     combos["canonical"].to_numpy(float), column["qualifier"], column["flag"], column["reported"],
-                    column["problem"], column["note"])
+                    column["problem"], column["note"], combos["from_comment"].to_numpy(bool))
 
 
 def _noted(combos: pd.DataFrame, mask: np.ndarray, text: str | np.ndarray) -> pd.DataFrame:
@@ -532,7 +573,8 @@ def _combinations(rec: Records, first: np.ndarray, test: np.ndarray, idents: lis
         "analyte": per_test(lambda i: keys.index(i.analyte) if i.analyte else -1, np.int8),
         "hint": per_test(lambda i: i.hint), "name_unit": per_test(lambda i: i.unit),
         "number": parsed.value[v], "qualifier": parsed.qualifier[v], "flag": parsed.flag[v],
-        "problem": parsed.problem[v], "note": "",
+        "value_unit": parsed.unit[v], "problem": parsed.problem[v], "note": "",
+        "blank": rec["value"].values[v] == "", "from_comment": False,
     })
 
 
@@ -550,6 +592,49 @@ def _numeric_column(combos: pd.DataFrame, numeric: Coded, has_numeric: bool) -> 
         "result read from the numeric column")
 
 
+COMMENT_SHOWN = 80  # characters of a comment quoted in a reason
+
+
+def _from_comment(combos: pd.DataFrame, comment: np.ndarray, mark: str) -> pd.DataFrame:
+    """An empty result cell is read from the lab's comment: its first sentence, when that is a
+    result (``GREATER THAN 20 NG/ML.``, ``<0.5``, ``15.2``), gives the number, qualifier and the
+    unit written with it. A result that still cannot be read quotes the comment in its reason."""
+    problem = combos["problem"].to_numpy(dtype=object)
+    open_ = (comment != "") & (problem != "")
+    if not open_.any():
+        return combos
+    texts, which = np.unique(comment[open_].astype(str), return_inverse=True)
+    sentence = pd.Series(texts, dtype="str").str.split(r"\.\s", n=1, regex=True).str[0].str.rstrip(".")
+    read = values.parse_values(sentence, mark)
+    rows = np.flatnonzero(open_)
+    use = combos["blank"].to_numpy()[rows] & (read.problem[which] == "")
+    taken, r = rows[use], which[use]
+    columns = {name: combos[name].to_numpy(dtype=object).copy() for name in ("qualifier", "flag", "value_unit")}
+    number = combos["number"].to_numpy(dtype=float).copy()
+    number[taken] = read.value[r]
+    for name, found in (("qualifier", read.qualifier), ("flag", read.flag), ("value_unit", read.unit)):
+        columns[name][taken] = found[r]
+    problem = problem.copy()
+    problem[taken] = ""
+    quoted = np.array([f' (the lab wrote: "{_shortened(t)}")' for t in texts], dtype=object)
+    problem[rows[~use]] = problem[rows[~use]] + quoted[which[~use]]
+    from_comment = np.zeros(len(combos), dtype=bool)
+    from_comment[taken] = True
+    return _noted(combos.assign(number=number, problem=problem, from_comment=from_comment, **columns),
+                  from_comment, "result read from the lab's comment")
+
+
+def _shortened(text: str) -> str:
+    """A comment as quoted in a reason: whole when short, else its first words within
+    ``COMMENT_SHOWN`` characters and an ellipsis."""
+    if len(text) <= COMMENT_SHOWN:
+        return text
+    cut = text[:COMMENT_SHOWN]
+    if " " in cut[COMMENT_SHOWN // 2:]:
+        cut = cut[:cut.rfind(" ")]
+    return cut.rstrip(" .,;:") + "…"
+
+
 def _flag_and_qualifier(combos: pd.DataFrame, flag_column: Coded, own: Coded) -> pd.DataFrame:
     """The flag column wins over a flag written with the value; a result flagged ``<``/``>`` or
     with a qualifier column (an exported labs table, FHIR's comparator) is censored. Untracked
@@ -564,12 +649,12 @@ def _flag_and_qualifier(combos: pd.DataFrame, flag_column: Coded, own: Coded) ->
     return combos.assign(flag=flag, qualifier=qualifier, problem=problem)
 
 
-def _units_as_written(combos: pd.DataFrame, unit_column: Coded, header: Coded, value_units: np.ndarray,
-                      v: np.ndarray) -> pd.DataFrame:
-    """The unit as the file wrote it: the unit column, else a unit written after the value, else
-    the wide header's; the unit used is that, else the one the test's name implies."""
+def _units_as_written(combos: pd.DataFrame, unit_column: Coded, header: Coded) -> pd.DataFrame:
+    """The unit as the file wrote it: the unit column, else a unit written after the value (or in
+    the comment it was read from), else the wide header's; the unit used is that, else the one the
+    test's name implies."""
     reported = unit_column.texts().astype(object)
-    for fallback in (value_units[v], header.texts()):
+    for fallback in (combos["value_unit"].to_numpy(dtype=object), header.texts()):
         reported = np.where(reported != "", reported, fallback).astype(object)
     name_unit = combos["name_unit"].to_numpy(dtype=object)
     combos = combos.assign(reported=reported, unit=np.where(reported != "", reported, name_unit))
@@ -666,9 +751,13 @@ def _check_plausible(rows: np.ndarray, analyte_idx: np.ndarray, number: np.ndarr
 
 
 def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_order: str | None,
-                      rows: np.ndarray) -> tuple[np.ndarray, Coded, str, Coded, np.ndarray]:
-    """(timestamps, problems, note, the time as written, time zone named) for every record."""
+                      rows: np.ndarray, block: header_block.BlockValue | None = None
+                      ) -> tuple[np.ndarray, Coded, str, Coded, np.ndarray, np.ndarray]:
+    """(timestamps, problems, note, the time as written, time zone named, date taken from the line
+    above the table) for every record; ``block`` is the collection date written above the table,
+    used for a record whose date cell is empty or for all of them when the table has no date."""
     n = len(rec)
+    no_block = np.zeros(n, dtype=bool)
     if mapping.roles.get("collected_at"):
         when_coded = rec["when"]
         if mapping.roles.get("collected_time"):
@@ -677,8 +766,10 @@ def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_o
             joined = pd.Series(day.values[day.codes[first]] + " " + time.values[time.codes[first]], dtype="str")
             when_coded = Coded(codes, joined.str.strip().to_numpy(dtype=object))
         source = f"{raw.name} (column {mapping.roles['collected_at']!r})"
-        when, problem, zoned, order_note = dates.dates_for_codes(when_coded, rows, date_order, source)
-        return when, problem, order_note, when_coded, zoned & problem.per_value(problem.values == "")
+        from_block = no_block
+        if block is not None and rows.any():
+            when_coded, from_block = header_block.filled_dates(when_coded, block)
+        return _dates_read(when_coded, rows, date_order, source, from_block)
     if mapping.roles.get("offset_minutes"):
         offset = rec["offset"]
         minutes_each = pd.to_numeric(pd.Series(offset.values), errors="coerce").to_numpy(dtype="float64")
@@ -688,9 +779,29 @@ def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_o
                                                 "").astype(object))
         note = (f"no calendar date in file: time is minutes after admission, counted from "
                 f"{OFFSET_ANCHOR:%Y-%m-%d}")
-        return when, problem, note, offset, np.zeros(n, dtype=bool)
+        return when, problem, note, offset, no_block, no_block
+    if block is not None and rows.any():
+        source = f"{raw.name} (the line {block.quoted_line()} above the table)"
+        times = _dates_read(Coded.constant(n, block.text), rows, date_order, source, np.ones(n, dtype=bool))
+        if times[-1].any():  # the date above the table could be read
+            return times
     return (np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"), Coded.constant(n),
-            "no collection date in file", Coded.constant(n), np.zeros(n, dtype=bool))
+            "no collection date in file", Coded.constant(n), no_block, no_block)
+
+
+def _dates_read(written: Coded, rows: np.ndarray, date_order: str | None, source: str, from_block: np.ndarray
+                ) -> tuple[np.ndarray, Coded, str, Coded, np.ndarray, np.ndarray]:
+    """``_collection_times`` of a date column whose ``from_block`` records hold the date written
+    above the table; when that date cannot be read they have no date ("no collection date"), as
+    their empty cells would, and none is marked as taken from above the table."""
+    when, problem, zoned, order_note = dates.dates_for_codes(written, rows, date_order, source)
+    if from_block.any():
+        block_code = int(written.codes[np.flatnonzero(from_block)[0]])
+        if problem.values[block_code] != "":
+            problem = Coded(problem.codes, problem.values.copy())
+            problem.values[block_code] = "no collection date"
+            from_block = np.zeros_like(from_block)
+    return when, problem, order_note, written, zoned & problem.per_value(problem.values == ""), from_block
 
 
 def _same_time(written: Coded, when: np.ndarray, kept: np.ndarray) -> np.ndarray:

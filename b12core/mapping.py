@@ -19,7 +19,7 @@ from b12core.reference import column_roles, lookup_name, ucum_unit
 from b12core.text import name_key
 
 ROLES = ("patient_id", "encounter_id", "collected_at", "collected_time", "offset_minutes", "test_name", "test_code",
-         "value", "value_numeric", "unit", "ref_range", "ref_low", "ref_high", "flag", "qualifier")
+         "value", "value_numeric", "unit", "ref_range", "ref_low", "ref_high", "flag", "qualifier", "comment")
 DOSE_ROLES = ("patient_id", "encounter_id", "administered_at", "administered_time", "product", "strength", "dose",
               "dose_unit", "route", "batch", "note", "order_end")
 SYMPTOM_ROLES = ("patient_id", "encounter_id", "recorded_at", "symptom", "score")
@@ -34,6 +34,7 @@ ROLE_LABELS = {
     "product": "product",
     "strength": "strength", "dose": "dose", "dose_unit": "dose unit", "route": "route", "batch": "batch",
     "note": "note", "order_end": "order end", "recorded_at": "date", "symptom": "symptom", "score": "score",
+    "comment": "lab's comment",
 }
 KINDS = ("labs", "doses", "symptoms", "dictionary", "admissions")
 SAMPLE_ROWS = 200

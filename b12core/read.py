@@ -57,7 +57,8 @@ class RawFile:
     unique with ``.2``, ``.3``), each a string or a dictionary-of-strings column, so a repeated
     text is stored once. ``row_numbers`` are the 1-based data rows of the file the table's rows
     came from (None: 1, 2, 3, ...; rows the reader could not split are missing from the table and
-    listed in ``bad_rows``).
+    listed in ``bad_rows``). ``preamble`` holds the report's lines above the header row (a title
+    block such as ``Patient ID: 12345``), as ``preamble_lines`` keeps them.
     """
 
     name: str
@@ -70,6 +71,7 @@ class RawFile:
     bad_rows: tuple[BadRow, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
     row_numbers: np.ndarray | None = None
+    preamble: tuple[str, ...] = ()  # the filled lines above the header (see ``preamble_lines``)
 
     @property
     def rows(self) -> int:
@@ -307,6 +309,26 @@ def find_header(rows: list[list[str]]) -> int | None:
     return None
 
 
+def preamble_lines(rows: list[list[str]], lines: list[str] | None = None,
+                   delimiter: str | None = None) -> tuple[str, ...]:
+    """The filled lines above a table's header as a person reads them. For a text file (``lines``
+    beside their cells ``rows``): a line of one filled cell is that cell (unquoted), any other line
+    is kept as written without the empty cells (trailing delimiters) a spreadsheet leaves at its
+    end. For a sheet: a row's filled cells separated by tabs."""
+    kept = []
+    for i, row in enumerate(rows):
+        filled = [c.strip() for c in row if c.strip()]
+        if not filled:
+            continue
+        if lines is None:
+            kept.append("\t".join(filled))
+        elif len(filled) == 1:
+            kept.append(filled[0])
+        else:
+            kept.append(lines[i].rstrip().rstrip(f"{delimiter or ''} \t").rstrip())
+    return tuple(kept)
+
+
 def unique_headers(headers: list[str]) -> list[str]:
     """Header cells made unique and non-empty: ``Value``, ``Value.2``; blank -> ``Column 3``."""
     seen: Counter[str] = Counter()
@@ -389,7 +411,8 @@ def _read_text(data: bytes, filename: str) -> RawFile:
         table, numbers, bad_rows, more = _read_python(text, names, delimiter)
         notes.extend(more)
     return RawFile(filename, table, tuple(headers), encoding=encoding, delimiter=delimiter,
-                   header_line=skip_lines, bad_rows=tuple(bad_rows), notes=tuple(notes), row_numbers=numbers)
+                   header_line=skip_lines, bad_rows=tuple(bad_rows), notes=tuple(notes), row_numbers=numbers,
+                   preamble=preamble_lines(parsed[:header_index or 0], sample_lines, delimiter))
 
 
 def _read_arrow(body: pa.Buffer, names: list[str], delimiter: str | None) -> pa.Table:
@@ -477,4 +500,4 @@ def _sheet_table(name: str, sheet_name: str, rows: list[list[str]]) -> RawFile:
                            dtype=np.int64) if bad else None
     return RawFile(name, text_table(names, body), tuple(h.strip() for h in headers), sheet=sheet_name,
                    header_line=(header_index or 0) + 1, bad_rows=tuple(bad), notes=tuple(notes),
-                   row_numbers=numbers)
+                   row_numbers=numbers, preamble=preamble_lines(rows[:header_index or 0]))

@@ -28,6 +28,7 @@ from b12core.course import Adherence, adherence, fit_regimen
 from b12core.doses import DoseImport, import_doses, merge_doses, propose_dose_mapping
 from b12core.encounters import Admissions, EncounterLink, encounter_note, read_admissions
 from b12core.errors import DateOrderNeeded, InputError
+from b12core.header_block import names_patient
 from b12core.labs import LABS_COLUMNS, LabImport, import_labs, merge_imports
 from b12core.mapping import ColumnMapping, DictionaryEntry, detect_kind, propose_mapping, read_dictionary
 from b12core.patients import id_key
@@ -74,9 +75,10 @@ class FileReport:
 
     def names_patients(self) -> bool:
         """True when the table's records say whose they are: by a patient-id column, or (lab
-        results and doses) by an admission id."""
+        results and doses) by an id written above the table or an admission id."""
         roles = self.mapping.roles if self.mapping is not None else {}
-        return "patient_id" in roles or (self.kind in ("labs", "doses") and "encounter_id" in roles)
+        return "patient_id" in roles or (self.kind in ("labs", "doses") and (
+            "encounter_id" in roles or names_patient(self.raw, self.kind)))
 
 
 @dataclass(frozen=True)

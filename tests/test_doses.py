@@ -311,3 +311,16 @@ def test_a_french_injection_record_is_recognised_and_read():
     assert doses["product"].tolist() == ["hydroxocobalamin"] * 3
     assert doses["dose_ug"].tolist() == [1000.0] * 3 and doses["route"].tolist() == ["IM"] * 3
     assert doses["administered_at"].dt.strftime("%Y-%m-%d").tolist() == ["2025-01-08", "2025-01-10", "2025-01-13"]
+
+
+def test_an_injection_record_without_an_id_column_takes_the_patient_named_above_its_table():
+    text = ("B12 injections,,,\n"
+            "NHS Number: 943 476 5919,,,\n"
+            "Date given,Medicine,Dose,Route\n"
+            "2024-01-08,Hydroxocobalamin 1 mg/mL,1 mg,IM\n"
+            "2024-01-10,Hydroxocobalamin 1 mg/mL,1 mg,IM\n")
+    imp = doses_of(text)
+    assert_accounted(imp)
+    assert imp.doses["patient_id"].tolist() == ["943 476 5919", "943 476 5919"]
+    assert 'patient id 943 476 5919 taken from the line above the table "NHS Number: 943 476 5919"' \
+        in imp.notes["injections.csv"]

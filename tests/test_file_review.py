@@ -178,3 +178,24 @@ def test_the_admissions_file_is_shown_as_what_it_is():
     assert ("patients found through ADMISSIONS.csv by the admission id (HADM_ID): 2 admissions of 1 patient"
             in labs.read_with)
     assert not any("split across" in note for note in labs.read_with) and labs.warnings == ()
+
+
+RESULTS_REVIEW = (b"Results Review\n"  # an EHR screen copied with its title block: no id or date column
+                  b"Name: DOE, JANE (MRN 0042)\n"
+                  b"Date Collected: 03/14/2024 08:30\n"
+                  b"Printed 03/20/2024\n"
+                  b"Test,Result,Units,Ref Range,Flag\n"
+                  b"Hemoglobin,9.1,g/dL,13.5-17.5,L\n"
+                  b"MCV,112,fL,80-100,H\n")
+
+
+def test_what_was_taken_from_the_lines_above_the_table_is_shown_and_not_asked():
+    ws = build_workspace([FILES[0], ("results_review.csv", RESULTS_REVIEW)])
+    review = file_review(ws, "results_review.csv")
+    assert 'patient id 0042 taken from the line above the table "Name: DOE, JANE (MRN 0042)"' in review.read_with
+    assert 'collection date taken from the line above the table "Date Collected: 03/14/2024 08:30"' \
+        in review.read_with
+    assert review.owner_candidates is None  # the file names its patient above the table
+    assert review.counts == FileCounts(read=2, accepted=2, ignored=0, duplicates=0, rejected=0)
+    assert ws.patients == ["P1", "0042"] and not ws.unassigned
+    assert ws.files_without_ids("0042") == []

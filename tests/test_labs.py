@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import numpy as np
@@ -12,7 +13,7 @@ from b12core import DateOrderNeeded, import_labs, merge_imports, propose_mapping
 from b12core.labs import LABS_COLUMNS, NO_PATIENT_ID, code_dictionary_hint
 from b12core.mapping import DictionaryEntry
 from b12core.units import canonical
-from tests.conftest import assert_accounted, import_text, raw_csv
+from tests.conftest import assert_accounted, import_text, raw_csv, xlsx_bytes
 
 US_LONG = """Patient ID,Collection Date,Test Name,Result,Units,Reference Range,Flag
 MRN004417,03/14/2024 08:30 AM,Hemoglobin,9.1,g/dL,13.5-17.5,L
@@ -507,3 +508,197 @@ def test_a_wide_export_told_apart_by_admission_groups_each_cell_by_its_row():
         ("F-1", "hemoglobin"), ("F-1", "mcv"), ("F-2", "mcv")]
     assert imp.rejections["reason"].tolist() == ["no patient id: the admission id (Fall-Nr.) is empty"]
     assert any(n.startswith("patients are told apart by admission id (Fall-Nr.)") for n in imp.notes["wide.csv"])
+
+
+# --- the lab's comment column -------------------------------------------------------------------
+
+MIMIC_IV_SHAPED = (  # hand-written in MIMIC-IV labevents' layout: the lab's words in `comments`
+    "labevent_id,subject_id,hadm_id,specimen_id,itemid,charttime,storetime,value,valuenum,valueuom,"
+    "ref_range_lower,ref_range_upper,flag,priority,comments\n"
+    "1,900001,,7001,50925,2150-01-02 08:00:00,2150-01-02 11:00:00,,,ng/mL,2,20,,ROUTINE,GREATER THAN 20 NG/ML.  \n"
+    "2,900001,,7001,51283,2150-01-02 08:00:00,2150-01-02 09:00:00,,,%,0.5,2.0,,ROUTINE,<0.5\n"
+    "3,900001,,7001,50970,2150-01-02 08:00:00,2150-01-02 12:00:00,,,umol/L,0,15,,ROUTINE,15.2\n"
+    "4,900001,,7002,51222,2150-01-03 08:00:00,2150-01-03 09:00:00,,,g/dL,13.5,17.5,,ROUTINE,___\n"
+    "5,900001,,7002,51010,2150-01-03 08:00:00,2150-01-03 10:00:00,,,pg/mL,232,1245,,ROUTINE,UNABLE TO REPORT\n"
+    "6,900001,,7003,51010,2150-01-04 08:00:00,2150-01-04 10:00:00,,,pg/mL,232,1245,,ROUTINE,"
+    "SPECIMEN RECEIVED HEMOLYZED AND OUTSIDE THE STABILITY WINDOW FOR THIS ASSAY.  "
+    "PLEASE SEND A NEW SAMPLE IF CLINICALLY INDICATED.\n"
+    "7,900001,,7004,51010,2150-01-05 08:00:00,2150-01-05 10:00:00,,,pg/mL,232,1245,,ROUTINE,"
+    "<150.  PLEASE NOTE NEW REFERENCE RANGE.\n"
+    "8,900001,,7003,51222,2150-01-04 08:00:00,2150-01-04 09:00:00,13.1,13.1,g/dL,13.5,17.5,abnormal,ROUTINE,"
+    "VERIFIED BY REPEAT ANALYSIS 12.0.\n"
+    "9,900001,,7003,51250,2150-01-04 08:00:00,2150-01-04 09:00:00,QNS,,fL,80,100,,ROUTINE,INSUFFICIENT SAMPLE.\n"
+    "10,900001,,7003,51003,2150-01-04 08:00:00,2150-01-04 09:00:00,,,ng/mL,,,,STAT,"
+    "<0.01.  CTROPNT > 0.10 NG/ML SUGGESTS ACUTE MI.\n"
+)
+MIMIC_IV_ITEMS = {"50925": DictionaryEntry("Folate"), "51283": DictionaryEntry("Reticulocyte Count, Automated"),
+                  "50970": DictionaryEntry("Homocysteine"), "51222": DictionaryEntry("Hemoglobin"),
+                  "51010": DictionaryEntry("Vitamin B12"), "51250": DictionaryEntry("MCV"),
+                  "51003": DictionaryEntry("Troponin T")}
+
+
+def test_a_result_written_only_in_the_labs_comment_is_read_from_it():
+    imp = import_labs(raw_csv(MIMIC_IV_SHAPED, "labevents.csv"), dictionary=MIMIC_IV_ITEMS)
+    assert_accounted(imp)
+    assert imp.counts.iloc[0][["read", "accepted", "ignored", "rejected"]].tolist() == [10, 5, 1, 4]
+    labs = imp.labs.set_index("source_row")
+    folate = labs.loc[1]
+    assert (folate["analyte"], folate["qualifier"], folate["value"]) == ("folate", ">", as_written(20 * 2.2655))
+    assert (folate["reported_value"], folate["reported_unit"]) == ("GREATER THAN 20 NG/ML.", "ng/mL")
+    assert "result read from the lab's comment" in folate["notes"]
+    assert (labs.loc[2, "analyte"], labs.loc[2, "qualifier"], labs.loc[2, "value"]) == ("reticulocytes", "<", 0.5)
+    assert (labs.loc[3, "analyte"], labs.loc[3, "qualifier"], labs.loc[3, "value"]) == ("homocysteine", "", 15.2)
+    b12 = labs.loc[7]  # the first sentence is the result, the rest the lab's remark
+    assert (b12["qualifier"], b12["value"]) == ("<", as_written(150 * 0.737795))
+    hb = labs.loc[8]  # a result of its own: the comment is only a remark
+    assert (hb["value"], hb["reported_value"]) == (131.0, "13.1")
+    assert "comment" not in hb["notes"]
+    for source_row in (1, 2, 3, 7):
+        assert "result read from the lab's comment" in labs.loc[source_row, "notes"]
+    reasons = dict(zip(imp.rejections["source_row"], imp.rejections["reason"], strict=True))
+    assert reasons == {
+        4: "no result value",  # "___": the de-identified comment says nothing
+        5: 'no result value (the lab wrote: "UNABLE TO REPORT")',
+        6: 'no result value (the lab wrote: "SPECIMEN RECEIVED HEMOLYZED AND OUTSIDE THE STABILITY WINDOW FOR '
+           'THIS ASSAY…")',
+        9: "result 'QNS' is not a number (the lab wrote: \"INSUFFICIENT SAMPLE.\")",
+    }
+    assert imp.unknown_names["name"].tolist() == ["Troponin T"]  # ignored until someone maps it
+
+
+def test_a_comment_column_under_its_local_names_is_read_too():
+    text = ("Patientennummer;Abnahmedatum;Untersuchung;Ergebnis;Einheit;Kommentar\n"
+            "0004711;14.03.2024;Folsäure;;ng/ml;>20,0 ng/ml\n"
+            "0004711;14.03.2024;Vitamin B12;;pg/ml;Material hämolytisch\n")
+    imp = import_labs(raw_csv(text, "befund.csv"))
+    assert_accounted(imp)
+    folate = row(imp.labs, "folate")
+    assert (folate["qualifier"], folate["value"]) == (">", as_written(20 * 2.2655))
+    assert imp.rejections["reason"].tolist() == ['no result value (the lab wrote: "Material hämolytisch")']
+
+
+def test_a_wide_rows_comment_is_about_its_specimen_and_quoted_for_no_one_cell():
+    text = ("NHS Number,Specimen Date,Haemoglobin (g/L),Serum B12 (ng/L),Comment\n"
+            "943 476 5919,14/03/2024,QNS,180,Haemolysed sample\n")
+    imp = import_text(text, "wide.csv")
+    assert_accounted(imp)
+    assert imp.mappings["wide.csv"].roles["comment"] == "Comment"
+    assert imp.labs["analyte"].tolist() == ["b12"]
+    assert imp.rejections["reason"].tolist() == ["result 'QNS' is not a number"]
+
+
+# --- the lines a report prints above its table --------------------------------------------------
+
+RESULTS_REVIEW = (  # an EHR "Results Review" screen copied to CSV: a 4-line title block, no id or date column
+    "Results Review\n"
+    "Name: DOE, JANE (MRN 0042)\n"
+    "Date Collected: 03/14/2024 08:30\n"
+    '"Printed: 03/20/2024, 17:05"\n'
+    "Test,Result,Units,Ref Range,Flag\n"
+    "Hemoglobin,9.1,g/dL,13.5-17.5,L\n"
+    "MCV,112,fL,80-100,H\n"
+    "Vitamin B12,<150,pg/mL,232-1245,L\n"
+    "WBC,6.1,x10E3/uL,3.4-10.8,\n"
+)
+
+
+def test_an_ehr_copy_takes_its_patient_and_collection_date_from_the_lines_above_the_table():
+    imp = import_text(RESULTS_REVIEW, "results_review.csv")
+    assert_accounted(imp)
+    assert imp.counts.iloc[0][["read", "accepted", "ignored", "rejected"]].tolist() == [4, 3, 1, 0]
+    labs = imp.labs
+    assert labs["patient_id"].tolist() == ["0042", "0042", "0042"]
+    assert labs["collected_at"].tolist() == [pd.Timestamp("2024-03-14 08:30")] * 3
+    assert labs["notes"].str.contains("collection date from the line above the table", regex=False).all()
+    notes = imp.notes["results_review.csv"]
+    assert 'patient id 0042 taken from the line above the table "Name: DOE, JANE (MRN 0042)"' in notes
+    assert 'collection date taken from the line above the table "Date Collected: 03/14/2024 08:30"' in notes
+    assert not any("no patient id column" in n or "no collection date" in n for n in notes)
+
+
+COMMERCIAL_LAB_REPORT = (  # a commercial lab's report turned into CSV by a spreadsheet (empty cells kept)
+    "ACME Reference Laboratories,,,,\n"
+    "Final Report,,,,\n"
+    "Patient ID: 12345,,,,\n"
+    '"Patient: DOE, JANE    DOB: 01/02/1960",,,,\n'
+    "Date Collected: 03/14/2024 08:30    Date Received: 03/14/2024 12:10,,,,\n"
+    "Test Name,Result,Units,Reference Range,Result comment\n"
+    "Hemoglobin,12.1,g/dL,12.0-15.5,\n"
+    "Folate,,,>3.0,GREATER THAN 20 NG/ML.\n"
+    "Vitamin B12,,pg/mL,232-1245,UNABLE TO REPORT\n"
+)
+
+
+def test_a_commercial_lab_report_with_its_header_block_and_result_comments():
+    imp = import_text(COMMERCIAL_LAB_REPORT, "acme.csv")
+    assert_accounted(imp)
+    assert imp.counts.iloc[0][["read", "accepted", "ignored", "rejected"]].tolist() == [3, 2, 0, 1]
+    labs = imp.labs
+    assert labs["patient_id"].tolist() == ["12345", "12345"]
+    assert labs["collected_at"].tolist() == [pd.Timestamp("2024-03-14 08:30")] * 2
+    assert row(labs, "hemoglobin")["value"] == 121.0
+    folate = row(labs, "folate")
+    assert (folate["qualifier"], folate["value"], folate["unit"]) == (">", as_written(20 * 2.2655), "nmol/L")
+    assert (folate["reported_value"], folate["reported_unit"]) == ("GREATER THAN 20 NG/ML.", "NG/ML")
+    assert "result read from the lab's comment" in folate["notes"]
+    assert "collection date from the line above the table" in folate["notes"]
+    rejected = imp.rejections.iloc[0]
+    assert (rejected["source_row"], rejected["reason"]) == (3, 'no result value (the lab wrote: "UNABLE TO REPORT")')
+    notes = imp.notes["acme.csv"]
+    assert 'patient id 12345 taken from the line above the table "Patient ID: 12345"' in notes
+    assert ('collection date taken from the line above the table '
+            '"Date Collected: 03/14/2024 08:30 Date Received: 03/14/2024 12:10"') in notes
+
+
+OWN_PATIENT_COLUMN = (  # the table names its patient and dates; the block only fills an empty date cell
+    "Cumulative report,,,,,\n"
+    "Patient ID: 99999,,,,,\n"
+    "Date Collected: 03/14/2024 08:30,,,,,\n"
+    "Patient ID,Collection Date,Test,Result,Units,Reference Range\n"
+    "P-1,03/01/2024 09:00,Hemoglobin,9.1,g/dL,13.5-17.5\n"
+    "P-1,,Hemoglobin,10.4,g/dL,13.5-17.5\n"
+    "P-1,03/21/2024 09:00,Vitamin B12,180,pg/mL,232-1245\n"
+)
+
+
+def test_the_tables_own_patient_and_dates_win_over_the_lines_above_it():
+    imp = import_text(OWN_PATIENT_COLUMN, "cumulative.csv")
+    assert_accounted(imp)
+    labs = imp.labs
+    assert labs["patient_id"].tolist() == ["P-1", "P-1", "P-1"]
+    assert labs["collected_at"].tolist() == [pd.Timestamp("2024-03-01 09:00"), pd.Timestamp("2024-03-14 08:30"),
+                                             pd.Timestamp("2024-03-21 09:00")]
+    from_block = labs["notes"].str.contains("collection date from the line above the table", regex=False)
+    assert from_block.tolist() == [False, True, False]
+    assert not any("99999" in n for n in imp.notes["cumulative.csv"])
+    for block in ("Printed", "Date Collected: 03/45/2024"):  # no date above the table, or one that is no date
+        without = import_text(OWN_PATIENT_COLUMN.replace("Date Collected: 03/14/2024 08:30", block))
+        assert without.rejections["reason"].tolist() == ["no collection date"]
+        assert not without.labs["notes"].str.contains("above the table", regex=False).any()
+
+
+def test_a_workbook_report_names_its_patient_and_collection_date_in_cells_above_the_table():
+    data = xlsx_bytes([
+        ["Cumulative report"],
+        ["Patient ID:", "12345"],
+        ["Date Collected:", dt.datetime(2024, 3, 14, 8, 30), None, "Ward 5"],
+        ["Test", "Result", "Units", "Reference range", "Flag"],
+        ["Hemoglobin", 9.1, "g/dL", "13.5-17.5", "L"],
+        ["MCV", 112, "fL", "80-100", "H"],
+    ])
+    imp = import_labs(read_file(data, "report.xlsx"))
+    assert imp.labs["patient_id"].tolist() == ["12345", "12345"]
+    assert imp.labs["collected_at"].tolist() == [pd.Timestamp("2024-03-14 08:30")] * 2
+    assert 'collection date taken from the line above the table "Date Collected: 2024-03-14 08:30:00 Ward 5"' \
+        in imp.notes["report.xlsx"]
+
+
+def test_the_patient_named_above_the_table_wins_over_an_admission_column():
+    text = ("Cumulative report\nPatient ID: 0042\n"
+            "HADM_ID,Collection Date,Test Name,Result,Units\n"
+            "100001,2150-01-02,Hemoglobin,91,g/L\n100002,2150-06-02,Hemoglobin,104,g/L\n")
+    imp = import_text(text, name="report.csv")
+    assert imp.labs["patient_id"].tolist() == ["0042", "0042"]
+    notes = imp.notes["report.csv"]
+    assert any(n.startswith("patient id 0042 taken from the line above the table") for n in notes)
+    assert not any("told apart by admission" in n for n in notes)

@@ -99,3 +99,22 @@ def test_test_names_with_lab_codes_make_a_wide_export():
                   "p1,2024-03-14,180,10.9,6.2\n")
     m = propose_mapping(raw)
     assert m.layout == "wide" and len(m.test_columns) == 3
+
+
+@pytest.mark.parametrize("header", [
+    "comments", "Comment", "Comments", "Result comment", "Result Comments", "Remarks", "Remark",
+    "Commentaire", "Kommentar", "Bemerkung", "Opmerking",
+])
+def test_the_labs_comment_column_under_its_names(header):
+    roles, _ = roles_by_header(["Test", "Result", header])
+    assert roles.get("comment") == header
+    mapping = propose_mapping(raw_csv(f"Test,Result,Unit,{header}\nFolate,,ng/mL,GREATER THAN 20 NG/ML.\n"))
+    assert mapping.roles.get("comment") == header and mapping.layout == "long"
+
+
+def test_a_comment_column_is_no_test_of_a_wide_export():
+    raw = raw_csv("Patient,Date,Hemoglobin (g/dL),Vitamin B12 (pg/mL),Result comment\n"
+                  "p1,2024-03-14,10.9,180,haemolysed\n")
+    m = propose_mapping(raw)
+    assert m.layout == "wide" and m.test_columns == ("Hemoglobin (g/dL)", "Vitamin B12 (pg/mL)")
+    assert m.roles["comment"] == "Result comment"

@@ -53,6 +53,34 @@ def test_preamble_lines_before_the_header_are_skipped_with_a_note():
     assert any("before the header" in n for n in raw.notes)
 
 
+def test_the_lines_above_the_header_are_kept_as_the_report_wrote_them():
+    text = ("Results Review\n"
+            "Name: DOE, JANE (MRN 0042)\n"
+            "Date Collected:,03/14/2024 08:30,,\n"
+            "\n"
+            '"Printed: 03/20/2024, 17:05",,,,\n'
+            "Test,Result,Units,Ref Range,Flag\n"
+            "Hemoglobin,9.1,g/dL,13.5-17.5,L\n")
+    raw = read_file(text.encode(), "results_review.csv")
+    assert raw.preamble == ("Results Review", "Name: DOE, JANE (MRN 0042)", "Date Collected:,03/14/2024 08:30",
+                            "Printed: 03/20/2024, 17:05")  # a line that is one quoted cell reads as that cell
+    assert list(raw.table.columns) == ["Test", "Result", "Units", "Ref Range", "Flag"]
+    assert read_file(b"Test,Result\nHb,12\n", "plain.csv").preamble == ()
+
+
+def test_a_sheets_rows_above_the_header_are_kept_cell_by_cell():
+    data = xlsx_bytes([
+        ["Cumulative report"],
+        ["Patient ID:", "12345"],
+        ["Date Collected:", dt.datetime(2024, 3, 14, 8, 30), None, "Ward 5"],
+        ["Test", "Result", "Units", "Reference range", "Flag"],
+        ["Hemoglobin", 9.1, "g/dL", "13.5-17.5", "L"],
+    ])
+    raw = read_file(data, "report.xlsx")
+    assert raw.preamble == ("Cumulative report", "Patient ID:\t12345", "Date Collected:\t2024-03-14 08:30:00\tWard 5")
+    assert raw.table["Test"].tolist() == ["Hemoglobin"]
+
+
 def test_quoted_newlines_and_mixed_line_endings():
     text = 'Test,Result,Comment\r\nHb,12.5,"two\nlines"\nMCV,90,plain\rB12,300,x\r\n'
     raw = read_file(text.encode(), "lab.csv")

@@ -22,7 +22,7 @@ HERE = Path(__file__).parent
 MAX_DECIMALS = 3  # display precision: a value is never shown with more decimals than this
 TABLES = ("analytes", "ranges", "units", "unit_spellings", "loinc", "aliases", "untracked", "regimens",
           "regimen_steps", "rechecks", "column_roles", "products", "routes", "thresholds", "symptoms", "grace",
-          "bands")
+          "bands", "header_labels")
 # tables with a reader-facing ``cite``
 CITED_TABLES = ("thresholds", "regimens", "regimen_steps", "rechecks", "grace", "bands")
 # Words of the developers' provenance notes that no clinician or patient should read in a cite.
@@ -225,6 +225,15 @@ def column_roles(kind: str = "labs") -> tuple[tuple[str, str, int], ...]:
     (``labs``, ``doses``, ``symptoms``); higher priority wins."""
     return tuple((r["role"], name_key(r["header"]), int(r["priority"])) for r in read_table("column_roles")
                  if r["kind"] in (kind, "any"))
+
+
+@cache
+def header_labels() -> tuple[tuple[str, str, int], ...]:
+    """(field, label as written, priority) for reading the lines a report prints above its table:
+    ``patient_id`` labels (``Patient ID``, ``MRN``, ``NHS Number``) and ``collected_at`` labels
+    (``Date Collected``, ``Specimen date``); higher priority wins, longer labels are tried first."""
+    rows = [(r["field"], r["label"], int(r["priority"])) for r in read_table("header_labels")]
+    return tuple(sorted(rows, key=lambda r: -len(r[1])))
 
 
 @dataclass(frozen=True)

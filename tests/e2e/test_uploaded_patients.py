@@ -120,8 +120,8 @@ def test_removing_the_files_brings_back_the_labelled_sample(page):
 
 
 def test_the_regimen_chosen_on_the_schedule_marks_late_missed_and_next_due_on_the_dashboard(page):
-    upload(page, "ehr_title_block", "Patient: no patient id in the files")
-    facts = EXPECTED["ehr_title_block"]["patients"]["(no id in file)"]["adherence"]
+    upload(page, "ehr_title_block", "Patient: 00123")
+    facts = EXPECTED["ehr_title_block"]["patients"]["00123"]["adherence"]
     assert "No regimen chosen: the doses are compared with" in main_text(page)
     go(page, "Schedule", "Started on")
     assert page.locator("[data-testid=stDateInput] input").first.input_value() == facts["plan_start"]
@@ -139,7 +139,7 @@ def test_the_regimen_chosen_on_the_schedule_marks_late_missed_and_next_due_on_th
     assert any(x.startswith(missed) for x in traces["missed doses"])
     assert any(x.startswith(late["given"]) for x in traces["late doses"])
     assert [x[:10] for x in traces["next due"]] == [facts["next_due"]]
-    assert len(traces["injections"]) == EXPECTED["ehr_title_block"]["patients"]["(no id in file)"]["injections"]
+    assert len(traces["injections"]) == EXPECTED["ehr_title_block"]["patients"]["00123"]["injections"]
     screenshot(page, "dashboard-uploaded-with-plan")
     _, data = download(page, "One-page report (HTML, printable)")  # the report follows the plan too
     report = without_scripts(data.decode("utf-8"))
@@ -197,7 +197,7 @@ def test_every_download_is_about_the_uploaded_patient_and_the_day_it_was_made(pa
 
 
 def test_a_us_patients_handout_cites_us_guidance(page):
-    upload(page, "ehr_title_block", "Patient: no patient id in the files")
+    upload(page, "ehr_title_block", "Patient: 00123")
     go(page, "Schedule", "Started on")
     choose(page, "Regimen", "US CDC: cyanocobalamin 1000 mcg weekly")
     wait_for_text(page, "Written schedule")
@@ -244,7 +244,7 @@ def test_the_summary_table_fits_its_column(browser, app_url, width, height):
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.goto(app_url)
-    upload(page, "ehr_title_block", "Patient: no patient id in the files")
+    upload(page, "ehr_title_block", "Patient: 00123")
     table = page.locator("table.b12-markers")
     table.scroll_into_view_if_needed()
     sizes = table.evaluate("""(t) => ({table: t.getBoundingClientRect().right,

@@ -61,7 +61,8 @@ def dec(value: float | str, places: int = 1) -> str:
 
 
 # --- case 1: ehr_title_block -------------------------------------------------------------------
-# One US patient (no id column anywhere; the title block names "TEST, Alice (MRN 00123)").
+# One US patient (no id column anywhere; the title block names "TEST, Alice (MRN 00123)", so the lab
+# results are patient 00123's and the injection sheet, which names nobody, is taken as hers).
 # Cyanocobalamin 1000 mcg IM: daily x7 from Wed 4 Mar 2026, weekly x4, then monthly.
 # The June dose (due 7 Jun) was given 12 days late (19 Jun); the next fell due a month after it
 # (19 Jul, given 20 Jul); the August dose (due 20 Aug) was missed.
@@ -323,7 +324,8 @@ REGIMEN = {"ehr_title_block": "US-common", "two_patients_no_ids": "UK-BNF-noneur
            "uk_clinic_mixed": "UK-BNF-noneuro"}
 CUSTOM = {"ids_differ": (2.0, 6, 2)}  # Schedule page "custom": loading every N days, M doses, every K months
 # Whose dose rows are whose (lab-file id -> id in the dose file, or the file's name when it has no id).
-SAME_PERSON = {"two_patients_no_ids": {"A-1002": "injektionen.csv"},
+SAME_PERSON = {"ehr_title_block": {"00123": "injections_clinic.xlsx"},
+               "two_patients_no_ids": {"A-1002": "injektionen.csv"},
                "ids_differ": {"MRN 004512": "4512"},
                "uk_clinic_mixed": {"NHS 485 777 3456": "4857773456"}}
 NO_ID = "(no id in file)"  # b12core.accounting.NO_PATIENT_ID
@@ -456,7 +458,7 @@ def derive_expected() -> dict:
             entry["patient_ids_in_lab_file"] = [p for p in lab_ids if p != NO_ID]
             if case == "ehr_title_block":
                 entry["patient_in_title_block"] = "TEST, Alice (MRN 00123)"
-                entry["shown_as"] = NO_ID  # no id column in either file: the import's label for such records
+                entry["shown_as"] = "00123"  # no id column in either file: the MRN written above the lab table
             if case in ID_IN_DOSE_FILE:
                 entry["patient_id_in_dose_file"] = ID_IN_DOSE_FILE[case]
             entry["patients"] = {p: patient_facts(case, p, labs, doses) for p in lab_ids}
