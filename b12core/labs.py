@@ -36,7 +36,7 @@ from b12core.coded import Coded, combine, concat
 from b12core.encounters import encounter_note
 from b12core.errors import InputError
 from b12core.loinc import corrected_loinc, loinc_check_ok, looks_like_loinc
-from b12core.mapping import ColumnMapping, DictionaryEntry, propose_mapping, split_header_unit
+from b12core.mapping import ROLE_LABELS, ColumnMapping, DictionaryEntry, propose_mapping, split_header_unit
 from b12core.read import RawFile
 from b12core.reference import analyte_keys, analytes, loinc_codes, lookup_name, untracked_codes
 from b12core.text import extract
@@ -727,7 +727,8 @@ def _reported_names(rec: Records, test: np.ndarray, first: np.ndarray) -> Coded:
 def _check_mapping(raw: RawFile, mapping: ColumnMapping) -> None:
     for role, column in mapping.roles.items():
         if column not in raw.columns:
-            raise InputError(f"{raw.name}: column {column!r} chosen for {role} is not in the file")
+            raise InputError(f"{raw.name}: column {column!r} chosen for the {ROLE_LABELS.get(role, role)} is not in "
+                             "the file")
     if mapping.layout == "long" and not mapping.roles.get("value"):
         raise InputError(f"{raw.name}: no column is chosen for the result value")
     if mapping.layout == "long" and not (mapping.roles.get("test_name") or mapping.roles.get("test_code")):

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from b12core import DateOrderNeeded, import_labs, merge_imports, propose_mapping, read_file
+from b12core import DateOrderNeeded, InputError, import_labs, merge_imports, propose_mapping, read_file
 from b12core.labs import LABS_COLUMNS, NO_PATIENT_ID, code_dictionary_hint
 from b12core.mapping import DictionaryEntry
 from b12core.units import canonical
@@ -702,3 +702,12 @@ def test_the_patient_named_above_the_table_wins_over_an_admission_column():
     notes = imp.notes["report.csv"]
     assert any(n.startswith("patient id 0042 taken from the line above the table") for n in notes)
     assert not any("told apart by admission" in n for n in notes)
+
+
+def test_a_column_chosen_that_the_file_lacks_is_named_in_words():
+    from b12core.mapping import ColumnMapping
+    raw = raw_csv("Patient,Date,Test,Result\nP1,2024-01-02,Hb,12\n", "lab.csv")
+    mapping = ColumnMapping("long", {"encounter_id": "HADM_ID", "collected_at": "Date", "test_name": "Test",
+                                     "value": "Result"})
+    with pytest.raises(InputError, match="column 'HADM_ID' chosen for the admission or stay id is not in the file"):
+        import_labs(raw, mapping)
