@@ -473,7 +473,8 @@ def patient_facts(case: str, patient: str, labs, doses) -> dict:
     """One patient's facts from the importer's tables (doses joined through ``SAME_PERSON``)."""
     import pandas as pd
 
-    from b12core.regimens import adherence, build_plan, custom_regimen
+    from b12core.course import adherence
+    from b12core.regimens import custom_regimen, get_regimen
 
     link = SAME_PERSON.get(case, {}).get(patient)
     if doses is None:
@@ -510,10 +511,9 @@ def patient_facts(case: str, patient: str, labs, doses) -> dict:
         facts["markers"][analyte] = marker
     regimen = REGIMEN.get(case)
     if regimen and mine is not None and len(mine):
-        plan_regimen = custom_regimen(*CUSTOM[case]) if regimen == "custom" else regimen
+        plan_regimen = custom_regimen(*CUSTOM[case]) if regimen == "custom" else get_regimen(regimen)
         last_dose = mine["administered_at"].max().normalize()
-        plan = build_plan(plan_regimen, first_dose, until=last_dose)
-        adh = adherence(plan, mine)  # as of the last dose given
+        adh = adherence(plan_regimen, first_dose, mine)  # as of the last dose given
         events = adh.events
         facts["adherence"] = {
             "regimen": regimen, **({"custom_every_days_doses_months": list(CUSTOM[case])} if case in CUSTOM else {}),
