@@ -46,9 +46,8 @@ from b12core.accounting import (
     summary_line,
 )
 from b12core.coded import Coded, combine, joined
-from b12core.encounters import encounter_note
 from b12core.errors import InputError
-from b12core.header_block import names_patient, patients_of_table
+from b12core.header_block import patients_without_id_column
 from b12core.mapping import ColumnMapping, roles_by_header
 from b12core.read import RawFile
 from b12core.reference import find_product, read_table, route_of, threshold
@@ -551,14 +550,8 @@ def _patients(rec: _Rows) -> Coded:
         patient = rec.cells("patient_id")
         rec.reasons.fail(rec.rows & patient.empty(), "no patient id")
         return patient
-    if (column := rec.mapping.roles.get("encounter_id")) and not names_patient(rec.raw, "doses"):
-        admission = rec.cells("encounter_id")
-        rec.reasons.fail(rec.rows & admission.empty(), f"no patient id: the admission id ({column}) is empty")
-        rec.file_notes.append(encounter_note(column))
-        return admission
-    patient, why = patients_of_table(rec.raw, len(rec.rows), "doses")
-    rec.file_notes.append(why)
-    return patient
+    return patients_without_id_column(rec.raw, "doses", rec.mapping.roles.get("encounter_id"),
+                                      rec.cells("encounter_id"), rec.rows, rec.reasons, rec.file_notes)
 
 
 def _dose_import(rec: _Rows, products: _Products, amounts: _Amounts, route: Coded, when: np.ndarray,

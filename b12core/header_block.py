@@ -18,8 +18,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from b12core.accounting import NO_PATIENT_ID
+from b12core.accounting import NO_PATIENT_ID, Reasons
 from b12core.coded import Coded
+from b12core.encounters import encounter_note
 from b12core.read import RawFile
 from b12core.reference import header_labels
 
@@ -97,6 +98,21 @@ def patients_of_table(raw: RawFile, n: int, records: str) -> tuple[Coded, str]:
         return Coded.constant(n, NO_PATIENT_ID), f"no patient id column; all {records} belong to one patient"
     return (Coded.constant(n, found.text),
             f"patient id {found.text} taken from the line above the table {found.quoted_line()}")
+
+
+def patients_without_id_column(raw: RawFile, records: str, admission_column: str | None, admission: Coded,
+                               rows: np.ndarray, reasons: Reasons, file_notes: list[str]) -> Coded:
+    """The patient of each record of a table without a patient id column: the id written above
+    the table; else the admission id in ``admission`` (read from ``admission_column``; the file's
+    notes say an admission tells patients apart only as well as admissions do, and ``rows`` without
+    one are rejected); else one patient for all ``records``."""
+    if admission_column and patient_id(raw.preamble) is None:
+        reasons.fail(rows & admission.empty(), f"no patient id: the admission id ({admission_column}) is empty")
+        file_notes.append(encounter_note(admission_column))
+        return admission
+    patient, why = patients_of_table(raw, len(rows), records)
+    file_notes.append(why)
+    return patient
 
 
 def filled_dates(written: Coded, block: BlockValue) -> tuple[Coded, np.ndarray]:

@@ -21,7 +21,6 @@ import pandas as pd
 
 from b12core import dates, header_block, units, values
 from b12core.accounting import (
-    NO_PATIENT_ID,  # noqa: F401 (the label of results without a patient id; callers import it from here)
     Reasons,
     RowNotes,
     coded_name_counts,
@@ -33,7 +32,6 @@ from b12core.accounting import (
     summary_line,
 )
 from b12core.coded import Coded, combine, concat
-from b12core.encounters import encounter_note
 from b12core.errors import InputError
 from b12core.loinc import corrected_loinc, loinc_check_ok, looks_like_loinc
 from b12core.mapping import ROLE_LABELS, ColumnMapping, DictionaryEntry, propose_mapping, split_header_unit
@@ -370,14 +368,9 @@ def _patients(raw: RawFile, mapping: ColumnMapping, rec: Records, tracked: np.nd
     if mapping.roles.get("patient_id"):
         reasons.fail(tracked & rec["patient"].empty(), "no patient id")
         return rec["patient"]
-    if (column := mapping.roles.get("encounter_id")) and not header_block.names_patient(raw, "labs"):
-        # the admission column is read into rec["patient"] (``_field_column``)
-        reasons.fail(tracked & rec["patient"].empty(), f"no patient id: the admission id ({column}) is empty")
-        file_notes.append(encounter_note(column))
-        return rec["patient"]
-    patient, why = header_block.patients_of_table(raw, len(rec), "results")
-    file_notes.append(why)
-    return patient
+    # without a patient column, rec["patient"] holds the admission id (``_field_column``)
+    return header_block.patients_without_id_column(raw, "results", mapping.roles.get("encounter_id"), rec["patient"],
+                                                   tracked, reasons, file_notes)
 
 
 def _results(raw: RawFile, mapping: ColumnMapping, rec: Records, ids: _Identities, tracked: np.ndarray

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from b12core import DateOrderNeeded, InputError, import_labs, merge_imports, propose_mapping, read_file
-from b12core.labs import LABS_COLUMNS, NO_PATIENT_ID, code_dictionary_hint
+from b12core.accounting import NO_PATIENT_ID
+from b12core.labs import LABS_COLUMNS, code_dictionary_hint
 from b12core.mapping import DictionaryEntry
 from b12core.units import canonical
 from tests.conftest import assert_accounted, import_text, raw_csv, xlsx_bytes
