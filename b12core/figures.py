@@ -116,8 +116,8 @@ def _days_text(days: pd.Series) -> np.ndarray:
 
 def _hover(rows: pd.DataFrame, shown: np.ndarray, analyte: str, unit: str) -> np.ndarray:
     """Hover text per result, built column-wise and joined once: value shown (at the analyte's
-    display precision), date, interpretation, as reported, days since the last injection, file
-    and row."""
+    display precision), date, interpretation, whether the summary uses it (``used``), specimen,
+    as reported, days since the last injection, file and row."""
     if not len(rows):
         return np.array([], dtype=object)
     since = rows.get("days_since_injection", pd.Series(np.nan, index=rows.index)).reset_index(drop=True)
@@ -126,11 +126,15 @@ def _hover(rows: pd.DataFrame, shown: np.ndarray, analyte: str, unit: str) -> np
     interpretation = _escaped(rows.get("interpretation", pd.Series("", index=rows.index)).fillna(""))
     interpretation = pc.if_else(pc.equal(interpretation, ""), "",
                                 pc.binary_join_element_wise("<i>", interpretation, "</i><br>", ""))
+    specimen = _escaped(rows.get("specimen", pd.Series("", index=rows.index)).fillna(""))
+    specimen = pc.if_else(pc.equal(specimen, ""), "", pc.binary_join_element_wise("specimen: ", specimen, "<br>", ""))
+    used = rows.get("used", pd.Series(True, index=rows.index)).to_numpy(dtype=bool)
+    unused = np.where(used, "", "<i>not used in the summary: another result taken at this time is used</i><br>")
     parts = ["<b>", _text_array(rows["qualifier"]), _text_array(_values_text(shown, analyte, unit)),
              f" {plotly_text(unit)}</b><br>", _text_array(rows["collected_at"].dt.strftime("%d %b %Y %H:%M")),
-             "<br>", interpretation, "as reported: ", _escaped(rows["reported_value"].str.strip()), " ",
-             _escaped(rows["reported_unit"]), "<br>", _text_array(since_text), "<br>", _escaped(rows["source_file"]),
-             ", row ", _text_array(rows["source_row"])]
+             "<br>", interpretation, _text_array(unused), specimen, "as reported: ",
+             _escaped(rows["reported_value"].str.strip()), " ", _escaped(rows["reported_unit"]), "<br>",
+             _text_array(since_text), "<br>", _escaped(rows["source_file"]), ", row ", _text_array(rows["source_row"])]
     return np.asarray(pc.binary_join_element_wise(*parts, "").to_numpy(zero_copy_only=False), dtype=object)
 
 
@@ -257,7 +261,8 @@ def _add_analyte(fig: go.Figure, row: int, rows: pd.DataFrame, analyte: str, vie
     greyed = ~rows["interpretable"].to_numpy(dtype=bool) if "interpretable" in rows else np.zeros(len(rows), bool)
     x = _x(rows["collected_at"], first_dose, view)
     hover = _hover(rows, values, analyte, unit)
-    fig.add_trace(go.Scatter(x=x, y=values, mode="lines", line={"color": COLORS["line"], "width": 1},
+    line = rows["used"].to_numpy(dtype=bool) if "used" in rows else np.ones(len(rows), dtype=bool)
+    fig.add_trace(go.Scatter(x=x[line], y=values[line], mode="lines", line={"color": COLORS["line"], "width": 1},
                              hoverinfo="skip", name=f"{analyte} line"), row=row, col=1)
     for kind in ("in_range", "high", "low"):
         for is_censored in (False, True):

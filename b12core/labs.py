@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -45,7 +45,7 @@ TEXT_COLUMN_THREADS = 2  # text columns of labs built side by side (1M-row wide 
 OFFSET_ANCHOR = pd.Timestamp("2000-01-01")
 
 LABS_COLUMNS = ("patient_id", "collected_at", "analyte", "value", "unit", "qualifier",
-                "reported_value", "reported_unit", "reported_name", "reported_flag",
+                "reported_value", "reported_unit", "reported_name", "reported_flag", "specimen",
                 "ref_low", "ref_high", "source_file", "source_row", "notes")
 
 
@@ -77,18 +77,19 @@ class Identity:
     display: str = ""  # name shown in unknown/ignored lists
     note: str = ""
     reason: str = ""
+    specimen: str = ""  # where the code's results are measured, from the lab's code dictionary
 
 
 # --- records: one row per candidate result, coded -----------------------------------------------
 
 _TIME_FIELDS = ("when", "time")  # collection date and time: nearly one distinct text per row
 RECORD_FIELDS = ("patient", "when", "time", "offset", "name", "code", "value", "value_num", "unit", "range",
-                 "low", "high", "flag", "qualifier", "comment")
+                 "low", "high", "flag", "qualifier", "comment", "specimen")
 _ROLE_OF_FIELD = {"patient": "patient_id", "when": "collected_at", "time": "collected_time",
                   "offset": "offset_minutes", "name": "test_name", "code": "test_code",
                   "value": "value", "value_num": "value_numeric", "unit": "unit", "range": "ref_range",
                   "low": "ref_low", "high": "ref_high", "flag": "flag", "qualifier": "qualifier",
-                  "comment": "comment"}
+                  "comment": "comment", "specimen": "specimen"}
 NO_RESULT_ROW = "(rows without any result)"  # a test "name" for blank rows, so they are counted
 
 
@@ -176,7 +177,7 @@ def _records(raw: RawFile, mapping: ColumnMapping) -> Records:
     else:
         written = melt(raw_cells)
     # A wide row's comment is about its specimen, not one test's cell (which is never empty): not read.
-    fields = {f: coded[f].take(position) for f in ("patient", "when", "time", "offset")}
+    fields = {f: coded[f].take(position) for f in ("patient", "when", "time", "offset", "specimen")}
     fields |= {"name": Coded(column_id, names), "code": Coded.constant(len(position)), "value": value}
     fields |= {f: Coded.constant(len(position)) for f in RECORD_FIELDS if f not in fields}
     return Records(rows[position] if len(position) else position, Coded(column_id, labels), Coded(column_id, units),
@@ -187,7 +188,15 @@ def _records(raw: RawFile, mapping: ColumnMapping) -> Records:
 
 def identify(code: str, name: str, dictionary: Mapping[str, DictionaryEntry],
              name_map: Mapping[str, str]) -> Identity:
-    """What a (code, name) pair refers to: LOINC code first, then the name, then a dictionary."""
+    """What a (code, name) pair refers to: LOINC code first, then the name, then a dictionary
+    (which also says where the code's results are measured, ``Identity.specimen``)."""
+    ident = _identify(code, name, dictionary, name_map)
+    entry = dictionary.get(code) if code and not looks_like_loinc(code) else None
+    return replace(ident, specimen=entry.specimen) if entry is not None and entry.specimen else ident
+
+
+def _identify(code: str, name: str, dictionary: Mapping[str, DictionaryEntry],
+              name_map: Mapping[str, str]) -> Identity:
     if name == NO_RESULT_ROW:
         return Identity("untracked", display=NO_RESULT_ROW)
     for key in (code, name):
@@ -436,10 +445,23 @@ def _accepted(rec: Records, ids: _Identities, combo: np.ndarray, out: Outcomes, 
             "reported_unit": Coded(combo_kept, out.reported_unit),
             "reported_name": _reported_names(rec, ids.codes, ids.first).take(kept),
             "reported_flag": Coded(combo_kept, out.flag),
+            "specimen": _specimens(rec, ids, kept),
             "notes": notes.coded(kept),
         },
         collected_at=collected[kept], analyte=analyte_idx, value=value_kept, ref_low=ref_low,
         ref_high=ref_high, source_row=rec.row[kept], repeats=repeats)
+
+
+def _specimens(rec: Records, ids: _Identities, kept: np.ndarray) -> Coded:
+    """Where each ``kept`` result was measured as the file says it: its specimen column, else the
+    code dictionary's fluid and category of its test; "" when the file does not say."""
+    column = rec["specimen"].take(kept)
+    if not any(i.specimen for i in ids.each):  # no code dictionary says it: the column alone
+        return column
+    from_test = ids.coded("specimen").take(kept)
+    empty = column.empty()
+    return Coded(np.where(empty, from_test.codes.astype(np.int64) + column.size, column.codes),
+                 np.concatenate([column.values, from_test.values]))
 
 
 def _reported_values(rec: Records, from_comment: np.ndarray, kept: np.ndarray) -> Coded:
@@ -833,7 +855,7 @@ def _typed_labs(labs: pd.DataFrame) -> pd.DataFrame:
     return labs.astype({
         "patient_id": "str", "analyte": pd.CategoricalDtype(list(analyte_keys())), "value": "float64",
         "unit": "str", "qualifier": "str", "reported_value": "str", "reported_unit": "str",
-        "reported_name": "str", "reported_flag": "str", "ref_low": "float64", "ref_high": "float64",
+        "reported_name": "str", "reported_flag": "str", "specimen": "str", "ref_low": "float64", "ref_high": "float64",
         "source_file": "str", "source_row": "int64", "notes": "str",
     }).assign(collected_at=lambda d: pd.to_datetime(d["collected_at"]).astype("datetime64[ns]"))[list(LABS_COLUMNS)]
 

@@ -19,7 +19,8 @@ from b12core.reference import column_roles, lookup_name, ucum_unit
 from b12core.text import name_key
 
 ROLES = ("patient_id", "encounter_id", "collected_at", "collected_time", "offset_minutes", "test_name", "test_code",
-         "value", "value_numeric", "unit", "ref_range", "ref_low", "ref_high", "flag", "qualifier", "comment")
+         "value", "value_numeric", "unit", "ref_range", "ref_low", "ref_high", "flag", "qualifier", "comment",
+         "specimen")
 DOSE_ROLES = ("patient_id", "encounter_id", "administered_at", "administered_time", "product", "strength", "dose",
               "dose_unit", "route", "batch", "note", "order_end")
 SYMPTOM_ROLES = ("patient_id", "encounter_id", "recorded_at", "symptom", "score")
@@ -34,7 +35,7 @@ ROLE_LABELS = {
     "product": "product",
     "strength": "strength", "dose": "dose", "dose_unit": "dose unit", "route": "route", "batch": "batch",
     "note": "note", "order_end": "order end", "recorded_at": "date", "symptom": "symptom", "score": "score",
-    "comment": "lab's comment",
+    "comment": "lab's comment", "specimen": "specimen or source",
 }
 KINDS = ("labs", "doses", "symptoms", "dictionary", "admissions")
 SAMPLE_ROWS = 200
@@ -255,11 +256,17 @@ def detect_kind(raw: RawFile) -> str:
 class DictionaryEntry:
     name: str
     loinc: str = ""
+    specimen: str = ""  # fluid and category ("Blood, Blood Gas"): where the code's results are measured
+
+
+_DICTIONARY_SOURCE_HEADERS = ("fluid", "category")  # MIMIC d_labitems: the specimen and the lab section
 
 
 def read_dictionary(raw: RawFile) -> dict[str, DictionaryEntry]:
-    """Code -> name (and LOINC code when the file has one), from a dictionary file."""
+    """Code -> name (and LOINC code, and the fluid and category that say where the code's results
+    are measured, when the file has them), from a dictionary file."""
     code_col = name_col = loinc_col = None
+    source_cols = []
     for column in raw.columns:
         scores = header_roles(column)
         key = name_key(column)
@@ -269,9 +276,15 @@ def read_dictionary(raw: RawFile) -> dict[str, DictionaryEntry]:
             code_col = column
         elif ("test_name" in scores or key == "label") and name_col is None:
             name_col = column
+        elif key in _DICTIONARY_SOURCE_HEADERS or "specimen" in scores:
+            source_cols.append(column)
     if code_col is None or name_col is None:
         raise InputError(f"{raw.name}: a code dictionary needs a code column and a name column")
     table = raw.table
     loinc = table[loinc_col].str.strip() if loinc_col else pd.Series("", index=table.index)
-    return {code.strip(): DictionaryEntry(name.strip(), lc)
-            for code, name, lc in zip(table[code_col], table[name_col], loinc, strict=True) if code.strip()}
+    sources = [table[c].str.strip() for c in source_cols]
+    specimen = [", ".join(dict.fromkeys(p for p in parts if p)) for parts in zip(*sources, strict=True)] \
+        if sources else [""] * len(table)
+    return {code.strip(): DictionaryEntry(name.strip(), lc, sp)
+            for code, name, lc, sp in zip(table[code_col], table[name_col], loinc, specimen, strict=True)
+            if code.strip()}

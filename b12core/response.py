@@ -14,6 +14,7 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
+from b12core.coincident import choose
 from b12core.course import Adherence, adherence, fit_regimen, grace_cite, grace_days
 from b12core.display import value_text
 from b12core.doses import injections
@@ -60,7 +61,8 @@ _RAW_PROMPT_COLUMNS = [c for c in PROMPT_COLUMNS if c not in ("rule_label", "sev
 SUMMARY_COLUMNS = ("patient_id", "analyte", "unit", "baseline", "baseline_qualifier", "baseline_at", "latest",
                    "latest_qualifier", "latest_at", "change",
                    "first_in_range_day", "in_range", "range_low", "range_high", "trend", "results",
-                   "interpretation", "reading", "baseline_reading", "reading_source")
+                   "interpretation", "reading", "baseline_reading", "reading_source", "baseline_choice",
+                   "latest_choice")
 BELOW = ("<", "<=")  # qualifiers of a value below what the test measures
 ABOVE = (">", ">=")
 STRICT = ("<", ">")
@@ -74,7 +76,7 @@ DAYS_PER_MONTH = 365.25 / 12  # the calendar's average month, to say a number of
 @dataclass(frozen=True)
 class Response:
     labs: pd.DataFrame  # labs + last_injection_at, days_since_injection, on_treatment, interpretable, interpretation,
-    #                     reading
+    #                     reading, used, choice
     summary: pd.DataFrame  # one row per patient and analyte
     prompts: pd.DataFrame  # PROMPT_COLUMNS: patient_id, rule, rule_label, analyte, date, message, source, severity
 
@@ -143,6 +145,9 @@ def annotate_labs(labs: pd.DataFrame, doses: pd.DataFrame, fitted: Mapping[str, 
     ``b12_not_interpretable_days`` after an injection a result is not interpretable (Mayo); on
     treatment it is not diagnostic of deficiency; otherwise it reads in the NICE NG239 bands unless
     the lab gave its own range. A reticulocyte count above its range on treatment is the response.
+
+    Of results of one test at one time that differ, ``used`` marks the one the summary and prompts
+    use, and ``choice`` says which and why on that row (``coincident.choose``).
     ``fitted``: the regimen each patient's injections fit best, when already known (``stop_after_days``)."""
     out = labs.reset_index(drop=True).copy()
     out["last_injection_at"] = _last_before(out, injections(doses), "last_injection_at").to_numpy(
@@ -164,6 +169,7 @@ def annotate_labs(labs: pd.DataFrame, doses: pd.DataFrame, fitted: Mapping[str, 
         recent, f"{NOT_INTERPRETABLE}: " + when.astype("object").fillna("")
         + f" (wait at least {counted(window, 'day')})", text)
     out["reading"] = np.where(recent, NOT_INTERPRETABLE, reading)
+    out["used"], out["choice"] = choose(out)
     return out
 
 
@@ -310,14 +316,17 @@ def summarise(labs: pd.DataFrame, doses: pd.DataFrame, sex: Mapping[str, str] | 
     ``interpretation`` says how the latest reads in words (``annotate_labs``, else its range);
     ``reading`` and ``baseline_reading`` are a word or two where the range does not say it ("not
     interpretable", a NICE NG239 band, "high: response"); ``reading_source`` cites the bands used.
+    Of results at one time that differ only the one ``annotate_labs`` marks ``used`` counts;
+    ``baseline_choice`` and ``latest_choice`` say which was used and why ("" when there was one
+    result); ``results`` counts every result drawn.
     ``annotated``: ``annotate_labs(labs, doses)`` when the caller has it already."""
     rows = []
     annotated = annotate_labs(labs, doses) if annotated is None else annotated
     first_dose = doses.groupby("patient_id")["administered_at"].min()
     window = pd.Timedelta(days=threshold("baseline_window_days"))
-    for (patient, analyte), group in annotated[annotated["collected_at"].notna()].groupby(
+    for (patient, analyte), drawn in annotated[annotated["collected_at"].notna()].groupby(
             ["patient_id", "analyte"], observed=True, sort=True):
-        group = group.sort_values("collected_at", kind="stable")
+        group = drawn[drawn["used"]].sort_values("collected_at", kind="stable")
         start = first_dose.get(patient, pd.NaT)
         pre = counts_before(group["collected_at"], start) if pd.notna(start) else pd.Series(False, index=group.index)
         before = group[pre & (group["collected_at"] >= start.normalize() - window)] if pd.notna(start) \
@@ -341,9 +350,10 @@ def summarise(labs: pd.DataFrame, doses: pd.DataFrame, sex: Mapping[str, str] | 
                      last["value"] - base["value"] if base is not None and NOT_INTERPRETABLE not in (
                          last["reading"], base_reading) else np.nan,
                      first_in_range, _in_range(last["value"], low, high), low, high,
-                     _trend(after if len(after) else group, analyte), len(group),
+                     _trend(after if len(after) else group, analyte), len(drawn),
                      last["interpretation"] or _LAB_WORDS.get(words, words).replace(" the lab's", " its"),
-                     last["reading"], base_reading, _band_cite(analyte, last["reading"], base_reading)))
+                     last["reading"], base_reading, _band_cite(analyte, last["reading"], base_reading),
+                     base["choice"] if base is not None else "", last["choice"]))
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).astype(
         {"baseline_at": "datetime64[ns]", "latest_at": "datetime64[ns]", "first_in_range_day": "float64",
          "baseline": "float64", "change": "float64", "range_low": "float64", "range_high": "float64"})
@@ -398,7 +408,8 @@ def review_prompts(labs: pd.DataFrame, doses: pd.DataFrame, symptoms: pd.DataFra
     prompts: list[tuple] = []
     as_of = pd.Timestamp(as_of).normalize() if as_of is not None else None
     annotated = annotate_labs(labs, doses) if annotated is None else annotated
-    annotated = annotated[annotated["collected_at"].notna()].sort_values("collected_at")
+    choices = annotated[annotated["choice"] != ""].set_index(["patient_id", "analyte", "collected_at"])["choice"]
+    annotated = annotated[annotated["collected_at"].notna() & annotated["used"]].sort_values("collected_at")
     starts = course_starts(doses)
     for patient, given in doses.groupby("patient_id"):
         mine = annotated[annotated["patient_id"] == patient]
@@ -426,7 +437,14 @@ def review_prompts(labs: pd.DataFrame, doses: pd.DataFrame, symptoms: pd.DataFra
         for patient in symptoms["patient_id"].dropna().unique():
             first = starts.get(patient, [None])[0]
             prompts.extend(_neuro_prompts(patient, symptoms, sources, first))
-    return _prompt_table(prompts)
+    return _prompt_table([_with_choice(p, choices) for p in prompts] if len(choices) else prompts)
+
+
+def _with_choice(prompt: tuple, choices: pd.Series) -> tuple:
+    """A prompt about a result that had others at its time, with the sentence saying which was used."""
+    patient, rule, analyte, date, message, source = prompt
+    choice = choices.get((patient, analyte, date), "") if analyte else ""
+    return (patient, rule, analyte, date, f"{message} {choice}", source) if choice else prompt
 
 
 def _prompt_table(prompts: list[tuple]) -> pd.DataFrame:

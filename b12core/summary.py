@@ -20,7 +20,7 @@ from b12core.workspace import PatientView, Workspace
 
 DAY = pd.Timedelta(days=1)
 MARKER_COLUMNS = ("Marker", "Baseline", "Latest", "Change", "In range", "Trend", "Latest on", "Baseline on",
-                  "Short label", "Change note", "Baseline reading", "Reading note")
+                  "Short label", "Change note", "Baseline reading", "Reading note", "Choice note")
 PROMPT_TABLE_COLUMNS = ("When", "Title", "Review", "Source", "Rule", "Severity")
 SHOWN_COLUMNS = ("Marker", "Baseline", "Latest", "Change", "Trend")  # what markers_html shows, in words
 OFF_PLAN_SHOWN = 5  # missed and late doses listed beside the figure; the Schedule page lists them all
@@ -42,7 +42,8 @@ class FollowUp:
     # interpretable" or a NICE NG239 band such as "indeterminate"; "high: response" for reticulocytes
     # on treatment), Trend, Latest on and Baseline on (dates), Short label ("Hb (g/L)"), Change note
     # (why a change is a bound or blank; else ""), Baseline reading (the baseline's band or "not
-    # interpretable"; else ""), Reading note (why the readings say so, with their source; else "").
+    # interpretable"; else ""), Reading note (why the readings say so, with their source; else ""),
+    # Choice note (which of several different results at one time the baseline or latest is, and why; else "").
     markers: pd.DataFrame
     # PROMPT_TABLE_COLUMNS: When, Title, Review, Source (in words); Rule (the rule's id, not for display);
     # Severity ("urgent" or "review"): urgent prompts come first and are to be shown marked "Urgent".
@@ -191,12 +192,19 @@ def _markers(view: PatientView, settings: ViewSettings) -> pd.DataFrame:
                      "Baseline on": f"{s.baseline_at:%d %b %Y}" if pd.notna(s.baseline_at) else "",
                      "Short label": f"{info.short_label or info.label} ({unit})",
                      "Change note": note, "Baseline reading": _text(getattr(s, "baseline_reading", "")),
-                     "Reading note": _reading_note(s)})
+                     "Reading note": _reading_note(s), "Choice note": _choice_note(s)})
     return pd.DataFrame(rows, columns=list(MARKER_COLUMNS))
 
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _choice_note(s: tuple) -> str:
+    """Which result the baseline and latest are where others were taken at the same time."""
+    base, latest = _text(getattr(s, "baseline_choice", "")), _text(getattr(s, "latest_choice", ""))
+    parts = [f"Baseline: {base}"] if base and s.baseline_at != s.latest_at else []
+    return " ".join([*parts, *([f"Latest: {latest}"] if latest else [])])
 
 
 def _reading_note(s: tuple) -> str:
@@ -283,6 +291,7 @@ def change_text(baseline: float, baseline_qualifier: str, latest: float, latest_
 
 MARK = "*"  # after a change that is a bound or blank for a reason (the reason is on hover and below)
 READING_MARK = "\u2020"  # before the note that says why a reading ("not interpretable", a band) reads so
+CHOICE_MARK = "\u2021"  # after a value chosen from several different results at one time (which one: below)
 NONE = "–"  # a blank change that has a reason
 NBSP = "\u00a0"
 
@@ -302,8 +311,9 @@ def markers_html(markers: pd.DataFrame) -> str:
     """The markers table as an HTML fragment that fits a narrow column (a phone, the dashboard's
     summary beside the figure) and prints: a ``<style>`` scoped by ``MARKERS_CLASS``, the table
     (Marker, Baseline and Latest with their reading, "(low)", "(high)", "(not interpretable)",
-    "(indeterminate)", Change, Trend), and a note below it for each change that is a bound or blank
-    and for each reading with its reason or source. The full marker name, the dates and the reasons
+    "(indeterminate)", Change, Trend), and a note below it for each change that is a bound or blank,
+    for each reading with its reason or source, and for a baseline or latest chosen from several
+    different results at one time (marked with ``CHOICE_MARK``). The full marker name, the dates and the reasons
     are also on hover. Rendered from ``templates/markers.html``, which escapes every text; columns
     missing from ``markers`` show as blank."""
     col = {c: markers[c].fillna("").astype(str).tolist() if c in markers else [""] * len(markers)
@@ -323,6 +333,11 @@ def markers_html(markers: pd.DataFrame) -> str:
             baseline += f" ({col['Baseline reading'][i]})"
         if reading_note:
             notes.append(f"{READING_MARK} {short}: {reading_note}")
+        choice = col["Choice note"][i]
+        if choice:
+            notes.append(f"{CHOICE_MARK} {short}: {choice}")
+            latest += f"{NBSP}{CHOICE_MARK}" if "Latest: " in choice else ""
+            baseline += f"{NBSP}{CHOICE_MARK}" if choice.startswith("Baseline: ") else ""
         base_on, latest_on = col["Baseline on"][i], col["Latest on"][i]
         rows.append([_cell(short, col["Marker"][i]),
                      _cell(baseline, f"Baseline: the last result before the first dose, {base_on}" if base_on else ""),

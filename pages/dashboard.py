@@ -31,7 +31,10 @@ default adult range when the file has none).
 **Reading the markers.** A triangle pointing up is above the range, down is below it; an open
 marker is a censored result such as `>2000`. A grey cross is a serum B12 taken within 14 days of an
 injection: it cannot be interpreted. Hover over any point for the value as the lab reported it, the
-days since the last injection, and the file and row it came from.
+days since the last injection, and the file and row it came from. Two different results of one test
+taken at one time (a blood gas haemoglobin beside the laboratory's) are both drawn; the line and the
+summary follow the laboratory analyser's where the file says which is which, else the first in the
+file, and a note marked ‡ under the summary says which was used.
 
 **Summary.** Where treatment stands, the last and next dose, each marker's baseline and latest
 value, and the things worth reviewing with the rule and source behind each. The app flags and

@@ -39,7 +39,8 @@ def result(when: str, analyte: str, value: float, **extra: object) -> dict:
     unit = analytes()[analyte].canonical_unit
     row = {"patient_id": "P1", "collected_at": D(when), "analyte": analyte, "value": float(value), "unit": unit,
            "qualifier": "", "reported_value": f"{value:g}", "reported_unit": unit,
-           "reported_name": analytes()[analyte].label, "reported_flag": "", "ref_low": np.nan, "ref_high": np.nan,
+           "reported_name": analytes()[analyte].label, "reported_flag": "", "specimen": "", "ref_low": np.nan,
+           "ref_high": np.nan,
            "source_file": "hand.csv", "source_row": 0, "notes": ""}
     return {**row, **extra}
 

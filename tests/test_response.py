@@ -29,6 +29,7 @@ def lab_rows(patient: str, rows: list[tuple[str, str, float]], **extra) -> pd.Da
     frame = pd.DataFrame([{
         "patient_id": patient, "collected_at": pd.Timestamp(d), "analyte": a, "value": float(v), "unit": "",
         "qualifier": "", "reported_value": str(v), "reported_unit": "", "reported_name": a, "reported_flag": "",
+        "specimen": "",
         "ref_low": float("nan"), "ref_high": float("nan"), "source_file": "t.csv", "source_row": i + 1,
         "notes": "", **extra} for i, (d, a, v) in enumerate(rows)])
     return frame[list(LABS_COLUMNS)]

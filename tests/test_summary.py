@@ -26,7 +26,7 @@ EU = "0004711"  # DIET-ORAL: injections from Sep 2023, oral from 11 Dec 2023
 US = "MRN004417"  # MISSED-LOADING: monthly injections, the last on 24 Feb 2025
 HYDROXO = "Hydroxocobalamin 1mg/1ml,1 mg,IM"
 MARKER_COLUMNS = ["Marker", "Baseline", "Latest", "Change", "In range", "Trend", "Latest on", "Baseline on",
-                  "Short label", "Change note", "Baseline reading", "Reading note"]
+                  "Short label", "Change note", "Baseline reading", "Reading note", "Choice note"]
 
 
 def doses_csv(*rows: str) -> tuple[str, bytes]:
@@ -172,7 +172,7 @@ def test_markers_in_si_units():
     assert marker(follow, "Hemoglobin (g/L)") == {
         "Marker": "Hemoglobin (g/L)", "Baseline": "84", "Latest": "145", "Change": "+61", "In range": "yes",
         "Trend": "stable", "Latest on": "13 Jan 2025", "Baseline on": "05 Jan 2024", "Short label": "Hb (g/L)",
-        "Change note": "", "Baseline reading": "", "Reading note": ""}
+        "Change note": "", "Baseline reading": "", "Reading note": "", "Choice note": ""}
     b12 = marker(follow, "Vitamin B12 (pmol/L)")
     assert (b12["Baseline"], b12["Latest"], b12["In range"], b12["Latest on"]) == ("72", ">1476", "high", "01 Apr 2024")
     assert b12["Baseline reading"] == "deficiency confirmed"  # 98 ng/L before treatment, in the NICE NG239 bands

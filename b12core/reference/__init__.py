@@ -22,7 +22,7 @@ HERE = Path(__file__).parent
 MAX_DECIMALS = 3  # display precision: a value is never shown with more decimals than this
 TABLES = ("analytes", "ranges", "units", "unit_spellings", "loinc", "aliases", "untracked", "regimens",
           "regimen_steps", "rechecks", "column_roles", "products", "routes", "thresholds", "symptoms", "grace",
-          "bands", "header_labels")
+          "bands", "header_labels", "specimen_sources")
 # tables with a reader-facing ``cite``
 CITED_TABLES = ("thresholds", "regimens", "regimen_steps", "rechecks", "grace", "bands")
 # Words of the developers' provenance notes that no clinician or patient should read in a cite.
@@ -228,6 +228,13 @@ def column_roles(kind: str = "labs") -> tuple[tuple[str, str, int], ...]:
 
 
 @cache
+def specimen_phrases() -> tuple[tuple[str, str], ...]:
+    """(phrase key, kind) of the words that say where a result was measured: ``point_of_care``
+    (a blood gas or other point-of-care analyser) or ``laboratory`` (the laboratory's analysers)."""
+    return tuple((name_key(r["phrase"]), r["kind"]) for r in read_table("specimen_sources"))
+
+
+@cache
 def header_labels() -> tuple[tuple[str, str, int], ...]:
     """(field, label as written, priority) for reading the lines a report prints above its table:
     ``patient_id`` labels (``Patient ID``, ``MRN``, ``NHS Number``) and ``collected_at`` labels
@@ -355,6 +362,8 @@ def check_tables() -> list[str]:
                 problems += [f"{table}.csv row {i}: cite {p}" for p in cite_problems(row.get("cite") or "")]
     problems += _regimen_problems()
     problems += _band_problems()
+    problems += [f"specimen_sources.csv: {r['phrase']} has kind {r['kind']!r}" for r in read_table("specimen_sources")
+                 if r["kind"] not in ("laboratory", "point_of_care")]
     for code, ident in loinc_codes().items():
         if not loinc_check_ok(code):
             problems.append(f"loinc.csv: {code} fails its check digit")
