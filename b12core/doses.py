@@ -48,7 +48,7 @@ from b12core.accounting import (
 from b12core.coded import Coded, combine, joined
 from b12core.errors import InputError
 from b12core.header_block import patients_without_id_column
-from b12core.mapping import ColumnMapping, roles_by_header
+from b12core.mapping import ColumnMapping, dates_in_time_column, roles_by_header
 from b12core.read import RawFile
 from b12core.reference import find_product, read_table, route_of, threshold
 from b12core.text import fold
@@ -92,6 +92,7 @@ class DoseImport:
 def propose_dose_mapping(raw: RawFile) -> ColumnMapping:
     """Column roles of an injection record, with a reason each."""
     roles, reasons = roles_by_header(list(raw.columns), kind="doses")
+    dates_in_time_column(raw, roles, reasons, "administered_time", "administered_at")
     if "administered_at" not in roles:
         raise InputError(f"{raw.name}: no column holds the date each dose was given")
     if "product" not in roles and "dose" not in roles:

@@ -39,6 +39,7 @@ ROLE_LABELS = {
 }
 KINDS = ("labs", "doses", "symptoms", "dictionary", "admissions")
 SAMPLE_ROWS = 200
+CONTENT_SHARE = 0.8  # share of sampled values that must fit for a column's contents to decide its role
 _HEADER_UNIT = re.compile(r"^(?P<name>.*?)[\s,]*(?:\((?P<p>[^()]*)\)|\[(?P<b>[^\[\]]*)\]|,\s*(?P<c>\S+))\s*$")
 _DATEISH = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{1,2}[-\s][^\W\d_]{3,}|"
                       r"[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4}|\d{8}(T?\d{4,6})?$)")
@@ -140,6 +141,19 @@ def _share(values: pd.Series, test) -> float:
     return float(values.map(hits).mean())
 
 
+def dates_in_time_column(raw: RawFile, roles: dict[str, str], reasons: dict[str, str], time_role: str,
+                         date_role: str) -> None:
+    """A column taken for the time of day by its header ("Sample time") that holds whole dates, in a
+    file without a date column, is the date column: its dates would otherwise be lost."""
+    column = roles.get(time_role)
+    if column is None or date_role in roles:
+        return
+    share = _share(_sample(raw, column), lambda v: _DATEISH.match(v))
+    if share >= CONTENT_SHARE:
+        roles[date_role] = roles.pop(time_role)
+        reasons[date_role] = f"{reasons.pop(time_role)}, and {share:.0%} of its values are dates"
+
+
 def is_test_header(header: str) -> bool:
     """True when a header names a test (tracked or not), as in a wide export."""
     name, _ = split_header_unit(header)
@@ -160,7 +174,7 @@ def _content_role(raw: RawFile, column: str) -> tuple[str, float, str] | None:
     )
     for role, test, what in checks:
         share = _share(values, test)
-        need = 0.3 if role == "test_name" else 0.8
+        need = 0.3 if role == "test_name" else CONTENT_SHARE
         if share >= need:
             return role, share, f"{share:.0%} of the values in {column!r} {what}"
     return None
@@ -184,6 +198,7 @@ def propose_mapping(raw: RawFile) -> ColumnMapping:
         if guess[0] == "value" and test_headers and not {"test_name", "test_code"} & roles.keys():
             continue
         roles[guess[0]], reasons[guess[0]] = column, guess[2]
+    dates_in_time_column(raw, roles, reasons, "collected_time", "collected_at")
     if {"test_name", "test_code"} & roles.keys():
         return _long_mapping(raw, roles, reasons)
     if not test_headers:

@@ -164,3 +164,19 @@ def test_results_that_agree_are_still_one_result():
     text = WITH_SPECIMEN.replace("13.4,g/dL,Blood gas", "10.4,g/dL,Blood gas")
     imp = import_labs(read_file(text.encode(), "icu.csv"))
     assert imp.counts[["accepted", "duplicates"]].iloc[0].tolist() == [4, 1]
+
+
+def test_a_blood_gas_export_beside_the_lab_export_gives_way_to_the_labs_result():
+    gas = ("Patient ID,Sample time,Parameter,Value,Unit,Sample type\n"
+           "P7,2025-02-03 09:10,tHb,13.4,g/dL,Arterial blood gas\n"
+           "P7,2025-02-03 09:10,pO2,11.2,kPa,Arterial blood gas\n")
+    lab = WITH_SPECIMEN.replace(",Specimen type", "").replace(",Haematology", "").replace(",Blood gas", "")
+    lab = "\n".join(line for line in lab.splitlines() if "13.4" not in line) + "\n"
+    ws = workspace(("blood gas.csv", gas), ("lab.csv", lab), DOSES)
+    assert ws.labs.counts.set_index("source_file")[["accepted", "ignored"]].to_dict("index") == {
+        "blood gas.csv": {"accepted": 1, "ignored": 1}, "lab.csv": {"accepted": 4, "ignored": 0}}
+    hb = view(ws).summary.set_index("analyte").loc["hemoglobin"]
+    assert hb["latest"] == 104.0
+    assert hb["latest_choice"] == (
+        "2 different results at 09:10 on 03 Feb 2025 (Arterial blood gas, not named): the one not from a "
+        "point-of-care or blood gas analyser is used; both are on the figure.")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from b12core import InputError, detect_kind, propose_mapping
+from b12core import InputError, detect_kind, propose_mapping, read_file
+from b12core.doses import propose_dose_mapping
 from b12core.mapping import roles_by_header, split_header_unit
 from tests.conftest import raw_csv
 
@@ -118,3 +119,15 @@ def test_a_comment_column_is_no_test_of_a_wide_export():
     m = propose_mapping(raw)
     assert m.layout == "wide" and m.test_columns == ("Hemoglobin (g/dL)", "Vitamin B12 (pg/mL)")
     assert m.roles["comment"] == "Result comment"
+
+
+def test_a_time_column_that_holds_whole_dates_is_the_date_column():
+    labs = read_file(b"Patient ID,Sample time,Parameter,Value,Unit\nP7,2025-02-03 09:10,tHb,13.4,g/dL\n", "gas.csv")
+    mapping = propose_mapping(labs)
+    assert mapping.column("collected_at") == "Sample time" and mapping.column("collected_time") is None
+    assert mapping.reasons["collected_at"] == "header 'Sample time' contains 'time', and 100% of its values are dates"
+    doses = read_file(b"Patient ID,Time given,Drug,Dose,Route\nP7,03/02/2025 09:10,Hydroxocobalamin,1 mg,IM\n",
+                      "doses.csv")
+    assert propose_dose_mapping(doses).column("administered_at") == "Time given"
+    only_times = read_file(b"Patient ID,Date,Time,Test,Result\nP7,2025-02-03,09:10,Hb,134\n", "labs.csv")
+    assert propose_mapping(only_times).column("collected_time") == "Time"
