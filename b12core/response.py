@@ -22,6 +22,7 @@ from b12core.phases import LOADING, MAINTENANCE, detect_phases, maintenance_inte
 from b12core.reference import analytes, bands, default_range, threshold, threshold_cites
 from b12core.regimens import Regimen
 from b12core.symptoms import neurological_symptoms, symptom_name
+from b12core.units import canonical
 from b12core.words import counted, joined
 
 # ``rule``: an internal id; ``rule_label``: its title for a person; ``source``: the reader-facing
@@ -153,7 +154,7 @@ def annotate_labs(labs: pd.DataFrame, doses: pd.DataFrame, fitted: Mapping[str, 
     out["last_injection_at"] = _last_before(out, injections(doses), "last_injection_at").to_numpy(
         dtype="datetime64[ns]")
     last_dose = _last_before(out, doses, "last_dose_at").to_numpy(dtype="datetime64[ns]")
-    out["days_since_injection"] = (out["collected_at"] - out["last_injection_at"]) / DAY
+    out["days_since_injection"] = canonical((out["collected_at"] - out["last_injection_at"]) / DAY)
     days_since_dose = (out["collected_at"] - pd.Series(last_dose, index=out.index)) / DAY
     stop_after = out["patient_id"].map(stop_after_days(doses, fitted)).astype("float64")
     out["on_treatment"] = (days_since_dose <= stop_after).fillna(False).astype(bool)

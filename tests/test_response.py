@@ -485,3 +485,10 @@ def test_prompts_have_a_severity_and_every_rule_a_title():
                  "folate_low_before", "potassium_low", "retic_no_response"):
         assert RULE_LABELS[rule][0].isupper() and "_" not in RULE_LABELS[rule]
     assert len(set(RULE_LABELS.values())) == len(RULE_LABELS)
+
+
+def test_days_since_an_injection_are_written_without_float_noise():
+    labs = lab_rows("p", [("2025-02-10 09:10", "hemoglobin", 101)])
+    doses = dose_rows("p", ["2025-01-17"])
+    days = annotate_labs(labs, doses)["days_since_injection"].iloc[0]
+    assert repr(float(days)) == "24.3819"  # 24 days 9 h 10 min: six significant digits, as every written value
