@@ -274,3 +274,37 @@ def test_a_fhir_file_dropped_with_a_lab_export_is_named_in_one_line_and_the_rest
     text = main_text(page)
     assert "observations.ndjson is a FHIR file (NDJSON); FHIR imports are not read yet" in text
     assert "not allowed" not in page.inner_text("body")
+
+
+ICU_LABS = ("MRN,Collected,Test,Result,Units,Specimen type\n"
+            "ICU-1,05/01/2025 07:30,Haemoglobin,88,g/L,Haematology\n"
+            "ICU-1,24/01/2025 06:45,Haemoglobin,118,g/L,Haematology\n"
+            "ICU-1,10/02/2025 09:10,Haemoglobin,13.6,g/dL,Blood gas (arterial)\n"
+            "ICU-1,10/02/2025 09:10,Haemoglobin,101,g/L,Haematology\n"
+            "ICU-2,06/01/2025 08:00,Haemoglobin,95,g/L,Haematology\n")
+ICU_DOSES = "MRN,Date given,Drug,Dose,Route\n" + "".join(
+    f"ICU-1,{d}/01/2025,Hydroxocobalamin 1mg/1ml,1 mg,IM\n" for d in ("06", "08", "10", "13", "15", "17"))
+
+
+def test_a_blood_gas_hb_beside_the_analysers_is_drawn_and_the_summary_says_which_it_used(page, tmp_path):
+    (tmp_path / "icu_labs.csv").write_text(ICU_LABS)
+    (tmp_path / "injections.csv").write_text(ICU_DOSES)
+    wait_for_text(page, SAMPLE_LABEL)
+    page.locator("input[type=file]").set_input_files([str(tmp_path / "icu_labs.csv"), str(tmp_path / "injections.csv")])
+    wait_for_text(page, "Patient: ICU-1")
+    wait_for_text(page, "‡ Hb (g/L)")
+    settle(page)
+    used = ("2 different results at 09:10 on 10 Feb 2025 (Blood gas (arterial), Haematology): the laboratory "
+            "analyser's (Haematology) is used; both are on the figure.")
+    text = main_text(page)
+    assert f"‡ Hb (g/L): Latest: {used}" in text
+    assert re.search(r"Review: Hb fell to 101 g/L on 10 Feb 2025.*" + re.escape(used), text)
+    page.wait_for_selector(".js-plotly-plot", timeout=TIMEOUT)
+    # _fullData: the numbers as plotly.js decoded them (``data`` keeps plotly.py's base64 arrays)
+    drawn = page.evaluate("""() => document.querySelector('.js-plotly-plot')._fullData
+        .filter(d => (d.name || '').startsWith('hemoglobin ') && d.mode === 'markers').flatMap(d => Array.from(d.y))""")
+    assert sorted(drawn) == [88, 101, 118, 136]
+    _, data = download(page, "Results (CSV)")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    at = [(r["value"], r["specimen"], r["used"]) for r in rows if r["collected_at"].startswith("2025-02-10")]
+    assert at == [("136", "Blood gas (arterial)", "False"), ("101", "Haematology", "True")]
