@@ -38,7 +38,7 @@ from b12core.labs import code_dictionary_hint
 from b12core.phases import detect_phases
 from b12core.reference import threshold
 from b12core.regimens import build_plan, custom_regimen, get_regimen, regimens
-from b12core.summary import change_text
+from b12core.summary import change_text, choice_note
 from b12core.words import counted
 from b12core.workspace import (
     KIND_LABELS,
@@ -284,7 +284,8 @@ def run_plan(args: argparse.Namespace) -> str:
 
 PROMPT_FIRST = ("patient_id", "rule", "analyte", "date", "message", "source")  # then the view's other columns
 REVIEW_SUMMARY_COLUMNS = ("patient_id", "analyte", "unit", "baseline", "baseline_at", "latest", "latest_at", "change",
-                          "interpretation", "change_note", "range_low", "range_high", "trend", "results")
+                          "interpretation", "change_note", "range_low", "range_high", "trend", "results",
+                          "choice_note")
 FUTURE = "is in the future"  # the reason of a record dated after the review day (``dates.after``)
 
 
@@ -345,7 +346,8 @@ def summary_rows(view: PatientView) -> pd.DataFrame:
     ``change_note``. ``interpretation`` is the summary's reading of the latest result, made from the
     annotated labs as the app shows it: "not interpretable: ..." within 14 days of an injection,
     "on treatment: not diagnostic of deficiency", a NICE NG239 band with its cite, "below its
-    range", ..."""
+    range", ... ``choice_note`` says which result the baseline and latest are where others were
+    taken at the same time."""
     summary = view.summary.reset_index(drop=True)
     if summary.empty:
         return pd.DataFrame(columns=list(REVIEW_SUMMARY_COLUMNS))
@@ -368,7 +370,8 @@ def summary_rows(view: PatientView) -> pd.DataFrame:
         rows.append((view.patient_id, s.analyte, unit, value_text(base, s.analyte, unit, base_q),
                      _day_text(s.baseline_at), value_text(latest, s.analyte, unit, latest_q), _day_text(s.latest_at),
                      change, meaning, note,
-                     _bound(s.range_low, s.analyte, unit), _bound(s.range_high, s.analyte, unit), s.trend, s.results))
+                     _bound(s.range_low, s.analyte, unit), _bound(s.range_high, s.analyte, unit), s.trend, s.results,
+                     choice_note(s)))
     return pd.DataFrame(rows, columns=list(REVIEW_SUMMARY_COLUMNS), dtype=object)  # 43 stays 43, not 43.0
 
 

@@ -192,7 +192,7 @@ def _markers(view: PatientView, settings: ViewSettings) -> pd.DataFrame:
                      "Baseline on": f"{s.baseline_at:%d %b %Y}" if pd.notna(s.baseline_at) else "",
                      "Short label": f"{info.short_label or info.label} ({unit})",
                      "Change note": note, "Baseline reading": _text(getattr(s, "baseline_reading", "")),
-                     "Reading note": _reading_note(s), "Choice note": _choice_note(s)})
+                     "Reading note": _reading_note(s), "Choice note": choice_note(s)})
     return pd.DataFrame(rows, columns=list(MARKER_COLUMNS))
 
 
@@ -200,8 +200,9 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _choice_note(s: tuple) -> str:
-    """Which result the baseline and latest are where others were taken at the same time."""
+def choice_note(s: tuple) -> str:
+    """Which result the baseline and latest are, where others were taken at the same time (a row
+    of ``response.summarise``); "" when each was the only result at its time."""
     base, latest = _text(getattr(s, "baseline_choice", "")), _text(getattr(s, "latest_choice", ""))
     parts = [f"Baseline: {base}"] if base and s.baseline_at != s.latest_at else []
     return " ".join([*parts, *([f"Latest: {latest}"] if latest else [])])

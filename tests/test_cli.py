@@ -502,3 +502,21 @@ def test_review_of_labs_by_admission_says_so(tmp_path):
     first, second = result.stderr.splitlines()
     assert first.endswith("for 3 patients")
     assert second.startswith("LABEVENTS.csv: patients are told apart by admission id (HADM_ID)")
+
+
+def test_review_summary_says_which_of_two_results_at_one_time_it_used(tmp_path):
+    labs = tmp_path / "icu.csv"
+    labs.write_text("MRN,Collected,Test,Result,Units,Sample type\n"
+                    "ICU-1,2025-01-05 07:30,Haemoglobin,88,g/L,Haematology\n"
+                    "ICU-1,2025-02-10 09:10,Haemoglobin,13.6,g/dL,Blood gas\n"
+                    "ICU-1,2025-02-10 09:10,Haemoglobin,101,g/L,Haematology\n")
+    doses = tmp_path / "doses.csv"
+    doses.write_text("MRN,Date given,Drug,Dose,Route\nICU-1,2025-01-06,Hydroxocobalamin 1mg/1ml,1 mg,IM\n")
+    summary = tmp_path / "summary.csv"
+    result = run("review", str(labs), str(doses), "-o", str(tmp_path / "p.csv"), "--summary", str(summary),
+                 "--as-of", "2025-02-11")
+    assert result.returncode == 0, result.stderr
+    hb = pd.read_csv(summary, keep_default_na=False).set_index("analyte").loc["hemoglobin"]
+    assert (hb["latest"], hb["results"]) == (101, 3)
+    assert hb["choice_note"] == ("Latest: 2 different results at 09:10 on 10 Feb 2025 (Blood gas, Haematology): the "
+                                 "laboratory analyser's (Haematology) is used; both are on the figure.")
