@@ -154,6 +154,28 @@ def dates_in_time_column(raw: RawFile, roles: dict[str, str], reasons: dict[str,
         reasons[date_role] = f"{reasons.pop(time_role)}, and {share:.0%} of its values are dates"
 
 
+# Headers that name where a result was measured only when the column holds words ("Blood Gas",
+# "Hematology"); the same headers often hold specimen or accession numbers, which say nothing of it.
+_PLAIN_SOURCE_HEADERS = ("specimen", "source", "section", "lab section", "category", "department")
+_WORDS_ONLY = re.compile(r"^[^\W\d_][^\d]*$")
+
+
+def _specimen_in_plain_column(raw: RawFile, columns: list[str], roles: dict[str, str],
+                              reasons: dict[str, str]) -> None:
+    """The specimen role for a column under a plain header (``_PLAIN_SOURCE_HEADERS``) whose values
+    are words, when no column has it by a header of its own."""
+    if "specimen" in roles:
+        return
+    for column in columns:
+        if column in roles.values() or name_key(column) not in _PLAIN_SOURCE_HEADERS:
+            continue
+        values = _sample(raw, column)
+        if len(values) and _share(values, lambda v: _WORDS_ONLY.match(v)) >= CONTENT_SHARE:
+            roles["specimen"] = column
+            reasons["specimen"] = f"header {column!r} and its values are words such as {values.iloc[0]!r}"
+            return
+
+
 def is_test_header(header: str) -> bool:
     """True when a header names a test (tracked or not), as in a wide export."""
     name, _ = split_header_unit(header)
@@ -199,6 +221,7 @@ def propose_mapping(raw: RawFile) -> ColumnMapping:
             continue
         roles[guess[0]], reasons[guess[0]] = column, guess[2]
     dates_in_time_column(raw, roles, reasons, "collected_time", "collected_at")
+    _specimen_in_plain_column(raw, columns, roles, reasons)
     if {"test_name", "test_code"} & roles.keys():
         return _long_mapping(raw, roles, reasons)
     if not test_headers:

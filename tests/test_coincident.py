@@ -180,3 +180,16 @@ def test_a_blood_gas_export_beside_the_lab_export_gives_way_to_the_labs_result()
     assert hb["latest_choice"] == (
         "2 different results at 09:10 on 03 Feb 2025 (Arterial blood gas, not named): the one not from a "
         "point-of-care or blood gas analyser is used; both are on the figure.")
+
+
+@pytest.mark.parametrize(("header", "values", "role"), [
+    ("Specimen", ("Blood gas", "Haematology"), "Specimen"),
+    ("Section", ("Blood Gas", "Hematology"), "Section"),
+    ("Specimen", ("S-25-000184", "S-25-000185"), None),  # accession numbers: not where the result was measured
+    ("Source", ("12", "13"), None),
+])
+def test_a_specimen_column_under_a_plain_header_is_read_when_it_holds_words(header, values, role):
+    text = (f"Patient ID,Collected,Test,Result,Units,{header}\n"
+            f"P7,2025-02-03 09:10,Haemoglobin,13.4,g/dL,{values[0]}\n"
+            f"P7,2025-02-03 09:10,Haemoglobin,104,g/L,{values[1]}\n")
+    assert propose_mapping(read_file(text.encode(), "labs.csv")).column("specimen") == role
