@@ -293,16 +293,20 @@ def detect_delimiter(lines: list[str]) -> str | None:
     return best[2] if best else None
 
 
+_LABELLED = re.compile(r"^[^\W\d_][^:]{0,40}:\s+\S")  # "Name: DOE", "Date Collected: 03/02/2025"
+
+
 def find_header(rows: list[list[str]]) -> int | None:
     """Index of the header row among the first rows: the first row as wide as the table whose
-    cells are mostly words. None when the first full-width row is already data."""
+    cells are mostly words, and none of them a labelled value of a title block ("Name: DOE, JANE"
+    is two cells of a comma-separated line). None when the first full-width row is already data."""
     widths = Counter(w for w in (sum(1 for c in r if c.strip()) for r in rows) if w >= 2)
     if not widths:
         return None
     width = max(widths, key=lambda w: (widths[w], w))
     for i, row in enumerate(rows):
         cells = [c for c in row if c.strip()]
-        if len(cells) < max(1, int(width * 0.8)):
+        if len(cells) < max(1, int(width * 0.8)) or any(_LABELLED.match(c.strip()) for c in cells):
             continue
         numeric = sum(1 for c in cells if _NUMBERISH.match(c))
         return i if numeric <= len(cells) / 2 else None

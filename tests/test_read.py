@@ -233,3 +233,17 @@ def test_other_json_and_xml_are_not_tables(data, words):
 def test_a_csv_that_mentions_fhir_is_still_a_table():
     raw = read_file(b'Test,Result,Comment\nHb,12.1,"{""resourceType"": ""Observation""}"\n', "lab.csv")
     assert raw.table["Test"].tolist() == ["Hb"]
+
+
+def test_a_title_line_that_splits_into_cells_is_not_the_header():
+    # "Name: DOE, JANE" is two cells of a comma-separated file, near the width of the table below it.
+    raw = read_file(b"Name: DOE, JANE\nDate Collected: 03/02/2025\nTest,Result,Units\nHemoglobin,9.1,g/dL\n"
+                    b"MCV,104,fL\n", "report.csv")
+    assert raw.columns == ["Test", "Result", "Units"]
+    assert raw.preamble == ("Name: DOE, JANE", "Date Collected: 03/02/2025")
+    assert len(raw.table) == 2
+
+
+def test_a_header_with_a_blank_cell_is_still_the_header():
+    raw = read_file(b"Patient,,Test,Result\nP1,2025-01-01,Hb,9.1\nP1,2025-02-01,Hb,10.2\n", "labs.csv")
+    assert raw.columns == ["Patient", "Column 2", "Test", "Result"]
