@@ -887,7 +887,8 @@ def duplicate_mask(labs: pd.DataFrame) -> np.ndarray:
 def repeated(key: list[np.ndarray], value: np.ndarray, resolution: Callable[[], np.ndarray]) -> np.ndarray:
     """``duplicate_mask`` on a key given as integer codes per part (patient, time, analyte,
     qualifier) and the values; ``resolution`` gives each value's relative resolution and is only
-    called when some key repeats."""
+    called when some key repeats. Two values agree when the difference is within the rounding of
+    the coarser one (half its last reported digit, plus ``CONVERSION_SLACK``)."""
     n = len(value)
     if n < 2:
         return np.zeros(n, dtype=bool)
@@ -905,7 +906,10 @@ def repeated(key: list[np.ndarray], value: np.ndarray, resolution: Callable[[], 
     group[order] = np.cumsum(np.r_[True, (keys[:, 1:] != keys[:, :-1]).any(axis=0)])
     g, v, t = group[order], value[order], tol[order]
     same_group = np.r_[False, g[1:] == g[:-1]]
-    close = np.r_[False, np.abs(v[1:] - v[:-1]) <= t[1:] + t[:-1]]
+    # The finer of two results must lie within the coarser one's rounding: 118 and 119 g/L are two
+    # results, 182 pg/mL (134.28 pmol/L) and 134 pmol/L one. Half a digit each way (the sum) merged
+    # neighbours such as a blood gas Hb of 119 and the analyser's 118 taken at the same time.
+    close = np.r_[False, np.abs(v[1:] - v[:-1]) <= np.maximum(t[1:], t[:-1])]
     new_cluster = ~(same_group & close)
     cluster = np.cumsum(new_cluster)
     position = np.arange(n)[order]

@@ -193,3 +193,22 @@ def test_a_specimen_column_under_a_plain_header_is_read_when_it_holds_words(head
             f"P7,2025-02-03 09:10,Haemoglobin,13.4,g/dL,{values[0]}\n"
             f"P7,2025-02-03 09:10,Haemoglobin,104,g/L,{values[1]}\n")
     assert propose_mapping(read_file(text.encode(), "labs.csv")).column("specimen") == role
+
+
+@pytest.mark.parametrize(("values", "duplicates"), [
+    (("119", "118"), 0),  # one step in the last digit: two results
+    (("10.2 g/dL", "10.3 g/dL", "10.4 g/dL", "10.5 g/dL"), 0),  # a chain of neighbours is not one result either
+    (("10.3 g/dL", "102"), 0),
+    (("10.4 g/dL", "104"), 1),  # the same result in two units
+    (("182 pg/mL", "134 pmol/L"), 1),  # 182 pg/mL is 134.28 pmol/L: the other lab rounded it
+    (("183 pg/mL", "134 pmol/L"), 0),  # 135.02 pmol/L: a different result
+])
+def test_only_results_that_agree_within_the_reported_digits_are_one_result(values, duplicates):
+    def cell(v: str) -> str:
+        number, _, unit = v.partition(" ")
+        return f"{number},{unit or 'g/L'}"
+    test = "Vitamin B12" if "pg" in values[0] else "Haemoglobin"
+    text = "Patient ID,Collected,Test,Result,Units\n" + "".join(
+        f"P7,2025-02-03 09:10,{test},{cell(v)}\n" for v in values)
+    imp = import_labs(read_file(text.encode(), "labs.csv"))
+    assert imp.counts[["accepted", "duplicates"]].iloc[0].tolist() == [len(values) - duplicates, duplicates]
