@@ -47,7 +47,7 @@ from b12core.accounting import (
 )
 from b12core.coded import Coded, combine, joined
 from b12core.errors import InputError
-from b12core.header_block import patients_without_id_column
+from b12core.header_block import patients_of_id_column, patients_without_id_column
 from b12core.mapping import ColumnMapping, dates_in_time_column, roles_by_header
 from b12core.read import RawFile
 from b12core.reference import find_product, read_table, route_of, threshold
@@ -544,12 +544,14 @@ def _times(rec: _Rows, date_order: str | None, not_after: pd.Timestamp | None) -
 
 
 def _patients(rec: _Rows) -> Coded:
-    """Each dose's patient id (a dose without one is rejected); without a patient-id column, the
+    """Each dose's patient id (an empty cell takes the id written above the table; a dose left
+    without one is rejected); without a patient-id column, the
     patient named above the table; else the admission id groups the doses, and the record's notes
     say so; a record with none of these belongs to one patient."""
     if rec.mapping.roles.get("patient_id"):
-        patient = rec.cells("patient_id")
-        rec.reasons.fail(rec.rows & patient.empty(), "no patient id")
+        patient, from_block = patients_of_id_column(rec.raw, rec.mapping.roles["patient_id"], rec.cells("patient_id"),
+                                                    rec.rows, rec.reasons, rec.file_notes)
+        rec.notes.add(from_block, "patient id from the line above the table")
         return patient
     return patients_without_id_column(rec.raw, "doses", rec.mapping.roles.get("encounter_id"),
                                       rec.cells("encounter_id"), rec.rows, rec.reasons, rec.file_notes)

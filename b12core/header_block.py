@@ -115,6 +115,29 @@ def patients_without_id_column(raw: RawFile, records: str, admission_column: str
     return patient
 
 
+def patients_of_id_column(raw: RawFile, column: str, patient: Coded, rows: np.ndarray, reasons: Reasons,
+                          file_notes: list[str]) -> tuple[Coded, np.ndarray]:
+    """The ids of the patient id ``column``, with its empty cells given the id written above the
+    table when the column agrees with it (holds that id or none), and per record whether it was.
+    When the column holds only other ids the file's notes say so and each row keeps its own. A
+    record left without an id is rejected."""
+    found = patient_id(raw.preamble)
+    empty = patient.empty()
+    from_block = np.zeros(len(patient), dtype=bool)
+    if found is not None:
+        written = np.unique(patient.codes[rows & ~empty])
+        if len(written) and not (patient.values[written] == found.text).any():
+            file_notes.append(f"the line above the table {found.quoted_line()} names patient {found.text}, but the "
+                              f"patient id column ({column}) holds other ids: each row keeps its own")
+        elif (rows & empty).any():
+            from_block = rows & empty
+            patient = Coded(np.where(from_block, patient.size, patient.codes),
+                            np.append(patient.values, found.text).astype(object))
+            empty = empty & ~from_block
+    reasons.fail(rows & empty, "no patient id")
+    return patient, from_block
+
+
 def filled_dates(written: Coded, block: BlockValue) -> tuple[Coded, np.ndarray]:
     """A date column with its empty cells given the date written above the table (as one more
     text, never shared with a cell's), and per record whether it was."""

@@ -360,7 +360,7 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
     if not_after is not None:
         reasons.fail(tracked, dates.after(collected, not_after))
 
-    patient = _patients(raw, mapping, rec, tracked, reasons, file_notes)
+    patient = _patients(raw, mapping, rec, tracked, reasons, notes, file_notes)
     kept = np.flatnonzero(tracked & reasons.ok())  # every reason is known by now
     with ThreadPoolExecutor(1) as pool:  # the rejections beside the accepted results, as the times above
         rest = pool.submit(_rest_of_import, raw, mapping, rec, ids, reasons, file_notes)
@@ -369,14 +369,16 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
 
 
 def _patients(raw: RawFile, mapping: ColumnMapping, rec: Records, tracked: np.ndarray, reasons: Reasons,
-              file_notes: list[str]) -> Coded:
-    """Each record's patient: the patient-id column's; without one, the id written above the table;
-    else the admission id's (an admission or stay tells patients apart only as well as admissions
-    do, and the file's notes say so); else one patient for the whole file. A result without its id
-    is rejected."""
+              notes: RowNotes, file_notes: list[str]) -> Coded:
+    """Each record's patient: the patient-id column's (an empty cell takes the id written above the
+    table); without one, the id written above the table; else the admission id's (an admission or
+    stay tells patients apart only as well as admissions do, and the file's notes say so); else one
+    patient for the whole file. A result without its id is rejected."""
     if mapping.roles.get("patient_id"):
-        reasons.fail(tracked & rec["patient"].empty(), "no patient id")
-        return rec["patient"]
+        patient, from_block = header_block.patients_of_id_column(raw, mapping.roles["patient_id"], rec["patient"],
+                                                                 tracked, reasons, file_notes)
+        notes.add(from_block, "patient id from the line above the table")
+        return patient
     # without a patient column, rec["patient"] holds the admission id (``_field_column``)
     return header_block.patients_without_id_column(raw, "results", mapping.roles.get("encounter_id"), rec["patient"],
                                                    tracked, reasons, file_notes)

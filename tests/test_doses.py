@@ -324,3 +324,13 @@ def test_an_injection_record_without_an_id_column_takes_the_patient_named_above_
     assert imp.doses["patient_id"].tolist() == ["943 476 5919", "943 476 5919"]
     assert 'patient id 943 476 5919 taken from the line above the table "NHS Number: 943 476 5919"' \
         in imp.notes["injections.csv"]
+
+
+def test_a_dose_without_its_patient_cell_takes_the_id_written_above_the_record():
+    imp = doses_of("Patient ID: 55555\n"
+                   "MRN,Date given,Drug,Dose,Route\n"
+                   "55555,2025-02-03,Hydroxocobalamin 1mg/1ml,1 mg,IM\n"
+                   ",2025-02-05,Hydroxocobalamin 1mg/1ml,1 mg,IM\n")
+    assert_accounted(imp)
+    assert imp.doses["patient_id"].tolist() == ["55555", "55555"]
+    assert "patient id from the line above the table" in imp.doses["notes"].tolist()[1]

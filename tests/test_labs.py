@@ -671,7 +671,9 @@ def test_the_tables_own_patient_and_dates_win_over_the_lines_above_it():
                                              pd.Timestamp("2024-03-21 09:00")]
     from_block = labs["notes"].str.contains("collection date from the line above the table", regex=False)
     assert from_block.tolist() == [False, True, False]
-    assert not any("99999" in n for n in imp.notes["cumulative.csv"])
+    assert not any("taken from the line above" in n and "99999" in n for n in imp.notes["cumulative.csv"])
+    assert any(n.startswith('the line above the table "Patient ID: 99999" names patient 99999, but')
+               for n in imp.notes["cumulative.csv"])  # two ids for one table: said, the column's kept
     for block in ("Printed", "Date Collected: 03/45/2024"):  # no date above the table, or one that is no date
         without = import_text(OWN_PATIENT_COLUMN.replace("Date Collected: 03/14/2024 08:30", block))
         assert without.rejections["reason"].tolist() == ["no collection date"]
@@ -712,3 +714,25 @@ def test_a_column_chosen_that_the_file_lacks_is_named_in_words():
                                      "value": "Result"})
     with pytest.raises(InputError, match="column 'HADM_ID' chosen for the admission or stay id is not in the file"):
         import_labs(raw, mapping)
+
+
+def test_an_empty_patient_cell_takes_the_id_written_above_the_table():
+    text = ("Patient ID: 55555\n"
+            "MRN,Date,Test,Result,Units\n"
+            "55555,2025-02-03,Hemoglobin,9.8,g/dL\n"
+            ",2025-02-03,MCV,104,fL\n")
+    imp = import_text(text, "report.csv")
+    assert_accounted(imp)
+    assert imp.labs["patient_id"].tolist() == ["55555", "55555"]
+    assert imp.labs["notes"].tolist()[1] == "patient id from the line above the table"
+    assert imp.counts.iloc[0]["rejected"] == 0
+
+
+def test_an_id_above_the_table_that_the_patient_column_contradicts_is_said():
+    text = ("Patient ID: 11111\n"
+            "MRN,Date,Test,Result,Units\n"
+            "22222,2025-02-03,Hemoglobin,9.8,g/dL\n")
+    imp = import_text(text, "report.csv")
+    assert imp.labs["patient_id"].tolist() == ["22222"]
+    assert ('the line above the table "Patient ID: 11111" names patient 11111, but the patient id column (MRN) '
+            "holds other ids: each row keeps its own") in imp.notes["report.csv"]
