@@ -335,6 +335,10 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
     n = len(rec)
     reasons, notes, file_notes = Reasons(n), RowNotes(n), list(raw.notes)
     ids = _identities(rec, dictionary, name_map)
+    second, why = _second_report(raw, mapping, rec)
+    if second.any():
+        ids.status[second] = REJECTED
+        reasons.fail(second, why)
     reasons.fail(ids.status == REJECTED, ids.coded("reason"))
     notes.add_coded(ids.coded("note"))
     tracked = ids.status == TRACKED
@@ -366,6 +370,28 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
         rest = pool.submit(_rest_of_import, raw, mapping, rec, ids, reasons, file_notes)
         accepted = _accepted(rec, ids, combo, out, mark.mark, notes, tracked, kept, patient, collected, written_time)
         return accepted, rest.result()
+
+
+def _second_report(raw: RawFile, mapping: ColumnMapping, rec: Records) -> tuple[np.ndarray, str]:
+    """The records from a second report's heading on ("Patient ID: 22222" as a row of the table),
+    in a table that takes its patient or collection date from the lines above it, and the reason
+    they are not read: the first report's patient and date must never reach them."""
+    none = np.zeros(len(rec), dtype=bool)
+    from_block = ((header_block.patient_id(raw.preamble) is not None and not mapping.roles.get("patient_id"))
+                  or (header_block.collection_date(raw.preamble) is not None
+                      and not mapping.roles.get("collected_at")))
+    if not from_block or mapping.layout != "long":
+        return none, ""
+    name = rec["name"]
+    heading = np.array([bool(t) and (header_block.patient_id((t,)) is not None
+                                     or header_block.collection_date((t,)) is not None) for t in name.values])
+    at = name.per_value(heading)
+    if not at.any():
+        return none, ""
+    first = int(np.argmax(at))
+    return rec.row >= rec.row[first], (
+        f'after a second report\'s heading in the file (row {rec.row[first]}: "{name.values[name.codes[first]]}"): '
+        "only the first report of a file is read; save each report to a file of its own")
 
 
 def _patients(raw: RawFile, mapping: ColumnMapping, rec: Records, tracked: np.ndarray, reasons: Reasons,

@@ -736,3 +736,23 @@ def test_an_id_above_the_table_that_the_patient_column_contradicts_is_said():
     assert imp.labs["patient_id"].tolist() == ["22222"]
     assert ('the line above the table "Patient ID: 11111" names patient 11111, but the patient id column (MRN) '
             "holds other ids: each row keeps its own") in imp.notes["report.csv"]
+
+
+def test_a_second_report_in_the_same_file_is_never_given_the_first_reports_patient():
+    text = ("Patient ID: 11111\n"
+            "Date Collected: 2025-03-01\n"
+            "Test,Result,Units\n"
+            "Hemoglobin,9.2,g/dL\n"
+            "\n"
+            "Patient ID: 22222\n"
+            "Date Collected: 2025-03-02\n"
+            "Test,Result,Units\n"
+            "Hemoglobin,14.8,g/dL\n")
+    imp = import_text(text, "two_reports.csv")
+    assert_accounted(imp)
+    assert imp.labs[["patient_id", "value"]].values.tolist() == [["11111", 92.0]]
+    reasons = imp.rejections.set_index("source_row")["reason"]
+    why = ('after a second report\'s heading in the file (row 2: "Patient ID: 22222"): only the first report of a '
+           "file is read; save each report to a file of its own")
+    assert reasons.loc[2] == why and reasons.loc[5] == why  # data rows: the empty line is not one
+    assert "22222" not in " ".join(imp.unknown_names["name"])
