@@ -401,8 +401,13 @@ def _import_line(ws: Workspace) -> str:
 
 
 def _left_out(ws: Workspace, as_of: pd.Timestamp) -> str:
-    """Records not reviewed: dated after the review day, or without a patient among several."""
+    """Records not reviewed: without a collection date, dated after the review day, or without a
+    patient among several."""
     notes = []
+    undated = int(ws.labs.labs["collected_at"].isna().sum()) if ws.labs is not None else 0
+    if undated:
+        notes.append(f"{counted(undated, 'result')} without a collection date not reviewed (the file has no date "
+                     "column)")
     future = sum(int(imported.rejections["reason"].str.contains(FUTURE, regex=False).sum())
                  for imported in (ws.labs, ws.doses) if imported is not None)
     if future:

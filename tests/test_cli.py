@@ -520,3 +520,11 @@ def test_review_summary_says_which_of_two_results_at_one_time_it_used(tmp_path):
     assert (hb["latest"], hb["results"]) == (101, 3)
     assert hb["choice_note"] == ("Latest: 2 different results at 09:10 on 10 Feb 2025 (Blood gas, Haematology): the "
                                  "laboratory analyser's (Haematology) is used; both are on the figure.")
+
+
+def test_review_says_results_without_a_date_are_not_reviewed(tmp_path):
+    labs = tmp_path / "report.csv"
+    labs.write_text("Patient ID,Test,Result,Units\nP1,Hemoglobin,9.8,g/dL\nP1,MCV,104,fL\n")
+    result = run("review", str(labs), "-o", str(tmp_path / "p.csv"), "--as-of", "2025-02-11")
+    assert result.returncode == 0, result.stderr
+    assert "2 results without a collection date not reviewed (the file has no date column)" in result.stderr
