@@ -374,6 +374,11 @@ def _fmt(value: float, analyte: str, qualifier: str = "") -> str:
     return f"{value_text(value, analyte, unit, qualifier if isinstance(qualifier, str) else '')} {unit}"
 
 
+def _result(row: pd.Series, analyte: str) -> str:
+    """A result as a prompt says it, with the sign of a censored value (``<2.5 nmol/L``)."""
+    return _fmt(row["value"], analyte, row["qualifier"])
+
+
 def _first_at_or_after(group: pd.DataFrame, when: pd.Timestamp) -> pd.Series | None:
     later = group[group["collected_at"] >= when]
     return later.iloc[0] if len(later) else None
@@ -466,13 +471,13 @@ def _course_prompts(patient: str, start: pd.Timestamp, before: pd.DataFrame, res
     check = _first_at_or_after(results[results["analyte"] == "hemoglobin"],
                                start + pd.Timedelta(days=threshold("hb_rise_check_day")))
     if len(hb_before) and check is not None:
-        base = hb_before.iloc[-1]["value"]
-        if check["value"] - base < threshold("hb_min_rise"):
+        base = hb_before.iloc[-1]
+        if check["value"] - base["value"] < threshold("hb_min_rise"):
             day = (check["collected_at"] - start) / DAY
             out.append((patient, "hb_no_rise", "hemoglobin", check["collected_at"],
-                        f"Review: Hb has not risen by day {day:.0f} of treatment ({_fmt(base, 'hemoglobin')} before, "
-                        f"{_fmt(check['value'], 'hemoglobin')} now). Consider iron or folate deficiency or another "
-                        "cause of anaemia.", sources["hb_rise_check_day"]))
+                        f"Review: Hb has not risen by day {day:.0f} of treatment ({_result(base, 'hemoglobin')} "
+                        f"before, {_result(check, 'hemoglobin')} now). Consider iron or folate deficiency or "
+                        "another cause of anaemia.", sources["hb_rise_check_day"]))
     for analyte, rule, key, words in (
             ("hemoglobin", "hb_not_normal", "hb_normal_check_day", "Hb is still below its reference range"),
             ("mcv", "mcv_high", "mcv_normal_check_day", "MCV is still above its reference range"),
@@ -483,14 +488,14 @@ def _course_prompts(patient: str, start: pd.Timestamp, before: pd.DataFrame, res
             week = (first["collected_at"] - start) / DAY / 7
             extra = " Check ferritin and folate." if analyte == "hemoglobin" else ""
             out.append((patient, rule, analyte, first["collected_at"],
-                        f"Review: {words} at week {week:.0f} ({_fmt(first['value'], analyte)}).{extra}",
+                        f"Review: {words} at week {week:.0f} ({_result(first, analyte)}).{extra}",
                         sources[key]))
     for analyte in ("ferritin", "folate"):
         for _, r in results[results["analyte"] == analyte].iterrows():
             low, _ = _range(analyte, sex, r["ref_low"], r["ref_high"])
             if not np.isnan(low) and r["value"] < low:
                 out.append((patient, f"{analyte}_low", analyte, r["collected_at"],
-                            f"Review: {analytes()[analyte].label} is low on treatment ({_fmt(r['value'], analyte)}); "
+                            f"Review: {analytes()[analyte].label} is low on treatment ({_result(r, analyte)}); "
                             "the response to B12 can deplete iron and folate stores.",
                             sources["haematinics_on_treatment"]))
                 break
@@ -517,7 +522,7 @@ def _relapse_prompts(patient: str, results: pd.DataFrame, sex: str, sources: dic
         for _, r in rows.iterrows():
             if _outside(r, analyte, sex):
                 out.append((patient, "relapse_signs", analyte, r["collected_at"],
-                            f"Review: {analytes()[analyte].label} is out of range ({_fmt(r['value'], analyte)}) "
+                            f"Review: {analytes()[analyte].label} is out of range ({_result(r, analyte)}) "
                             f"{counted(round(r['days_since_injection']), 'day')} after the last injection; "
                             "treatment had stopped and deficiency may have returned.", sources["stop_factor"]))
                 break

@@ -492,3 +492,15 @@ def test_days_since_an_injection_are_written_without_float_noise():
     doses = dose_rows("p", ["2025-01-17"])
     days = annotate_labs(labs, doses)["days_since_injection"].iloc[0]
     assert repr(float(days)) == "24.3819"  # 24 days 9 h 10 min: six significant digits, as every written value
+
+
+def test_a_censored_result_keeps_its_sign_in_every_prompt():
+    labs = lab_rows("p", [("2024-01-05", "hemoglobin", 84), ("2024-01-05", "folate", 20),
+                          ("2024-02-20", "folate", 2.5), ("2024-03-20", "hemoglobin", 86),
+                          ("2024-03-20", "mcv", 110)])
+    labs.loc[2, "qualifier"] = "<"
+    labs.loc[3, "qualifier"] = "<"
+    prompts = review_prompts(labs, dose_rows("p", ["2024-01-08", "2024-01-10"])).set_index("rule")["message"]
+    assert "(<2.5 nmol/L)" in prompts["folate_low"]
+    assert "<86 g/L now" in prompts["hb_no_rise"]
+    assert "(<86 g/L)" in prompts["hb_not_normal"]
