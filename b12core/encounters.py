@@ -42,6 +42,10 @@ class Admissions:
     ambiguous: dict[str, pd.Index] = field(default_factory=dict)  # column key -> ids listed for several patients
     admissions: int = 0  # distinct ids of its first admission-id column
     people: int = 0  # distinct patients
+    # column key -> the time each admission's "minutes after admission" count from, where the file
+    # gives it (eICU: the year of hospital discharge, the time of day of the hospital admission and
+    # the unit admission's minutes after it), indexed by admission id
+    clocks: dict[str, pd.Series] = field(default_factory=dict)
 
     def note(self) -> str:
         """What the file holds, in words (shown on Import review)."""
@@ -92,8 +96,33 @@ def read_admissions(raw: RawFile) -> Admissions:
         links[key] = pd.Series(kept["patient"].to_numpy(dtype=object), index=pd.Index(kept["admission"], dtype=object))
     first_key = name_key(columns[0])
     people = len(pd.unique(np.concatenate([s.to_numpy(dtype=object) for s in links.values()])))
+    clock = _clocks(raw, columns[0])
     return Admissions(raw.name, patient_column, tuple(columns), links, ambiguous,
-                      len(links[first_key]) + len(ambiguous[first_key]), people)
+                      len(links[first_key]) + len(ambiguous[first_key]), people,
+                      {first_key: clock} if clock is not None else {})
+
+
+def _clocks(raw: RawFile, column: str) -> pd.Series | None:
+    """When the file gives each admission's year (eICU ``hospitaldischargeyear``), the time its
+    minutes after admission count from: 1 January of that year at the hospital admission's time of
+    day, plus the minutes from the hospital admission to this (unit) admission. Indexed by the
+    admission ids of ``column``; None when the file gives no year."""
+    found = {role: c for c in raw.columns for role in header_roles(c, "admissions")
+             if role in ("discharge_year", "admit_time_of_day", "admit_offset")}
+    if "discharge_year" not in found:
+        return None
+    table = raw.frame(np.arange(raw.cells.num_rows), [column, *found.values()])
+    year = pd.to_numeric(table[found["discharge_year"]], errors="coerce")
+    start = pd.to_datetime(year.astype("Int64").astype("string") + "-01-01", errors="coerce")
+    if "admit_time_of_day" in found:
+        start = start + pd.to_timedelta(table[found["admit_time_of_day"]].where(lambda t: t.str.strip() != ""),
+                                        errors="coerce").fillna(pd.Timedelta(0))
+    if "admit_offset" in found:
+        minutes = pd.to_numeric(table[found["admit_offset"]], errors="coerce").fillna(0)
+        start = start - pd.to_timedelta(minutes, unit="min")
+    clock = pd.Series(start.to_numpy(dtype="datetime64[ns]"), index=pd.Index(table[column].str.strip(), dtype=object))
+    clock = clock[clock.notna() & (clock.index != "")]
+    return clock[~clock.index.duplicated(keep=False)]
 
 
 @dataclass(frozen=True)

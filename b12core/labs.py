@@ -821,9 +821,7 @@ def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_o
         when = (OFFSET_ANCHOR + pd.to_timedelta(minutes, unit="min")).to_numpy()
         problem = Coded(offset.codes, np.where(np.isnan(minutes_each), "time offset is not a number of minutes",
                                                 "").astype(object))
-        note = (f"no calendar date in file: time is minutes after admission, counted from "
-                f"{OFFSET_ANCHOR:%Y-%m-%d}")
-        return when, problem, note, offset, no_block, no_block
+        return when, problem, offset_note(), offset, no_block, no_block
     if block is not None and rows.any():
         source = f"{raw.name} (the line {block.quoted_line()} above the table)"
         times = _dates_read(Coded.constant(n, block.text), rows, date_order, source, np.ones(n, dtype=bool))
@@ -831,6 +829,11 @@ def _collection_times(raw: RawFile, mapping: ColumnMapping, rec: Records, date_o
             return times
     return (np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"), Coded.constant(n),
             "no collection date in file", Coded.constant(n), no_block, no_block)
+
+
+def offset_note() -> str:
+    """The note of a result timed in minutes after an admission (eICU), which has no calendar date."""
+    return f"no calendar date in file: time is minutes after admission, counted from {OFFSET_ANCHOR:%Y-%m-%d}"
 
 
 def _dates_read(written: Coded, rows: np.ndarray, date_order: str | None, source: str, from_block: np.ndarray

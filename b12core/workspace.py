@@ -29,7 +29,7 @@ from b12core.doses import DoseImport, import_doses, merge_doses, propose_dose_ma
 from b12core.encounters import Admissions, EncounterLink, encounter_note, read_admissions
 from b12core.errors import DateOrderNeeded, InputError
 from b12core.header_block import names_patient
-from b12core.labs import LABS_COLUMNS, LabImport, import_labs, merge_imports
+from b12core.labs import LABS_COLUMNS, OFFSET_ANCHOR, LabImport, import_labs, merge_imports, offset_note
 from b12core.mapping import ColumnMapping, DictionaryEntry, detect_kind, propose_mapping, read_dictionary
 from b12core.patients import id_key
 from b12core.phases import PhaseOverride, Phases, detect_phases, phases_from_course
@@ -38,6 +38,7 @@ from b12core.reference import analyte_keys
 from b12core.regimens import Regimen, build_plan, custom_regimen, get_regimen
 from b12core.response import annotate_labs, review_prompts, summarise
 from b12core.symptoms import SymptomImport, import_symptoms, merge_symptoms, propose_symptom_mapping
+from b12core.words import counted
 
 KINDS = ("labs", "doses", "symptoms", "dictionary", "admissions", "skip")
 KIND_LABELS = {"labs": "lab results", "doses": "an injection record", "symptoms": "a symptom diary",
@@ -514,12 +515,47 @@ def _linked(imp: Imported, kind: str, name: str, column: str, admissions: Sequen
     patients = found_patients.fillna("").to_numpy(dtype=object)
     notes = [f"patient found through {adm.name} (admission id {i})" for i in ids]
     table = _relabelled(table, codes, np.where(listed, np.arange(len(ids)), -1)[codes.ids], list(patients), notes)
+    order_note = ""
+    if kind == "labs" and imp.mappings[name].roles.get("offset_minutes"):
+        table, order_note = _on_stay_clocks(table, codes, adm.clocks.get(key), found_patients)
     left = ids[~listed]
     twice = left.isin(adm.ambiguous[key])
     link = EncounterLink(name, column, adm.name, int(listed.sum()), len(pd.unique(patients[listed])),
                          tuple(left[~twice]), tuple(left[twice]))
     said = tuple(n for n in imp.notes.get(name, ()) if n != encounter_note(column))
-    return link, dataclasses.replace(imp, **{kind: table}, notes={**imp.notes, name: (*said, *link.notes())})
+    notes = (*said, *link.notes(), *filter(None, [order_note]))
+    return link, dataclasses.replace(imp, **{kind: table}, notes={**imp.notes, name: notes})
+
+
+STAY_CLOCK_NOTE = ("no calendar date in file: minutes after the stay's admission, placed in its year of hospital "
+                   "discharge (the patient file gives only the year)")
+
+
+def _on_stay_clocks(table: pd.DataFrame, codes: _Codes, clock: pd.Series | None, patients: pd.Series
+                    ) -> tuple[pd.DataFrame, str]:
+    """Results timed in minutes after each stay's admission, now that stays are joined into
+    patients: moved onto each stay's clock where the admissions file gives it (so one person's stays
+    follow each other), with their notes saying so; else the file's note says that the stays of a
+    patient have no order between them. ``patients``: the patient of each distinct stay id."""
+    stays = patients.dropna()
+    several = stays.groupby(stays.to_numpy()).size()
+    several = several[several > 1]
+    if clock is None:
+        if several.empty:
+            return table, ""
+        return table, (f"{counted(int(several.max()), 'stay')} of one patient are each counted from their own "
+                       f"admission ({OFFSET_ANCHOR:%Y-%m-%d}); the file gives no date to put them in order, so a "
+                       "patient's results of different stays are drawn and compared as if of one stay")
+    start = clock.reindex(patients.index).to_numpy(dtype="datetime64[ns]")[codes.ids]
+    moved = ~np.isnat(start)
+    if not moved.any():
+        return table, ""
+    when = table["collected_at"].to_numpy(dtype="datetime64[ns]")
+    when = np.where(moved, when - np.datetime64(OFFSET_ANCHOR) + start, when)
+    old = offset_note()
+    notes = table["notes"].astype("str")
+    notes = notes.where(~moved, notes.str.replace(old, STAY_CLOCK_NOTE, regex=False))
+    return table.assign(collected_at=when, notes=notes), ""
 
 
 # --- patient ids written differently in different files ------------------------------------------

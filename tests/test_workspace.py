@@ -789,3 +789,35 @@ def test_an_admissions_file_naming_its_only_admission_column_otherwise_is_used()
     assert ws.patients == ["P-001"]
     [link] = ws.encounter_links
     assert (link.column, link.through, link.linked, link.patients) == ("Fallnummer", "faelle.csv", 2, 1)
+
+
+# eICU-like, with the patient file's clock of each stay: stays 1 and 2 are one hospital stay of
+# 2015 (unit admissions 8 and 2258 minutes after the hospital's, at 23:36), stay 3 is a hospital
+# stay of 2014 of the same person.
+EICU_STAYS_LAB = (b"labid,patientunitstayid,labresultoffset,labname,labresult,labmeasurenamesystem\n"
+                  b"1,200001,60,Hgb,7.9,g/dL\n2,200002,30,Hgb,9.1,g/dL\n3,200003,600,Hgb,12.8,g/dL\n")
+EICU_STAYS = (b"patientunitstayid,patienthealthsystemstayid,hospitaladmittime24,hospitaladmitoffset,"
+              b"hospitaldischargeyear,unitvisitnumber,uniquepid\n"
+              b"200001,300001,23:36:00,-8,2015,1,009-11111\n"
+              b"200002,300001,23:36:00,-2258,2015,2,009-11111\n"
+              b"200003,300002,08:00:00,0,2014,1,009-11111\n")
+
+
+def test_stays_of_one_person_are_put_in_order_by_the_patient_files_clock():
+    ws = build_workspace([("lab.csv", EICU_STAYS_LAB), ("patient.csv", EICU_STAYS)])
+    labs = ws.labs.labs.sort_values("collected_at")
+    assert labs["patient_id"].unique().tolist() == ["009-11111"]
+    assert labs["value"].tolist() == [128.0, 79.0, 91.0]  # 2014, then 2015's first unit stay, then its second
+    assert labs["collected_at"].tolist() == [pd.Timestamp("2014-01-01 18:00"), pd.Timestamp("2015-01-01 23:44")
+                                             + pd.Timedelta(minutes=60), pd.Timestamp("2015-01-03 13:14")
+                                             + pd.Timedelta(minutes=30)]
+    assert labs["notes"].str.contains("placed in its year of hospital discharge", regex=False).all()
+    view = patient_view(ws, "009-11111", as_of="2016-01-01")
+    assert view.summary.set_index("analyte").loc["hemoglobin", "latest"] == 91.0
+
+
+def test_stays_without_a_clock_joined_into_one_person_are_said_to_have_no_order():
+    patient = b"patientunitstayid,uniquepid\n200001,009-11111\n200003,009-11111\n"
+    ws = build_workspace([("lab.csv", EICU_STAYS_LAB), ("patient.csv", patient)])
+    assert any("2 stays of one patient are each counted from their own admission" in n
+               for n in ws.labs.notes["lab.csv"])
