@@ -194,6 +194,7 @@ SELECT
     reported_unit,
     test_name AS reported_name,
     coalesce(flag, '') AS reported_flag,
+    '' AS specimen,  -- b12core writes the specimen column too; these exports name none
     TRY_CAST(nullif(coalesce(nullif(rr.lo, ''), rr.gt), '') AS DOUBLE) * factor AS ref_low,
     TRY_CAST(nullif(coalesce(nullif(rr.hi, ''), rr.lt), '') AS DOUBLE) * factor AS ref_high,
     @source_file@ AS source_file,
