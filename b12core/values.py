@@ -91,11 +91,9 @@ def parse_values(values: pd.Series, mark: str) -> ParsedValues:
     qualifier = lower_q.map(QUALIFIERS).fillna("")
     number = to_number(parts["num"].fillna(""), mark)
     rest = parts["rest"].fillna("")
-    flag = extract(rest, rf"(?P<f>{_FLAG_TAIL})")["f"].fillna("")
-    unit_text = rest.str.replace(_FLAG_TAIL, "", regex=True).str.strip()
-    uniq_units = pd.unique(unit_text[unit_text != ""].to_numpy())
-    known = {u: ucum_unit(u) for u in uniq_units}
-    unit = unit_text.map(lambda u: u if u and known.get(u) else "")  # as written
+    flag, unit_text = _flag_and_unit(rest)
+    known = _known_units(unit_text)
+    unit = unit_text.where(known, "")  # as written
     problem = np.full(len(text), "", dtype=object)
     empty = (text == "").to_numpy()
     no_number = parts["num"].isna().to_numpy()
@@ -111,6 +109,22 @@ def parse_values(values: pd.Series, mark: str) -> ParsedValues:
     return ParsedValues(number, qualifier.to_numpy(dtype=object),
                         unit.to_numpy(dtype=object), flag.str.strip("()").to_numpy(dtype=object),
                         problem)
+
+
+def _known_units(texts: pd.Series) -> pd.Series:
+    """Per text: it is a unit we know (looked up once per distinct text; "" is not a unit)."""
+    distinct = pd.unique(texts[texts != ""].to_numpy())
+    known = {u for u in distinct if ucum_unit(u)}
+    return texts.isin(known)
+
+
+def _flag_and_unit(rest: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(flag, unit text) of what follows the number. A text that is a unit is all unit: the "L" of
+    ``g/L`` is the litre, not a low flag; a flag is taken off the end only when it is not."""
+    whole_unit = _known_units(rest)
+    flag = extract(rest, rf"(?P<f>{_FLAG_TAIL})")["f"].fillna("").where(~whole_unit, "")
+    unit_text = rest.str.replace(_FLAG_TAIL, "", regex=True).str.strip().where(~whole_unit, rest)
+    return flag, unit_text
 
 
 _RANGE_NUM = r"[+-]?(?:\d[\d.,']*\d|\d)"

@@ -511,6 +511,21 @@ def test_a_wide_export_told_apart_by_admission_groups_each_cell_by_its_row():
     assert any(n.startswith("patients are told apart by admission id (Fall-Nr.)") for n in imp.notes["wide.csv"])
 
 
+def test_a_result_cell_that_holds_its_unit_ending_in_litre_is_read_with_it():
+    text = ("NHS Number,Sample Date,Investigation,Result\n"
+            "943 476 5919,14/01/2025,Haemoglobin,98 g/L\n"
+            "943 476 5919,14/01/2025,Serum B12,160 ng/L\n"
+            "943 476 5919,14/01/2025,Serum folate,3.1 ug/L\n"
+            "943 476 5919,14/02/2025,Haemoglobin,92 g/L L\n")
+    imp = import_text(text, "gp_results.csv", date_order="dmy")
+    assert_accounted(imp)
+    assert imp.rejections.empty
+    labs = imp.labs
+    assert labs[["analyte", "value", "reported_value", "reported_unit", "reported_flag"]].values.tolist() == [
+        ["hemoglobin", 98.0, "98 g/L", "g/L", ""], ["b12", as_written(160 * 0.737795), "160 ng/L", "ng/L", ""],
+        ["folate", as_written(3.1 * 2.2655), "3.1 ug/L", "ug/L", ""], ["hemoglobin", 92.0, "92 g/L L", "g/L", "L"]]
+
+
 # --- the lab's comment column -------------------------------------------------------------------
 
 MIMIC_IV_SHAPED = (  # hand-written in MIMIC-IV labevents' layout: the lab's words in `comments`

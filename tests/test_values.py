@@ -34,6 +34,22 @@ def test_unit_and_flag_written_after_the_number():
     assert one("3.2*")[3] == "*"
 
 
+@pytest.mark.parametrize("text,value,unit,flag", [
+    ("102 g/L", 102, "g/L", ""), ("150 ng/L", 150, "ng/L", ""), ("3.4 mmol/L", 3.4, "mmol/L", ""),
+    ("250 pmol/L", 250, "pmol/L", ""), ("12.1 µmol/L", 12.1, "µmol/L", ""), ("2.9 ug/L", 2.9, "ug/L", ""),
+    ("4.5 10*9/L", 4.5, "10*9/L", ""), ("105 fL", 105, "fL", ""), ("10.2 g/dL", 10.2, "g/dL", ""),
+    ("95 g/L L", 95, "g/L", "L"), ("190 g/L H", 190, "g/L", "H"), ("95 g/L (L)", 95, "g/L", "L"),
+    ("95 g/L *", 95, "g/L", "*"), ("102 L", 102, "", "L"), ("102 H", 102, "", "H"), ("102 (L)", 102, "", "L"),
+])
+def test_a_unit_ending_in_l_is_a_unit_not_a_low_flag(text, value, unit, flag):
+    v, _, u, f, problem = one(text)
+    assert (v, u, f, problem) == (value, unit, flag, "")
+
+
+def test_a_unit_ending_in_l_with_a_decimal_comma_and_a_qualifier():
+    assert one("> 45,4 nmol/L", ",") == (45.4, ">", "nmol/L", "", "")
+
+
 @pytest.mark.parametrize("text,words", [
     ("UNABLE TO REPORT", "not a number"), ("___", "not a number"), ("N/A", "not a number"),
     ("see note", "not a number"), ("haemolysed", "not a number"), ("", "no result value"),
