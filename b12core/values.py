@@ -6,19 +6,33 @@ a million rows cost what their few thousand distinct values cost.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from b12core.reference import ucum_unit
-from b12core.text import extract
+from b12core.reference import qualifier_key, qualifier_spellings, qualifier_words, ucum_unit
+from b12core.text import extract, fold
 from b12core.words import counted
 
-QUALIFIERS = {"<": "<", ">": ">", "<=": "<=", ">=": ">=", "≤": "<=", "≥": ">=", "=<": "<=",
-              "=>": ">=", "less than": "<", "greater than": ">", "lt": "<", "gt": ">",
-              "below": "<", "above": ">", "more than": ">", "under": "<", "over": ">"}
-_QUAL = "|".join(sorted((q.replace(" ", r"\s+") for q in QUALIFIERS), key=len, reverse=True))
+
+def _spelled(words: str) -> str:
+    """An RE2 pattern for a qualifier as written and as labs type it without accents or ß (the
+    value pattern is case-insensitive): ``supérieur à`` also matches ``SUPERIEUR A``."""
+    parts = []
+    for char in words:
+        plain = fold(char)
+        if char.isspace():
+            parts.append(r"\s+")
+        elif plain != char.lower():
+            parts.append(f"(?:{re.escape(char)}|{re.escape(plain)})")
+        else:
+            parts.append(re.escape(char))
+    return "".join(parts)
+
+
+_QUAL = "|".join(_spelled(q) for q in qualifier_spellings())
 VALUE_PATTERN = (
     rf"^\s*(?P<q>(?i:{_QUAL}))?\s*(?P<num>[+-]?(?:\d[\d.,']*\d|\d)(?:[eE][+-]?\d+)?|[+-]?[.,]\d+)"
     r"\s*(?P<rest>.*?)\s*$"
@@ -58,6 +72,15 @@ def detect_decimal_mark(values: pd.Series, delimiter: str | None) -> DecimalMark
     return DecimalMark(".", "decimal point")
 
 
+def qualifier_of(written: pd.Series) -> pd.Series:
+    """The sign (``<``, ``>``, ``<=``, ``>=``) of each qualifier as written (``GREATER THAN``,
+    ``inférieur à``, ``≤``); "" where none is written or it is not one (once per distinct text)."""
+    distinct = pd.unique(written.dropna().to_numpy())
+    sign = {w: qualifier_words().get(qualifier_key(w), "") for w in distinct}
+    found = written.map(sign)
+    return pd.Series(np.where(found.notna(), found, ""), index=written.index, dtype=object)
+
+
 def to_number(num: pd.Series, mark: str) -> pd.Series:
     """Number texts -> float64 with the file's decimal mark; NaN where grouping is malformed."""
     thousands = "," if mark == "." else "."
@@ -87,8 +110,7 @@ def parse_values(values: pd.Series, mark: str) -> ParsedValues:
     """Parse distinct result texts such as ``12.5``, ``<150``, ``GREATER THAN 2000``, ``7,5 H``."""
     text = clean_text(values.astype("str"))
     parts = extract(text, VALUE_PATTERN)
-    lower_q = parts["q"].str.lower().str.replace(r"\s+", " ", regex=True)
-    qualifier = lower_q.map(QUALIFIERS).fillna("")
+    qualifier = qualifier_of(parts["q"])
     number = to_number(parts["num"].fillna(""), mark)
     rest = parts["rest"].fillna("")
     flag, unit_text = _flag_and_unit(rest)

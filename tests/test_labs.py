@@ -593,6 +593,30 @@ def test_a_comment_column_under_its_local_names_is_read_too():
     assert imp.rejections["reason"].tolist() == ['no result value (the lab wrote: "Material hämolytisch")']
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("N° patient;Date de prélèvement;Analyse;Résultat;Unité;Valeurs de référence;Commentaire\n"
+     "P-17;2025-03-04;Folates sériques;;ng/mL;3,9 - 26,8;SUPERIEUR A 24 NG/ML\n"
+     "P-17;2025-03-04;Vitamine B12;;pmol/L;145 - 637;inférieur à 111\n",
+     {"folate": (">", 24 * 2.2655), "b12": ("<", 111)}),
+    ("Patientennummer;Abnahmedatum;Untersuchung;Ergebnis;Einheit;Referenzbereich;Kommentar\n"
+     "0815;2025-03-04;Ferritin;;ng/ml;15 - 150;kleiner 5\n"
+     "0815;2025-03-04;Vitamin B12;;pmol/l;145 - 569;größer als 1476\n",
+     {"ferritin": ("<", 5), "b12": (">", 1476)}),
+    ("Patiëntnummer;Afnamedatum;Bepaling;Uitslag;Eenheid;Referentie;Opmerking\n"
+     "NL-3;2025-03-04;Foliumzuur;;nmol/L;> 7,0;groter dan 45,4 nmol/L\n"
+     "NL-3;2025-03-04;Vitamine B12;;pmol/L;150 - 700;kleiner dan 50\n",
+     {"folate": (">", 45.4), "b12": ("<", 50)}),
+])
+def test_a_censored_result_in_words_of_the_labs_language_is_read_from_its_comment(text, expected):
+    imp = import_text(text, "befund.csv")
+    assert_accounted(imp)
+    assert imp.rejections.empty, imp.rejections["reason"].tolist()
+    for analyte, (qualifier, value) in expected.items():
+        result = row(imp.labs, analyte)
+        assert (result["qualifier"], result["value"]) == (qualifier, as_written(value))
+        assert "result read from the lab's comment" in result["notes"]
+
+
 def test_a_wide_rows_comment_is_about_its_specimen_and_quoted_for_no_one_cell():
     text = ("NHS Number,Specimen Date,Haemoglobin (g/L),Serum B12 (ng/L),Comment\n"
             "943 476 5919,14/03/2024,QNS,180,Haemolysed sample\n")

@@ -27,6 +27,20 @@ def test_numbers_and_censored_results(text, value, qualifier):
     assert q == qualifier
 
 
+@pytest.mark.parametrize("text,value,qualifier,unit", [
+    ("SUPERIEUR A 20 NG/ML", 20, ">", "NG/ML"), ("supérieur à 2000", 2000, ">", ""),
+    ("inférieur à 0,5", 0.5, "<", ""), ("INFERIEUR A 150 pmol/L", 150, "<", "pmol/L"),
+    ("kleiner 5", 5, "<", ""), ("kleiner als 5 ng/ml", 5, "<", "ng/ml"), ("größer als 2000", 2000, ">", ""),
+    ("GRÖSSER ALS 2000", 2000, ">", ""), ("kleiner dan 45,4", 45.4, "<", ""),
+    ("Groter dan 45,4 nmol/L", 45.4, ">", "nmol/L"),
+    ("menor que 150", 150, "<", ""), ("menor de 150", 150, "<", ""), ("mayor que 2000", 2000, ">", ""),
+    ("MAYOR DE 2000 pg/mL", 2000, ">", "pg/mL"), ("inferiore a 150", 150, "<", ""), ("superiore a 20", 20, ">", ""),
+])
+def test_censored_results_written_in_words_of_other_languages(text, value, qualifier, unit):
+    v, q, u, _, problem = one(text, ",")
+    assert (v, q, u, problem) == (value, qualifier, unit, "")
+
+
 def test_unit_and_flag_written_after_the_number():
     assert one("GREATER THAN 20 NG/ML")[:3] == (20, ">", "NG/ML")
     assert one("12.1 H")[3] == "H"
