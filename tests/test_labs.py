@@ -733,6 +733,15 @@ def test_a_workbook_report_names_its_patient_and_collection_date_in_cells_above_
         in imp.notes["report.xlsx"]
 
 
+def test_a_workbooks_computed_result_is_reported_as_the_spreadsheet_shows_it():
+    data = xlsx_bytes([
+        ["Patient ID", "Date", "Test", "Result", "Units", "Low", "High"],
+        ["P1", "2025-01-09", "Reticulocytes", 0.1 + 0.7, "%", 0.5, 2.5],
+    ])
+    retic = import_labs(read_file(data, "noise.xlsx")).labs.iloc[0]
+    assert (retic["value"], retic["reported_value"]) == (0.8, "0.8")
+
+
 def test_the_patient_named_above_the_table_wins_over_an_admission_column():
     text = ("Cumulative report\nPatient ID: 0042\n"
             "HADM_ID,Collection Date,Test Name,Result,Units\n"
