@@ -161,11 +161,29 @@ def parse_ranges(ranges: pd.Series, mark: str) -> tuple[np.ndarray, np.ndarray, 
     """Distinct reference-range texts -> (low, high, readable) in the reported unit.
 
     ``13.5-17.5`` -> (13.5, 17.5); ``<400`` -> (NaN, 400); ``>3`` -> (3, NaN). ``readable`` is
-    False for non-empty texts that are not a range (kept out of ``ref_low``/``ref_high``).
+    False for non-empty texts that are not a range (kept out of ``ref_low``/``ref_high``). A range
+    the file's decimal ``mark`` cannot read is read with the other mark when that reads all its
+    numbers: a workbook's ``12,0 - 16,0`` beside results typed as numbers (``10.9``). A range both
+    marks read (``1,250 - 2,000``) is read with the file's.
     """
     text = clean_text(ranges.astype("str"))
     parts = extract(text, RANGE_PATTERN)
-    low = to_number(parts["lo"].fillna(parts["gt"]).fillna(""), mark).to_numpy(dtype="float64")
-    high = to_number(parts["hi"].fillna(parts["lt"]).fillna(""), mark).to_numpy(dtype="float64")
+    low_text, high_text = parts["lo"].fillna(parts["gt"]).fillna(""), parts["hi"].fillna(parts["lt"]).fillna("")
+    low, high = _bounds(low_text, high_text, mark)
+    other_low, other_high = _bounds(low_text, high_text, "," if mark == "." else ".")
+    own = _all_read(low_text, low) & _all_read(high_text, high)
+    theirs = ~own & _all_read(low_text, other_low) & _all_read(high_text, other_high)
+    low, high = np.where(theirs, other_low, low), np.where(theirs, other_high, high)
     readable = (text == "").to_numpy() | ~(np.isnan(low) & np.isnan(high))
     return low, high, readable
+
+
+def _bounds(low_text: pd.Series, high_text: pd.Series, mark: str) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) of ranges' number texts read with ``mark`` (NaN where it cannot read one)."""
+    return (to_number(low_text, mark).to_numpy(dtype="float64"),
+            to_number(high_text, mark).to_numpy(dtype="float64"))
+
+
+def _all_read(written: pd.Series, number: np.ndarray) -> np.ndarray:
+    """Per range: its number is read, or none is written."""
+    return (written == "").to_numpy() | ~np.isnan(number)

@@ -742,6 +742,21 @@ def test_a_workbooks_computed_result_is_reported_as_the_spreadsheet_shows_it():
     assert (retic["value"], retic["reported_value"]) == (0.8, "0.8")
 
 
+def test_a_workbooks_text_ranges_with_decimal_commas_are_read_beside_numeric_results():
+    data = xlsx_bytes([
+        ["Patientennummer", "Entnahmedatum", "Untersuchung", "Ergebnis", "Einheit", "Referenzbereich"],
+        ["4711", dt.datetime(2025, 2, 14, 7, 30), "Hämoglobin", 10.9, "g/dl", "12,0 - 16,0"],
+        ["4711", dt.datetime(2025, 2, 14, 7, 30), "Folsäure", 3.1, "ng/ml", "> 3,9"],
+        ["4711", dt.datetime(2025, 2, 14, 7, 30), "Vitamin B12", 118, "pmol/l", "145 - 569"],
+    ])
+    imp = import_labs(read_file(data, "befund.xlsx"))
+    labs = imp.labs
+    assert not labs["notes"].str.contains("reference range not read", regex=False).any()
+    hb, folate = row(labs, "hemoglobin"), row(labs, "folate")
+    assert (hb["value"], hb["ref_low"], hb["ref_high"]) == (109.0, 120.0, 160.0)
+    assert (folate["ref_low"], np.isnan(folate["ref_high"])) == (as_written(3.9 * 2.2655), True)
+
+
 def test_the_patient_named_above_the_table_wins_over_an_admission_column():
     text = ("Cumulative report\nPatient ID: 0042\n"
             "HADM_ID,Collection Date,Test Name,Result,Units\n"

@@ -106,6 +106,19 @@ def test_reference_ranges(text, low, high):
     assert (math.isnan(hi[0]) if high is None else hi[0] == high)
 
 
+@pytest.mark.parametrize("text,mark,low,high", [
+    ("12,0 - 16,0", ".", 12.0, 16.0), ("> 3,9", ".", 3.9, None), ("0,5-2,5", ".", 0.5, 2.5),
+    ("12.5 - 17.5", ",", 12.5, 17.5), ("< 0.4", ",", None, 0.4),
+    ("1,250 - 2,000", ".", 1250, 2000), ("1.250 - 2.000", ",", 1250, 2000),  # the file's grouping reads them
+    ("1,250 - 3,5", ".", 1.25, 3.5),  # one number only the comma reads: the range is read with it
+])
+def test_a_range_is_read_with_its_own_decimal_mark_when_the_files_cannot_read_it(text, mark, low, high):
+    lo, hi, ok = parse_ranges(pd.Series([text]), mark)
+    assert ok[0]
+    assert (math.isnan(lo[0]) if low is None else lo[0] == low)
+    assert (math.isnan(hi[0]) if high is None else hi[0] == high)
+
+
 def test_reference_ranges_with_decimal_commas_and_unreadable_ones():
     lo, hi, ok = parse_ranges(pd.Series(["7,5 - 10,0", "M: 130-170 F: 120-150"]), ",")
     assert (lo[0], hi[0], ok[0]) == (7.5, 10.0, True)
