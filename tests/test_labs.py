@@ -191,6 +191,20 @@ def test_missing_unit_inferred_from_range_only_when_unambiguous():
     assert "could be" in imp.rejections["reason"].iat[0]
 
 
+def test_active_b12_reported_in_nmol_per_litre_is_converted_to_pmol_per_litre():
+    text = ("Patient ID,Collection Date,Test Name,Result,Units,Reference Range\n"
+            "P-9,2025-02-03,Active B12,0.033,nmol/L,0.025-0.165\n"
+            "P-9,2025-03-03,Active B12,48,nmol/L,25-165\n")
+    imp = import_text(text, "holotc.csv")
+    assert_accounted(imp)
+    active = row(imp.labs, "holotc")
+    assert (active["value"], active["unit"], active["reported_value"], active["reported_unit"]) == \
+        (33.0, "pmol/L", "0.033", "nmol/L")
+    assert (active["ref_low"], active["ref_high"]) == (25.0, 165.0)
+    assert imp.rejections["reason"].tolist() == [
+        "Active B12 (holotranscobalamin) 48 nmol/L is implausible; was it pmol/L?"]
+
+
 def test_implausible_value_rejected_with_a_guess_at_the_unit():
     imp = import_text("Date,Test,Result,Unit\n2024-01-02,Hb,135,g/dL\n")
     assert imp.rejections["reason"].iat[0] == "Hemoglobin 135 g/dL is implausible; was it g/L?"
