@@ -686,7 +686,7 @@ def _flag_and_qualifier(combos: pd.DataFrame, flag_column: Coded, own: Coded) ->
     flag = np.where(written_flag != "", written_flag, combos["flag"].to_numpy(dtype=object))
     qualifier = combos["qualifier"].to_numpy(dtype=object)
     qualifier = np.where((qualifier == "") & np.isin(flag, ["<", ">"]), flag, qualifier)
-    own_text = np.array([values.QUALIFIERS.get(q.lower(), "") for q in own.values], dtype=object)[own.codes]
+    own_text = values.qualifier_of(pd.Series(own.values, dtype=object)).to_numpy(dtype=object)[own.codes]
     qualifier = np.where((qualifier == "") & (own_text != ""), own_text, qualifier)
     problem = np.where(combos["tracked"], combos["problem"].to_numpy(dtype=object), "")
     return combos.assign(flag=flag, qualifier=qualifier, problem=problem)

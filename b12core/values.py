@@ -6,19 +6,33 @@ a million rows cost what their few thousand distinct values cost.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from b12core.reference import ucum_unit
-from b12core.text import extract
+from b12core.reference import qualifier_key, qualifier_spellings, qualifier_words, ucum_unit
+from b12core.text import extract, fold
 from b12core.words import counted
 
-QUALIFIERS = {"<": "<", ">": ">", "<=": "<=", ">=": ">=", "≤": "<=", "≥": ">=", "=<": "<=",
-              "=>": ">=", "less than": "<", "greater than": ">", "lt": "<", "gt": ">",
-              "below": "<", "above": ">", "more than": ">", "under": "<", "over": ">"}
-_QUAL = "|".join(sorted((q.replace(" ", r"\s+") for q in QUALIFIERS), key=len, reverse=True))
+
+def _spelled(words: str) -> str:
+    """An RE2 pattern for a qualifier as written and as labs type it without accents or ß (the
+    value pattern is case-insensitive): ``supérieur à`` also matches ``SUPERIEUR A``."""
+    parts = []
+    for char in words:
+        plain = fold(char)
+        if char.isspace():
+            parts.append(r"\s+")
+        elif plain != char.lower():
+            parts.append(f"(?:{re.escape(char)}|{re.escape(plain)})")
+        else:
+            parts.append(re.escape(char))
+    return "".join(parts)
+
+
+_QUAL = "|".join(_spelled(q) for q in qualifier_spellings())
 VALUE_PATTERN = (
     rf"^\s*(?P<q>(?i:{_QUAL}))?\s*(?P<num>[+-]?(?:\d[\d.,']*\d|\d)(?:[eE][+-]?\d+)?|[+-]?[.,]\d+)"
     r"\s*(?P<rest>.*?)\s*$"
@@ -58,6 +72,15 @@ def detect_decimal_mark(values: pd.Series, delimiter: str | None) -> DecimalMark
     return DecimalMark(".", "decimal point")
 
 
+def qualifier_of(written: pd.Series) -> pd.Series:
+    """The sign (``<``, ``>``, ``<=``, ``>=``) of each qualifier as written (``GREATER THAN``,
+    ``inférieur à``, ``≤``); "" where none is written or it is not one (once per distinct text)."""
+    distinct = pd.unique(written.dropna().to_numpy())
+    sign = {w: qualifier_words().get(qualifier_key(w), "") for w in distinct}
+    found = written.map(sign)
+    return pd.Series(np.where(found.notna(), found, ""), index=written.index, dtype=object)
+
+
 def to_number(num: pd.Series, mark: str) -> pd.Series:
     """Number texts -> float64 with the file's decimal mark; NaN where grouping is malformed."""
     thousands = "," if mark == "." else "."
@@ -87,15 +110,12 @@ def parse_values(values: pd.Series, mark: str) -> ParsedValues:
     """Parse distinct result texts such as ``12.5``, ``<150``, ``GREATER THAN 2000``, ``7,5 H``."""
     text = clean_text(values.astype("str"))
     parts = extract(text, VALUE_PATTERN)
-    lower_q = parts["q"].str.lower().str.replace(r"\s+", " ", regex=True)
-    qualifier = lower_q.map(QUALIFIERS).fillna("")
+    qualifier = qualifier_of(parts["q"])
     number = to_number(parts["num"].fillna(""), mark)
     rest = parts["rest"].fillna("")
-    flag = extract(rest, rf"(?P<f>{_FLAG_TAIL})")["f"].fillna("")
-    unit_text = rest.str.replace(_FLAG_TAIL, "", regex=True).str.strip()
-    uniq_units = pd.unique(unit_text[unit_text != ""].to_numpy())
-    known = {u: ucum_unit(u) for u in uniq_units}
-    unit = unit_text.map(lambda u: u if u and known.get(u) else "")  # as written
+    flag, unit_text = _flag_and_unit(rest)
+    known = _known_units(unit_text)
+    unit = unit_text.where(known, "")  # as written
     problem = np.full(len(text), "", dtype=object)
     empty = (text == "").to_numpy()
     no_number = parts["num"].isna().to_numpy()
@@ -113,6 +133,22 @@ def parse_values(values: pd.Series, mark: str) -> ParsedValues:
                         problem)
 
 
+def _known_units(texts: pd.Series) -> pd.Series:
+    """Per text: it is a unit we know (looked up once per distinct text; "" is not a unit)."""
+    distinct = pd.unique(texts[texts != ""].to_numpy())
+    known = {u for u in distinct if ucum_unit(u)}
+    return texts.isin(known)
+
+
+def _flag_and_unit(rest: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(flag, unit text) of what follows the number. A text that is a unit is all unit: the "L" of
+    ``g/L`` is the litre, not a low flag; a flag is taken off the end only when it is not."""
+    whole_unit = _known_units(rest)
+    flag = extract(rest, rf"(?P<f>{_FLAG_TAIL})")["f"].fillna("").where(~whole_unit, "")
+    unit_text = rest.str.replace(_FLAG_TAIL, "", regex=True).str.strip().where(~whole_unit, rest)
+    return flag, unit_text
+
+
 _RANGE_NUM = r"[+-]?(?:\d[\d.,']*\d|\d)"
 RANGE_PATTERN = (
     rf"^\s*[\(\[]?\s*(?:(?P<lo>{_RANGE_NUM})\s*(?:-|–|—|to|bis|tot|à|a|\.\.|;)\s*(?P<hi>{_RANGE_NUM})"
@@ -125,11 +161,29 @@ def parse_ranges(ranges: pd.Series, mark: str) -> tuple[np.ndarray, np.ndarray, 
     """Distinct reference-range texts -> (low, high, readable) in the reported unit.
 
     ``13.5-17.5`` -> (13.5, 17.5); ``<400`` -> (NaN, 400); ``>3`` -> (3, NaN). ``readable`` is
-    False for non-empty texts that are not a range (kept out of ``ref_low``/``ref_high``).
+    False for non-empty texts that are not a range (kept out of ``ref_low``/``ref_high``). A range
+    the file's decimal ``mark`` cannot read is read with the other mark when that reads all its
+    numbers: a workbook's ``12,0 - 16,0`` beside results typed as numbers (``10.9``). A range both
+    marks read (``1,250 - 2,000``) is read with the file's.
     """
     text = clean_text(ranges.astype("str"))
     parts = extract(text, RANGE_PATTERN)
-    low = to_number(parts["lo"].fillna(parts["gt"]).fillna(""), mark).to_numpy(dtype="float64")
-    high = to_number(parts["hi"].fillna(parts["lt"]).fillna(""), mark).to_numpy(dtype="float64")
+    low_text, high_text = parts["lo"].fillna(parts["gt"]).fillna(""), parts["hi"].fillna(parts["lt"]).fillna("")
+    low, high = _bounds(low_text, high_text, mark)
+    other_low, other_high = _bounds(low_text, high_text, "," if mark == "." else ".")
+    own = _all_read(low_text, low) & _all_read(high_text, high)
+    theirs = ~own & _all_read(low_text, other_low) & _all_read(high_text, other_high)
+    low, high = np.where(theirs, other_low, low), np.where(theirs, other_high, high)
     readable = (text == "").to_numpy() | ~(np.isnan(low) & np.isnan(high))
     return low, high, readable
+
+
+def _bounds(low_text: pd.Series, high_text: pd.Series, mark: str) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) of ranges' number texts read with ``mark`` (NaN where it cannot read one)."""
+    return (to_number(low_text, mark).to_numpy(dtype="float64"),
+            to_number(high_text, mark).to_numpy(dtype="float64"))
+
+
+def _all_read(written: pd.Series, number: np.ndarray) -> np.ndarray:
+    """Per range: its number is read, or none is written."""
+    return (written == "").to_numpy() | ~np.isnan(number)

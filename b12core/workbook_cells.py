@@ -1,8 +1,9 @@
 """The cells of a workbook's sheets as text, read by calamine (run in a worker process).
 
-Every cell becomes the text a person would type for it: numbers without a trailing ``.0``, dates
-as ISO dates, booleans as TRUE/FALSE. Blank rows are left out. This module imports neither pandas
-nor the importers, so the worker process that runs it starts quickly.
+Every cell becomes the text a person would type for it: numbers as a spreadsheet shows them (15
+significant digits, without a trailing ``.0``), dates as ISO dates, booleans as TRUE/FALSE. Blank
+rows are left out. This module imports neither pandas nor the importers, so the worker process that
+runs it starts quickly.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import io
 from b12core.errors import InputError
 from b12core.limits import MB
 
+SPREADSHEET_DIGITS = 15  # significant digits a spreadsheet shows of a number (Excel keeps and shows 15)
+
 
 def cell_text(value: object) -> str:
     """One cell's value as text (see the module docstring)."""
@@ -21,7 +24,9 @@ def cell_text(value: object) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+        if value.is_integer() and abs(value) < 10.0 ** SPREADSHEET_DIGITS:
+            return str(int(value))
+        return f"{value:.{SPREADSHEET_DIGITS}g}"  # a formula's 0.1+0.7 is 0.8, not 0.7999999999999999
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d") if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, (dt.date, dt.time)):

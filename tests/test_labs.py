@@ -191,6 +191,20 @@ def test_missing_unit_inferred_from_range_only_when_unambiguous():
     assert "could be" in imp.rejections["reason"].iat[0]
 
 
+def test_active_b12_reported_in_nmol_per_litre_is_converted_to_pmol_per_litre():
+    text = ("Patient ID,Collection Date,Test Name,Result,Units,Reference Range\n"
+            "P-9,2025-02-03,Active B12,0.033,nmol/L,0.025-0.165\n"
+            "P-9,2025-03-03,Active B12,48,nmol/L,25-165\n")
+    imp = import_text(text, "holotc.csv")
+    assert_accounted(imp)
+    active = row(imp.labs, "holotc")
+    assert (active["value"], active["unit"], active["reported_value"], active["reported_unit"]) == \
+        (33.0, "pmol/L", "0.033", "nmol/L")
+    assert (active["ref_low"], active["ref_high"]) == (25.0, 165.0)
+    assert imp.rejections["reason"].tolist() == [
+        "Active B12 (holotranscobalamin) 48 nmol/L is implausible; was it pmol/L?"]
+
+
 def test_implausible_value_rejected_with_a_guess_at_the_unit():
     imp = import_text("Date,Test,Result,Unit\n2024-01-02,Hb,135,g/dL\n")
     assert imp.rejections["reason"].iat[0] == "Hemoglobin 135 g/dL is implausible; was it g/L?"
@@ -511,6 +525,21 @@ def test_a_wide_export_told_apart_by_admission_groups_each_cell_by_its_row():
     assert any(n.startswith("patients are told apart by admission id (Fall-Nr.)") for n in imp.notes["wide.csv"])
 
 
+def test_a_result_cell_that_holds_its_unit_ending_in_litre_is_read_with_it():
+    text = ("NHS Number,Sample Date,Investigation,Result\n"
+            "943 476 5919,14/01/2025,Haemoglobin,98 g/L\n"
+            "943 476 5919,14/01/2025,Serum B12,160 ng/L\n"
+            "943 476 5919,14/01/2025,Serum folate,3.1 ug/L\n"
+            "943 476 5919,14/02/2025,Haemoglobin,92 g/L L\n")
+    imp = import_text(text, "gp_results.csv", date_order="dmy")
+    assert_accounted(imp)
+    assert imp.rejections.empty
+    labs = imp.labs
+    assert labs[["analyte", "value", "reported_value", "reported_unit", "reported_flag"]].values.tolist() == [
+        ["hemoglobin", 98.0, "98 g/L", "g/L", ""], ["b12", as_written(160 * 0.737795), "160 ng/L", "ng/L", ""],
+        ["folate", as_written(3.1 * 2.2655), "3.1 ug/L", "ug/L", ""], ["hemoglobin", 92.0, "92 g/L L", "g/L", "L"]]
+
+
 # --- the lab's comment column -------------------------------------------------------------------
 
 MIMIC_IV_SHAPED = (  # hand-written in MIMIC-IV labevents' layout: the lab's words in `comments`
@@ -576,6 +605,30 @@ def test_a_comment_column_under_its_local_names_is_read_too():
     folate = row(imp.labs, "folate")
     assert (folate["qualifier"], folate["value"]) == (">", as_written(20 * 2.2655))
     assert imp.rejections["reason"].tolist() == ['no result value (the lab wrote: "Material hämolytisch")']
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("N° patient;Date de prélèvement;Analyse;Résultat;Unité;Valeurs de référence;Commentaire\n"
+     "P-17;2025-03-04;Folates sériques;;ng/mL;3,9 - 26,8;SUPERIEUR A 24 NG/ML\n"
+     "P-17;2025-03-04;Vitamine B12;;pmol/L;145 - 637;inférieur à 111\n",
+     {"folate": (">", 24 * 2.2655), "b12": ("<", 111)}),
+    ("Patientennummer;Abnahmedatum;Untersuchung;Ergebnis;Einheit;Referenzbereich;Kommentar\n"
+     "0815;2025-03-04;Ferritin;;ng/ml;15 - 150;kleiner 5\n"
+     "0815;2025-03-04;Vitamin B12;;pmol/l;145 - 569;größer als 1476\n",
+     {"ferritin": ("<", 5), "b12": (">", 1476)}),
+    ("Patiëntnummer;Afnamedatum;Bepaling;Uitslag;Eenheid;Referentie;Opmerking\n"
+     "NL-3;2025-03-04;Foliumzuur;;nmol/L;> 7,0;groter dan 45,4 nmol/L\n"
+     "NL-3;2025-03-04;Vitamine B12;;pmol/L;150 - 700;kleiner dan 50\n",
+     {"folate": (">", 45.4), "b12": ("<", 50)}),
+])
+def test_a_censored_result_in_words_of_the_labs_language_is_read_from_its_comment(text, expected):
+    imp = import_text(text, "befund.csv")
+    assert_accounted(imp)
+    assert imp.rejections.empty, imp.rejections["reason"].tolist()
+    for analyte, (qualifier, value) in expected.items():
+        result = row(imp.labs, analyte)
+        assert (result["qualifier"], result["value"]) == (qualifier, as_written(value))
+        assert "result read from the lab's comment" in result["notes"]
 
 
 def test_a_wide_rows_comment_is_about_its_specimen_and_quoted_for_no_one_cell():
@@ -694,6 +747,30 @@ def test_a_workbook_report_names_its_patient_and_collection_date_in_cells_above_
     assert imp.labs["collected_at"].tolist() == [pd.Timestamp("2024-03-14 08:30")] * 2
     assert 'collection date taken from the line above the table "Date Collected: 2024-03-14 08:30:00 Ward 5"' \
         in imp.notes["report.xlsx"]
+
+
+def test_a_workbooks_computed_result_is_reported_as_the_spreadsheet_shows_it():
+    data = xlsx_bytes([
+        ["Patient ID", "Date", "Test", "Result", "Units", "Low", "High"],
+        ["P1", "2025-01-09", "Reticulocytes", 0.1 + 0.7, "%", 0.5, 2.5],
+    ])
+    retic = import_labs(read_file(data, "noise.xlsx")).labs.iloc[0]
+    assert (retic["value"], retic["reported_value"]) == (0.8, "0.8")
+
+
+def test_a_workbooks_text_ranges_with_decimal_commas_are_read_beside_numeric_results():
+    data = xlsx_bytes([
+        ["Patientennummer", "Entnahmedatum", "Untersuchung", "Ergebnis", "Einheit", "Referenzbereich"],
+        ["4711", dt.datetime(2025, 2, 14, 7, 30), "Hämoglobin", 10.9, "g/dl", "12,0 - 16,0"],
+        ["4711", dt.datetime(2025, 2, 14, 7, 30), "Folsäure", 3.1, "ng/ml", "> 3,9"],
+        ["4711", dt.datetime(2025, 2, 14, 7, 30), "Vitamin B12", 118, "pmol/l", "145 - 569"],
+    ])
+    imp = import_labs(read_file(data, "befund.xlsx"))
+    labs = imp.labs
+    assert not labs["notes"].str.contains("reference range not read", regex=False).any()
+    hb, folate = row(labs, "hemoglobin"), row(labs, "folate")
+    assert (hb["value"], hb["ref_low"], hb["ref_high"]) == (109.0, 120.0, 160.0)
+    assert (folate["ref_low"], np.isnan(folate["ref_high"])) == (as_written(3.9 * 2.2655), True)
 
 
 def test_the_patient_named_above_the_table_wins_over_an_admission_column():

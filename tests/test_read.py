@@ -139,6 +139,18 @@ def test_xlsx_typed_cells_become_unambiguous_text():
     assert raw.sheet == "Results"
 
 
+def test_a_computed_number_in_a_workbook_reads_as_the_spreadsheet_shows_it():
+    data = xlsx_bytes([  # results a formula computed (0.1+0.7) carry binary noise in the file
+        ["Patient ID", "Date", "Test", "Result", "Units"],
+        ["P1", "2025-01-09", "Reticulocytes", 0.1 + 0.7, "%"],
+        ["P1", "2025-01-09", "Hemoglobin", 10.01, "g/dL"],
+        ["P1", "2025-01-09", "MMA", 1 / 3, "umol/L"],
+        ["P1", "2025-01-09", "Vitamin B12", 187.0, "pg/mL"],
+    ])
+    raw = read_file(data, "noise.xlsx")
+    assert raw.table["Result"].tolist() == ["0.8", "10.01", "0.333333333333333", "187"]
+
+
 def test_workbook_with_two_filled_sheets_gives_two_tables():
     import io
 

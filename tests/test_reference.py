@@ -419,3 +419,15 @@ def test_names_in_other_languages_are_sourced_as_readers_know_them():
     for r in rows:
         assert reference.cite_problems(r["source"]) == [], (r["alias"], r["source"])
         assert "'" in r["source"], (r["alias"], r["source"])  # quotes the name as the source prints it
+
+
+def test_qualifier_words_are_read_as_their_sign_whatever_their_case_and_accents():
+    words = reference.qualifier_words()
+    assert words[reference.qualifier_key("SUPERIEUR  A")] == ">"
+    assert words[reference.qualifier_key("Inférieur à")] == "<"
+    assert words[reference.qualifier_key("GRÖSSER ALS")] == ">"
+
+
+def test_check_tables_refuses_a_qualifier_that_is_not_a_sign(monkeypatch):
+    _doctored(monkeypatch, "qualifiers", qualifier="less")
+    assert any(p.startswith("qualifiers.csv") and "'less'" in p for p in reference.check_tables())

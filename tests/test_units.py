@@ -15,6 +15,15 @@ def test_known_units_convert_and_unknown_ones_explain_themselves():
     assert "cannot be converted" in answer.problem and "g/dL" in answer.problem
 
 
+def test_active_b12_in_nmol_per_litre_is_a_thousand_times_its_pmol_per_litre():
+    answer = resolve_unit("holotc", "nmol/l")
+    assert (answer.unit, answer.factor, answer.problem) == ("nmol/L", 1000, "")
+    reasons = implausible("holotc", np.array([0.033, 33.0]), np.array(["nmol/L", "nmol/L"], dtype=object),
+                          np.array([33.0, 33000.0]))
+    assert reasons[0] == ""
+    assert reasons[1] == "Active B12 (holotranscobalamin) 33 nmol/L is implausible; was it pmol/L?"
+
+
 def test_reticulocyte_count_in_a_count_unit_is_the_absolute_count():
     answer = resolve_unit("reticulocytes", "10^9/L")
     assert answer.analyte == "reticulocytes_abs" and answer.factor == 1

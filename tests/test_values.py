@@ -27,11 +27,41 @@ def test_numbers_and_censored_results(text, value, qualifier):
     assert q == qualifier
 
 
+@pytest.mark.parametrize("text,value,qualifier,unit", [
+    ("SUPERIEUR A 20 NG/ML", 20, ">", "NG/ML"), ("supérieur à 2000", 2000, ">", ""),
+    ("inférieur à 0,5", 0.5, "<", ""), ("INFERIEUR A 150 pmol/L", 150, "<", "pmol/L"),
+    ("kleiner 5", 5, "<", ""), ("kleiner als 5 ng/ml", 5, "<", "ng/ml"), ("größer als 2000", 2000, ">", ""),
+    ("GRÖSSER ALS 2000", 2000, ">", ""), ("kleiner dan 45,4", 45.4, "<", ""),
+    ("Groter dan 45,4 nmol/L", 45.4, ">", "nmol/L"),
+    ("menor que 150", 150, "<", ""), ("menor de 150", 150, "<", ""), ("mayor que 2000", 2000, ">", ""),
+    ("MAYOR DE 2000 pg/mL", 2000, ">", "pg/mL"), ("inferiore a 150", 150, "<", ""), ("superiore a 20", 20, ">", ""),
+])
+def test_censored_results_written_in_words_of_other_languages(text, value, qualifier, unit):
+    v, q, u, _, problem = one(text, ",")
+    assert (v, q, u, problem) == (value, qualifier, unit, "")
+
+
 def test_unit_and_flag_written_after_the_number():
     assert one("GREATER THAN 20 NG/ML")[:3] == (20, ">", "NG/ML")
     assert one("12.1 H")[3] == "H"
     assert one("12 (L)")[3] == "L"
     assert one("3.2*")[3] == "*"
+
+
+@pytest.mark.parametrize("text,value,unit,flag", [
+    ("102 g/L", 102, "g/L", ""), ("150 ng/L", 150, "ng/L", ""), ("3.4 mmol/L", 3.4, "mmol/L", ""),
+    ("250 pmol/L", 250, "pmol/L", ""), ("12.1 µmol/L", 12.1, "µmol/L", ""), ("2.9 ug/L", 2.9, "ug/L", ""),
+    ("4.5 10*9/L", 4.5, "10*9/L", ""), ("105 fL", 105, "fL", ""), ("10.2 g/dL", 10.2, "g/dL", ""),
+    ("95 g/L L", 95, "g/L", "L"), ("190 g/L H", 190, "g/L", "H"), ("95 g/L (L)", 95, "g/L", "L"),
+    ("95 g/L *", 95, "g/L", "*"), ("102 L", 102, "", "L"), ("102 H", 102, "", "H"), ("102 (L)", 102, "", "L"),
+])
+def test_a_unit_ending_in_l_is_a_unit_not_a_low_flag(text, value, unit, flag):
+    v, _, u, f, problem = one(text)
+    assert (v, u, f, problem) == (value, unit, flag, "")
+
+
+def test_a_unit_ending_in_l_with_a_decimal_comma_and_a_qualifier():
+    assert one("> 45,4 nmol/L", ",") == (45.4, ">", "nmol/L", "", "")
 
 
 @pytest.mark.parametrize("text,words", [
@@ -71,6 +101,19 @@ def test_decimal_mark_decided_from_the_values(values, delimiter, mark):
 ])
 def test_reference_ranges(text, low, high):
     lo, hi, ok = parse_ranges(pd.Series([text]), ".")
+    assert ok[0]
+    assert (math.isnan(lo[0]) if low is None else lo[0] == low)
+    assert (math.isnan(hi[0]) if high is None else hi[0] == high)
+
+
+@pytest.mark.parametrize("text,mark,low,high", [
+    ("12,0 - 16,0", ".", 12.0, 16.0), ("> 3,9", ".", 3.9, None), ("0,5-2,5", ".", 0.5, 2.5),
+    ("12.5 - 17.5", ",", 12.5, 17.5), ("< 0.4", ",", None, 0.4),
+    ("1,250 - 2,000", ".", 1250, 2000), ("1.250 - 2.000", ",", 1250, 2000),  # the file's grouping reads them
+    ("1,250 - 3,5", ".", 1.25, 3.5),  # one number only the comma reads: the range is read with it
+])
+def test_a_range_is_read_with_its_own_decimal_mark_when_the_files_cannot_read_it(text, mark, low, high):
+    lo, hi, ok = parse_ranges(pd.Series([text]), mark)
     assert ok[0]
     assert (math.isnan(lo[0]) if low is None else lo[0] == low)
     assert (math.isnan(hi[0]) if high is None else hi[0] == high)

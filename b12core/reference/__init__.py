@@ -16,13 +16,21 @@ from functools import cache
 from pathlib import Path
 
 from b12core.loinc import loinc_check_ok
-from b12core.text import bracket_parts, name_key, name_without_marks, only_specimen_words, stripped_name_key, unit_key
+from b12core.text import (
+    bracket_parts,
+    fold,
+    name_key,
+    name_without_marks,
+    only_specimen_words,
+    stripped_name_key,
+    unit_key,
+)
 
 HERE = Path(__file__).parent
 MAX_DECIMALS = 3  # display precision: a value is never shown with more decimals than this
 TABLES = ("analytes", "ranges", "units", "unit_spellings", "loinc", "aliases", "untracked", "regimens",
           "regimen_steps", "rechecks", "column_roles", "products", "routes", "thresholds", "symptoms", "grace",
-          "bands", "header_labels", "specimen_sources")
+          "bands", "header_labels", "specimen_sources", "qualifiers")
 # tables with a reader-facing ``cite``
 CITED_TABLES = ("thresholds", "regimens", "regimen_steps", "rechecks", "grace", "bands")
 # Words of the developers' provenance notes that no clinician or patient should read in a cite.
@@ -234,6 +242,29 @@ def specimen_phrases() -> tuple[tuple[str, str], ...]:
     return tuple((name_key(r["phrase"]), r["kind"]) for r in read_table("specimen_sources"))
 
 
+QUALIFIER_SIGNS = ("<", ">", "<=", ">=")  # what a censored result's qualifier is written as in the labs table
+
+
+def qualifier_key(text: str) -> str:
+    """A qualifier as written reduced for lookup: lower case, no accents, ß as ss, single spaces
+    (``SUPERIEUR A``, ``supérieur  à`` -> ``superieur a``)."""
+    return " ".join(fold(text).split())
+
+
+@cache
+def qualifier_words() -> dict[str, str]:
+    """``qualifier_key`` of each sign or word a lab writes before a censored result (``<``,
+    ``greater than``, ``inférieur à``, ``kleiner als``) -> its sign (``<``, ``>``, ``<=``, ``>=``)."""
+    return {qualifier_key(r["words"]): r["qualifier"] for r in read_table("qualifiers")}
+
+
+@cache
+def qualifier_spellings() -> tuple[str, ...]:
+    """The qualifier signs and words as the table writes them, longest first (``kleiner als``
+    is tried before ``kleiner``)."""
+    return tuple(sorted((r["words"] for r in read_table("qualifiers")), key=len, reverse=True))
+
+
 @cache
 def header_labels() -> tuple[tuple[str, str, int], ...]:
     """(field, label as written, priority) for reading the lines a report prints above its table:
@@ -362,6 +393,8 @@ def check_tables() -> list[str]:
                 problems += [f"{table}.csv row {i}: cite {p}" for p in cite_problems(row.get("cite") or "")]
     problems += _regimen_problems()
     problems += _band_problems()
+    problems += [f"qualifiers.csv: {r['words']} has qualifier {r['qualifier']!r}" for r in read_table("qualifiers")
+                 if r["qualifier"] not in QUALIFIER_SIGNS]
     problems += [f"specimen_sources.csv: {r['phrase']} has kind {r['kind']!r}" for r in read_table("specimen_sources")
                  if r["kind"] not in ("laboratory", "point_of_care")]
     for code, ident in loinc_codes().items():
