@@ -110,7 +110,8 @@ def split_header_unit(header: str) -> tuple[str, str | None]:
 def header_roles(header: str, kind: str = "labs") -> dict[str, tuple[int, str]]:
     """role -> (score, reason) from the header text alone, for a file of ``kind``. A header that
     names an admission, stay or visit (``Patient Visit ID``) is never a patient id: one person's
-    results would be split across their admissions."""
+    results would be split across their admissions. A header that names a patient or a stay
+    (``Unit No``, a UK hospital number) is never the unit, whatever word it contains."""
     key = name_key(header)
     words = f" {key} "
     scores: dict[str, tuple[int, str]] = {}
@@ -125,6 +126,9 @@ def header_roles(header: str, kind: str = "labs") -> dict[str, tuple[int, str]]:
             scores[role] = (score, f"header {header!r} {how} '{pattern}'")
     if "encounter_id" in scores:
         scores.pop("patient_id", None)
+    if {"patient_id", "encounter_id"} & scores.keys():
+        scores.pop("unit", None)
+        scores.pop("dose_unit", None)
     return scores
 
 

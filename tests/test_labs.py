@@ -712,3 +712,70 @@ def test_a_column_chosen_that_the_file_lacks_is_named_in_words():
                                      "value": "Result"})
     with pytest.raises(InputError, match="column 'HADM_ID' chosen for the admission or stay id is not in the file"):
         import_labs(raw, mapping)
+
+
+# --- Spanish, Italian, French and UK patient numbers (hand-written exports) -------------------------
+
+SPANISH_TWO_PATIENTS = (
+    "NHC;Fecha de extracción;Prueba;Resultado;Unidades;Valor de referencia\n"
+    "100200;05/02/2025;Hemoglobina;10,1;g/dL;12 - 16\n"
+    "100200;05/02/2025;Vitamina B12;150;pg/mL;211 - 911\n"
+    "100200;05/02/2025;Potasio;3,3;mmol/L;3,5 - 5,1\n"
+    "100300;05/02/2025;Hemoglobina;14,5;g/dL;12 - 16\n"
+    "100300;05/02/2025;Reticulocitos;1,1;%;0,5 - 2,0\n"
+    "100200;28/02/2025;Hemoglobina;11,4;g/dL;12 - 16\n"
+)
+
+
+def test_a_spanish_export_keeps_its_patients_apart_by_nhc_and_reads_the_resultado_column():
+    imp = import_text(SPANISH_TWO_PATIENTS, "resultados.csv")
+    assert_accounted(imp)
+    assert imp.counts.iloc[0][["read", "accepted", "ignored", "rejected"]].tolist() == [6, 6, 0, 0]
+    labs = imp.labs
+    assert labs["patient_id"].tolist() == ["100200", "100200", "100200", "100300", "100300", "100200"]
+    assert labs["analyte"].tolist() == ["hemoglobin", "b12", "potassium", "hemoglobin", "reticulocytes",
+                                        "hemoglobin"]
+    hb = row(labs, "hemoglobin")
+    assert (hb["value"], hb["unit"], hb["ref_low"], hb["ref_high"]) == (101.0, "g/L", 120.0, 160.0)
+    assert row(labs, "b12")["value"] == as_written(150 * 0.737795)
+    assert (row(labs, "potassium")["value"], row(labs, "potassium")["ref_low"]) == (3.3, 3.5)
+    assert row(labs, "reticulocytes")["value"] == 1.1
+    assert imp.unknown_names.empty
+
+
+def test_an_italian_export_keeps_its_patients_apart_by_codice_paziente():
+    imp = import_text("Codice paziente;Data prelievo;Esame;Risultato;Unità di misura\n"
+                      "700451;04/02/2025;Vitamina B12 sierica;120;pg/mL\n"
+                      "700452;04/02/2025;Potassio;3,8;mEq/L\n"
+                      "700451;27/02/2025;Reticolociti;2,4;%\n", "referti.csv")
+    assert_accounted(imp)
+    labs = imp.labs
+    assert labs["patient_id"].tolist() == ["700451", "700452", "700451"]
+    assert labs["analyte"].tolist() == ["b12", "potassium", "reticulocytes"]
+    assert labs["value"].tolist() == [as_written(120 * 0.737795), 3.8, 2.4]
+    assert labs["collected_at"].tolist() == [pd.Timestamp("2025-02-04"), pd.Timestamp("2025-02-04"),
+                                             pd.Timestamp("2025-02-27")]
+
+
+def test_a_french_export_by_ipp_with_serique_names():
+    imp = import_text("IPP;Date de prélèvement;Examen;Résultat;Unité\n"
+                      "800123;03/02/2025;Vitamine B12 sérique;110;pmol/L\n"
+                      "800123;03/02/2025;Ferritine sérique;8;µg/L\n"
+                      "800456;14/02/2025;Potassium (Kaliémie);3,2;mmol/L\n", "bilan.csv")
+    assert_accounted(imp)
+    labs = imp.labs
+    assert labs["patient_id"].tolist() == ["800123", "800123", "800456"]
+    assert labs["analyte"].tolist() == ["b12", "ferritin", "potassium"]
+    assert labs["value"].tolist() == [110.0, 8.0, 3.2]
+    assert imp.unknown_names.empty
+
+
+@pytest.mark.parametrize("header,ids", [
+    ("Unit No", ["K123456", "K654321"]), ("CHI Number", ["0101501234", "0202602345"]),
+])
+def test_a_uk_unit_or_chi_number_is_the_patient_and_never_a_unit(header, ids):
+    imp = import_text(f"{header},Specimen Date,Test,Result,Units\n"
+                      f"{ids[0]},2025-01-10,Haemoglobin,98,g/L\n{ids[1]},2025-01-10,Haemoglobin,141,g/L\n")
+    assert_accounted(imp)
+    assert imp.rejections.empty
+    assert imp.labs["patient_id"].tolist() == ids and imp.labs["value"].tolist() == [98.0, 141.0]

@@ -131,3 +131,44 @@ def test_a_time_column_that_holds_whole_dates_is_the_date_column():
     assert propose_dose_mapping(doses).column("administered_at") == "Time given"
     only_times = read_file(b"Patient ID,Date,Time,Test,Result\nP7,2025-02-03,09:10,Hb,134\n", "labs.csv")
     assert propose_mapping(only_times).column("collected_time") == "Time"
+
+
+@pytest.mark.parametrize("header", [
+    "NHC", "Nº Historia", "N° historia", "Historia clínica", "Número de historia clínica", "Paciente",
+    "Código de paciente", "Codice paziente", "ID paziente", "Paziente", "IPP", "Numéro de patient", "CHI Number",
+    "CHI", "CHI No", "Unit No", "Unit No.", "Unit Number", "Hospital Number",
+])
+def test_a_patient_number_column_under_its_local_name_is_the_patient_not_the_result(header):
+    raw = raw_csv(f"{header};Fecha;Prueba;Resultado;Unidades\n48213;05/02/2025;Hemoglobina;10,1;g/dL\n"
+                  "48213;28/02/2025;Hemoglobina;11,4;g/dL\n")
+    m = propose_mapping(raw)
+    assert m.roles["patient_id"] == header and m.roles["value"] == "Resultado"
+    assert m.roles["unit"] == "Unidades"
+
+
+@pytest.mark.parametrize("header", ["Resultado", "Risultato", "Valor", "Valore", "Résultat", "Result"])
+def test_the_result_column_under_its_local_name_wins_over_a_column_of_numbers(header):
+    roles, reasons = roles_by_header(["Id", "Prueba", header, "Valor de referencia"])
+    assert roles.get("value") == header and "matches" in reasons["value"]
+
+
+@pytest.mark.parametrize("header", ["Valor de referencia", "Rango de referencia", "Intervalo de referencia"])
+def test_a_spanish_reference_range_column_is_no_result(header):
+    roles, _ = roles_by_header(["Prueba", "Resultado", header])
+    assert roles.get("ref_range") == header and roles["value"] == "Resultado"
+
+
+def test_a_unit_number_is_never_the_unit_even_beside_another_patient_number():
+    raw = raw_csv("Hospital Number,Unit No,Specimen Date,Test,Result\nRX7,K123456,2025-01-10,Haemoglobin,98\n")
+    m = propose_mapping(raw)
+    assert m.roles["patient_id"] == "Hospital Number" and "Unit No" not in m.roles.values()
+
+
+@pytest.mark.parametrize("text,date", [
+    ("NHC;Fecha de nacimiento;Fecha de extracción;Prueba;Resultado\n12;01/02/1950;05/02/2025;Hemoglobina;10,1\n",
+     "Fecha de extracción"),
+    ("Codice paziente;Data di nascita;Data prelievo;Esame;Risultato\n12;01/02/1950;05/02/2025;Emoglobina;10,1\n",
+     "Data prelievo"),
+])
+def test_the_collection_date_is_never_the_birth_date_beside_it(text, date):
+    assert propose_mapping(raw_csv(text)).roles["collected_at"] == date
