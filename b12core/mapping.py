@@ -98,13 +98,22 @@ class ColumnMapping:
 
 def split_header_unit(header: str) -> tuple[str, str | None]:
     """``Haemoglobin (g/L)`` -> (``Haemoglobin``, ``g/L``): the unit as written, and only when it
-    is one we know (``Hämoglobin (HB)`` keeps its brackets)."""
+    is one we know (``Hämoglobin (HB)`` keeps its brackets). A unit after a space (``Hb g/L``) is
+    split off only when the rest names a test and the whole does not (``Reticulocyte %``)."""
     match = _HEADER_UNIT.match(header)
     if match:
         inner = (match.group("p") or match.group("b") or match.group("c") or "").strip()
         if ucum_unit(inner):
             return match.group("name").strip(), inner
-    return header.strip(), None
+    return _split_trailing_unit(header.strip())
+
+
+def _split_trailing_unit(header: str) -> tuple[str, str | None]:
+    """``MCV fL`` -> (``MCV``, ``fL``) when ``fL`` is a unit we know and ``MCV`` a test name."""
+    name, _, last = header.rpartition(" ")
+    if name.strip() and ucum_unit(last) and lookup_name(name) is not None and lookup_name(header) is None:
+        return name.strip(), last
+    return header, None
 
 
 def header_roles(header: str, kind: str = "labs") -> dict[str, tuple[int, str]]:

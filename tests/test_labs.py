@@ -779,3 +779,14 @@ def test_a_uk_unit_or_chi_number_is_the_patient_and_never_a_unit(header, ids):
     assert_accounted(imp)
     assert imp.rejections.empty
     assert imp.labs["patient_id"].tolist() == ids and imp.labs["value"].tolist() == [98.0, 141.0]
+
+
+def test_a_wide_export_with_the_unit_after_each_test_name_without_brackets():
+    imp = import_text("Hospital Number,Specimen Date,Hb g/L,B12 ng/L,Folate ug/L,MCV fL\n"
+                      "RX7,2025-01-10,96,140,2.9,108\nRX7,2025-03-10,121,,,97\n")
+    assert_accounted(imp)
+    labs = imp.labs
+    assert labs["analyte"].tolist() == ["hemoglobin", "b12", "folate", "mcv", "hemoglobin", "mcv"]
+    assert labs["patient_id"].unique().tolist() == ["RX7"]
+    assert labs["value"].tolist() == [96.0, as_written(140 * 0.737795), as_written(2.9 * 2.2655), 108.0, 121.0, 97.0]
+    assert labs["reported_unit"].tolist()[:4] == ["g/L", "ng/L", "ug/L", "fL"]

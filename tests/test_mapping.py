@@ -69,6 +69,10 @@ def test_file_kinds(text, kind):
 @pytest.mark.parametrize("header,name,unit", [
     ("Haemoglobin (g/L)", "Haemoglobin", "g/L"), ("B12 [ng/L]", "B12", "ng/L"), ("Hb, g/dL", "Hb", "g/dL"),
     ("Hämoglobin (HB)", "Hämoglobin (HB)", None), ("MCV", "MCV", None),
+    ("Hb g/L", "Hb", "g/L"), ("B12 ng/L", "B12", "ng/L"), ("MCV fL", "MCV", "fL"), ("Folate ug/L", "Folate", "ug/L"),
+    ("Vitamin B12 pmol/L", "Vitamin B12", "pmol/L"),
+    ("Reticulocyte %", "Reticulocyte %", None),  # a known name as written is never cut
+    ("RET %", "RET %", None), ("Sample g/L", "Sample g/L", None),  # the rest names no test
 ])
 def test_unit_in_header(header, name, unit):
     assert split_header_unit(header) == (name, unit)
