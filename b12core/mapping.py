@@ -7,16 +7,19 @@ the column contents are sampled. The caller (CLI, app) can override every choice
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from b12core.coded import Coded
 from b12core.errors import InputError
 from b12core.loinc import looks_like_loinc
 from b12core.read import RawFile
-from b12core.reference import column_roles, lookup_name, ucum_unit
+from b12core.reference import column_roles, id_words, lookup_name, ucum_unit
 from b12core.text import name_key
+from b12core.words import counted
 
 ROLES = ("patient_id", "encounter_id", "collected_at", "collected_time", "offset_minutes", "test_name", "test_code",
          "value", "value_numeric", "unit", "ref_range", "ref_low", "ref_high", "flag", "qualifier", "comment",
@@ -215,6 +218,86 @@ def _content_role(raw: RawFile, column: str) -> tuple[str, float, str] | None:
     return None
 
 
+@dataclass(frozen=True)
+class IdColumn:
+    """A column whose header names no role but says it holds ids (``Client ID``, ``Nº Utente``)."""
+
+    column: str
+    kind: str  # "id": it may number patients; "stay": it numbers stays or accounts (id_words.csv)
+    ids: int  # different ids in the whole column
+    repeated: bool  # some id is on more than one row
+    examples: tuple[str, ...]  # the first two ids as written
+
+    def quoted(self) -> str:
+        """The first ids in quotes: ``'A-1', 'A-2'``."""
+        return ", ".join(repr(e) for e in self.examples)
+
+
+_NOT_IDS = ("test_code", "collected_at", "unit", "test_name")  # contents that are something else
+
+
+def _id_header_kind(header: str) -> str | None:
+    """``id`` when the header has an id word and no word of a stay or of a specimen, request, run or
+    row; ``stay`` when it has a stay word and none of the latter; else None (``id_words.csv``)."""
+    kinds = {id_words().get(w) for w in name_key(header).split()}
+    if "other" in kinds:
+        return None
+    if "stay" in kinds:
+        return "stay"
+    return "id" if "id" in kinds else None
+
+
+def id_columns(raw: RawFile, taken: Collection[str]) -> list[IdColumn]:
+    """The columns not ``taken`` (nor naming a test) whose header says they hold ids, whose cells
+    are filled and are not dates, units, test names or codes, in file order."""
+    found = []
+    sampled = min(SAMPLE_ROWS, raw.cells.num_rows)
+    for column in raw.columns:
+        kind = None if column in taken or is_test_header(column) else _id_header_kind(column)
+        if kind is None or not sampled or len(_sample(raw, column)) < CONTENT_SHARE * sampled:
+            continue
+        guess = _content_role(raw, column)
+        if guess is None or guess[0] not in _NOT_IDS:
+            found.append(_id_column(raw, column, kind))
+    return found
+
+
+def _id_column(raw: RawFile, column: str, kind: str) -> IdColumn:
+    """How many different ids ``column`` holds over the whole file, and whether any repeats."""
+    cells = Coded.of_arrow(raw.column(column))
+    filled = cells.codes[~cells.empty()]
+    _, first = np.unique(filled, return_index=True)
+    examples = filled[np.sort(first)[:2]]  # in the order they first appear
+    return IdColumn(column, kind, len(first), len(first) < len(filled), tuple(str(cells.values[c]) for c in examples))
+
+
+def _patient_by_id_column(raw: RawFile, roles: dict[str, str], reasons: dict[str, str]) -> None:
+    """Without a column for the patient or the stay, nor a patient named above the table, the first
+    column of ids (``id_columns``) whose ids repeat is the patient's, with a reason that says so:
+    taking none would make one patient of every person in the file."""
+    from b12core.header_block import patient_id  # header_block needs this module through encounters
+
+    if {"patient_id", "encounter_id"} & roles.keys() or patient_id(raw.preamble) is not None:
+        return
+    for found in id_columns(raw, roles.values()):
+        if found.kind == "id" and found.repeated:
+            roles["patient_id"] = found.column
+            reasons["patient_id"] = (f"no header names the patient; {found.column!r} holds "
+                                     f"{counted(found.ids, 'id')} ({found.quoted()}) that repeat over its rows")
+            return
+
+
+def id_column_hint(raw: RawFile, roles: dict[str, str]) -> str:
+    """For a table read as one patient's: a column of several ids it did not take for the patient
+    (stays, or ids that never repeat), said so that a person can choose it; "" when there is none."""
+    for found in id_columns(raw, roles.values()):
+        if found.ids > 1:
+            what = ", which may be stays or accounts of one person" if found.kind == "stay" else ""
+            return (f"column {found.column!r} holds {found.ids} different ids ({found.quoted()}){what}: "
+                    "if they are patients, choose it as the patient column")
+    return ""
+
+
 LONG_ONLY_ROLES = ("value", "value_numeric", "unit", "ref_range", "ref_low", "ref_high", "flag", "qualifier")
 
 
@@ -235,6 +318,7 @@ def propose_mapping(raw: RawFile) -> ColumnMapping:
         roles[guess[0]], reasons[guess[0]] = column, guess[2]
     dates_in_time_column(raw, roles, reasons, "collected_time", "collected_at")
     _specimen_in_plain_column(raw, columns, roles, reasons)
+    _patient_by_id_column(raw, roles, reasons)
     if {"test_name", "test_code"} & roles.keys():
         return _long_mapping(raw, roles, reasons)
     if not test_headers:

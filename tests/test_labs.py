@@ -790,3 +790,29 @@ def test_a_wide_export_with_the_unit_after_each_test_name_without_brackets():
     assert labs["patient_id"].unique().tolist() == ["RX7"]
     assert labs["value"].tolist() == [96.0, as_written(140 * 0.737795), as_written(2.9 * 2.2655), 108.0, 121.0, 97.0]
     assert labs["reported_unit"].tolist()[:4] == ["g/L", "ng/L", "ug/L", "fL"]
+
+
+def test_an_id_column_under_an_unknown_header_keeps_patients_apart_and_says_why():
+    imp = import_text("Client ID;Data prelievo;Esame;Risultato;Unità di misura\n"
+                      "IT-3;04/02/2025;Emoglobina;9,6;g/dL\nIT-4;04/02/2025;Emoglobina;14,2;g/dL\n"
+                      "IT-3;27/02/2025;Emoglobina;11,0;g/dL\n", "referti.csv")
+    assert_accounted(imp)
+    assert imp.labs["patient_id"].tolist() == ["IT-3", "IT-4", "IT-3"]
+    assert imp.labs["value"].tolist() == [96.0, 142.0, 110.0]
+    assert "Client ID" in imp.mappings["referti.csv"].reasons["patient_id"]
+
+
+def test_a_file_without_a_patient_column_names_a_column_of_ids_it_did_not_take_for_patients():
+    imp = import_text("Account Number,Collection Date,Test,Result,Units\n"
+                      "880011,2025-01-10,Hemoglobin,10.1,g/dL\n880012,2025-03-10,Hemoglobin,12.0,g/dL\n", "acct.csv")
+    assert imp.labs["patient_id"].unique().tolist() == [NO_PATIENT_ID]
+    note = next(n for n in imp.notes["acct.csv"] if n.startswith("no patient id column"))
+    assert "'Account Number' holds 2 different ids ('880011', '880012')" in note
+    assert "choose it as the patient column" in note
+
+
+def test_the_patient_named_above_the_table_wins_over_a_guessed_id_column():
+    imp = import_text("Patient ID: 12345\nClient ID,Collection Date,Test,Result,Units\n"
+                      "A-1,2025-01-10,Hemoglobin,10.1,g/dL\nA-2,2025-01-10,Hemoglobin,12.0,g/dL\n"
+                      "A-1,2025-03-10,Hemoglobin,11.0,g/dL\n", "report.csv")
+    assert imp.labs["patient_id"].unique().tolist() == ["12345"]

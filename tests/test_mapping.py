@@ -176,3 +176,33 @@ def test_a_unit_number_is_never_the_unit_even_beside_another_patient_number():
 ])
 def test_the_collection_date_is_never_the_birth_date_beside_it(text, date):
     assert propose_mapping(raw_csv(text)).roles["collected_at"] == date
+
+
+ID_LIKE = ("{header};Data;Esame;Risultato\n"
+           "A-1;04/02/2025;Emoglobina;9,6\nA-2;04/02/2025;Emoglobina;14,2\nA-1;27/02/2025;Emoglobina;11,0\n")
+
+
+@pytest.mark.parametrize("header", ["Client ID", "Nº Utente", "Member Number", "Codice assistito", "Resident No"])
+def test_an_unknown_header_with_an_id_word_over_repeated_ids_is_proposed_as_the_patient(header):
+    m = propose_mapping(raw_csv(ID_LIKE.format(header=header)))
+    assert m.roles["patient_id"] == header
+    assert header in m.reasons["patient_id"] and "'A-1', 'A-2'" in m.reasons["patient_id"]
+
+
+@pytest.mark.parametrize("header", [
+    "Specimen No", "Sample ID", "Order Number", "Accession No", "Request ID", "Run No", "Lab No.", "Barcode ID",
+    "Account Number", "Case No.", "Fall-ID", "Encounter CSN", "Episode No", "Client",
+])
+def test_a_specimen_order_run_or_stay_number_or_a_header_without_an_id_word_is_never_proposed(header):
+    m = propose_mapping(raw_csv(ID_LIKE.format(header=header)))
+    assert "patient_id" not in m.roles
+
+
+@pytest.mark.parametrize("cells", [
+    ["A-1", "A-2", "A-3"],  # each once: row numbers as much as patients
+    ["04/02/2025", "05/02/2025", "04/02/2025"],  # dates
+    ["g/dL", "g/L", "g/dL"],  # units
+])
+def test_ids_are_proposed_only_when_they_repeat_and_are_not_dates_or_units(cells):
+    text = "Client ID;Esame;Risultato\n" + "".join(f"{c};Emoglobina;9,6\n" for c in cells)
+    assert "patient_id" not in propose_mapping(raw_csv(text)).roles
