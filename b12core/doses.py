@@ -48,7 +48,7 @@ from b12core.accounting import (
 from b12core.coded import Coded, combine, joined
 from b12core.errors import InputError
 from b12core.header_block import patients_of_id_column, patients_without_id_column
-from b12core.mapping import ColumnMapping, dates_in_time_column, roles_by_header
+from b12core.mapping import ColumnMapping, dates_in_time_column, id_column_hint, roles_by_header
 from b12core.read import RawFile
 from b12core.reference import find_product, read_table, route_of, threshold
 from b12core.text import fold
@@ -554,7 +554,8 @@ def _patients(rec: _Rows) -> Coded:
         rec.notes.add(from_block, "patient id from the line above the table")
         return patient
     return patients_without_id_column(rec.raw, "doses", rec.mapping.roles.get("encounter_id"),
-                                      rec.cells("encounter_id"), rec.rows, rec.reasons, rec.file_notes)
+                                      rec.cells("encounter_id"), rec.rows, rec.reasons, rec.file_notes,
+                                      id_column_hint(rec.raw, rec.mapping.roles))
 
 
 def _dose_import(rec: _Rows, products: _Products, amounts: _Amounts, route: Coded, when: np.ndarray,

@@ -90,27 +90,29 @@ def names_patient(raw: RawFile | None, kind: str) -> bool:
     return kind in ("labs", "doses") and raw is not None and patient_id(raw.preamble) is not None
 
 
-def patients_of_table(raw: RawFile, n: int, records: str) -> tuple[Coded, str]:
+def patients_of_table(raw: RawFile, n: int, records: str, hint: str = "") -> tuple[Coded, str]:
     """For a table without a patient id column, the patient of its ``n`` records and the file's
-    note: the id written above the table, else ``NO_PATIENT_ID`` (all ``records`` are one patient's)."""
+    note: the id written above the table, else ``NO_PATIENT_ID`` (all ``records`` are one patient's,
+    and ``hint`` names a column of ids that might be theirs)."""
     found = patient_id(raw.preamble)
     if found is None:
-        return Coded.constant(n, NO_PATIENT_ID), f"no patient id column; all {records} belong to one patient"
+        note = f"no patient id column; all {records} belong to one patient"
+        return Coded.constant(n, NO_PATIENT_ID), f"{note}; {hint}" if hint else note
     return (Coded.constant(n, found.text),
             f"patient id {found.text} taken from the line above the table {found.quoted_line()}")
 
 
 def patients_without_id_column(raw: RawFile, records: str, admission_column: str | None, admission: Coded,
-                               rows: np.ndarray, reasons: Reasons, file_notes: list[str]) -> Coded:
+                               rows: np.ndarray, reasons: Reasons, file_notes: list[str], hint: str = "") -> Coded:
     """The patient of each record of a table without a patient id column: the id written above
     the table; else the admission id in ``admission`` (read from ``admission_column``; the file's
     notes say an admission tells patients apart only as well as admissions do, and ``rows`` without
-    one are rejected); else one patient for all ``records``."""
+    one are rejected); else one patient for all ``records``, and the note says ``hint``."""
     if admission_column and patient_id(raw.preamble) is None:
         reasons.fail(rows & admission.empty(), f"no patient id: the admission id ({admission_column}) is empty")
         file_notes.append(encounter_note(admission_column))
         return admission
-    patient, why = patients_of_table(raw, len(rows), records)
+    patient, why = patients_of_table(raw, len(rows), records, hint)
     file_notes.append(why)
     return patient
 

@@ -34,7 +34,14 @@ from b12core.accounting import (
 from b12core.coded import Coded, combine, concat
 from b12core.errors import InputError
 from b12core.loinc import corrected_loinc, loinc_check_ok, looks_like_loinc
-from b12core.mapping import ROLE_LABELS, ColumnMapping, DictionaryEntry, propose_mapping, split_header_unit
+from b12core.mapping import (
+    ROLE_LABELS,
+    ColumnMapping,
+    DictionaryEntry,
+    id_column_hint,
+    propose_mapping,
+    split_header_unit,
+)
 from b12core.read import RawFile
 from b12core.reference import analyte_keys, analytes, loinc_codes, lookup_name, untracked_codes
 from b12core.text import extract
@@ -407,7 +414,7 @@ def _patients(raw: RawFile, mapping: ColumnMapping, rec: Records, tracked: np.nd
         return patient
     # without a patient column, rec["patient"] holds the admission id (``_field_column``)
     return header_block.patients_without_id_column(raw, "results", mapping.roles.get("encounter_id"), rec["patient"],
-                                                   tracked, reasons, file_notes)
+                                                   tracked, reasons, file_notes, id_column_hint(raw, mapping.roles))
 
 
 def _results(raw: RawFile, mapping: ColumnMapping, rec: Records, ids: _Identities, tracked: np.ndarray

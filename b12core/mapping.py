@@ -7,16 +7,19 @@ the column contents are sampled. The caller (CLI, app) can override every choice
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from b12core.coded import Coded
 from b12core.errors import InputError
 from b12core.loinc import looks_like_loinc
 from b12core.read import RawFile
-from b12core.reference import column_roles, lookup_name, ucum_unit
+from b12core.reference import column_roles, id_words, lookup_name, ucum_unit
 from b12core.text import name_key
+from b12core.words import counted
 
 ROLES = ("patient_id", "encounter_id", "collected_at", "collected_time", "offset_minutes", "test_name", "test_code",
          "value", "value_numeric", "unit", "ref_range", "ref_low", "ref_high", "flag", "qualifier", "comment",
@@ -98,19 +101,29 @@ class ColumnMapping:
 
 def split_header_unit(header: str) -> tuple[str, str | None]:
     """``Haemoglobin (g/L)`` -> (``Haemoglobin``, ``g/L``): the unit as written, and only when it
-    is one we know (``Hämoglobin (HB)`` keeps its brackets)."""
+    is one we know (``Hämoglobin (HB)`` keeps its brackets). A unit after a space (``Hb g/L``) is
+    split off only when the rest names a test and the whole does not (``Reticulocyte %``)."""
     match = _HEADER_UNIT.match(header)
     if match:
         inner = (match.group("p") or match.group("b") or match.group("c") or "").strip()
         if ucum_unit(inner):
             return match.group("name").strip(), inner
-    return header.strip(), None
+    return _split_trailing_unit(header.strip())
+
+
+def _split_trailing_unit(header: str) -> tuple[str, str | None]:
+    """``MCV fL`` -> (``MCV``, ``fL``) when ``fL`` is a unit we know and ``MCV`` a test name."""
+    name, _, last = header.rpartition(" ")
+    if name.strip() and ucum_unit(last) and lookup_name(name) is not None and lookup_name(header) is None:
+        return name.strip(), last
+    return header, None
 
 
 def header_roles(header: str, kind: str = "labs") -> dict[str, tuple[int, str]]:
     """role -> (score, reason) from the header text alone, for a file of ``kind``. A header that
     names an admission, stay or visit (``Patient Visit ID``) is never a patient id: one person's
-    results would be split across their admissions."""
+    results would be split across their admissions. A header that names a patient or a stay
+    (``Unit No``, a UK hospital number) is never the unit, whatever word it contains."""
     key = name_key(header)
     words = f" {key} "
     scores: dict[str, tuple[int, str]] = {}
@@ -125,6 +138,9 @@ def header_roles(header: str, kind: str = "labs") -> dict[str, tuple[int, str]]:
             scores[role] = (score, f"header {header!r} {how} '{pattern}'")
     if "encounter_id" in scores:
         scores.pop("patient_id", None)
+    if {"patient_id", "encounter_id"} & scores.keys():
+        scores.pop("unit", None)
+        scores.pop("dose_unit", None)
     return scores
 
 
@@ -202,6 +218,86 @@ def _content_role(raw: RawFile, column: str) -> tuple[str, float, str] | None:
     return None
 
 
+@dataclass(frozen=True)
+class IdColumn:
+    """A column whose header names no role but says it holds ids (``Client ID``, ``Nº Utente``)."""
+
+    column: str
+    kind: str  # "id": it may number patients; "stay": it numbers stays or accounts (id_words.csv)
+    ids: int  # different ids in the whole column
+    repeated: bool  # some id is on more than one row
+    examples: tuple[str, ...]  # the first two ids as written
+
+    def quoted(self) -> str:
+        """The first ids in quotes: ``'A-1', 'A-2'``."""
+        return ", ".join(repr(e) for e in self.examples)
+
+
+_NOT_IDS = ("test_code", "collected_at", "unit", "test_name")  # contents that are something else
+
+
+def _id_header_kind(header: str) -> str | None:
+    """``id`` when the header has an id word and no word of a stay or of a specimen, request, run or
+    row; ``stay`` when it has a stay word and none of the latter; else None (``id_words.csv``)."""
+    kinds = {id_words().get(w) for w in name_key(header).split()}
+    if "other" in kinds:
+        return None
+    if "stay" in kinds:
+        return "stay"
+    return "id" if "id" in kinds else None
+
+
+def id_columns(raw: RawFile, taken: Collection[str]) -> list[IdColumn]:
+    """The columns not ``taken`` (nor naming a test) whose header says they hold ids, whose cells
+    are filled and are not dates, units, test names or codes, in file order."""
+    found = []
+    sampled = min(SAMPLE_ROWS, raw.cells.num_rows)
+    for column in raw.columns:
+        kind = None if column in taken or is_test_header(column) else _id_header_kind(column)
+        if kind is None or not sampled or len(_sample(raw, column)) < CONTENT_SHARE * sampled:
+            continue
+        guess = _content_role(raw, column)
+        if guess is None or guess[0] not in _NOT_IDS:
+            found.append(_id_column(raw, column, kind))
+    return found
+
+
+def _id_column(raw: RawFile, column: str, kind: str) -> IdColumn:
+    """How many different ids ``column`` holds over the whole file, and whether any repeats."""
+    cells = Coded.of_arrow(raw.column(column))
+    filled = cells.codes[~cells.empty()]
+    _, first = np.unique(filled, return_index=True)
+    examples = filled[np.sort(first)[:2]]  # in the order they first appear
+    return IdColumn(column, kind, len(first), len(first) < len(filled), tuple(str(cells.values[c]) for c in examples))
+
+
+def _patient_by_id_column(raw: RawFile, roles: dict[str, str], reasons: dict[str, str]) -> None:
+    """Without a column for the patient or the stay, nor a patient named above the table, the first
+    column of ids (``id_columns``) whose ids repeat is the patient's, with a reason that says so:
+    taking none would make one patient of every person in the file."""
+    from b12core.header_block import patient_id  # header_block needs this module through encounters
+
+    if {"patient_id", "encounter_id"} & roles.keys() or patient_id(raw.preamble) is not None:
+        return
+    for found in id_columns(raw, roles.values()):
+        if found.kind == "id" and found.repeated:
+            roles["patient_id"] = found.column
+            reasons["patient_id"] = (f"no header names the patient; {found.column!r} holds "
+                                     f"{counted(found.ids, 'id')} ({found.quoted()}) that repeat over its rows")
+            return
+
+
+def id_column_hint(raw: RawFile, roles: dict[str, str]) -> str:
+    """For a table read as one patient's: a column of several ids it did not take for the patient
+    (stays, or ids that never repeat), said so that a person can choose it; "" when there is none."""
+    for found in id_columns(raw, roles.values()):
+        if found.ids > 1:
+            what = ", which may be stays or accounts of one person" if found.kind == "stay" else ""
+            return (f"column {found.column!r} holds {found.ids} different ids ({found.quoted()}){what}: "
+                    "if they are patients, choose it as the patient column")
+    return ""
+
+
 LONG_ONLY_ROLES = ("value", "value_numeric", "unit", "ref_range", "ref_low", "ref_high", "flag", "qualifier")
 
 
@@ -222,6 +318,7 @@ def propose_mapping(raw: RawFile) -> ColumnMapping:
         roles[guess[0]], reasons[guess[0]] = column, guess[2]
     dates_in_time_column(raw, roles, reasons, "collected_time", "collected_at")
     _specimen_in_plain_column(raw, columns, roles, reasons)
+    _patient_by_id_column(raw, roles, reasons)
     if {"test_name", "test_code"} & roles.keys():
         return _long_mapping(raw, roles, reasons)
     if not test_headers:

@@ -15,7 +15,11 @@ _B_SPACE_12 = re.compile(r"\bb\s+12\b")
 # Words that say where or how a test was measured, not what: removed for a second, looser match.
 SPECIMEN_WORDS = frozenset(
     "serum plasma blood whole ser serpl plas bld level levels lvl conc concentration test assay "
-    "result quantitative qn quant total measurement venous i in im of the spiegel s p b fs fp sp"
+    "result quantitative qn quant total measurement venous i in im of the spiegel s p b fs fp sp "
+    # French, Spanish and Italian: the serum or plasma adjective ("Ferritine sérique", "Ferritina
+    # sérica", "Vitamina B12 sierica", "Potassium plasmatique") and "en suero" / "siero"
+    "serique seriques serica serico sericas sericos sierica sierico sieriche sierici suero siero en "
+    "plasmatique plasmatiques plasmatica plasmatico plasmaticas plasmaticos plasmatiche plasmatici"
     .split()
 )
 

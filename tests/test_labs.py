@@ -833,3 +833,107 @@ def test_a_second_report_in_the_same_file_is_never_given_the_first_reports_patie
            "file is read; save each report to a file of its own")
     assert reasons.loc[2] == why and reasons.loc[5] == why  # data rows: the empty line is not one
     assert "22222" not in " ".join(imp.unknown_names["name"])
+
+
+# --- Spanish, Italian, French and UK patient numbers (hand-written exports) -------------------------
+
+SPANISH_TWO_PATIENTS = (
+    "NHC;Fecha de extracción;Prueba;Resultado;Unidades;Valor de referencia\n"
+    "100200;05/02/2025;Hemoglobina;10,1;g/dL;12 - 16\n"
+    "100200;05/02/2025;Vitamina B12;150;pg/mL;211 - 911\n"
+    "100200;05/02/2025;Potasio;3,3;mmol/L;3,5 - 5,1\n"
+    "100300;05/02/2025;Hemoglobina;14,5;g/dL;12 - 16\n"
+    "100300;05/02/2025;Reticulocitos;1,1;%;0,5 - 2,0\n"
+    "100200;28/02/2025;Hemoglobina;11,4;g/dL;12 - 16\n"
+)
+
+
+def test_a_spanish_export_keeps_its_patients_apart_by_nhc_and_reads_the_resultado_column():
+    imp = import_text(SPANISH_TWO_PATIENTS, "resultados.csv")
+    assert_accounted(imp)
+    assert imp.counts.iloc[0][["read", "accepted", "ignored", "rejected"]].tolist() == [6, 6, 0, 0]
+    labs = imp.labs
+    assert labs["patient_id"].tolist() == ["100200", "100200", "100200", "100300", "100300", "100200"]
+    assert labs["analyte"].tolist() == ["hemoglobin", "b12", "potassium", "hemoglobin", "reticulocytes",
+                                        "hemoglobin"]
+    hb = row(labs, "hemoglobin")
+    assert (hb["value"], hb["unit"], hb["ref_low"], hb["ref_high"]) == (101.0, "g/L", 120.0, 160.0)
+    assert row(labs, "b12")["value"] == as_written(150 * 0.737795)
+    assert (row(labs, "potassium")["value"], row(labs, "potassium")["ref_low"]) == (3.3, 3.5)
+    assert row(labs, "reticulocytes")["value"] == 1.1
+    assert imp.unknown_names.empty
+
+
+def test_an_italian_export_keeps_its_patients_apart_by_codice_paziente():
+    imp = import_text("Codice paziente;Data prelievo;Esame;Risultato;Unità di misura\n"
+                      "700451;04/02/2025;Vitamina B12 sierica;120;pg/mL\n"
+                      "700452;04/02/2025;Potassio;3,8;mEq/L\n"
+                      "700451;27/02/2025;Reticolociti;2,4;%\n", "referti.csv")
+    assert_accounted(imp)
+    labs = imp.labs
+    assert labs["patient_id"].tolist() == ["700451", "700452", "700451"]
+    assert labs["analyte"].tolist() == ["b12", "potassium", "reticulocytes"]
+    assert labs["value"].tolist() == [as_written(120 * 0.737795), 3.8, 2.4]
+    assert labs["collected_at"].tolist() == [pd.Timestamp("2025-02-04"), pd.Timestamp("2025-02-04"),
+                                             pd.Timestamp("2025-02-27")]
+
+
+def test_a_french_export_by_ipp_with_serique_names():
+    imp = import_text("IPP;Date de prélèvement;Examen;Résultat;Unité\n"
+                      "800123;03/02/2025;Vitamine B12 sérique;110;pmol/L\n"
+                      "800123;03/02/2025;Ferritine sérique;8;µg/L\n"
+                      "800456;14/02/2025;Potassium (Kaliémie);3,2;mmol/L\n", "bilan.csv")
+    assert_accounted(imp)
+    labs = imp.labs
+    assert labs["patient_id"].tolist() == ["800123", "800123", "800456"]
+    assert labs["analyte"].tolist() == ["b12", "ferritin", "potassium"]
+    assert labs["value"].tolist() == [110.0, 8.0, 3.2]
+    assert imp.unknown_names.empty
+
+
+@pytest.mark.parametrize("header,ids", [
+    ("Unit No", ["K123456", "K654321"]), ("CHI Number", ["0101501234", "0202602345"]),
+])
+def test_a_uk_unit_or_chi_number_is_the_patient_and_never_a_unit(header, ids):
+    imp = import_text(f"{header},Specimen Date,Test,Result,Units\n"
+                      f"{ids[0]},2025-01-10,Haemoglobin,98,g/L\n{ids[1]},2025-01-10,Haemoglobin,141,g/L\n")
+    assert_accounted(imp)
+    assert imp.rejections.empty
+    assert imp.labs["patient_id"].tolist() == ids and imp.labs["value"].tolist() == [98.0, 141.0]
+
+
+def test_a_wide_export_with_the_unit_after_each_test_name_without_brackets():
+    imp = import_text("Hospital Number,Specimen Date,Hb g/L,B12 ng/L,Folate ug/L,MCV fL\n"
+                      "RX7,2025-01-10,96,140,2.9,108\nRX7,2025-03-10,121,,,97\n")
+    assert_accounted(imp)
+    labs = imp.labs
+    assert labs["analyte"].tolist() == ["hemoglobin", "b12", "folate", "mcv", "hemoglobin", "mcv"]
+    assert labs["patient_id"].unique().tolist() == ["RX7"]
+    assert labs["value"].tolist() == [96.0, as_written(140 * 0.737795), as_written(2.9 * 2.2655), 108.0, 121.0, 97.0]
+    assert labs["reported_unit"].tolist()[:4] == ["g/L", "ng/L", "ug/L", "fL"]
+
+
+def test_an_id_column_under_an_unknown_header_keeps_patients_apart_and_says_why():
+    imp = import_text("Client ID;Data prelievo;Esame;Risultato;Unità di misura\n"
+                      "IT-3;04/02/2025;Emoglobina;9,6;g/dL\nIT-4;04/02/2025;Emoglobina;14,2;g/dL\n"
+                      "IT-3;27/02/2025;Emoglobina;11,0;g/dL\n", "referti.csv")
+    assert_accounted(imp)
+    assert imp.labs["patient_id"].tolist() == ["IT-3", "IT-4", "IT-3"]
+    assert imp.labs["value"].tolist() == [96.0, 142.0, 110.0]
+    assert "Client ID" in imp.mappings["referti.csv"].reasons["patient_id"]
+
+
+def test_a_file_without_a_patient_column_names_a_column_of_ids_it_did_not_take_for_patients():
+    imp = import_text("Account Number,Collection Date,Test,Result,Units\n"
+                      "880011,2025-01-10,Hemoglobin,10.1,g/dL\n880012,2025-03-10,Hemoglobin,12.0,g/dL\n", "acct.csv")
+    assert imp.labs["patient_id"].unique().tolist() == [NO_PATIENT_ID]
+    note = next(n for n in imp.notes["acct.csv"] if n.startswith("no patient id column"))
+    assert "'Account Number' holds 2 different ids ('880011', '880012')" in note
+    assert "choose it as the patient column" in note
+
+
+def test_the_patient_named_above_the_table_wins_over_a_guessed_id_column():
+    imp = import_text("Patient ID: 12345\nClient ID,Collection Date,Test,Result,Units\n"
+                      "A-1,2025-01-10,Hemoglobin,10.1,g/dL\nA-2,2025-01-10,Hemoglobin,12.0,g/dL\n"
+                      "A-1,2025-03-10,Hemoglobin,11.0,g/dL\n", "report.csv")
+    assert imp.labs["patient_id"].unique().tolist() == ["12345"]

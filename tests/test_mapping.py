@@ -69,6 +69,10 @@ def test_file_kinds(text, kind):
 @pytest.mark.parametrize("header,name,unit", [
     ("Haemoglobin (g/L)", "Haemoglobin", "g/L"), ("B12 [ng/L]", "B12", "ng/L"), ("Hb, g/dL", "Hb", "g/dL"),
     ("Hämoglobin (HB)", "Hämoglobin (HB)", None), ("MCV", "MCV", None),
+    ("Hb g/L", "Hb", "g/L"), ("B12 ng/L", "B12", "ng/L"), ("MCV fL", "MCV", "fL"), ("Folate ug/L", "Folate", "ug/L"),
+    ("Vitamin B12 pmol/L", "Vitamin B12", "pmol/L"),
+    ("Reticulocyte %", "Reticulocyte %", None),  # a known name as written is never cut
+    ("RET %", "RET %", None), ("Sample g/L", "Sample g/L", None),  # the rest names no test
 ])
 def test_unit_in_header(header, name, unit):
     assert split_header_unit(header) == (name, unit)
@@ -131,3 +135,74 @@ def test_a_time_column_that_holds_whole_dates_is_the_date_column():
     assert propose_dose_mapping(doses).column("administered_at") == "Time given"
     only_times = read_file(b"Patient ID,Date,Time,Test,Result\nP7,2025-02-03,09:10,Hb,134\n", "labs.csv")
     assert propose_mapping(only_times).column("collected_time") == "Time"
+
+
+@pytest.mark.parametrize("header", [
+    "NHC", "Nº Historia", "N° historia", "Historia clínica", "Número de historia clínica", "Paciente",
+    "Código de paciente", "Codice paziente", "ID paziente", "Paziente", "IPP", "Numéro de patient", "CHI Number",
+    "CHI", "CHI No", "Unit No", "Unit No.", "Unit Number", "Hospital Number",
+])
+def test_a_patient_number_column_under_its_local_name_is_the_patient_not_the_result(header):
+    raw = raw_csv(f"{header};Fecha;Prueba;Resultado;Unidades\n48213;05/02/2025;Hemoglobina;10,1;g/dL\n"
+                  "48213;28/02/2025;Hemoglobina;11,4;g/dL\n")
+    m = propose_mapping(raw)
+    assert m.roles["patient_id"] == header and m.roles["value"] == "Resultado"
+    assert m.roles["unit"] == "Unidades"
+
+
+@pytest.mark.parametrize("header", ["Resultado", "Risultato", "Valor", "Valore", "Résultat", "Result"])
+def test_the_result_column_under_its_local_name_wins_over_a_column_of_numbers(header):
+    roles, reasons = roles_by_header(["Id", "Prueba", header, "Valor de referencia"])
+    assert roles.get("value") == header and "matches" in reasons["value"]
+
+
+@pytest.mark.parametrize("header", ["Valor de referencia", "Rango de referencia", "Intervalo de referencia"])
+def test_a_spanish_reference_range_column_is_no_result(header):
+    roles, _ = roles_by_header(["Prueba", "Resultado", header])
+    assert roles.get("ref_range") == header and roles["value"] == "Resultado"
+
+
+def test_a_unit_number_is_never_the_unit_even_beside_another_patient_number():
+    raw = raw_csv("Hospital Number,Unit No,Specimen Date,Test,Result\nRX7,K123456,2025-01-10,Haemoglobin,98\n")
+    m = propose_mapping(raw)
+    assert m.roles["patient_id"] == "Hospital Number" and "Unit No" not in m.roles.values()
+
+
+@pytest.mark.parametrize("text,date", [
+    ("NHC;Fecha de nacimiento;Fecha de extracción;Prueba;Resultado\n12;01/02/1950;05/02/2025;Hemoglobina;10,1\n",
+     "Fecha de extracción"),
+    ("Codice paziente;Data di nascita;Data prelievo;Esame;Risultato\n12;01/02/1950;05/02/2025;Emoglobina;10,1\n",
+     "Data prelievo"),
+])
+def test_the_collection_date_is_never_the_birth_date_beside_it(text, date):
+    assert propose_mapping(raw_csv(text)).roles["collected_at"] == date
+
+
+ID_LIKE = ("{header};Data;Esame;Risultato\n"
+           "A-1;04/02/2025;Emoglobina;9,6\nA-2;04/02/2025;Emoglobina;14,2\nA-1;27/02/2025;Emoglobina;11,0\n")
+
+
+@pytest.mark.parametrize("header", ["Client ID", "Nº Utente", "Member Number", "Codice assistito", "Resident No"])
+def test_an_unknown_header_with_an_id_word_over_repeated_ids_is_proposed_as_the_patient(header):
+    m = propose_mapping(raw_csv(ID_LIKE.format(header=header)))
+    assert m.roles["patient_id"] == header
+    assert header in m.reasons["patient_id"] and "'A-1', 'A-2'" in m.reasons["patient_id"]
+
+
+@pytest.mark.parametrize("header", [
+    "Specimen No", "Sample ID", "Order Number", "Accession No", "Request ID", "Run No", "Lab No.", "Barcode ID",
+    "Account Number", "Case No.", "Fall-ID", "Encounter CSN", "Episode No", "Client",
+])
+def test_a_specimen_order_run_or_stay_number_or_a_header_without_an_id_word_is_never_proposed(header):
+    m = propose_mapping(raw_csv(ID_LIKE.format(header=header)))
+    assert "patient_id" not in m.roles
+
+
+@pytest.mark.parametrize("cells", [
+    ["A-1", "A-2", "A-3"],  # each once: row numbers as much as patients
+    ["04/02/2025", "05/02/2025", "04/02/2025"],  # dates
+    ["g/dL", "g/L", "g/dL"],  # units
+])
+def test_ids_are_proposed_only_when_they_repeat_and_are_not_dates_or_units(cells):
+    text = "Client ID;Esame;Risultato\n" + "".join(f"{c};Emoglobina;9,6\n" for c in cells)
+    assert "patient_id" not in propose_mapping(raw_csv(text)).roles

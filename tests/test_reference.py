@@ -376,7 +376,7 @@ NAMES_IN_OTHER_LANGUAGES = [
     ("Folates sériques", "folate"), ("Folates", "folate"), ("Vitamine B9", "folate"), ("Acide folique", "folate"),
     ("Hémoglobine", "hemoglobin"), ("Volume globulaire moyen", "mcv"), ("VGM", "mcv"),
     ("Vitamine B12", "b12"), ("Acide méthylmalonique", "mma"), ("Homocystéine", "homocysteine"),
-    ("Holotranscobalamine", "holotc"),
+    ("Holotranscobalamine", "holotc"), ("Kaliémie", "potassium"), ("Potassium (Kaliémie)", "potassium"),
     # German
     ("Hämoglobin", "hemoglobin"), ("Hämoglobinkonzentration", "hemoglobin"), ("Mittleres Zellvolumen", "mcv"),
     ("Folsäure", "folate"), ("Folat", "folate"), ("Methylmalonsäure", "mma"), ("Homocystein", "homocysteine"),
@@ -384,16 +384,17 @@ NAMES_IN_OTHER_LANGUAGES = [
     # Dutch
     ("Hemoglobine", "hemoglobin"), ("Foliumzuur", "folate"), ("Methylmalonzuur", "mma"),
     ("Homocysteïne", "homocysteine"), ("Vitamine B12", "b12"), ("Actief B12", "holotc"),
-    ("Vitamine B12, actief", "holotc"),
+    ("Vitamine B12, actief", "holotc"), ("Folaat", "folate"),
     # Spanish
     ("Hemoglobina", "hemoglobin"), ("Volumen corpuscular medio", "mcv"), ("VCM", "mcv"), ("Ácido fólico", "folate"),
     ("Folato", "folate"), ("Folatos en suero", "folate"), ("Ácido metilmalónico", "mma"),
     ("Homocisteína", "homocysteine"), ("Holotranscobalamina", "holotc"), ("Vitamina B12 activa", "holotc"),
-    ("Cobalamina", "b12"),
+    ("Cobalamina", "b12"), ("Potasio", "potassium"), ("Reticulocitos", "reticulocytes"),
     # Italian
     ("Emoglobina", "hemoglobin"), ("Volume corpuscolare medio", "mcv"), ("Acido folico", "folate"),
     ("Folati", "folate"), ("Vitamina B12", "b12"), ("Omocisteina", "homocysteine"),
-    ("Acido metilmalonico", "mma"), ("Olotranscobalamina", "holotc"),
+    ("Acido metilmalonico", "mma"), ("Olotranscobalamina", "holotc"), ("Potassio", "potassium"),
+    ("Reticolociti", "reticulocytes"), ("Vitamina B9", "folate"),
 ]
 
 
@@ -401,6 +402,24 @@ NAMES_IN_OTHER_LANGUAGES = [
 def test_tracked_analytes_as_labs_print_them_in_french_german_dutch_spanish_and_italian(name, analyte):
     ident = lookup_name(name)
     assert ident is not None and ident.analyte == analyte
+
+
+@pytest.mark.parametrize("name,analyte", [
+    ("Vitamine B12 sérique", "b12"), ("Ferritine sérique", "ferritin"), ("Potassium sérique", "potassium"),
+    ("Potassium plasmatique", "potassium"), ("Ferritina sérica", "ferritin"), ("Vitamina B12 sérica", "b12"),
+    ("Potasio en suero", "potassium"), ("Vitamina B12 sierica", "b12"), ("Ferritina sierica", "ferritin"),
+    ("Potassio plasmatico", "potassium"), ("Folates sériques", "folate"),
+])
+def test_the_serum_or_plasma_adjective_of_french_spanish_and_italian_names_is_not_part_of_the_test(name, analyte):
+    ident = lookup_name(name)
+    assert ident is not None and ident.analyte == analyte
+
+
+@pytest.mark.parametrize("name", ["Fer sérique", "Ferro sierico", "Hierro sérico", "Folates érythrocytaires",
+                                  "Vitamine B12 active sérique", "Potassium urinaire"])
+def test_a_serum_adjective_never_makes_another_test_a_tracked_one(name):
+    ident = lookup_name(name)
+    assert ident is None or ident.analyte is None
 
 
 @pytest.mark.parametrize("name", ["Folates érythrocytaires", "Erythrozyten-Folsäure", "Folato eritrocitario",

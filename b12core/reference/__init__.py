@@ -30,7 +30,7 @@ HERE = Path(__file__).parent
 MAX_DECIMALS = 3  # display precision: a value is never shown with more decimals than this
 TABLES = ("analytes", "ranges", "units", "unit_spellings", "loinc", "aliases", "untracked", "regimens",
           "regimen_steps", "rechecks", "column_roles", "products", "routes", "thresholds", "symptoms", "grace",
-          "bands", "header_labels", "specimen_sources", "qualifiers")
+          "bands", "header_labels", "specimen_sources", "qualifiers", "id_words")
 # tables with a reader-facing ``cite``
 CITED_TABLES = ("thresholds", "regimens", "regimen_steps", "rechecks", "grace", "bands")
 # Words of the developers' provenance notes that no clinician or patient should read in a cite.
@@ -235,6 +235,17 @@ def column_roles(kind: str = "labs") -> tuple[tuple[str, str, int], ...]:
                  if r["kind"] in (kind, "any"))
 
 
+ID_WORD_KINDS = ("id", "stay", "other")
+
+
+@cache
+def id_words() -> dict[str, str]:
+    """Header word key -> kind, for a column whose header names no role: ``id`` (the column holds
+    identifiers: ``Client ID``, ``Nº Utente``), ``stay`` (it numbers stays or accounts, which one
+    person has several of) or ``other`` (it numbers specimens, requests, runs or rows, not people)."""
+    return {name_key(r["word"]): r["kind"] for r in read_table("id_words")}
+
+
 @cache
 def specimen_phrases() -> tuple[tuple[str, str], ...]:
     """(phrase key, kind) of the words that say where a result was measured: ``point_of_care``
@@ -397,6 +408,8 @@ def check_tables() -> list[str]:
                  if r["qualifier"] not in QUALIFIER_SIGNS]
     problems += [f"specimen_sources.csv: {r['phrase']} has kind {r['kind']!r}" for r in read_table("specimen_sources")
                  if r["kind"] not in ("laboratory", "point_of_care")]
+    problems += [f"id_words.csv: {r['word']} has kind {r['kind']!r}" for r in read_table("id_words")
+                 if r["kind"] not in ID_WORD_KINDS or len(name_key(r["word"]).split()) != 1]
     for code, ident in loinc_codes().items():
         if not loinc_check_ok(code):
             problems.append(f"loinc.csv: {code} fails its check digit")
