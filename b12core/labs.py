@@ -43,8 +43,8 @@ from b12core.mapping import (
     split_header_unit,
 )
 from b12core.read import RawFile
-from b12core.reference import analyte_keys, analytes, loinc_codes, lookup_name, untracked_codes
-from b12core.text import extract
+from b12core.reference import analyte_keys, analytes, loinc_codes, lookup_name, see_comment_words, untracked_codes
+from b12core.text import extract, name_key
 from b12core.words import counted
 
 IGNORE = "ignore"
@@ -624,8 +624,15 @@ def _combinations(rec: Records, first: np.ndarray, test: np.ndarray, idents: lis
         "hint": per_test(lambda i: i.hint), "name_unit": per_test(lambda i: i.unit),
         "number": parsed.value[v], "qualifier": parsed.qualifier[v], "flag": parsed.flag[v],
         "value_unit": parsed.unit[v], "problem": parsed.problem[v], "note": "",
-        "blank": rec["value"].values[v] == "", "from_comment": False,
+        "blank": _points_to_comment(rec["value"].values)[v], "from_comment": False,
     })
+
+
+def _points_to_comment(texts: np.ndarray) -> np.ndarray:
+    """Per distinct result text: empty, or a pointer to the comment ("See comment", "siehe
+    Kommentar"): the result is then read from the lab's comment."""
+    pointers = see_comment_words()
+    return np.array([t == "" or name_key(t) in pointers for t in texts], dtype=bool)
 
 
 def _numeric_column(combos: pd.DataFrame, numeric: Coded, has_numeric: bool) -> pd.DataFrame:
@@ -645,8 +652,12 @@ def _numeric_column(combos: pd.DataFrame, numeric: Coded, has_numeric: bool) -> 
 COMMENT_SHOWN = 80  # characters of a comment quoted in a reason
 
 
+_COMMENT_LABEL = r"^[^\W\d_][^\W\d_ ]{0,15}\s*:\s*"  # one word and a colon before a result: "Result: ", "Ergebnis: "
+
+
 def _from_comment(combos: pd.DataFrame, comment: np.ndarray, mark: str) -> pd.DataFrame:
-    """An empty result cell is read from the lab's comment: its first sentence, when that is a
+    """An empty result cell, or one that points to the comment ("See comment"), is read from the
+    lab's comment: its first sentence (without a one-word label such as "Result:"), when that is a
     result (``GREATER THAN 20 NG/ML.``, ``<0.5``, ``15.2``), gives the number, qualifier and the
     unit written with it. A result that still cannot be read quotes the comment in its reason."""
     problem = combos["problem"].to_numpy(dtype=object)
@@ -655,6 +666,7 @@ def _from_comment(combos: pd.DataFrame, comment: np.ndarray, mark: str) -> pd.Da
         return combos
     texts, which = np.unique(comment[open_].astype(str), return_inverse=True)
     sentence = pd.Series(texts, dtype="str").str.split(r"\.\s", n=1, regex=True).str[0].str.rstrip(".")
+    sentence = sentence.str.replace(_COMMENT_LABEL, "", regex=True)  # "Result: 104 fL" -> "104 fL"
     read = values.parse_values(sentence, mark)
     rows = np.flatnonzero(open_)
     use = combos["blank"].to_numpy()[rows] & (read.problem[which] == "")

@@ -66,6 +66,17 @@ _IGNORED_HEADERS = {name_key(h) for h in (
 )}
 
 
+# Words of a birth-date header ("Date of birth", "Fecha de nacimiento", "Geburtsdatum"): such a
+# column has no role, whatever date word it also holds.
+_BIRTH_WORDS = ("birth", "dob", "birthdate", "nacimiento", "nascita", "naissance", "geburtsdatum", "geboortedatum",
+                "geburt", "geboorte")
+
+
+def _names_a_birth_date(key: str) -> bool:
+    """True for the ``name_key`` of a birth-date header."""
+    return any(f" {w} " in f" {key} " for w in _BIRTH_WORDS)
+
+
 @dataclass(frozen=True)
 class ColumnMapping:
     """How a raw table maps onto lab results; every choice carries a reason a person can read."""
@@ -126,6 +137,8 @@ def header_roles(header: str, kind: str = "labs") -> dict[str, tuple[int, str]]:
     (``Unit No``, a UK hospital number) is never the unit, whatever word it contains."""
     key = name_key(header)
     words = f" {key} "
+    if _names_a_birth_date(key):  # "Fecha de nacimiento" is no collection date
+        return {}
     scores: dict[str, tuple[int, str]] = {}
     for role, pattern, priority in column_roles(kind):
         if key == pattern:
@@ -307,7 +320,8 @@ def propose_mapping(raw: RawFile) -> ColumnMapping:
     test_headers = [c for c in columns if is_test_header(c)]
     roles, reasons = roles_by_header([c for c in columns if c not in test_headers])
     for column in columns:
-        if column in roles.values() or column in test_headers or name_key(column) in _IGNORED_HEADERS:
+        if (column in roles.values() or column in test_headers or name_key(column) in _IGNORED_HEADERS
+                or _names_a_birth_date(name_key(column))):
             continue
         guess = _content_role(raw, column)
         if not guess or guess[0] in roles:

@@ -924,11 +924,11 @@ def test_an_id_column_under_an_unknown_header_keeps_patients_apart_and_says_why(
 
 
 def test_a_file_without_a_patient_column_names_a_column_of_ids_it_did_not_take_for_patients():
-    imp = import_text("Account Number,Collection Date,Test,Result,Units\n"
+    imp = import_text("Member Number,Collection Date,Test,Result,Units\n"
                       "880011,2025-01-10,Hemoglobin,10.1,g/dL\n880012,2025-03-10,Hemoglobin,12.0,g/dL\n", "acct.csv")
     assert imp.labs["patient_id"].unique().tolist() == [NO_PATIENT_ID]
     note = next(n for n in imp.notes["acct.csv"] if n.startswith("no patient id column"))
-    assert "'Account Number' holds 2 different ids ('880011', '880012')" in note
+    assert "'Member Number' holds 2 different ids ('880011', '880012')" in note
     assert "choose it as the patient column" in note
 
 
@@ -937,3 +937,18 @@ def test_the_patient_named_above_the_table_wins_over_a_guessed_id_column():
                       "A-1,2025-01-10,Hemoglobin,10.1,g/dL\nA-2,2025-01-10,Hemoglobin,12.0,g/dL\n"
                       "A-1,2025-03-10,Hemoglobin,11.0,g/dL\n", "report.csv")
     assert imp.labs["patient_id"].unique().tolist() == ["12345"]
+
+
+@pytest.mark.parametrize(("result", "comment", "value", "qualifier"), [
+    ("See comment", "Result: 104 fL. Verified by smear.", 104.0, ""),
+    ("see comments", ">2000 pg/mL. Patient on supplementation.", 1475.59, ">"),
+    ("Siehe Kommentar", "Ergebnis: 98 fL", 98.0, ""),
+    ("voir commentaire", "< 150 pg/mL", 110.669, "<"),
+])
+def test_a_result_that_points_to_the_comment_is_read_from_it(result, comment, value, qualifier):
+    test, unit = ("MCV", "fL") if "fL" in comment else ("Vitamin B12", "pg/mL")
+    imp = import_text(f"MRN,Collected,Test,Result,Units,Result comment\n"
+                      f"K1,2025-02-03 09:00,{test},{result},{unit},{comment}\n", "comments.csv")
+    assert_accounted(imp)
+    assert imp.labs[["value", "qualifier"]].values.tolist() == [[pytest.approx(value), qualifier]]
+    assert imp.labs["notes"].iloc[0] == "result read from the lab's comment"

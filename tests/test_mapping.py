@@ -206,3 +206,20 @@ def test_a_specimen_order_run_or_stay_number_or_a_header_without_an_id_word_is_n
 def test_ids_are_proposed_only_when_they_repeat_and_are_not_dates_or_units(cells):
     text = "Client ID;Esame;Risultato\n" + "".join(f"{c};Emoglobina;9,6\n" for c in cells)
     assert "patient_id" not in propose_mapping(raw_csv(text)).roles
+
+
+@pytest.mark.parametrize("header", ["FIN", "Account Number", "Case No.", "Fall-ID", "Encounter CSN"])
+def test_a_stay_or_account_number_is_never_the_patient(header):
+    raw = read_file(f"{header},Collection Date,Test,Result,Units\n4411,2025-02-03,Hemoglobin,9.8,g/dL\n"
+                    f"4412,2025-03-03,Hemoglobin,10.8,g/dL\n".encode(), "labs.csv")
+    mapping = propose_mapping(raw)
+    assert mapping.column("encounter_id") == header and mapping.column("patient_id") is None
+
+
+@pytest.mark.parametrize("birth", ["Fecha de nacimiento", "Date of birth", "Geburtsdatum", "Data di nascita"])
+def test_a_birth_date_is_never_the_collection_date(birth):
+    raw = read_file(f"NHC,{birth},Fecha,Prueba,Resultado\n48213,1950-04-02,2025-02-05,Hemoglobina,9.8\n".encode(),
+                    "labs.csv")
+    assert propose_mapping(raw).column("collected_at") == "Fecha"
+    no_date = read_file(f"NHC,{birth},Prueba,Resultado\n48213,1950-04-02,Hemoglobina,9.8\n".encode(), "labs.csv")
+    assert propose_mapping(no_date).column("collected_at") is None

@@ -30,7 +30,7 @@ HERE = Path(__file__).parent
 MAX_DECIMALS = 3  # display precision: a value is never shown with more decimals than this
 TABLES = ("analytes", "ranges", "units", "unit_spellings", "loinc", "aliases", "untracked", "regimens",
           "regimen_steps", "rechecks", "column_roles", "products", "routes", "thresholds", "symptoms", "grace",
-          "bands", "header_labels", "specimen_sources", "qualifiers", "id_words")
+          "bands", "header_labels", "specimen_sources", "qualifiers", "id_words", "see_comment")
 # tables with a reader-facing ``cite``
 CITED_TABLES = ("thresholds", "regimens", "regimen_steps", "rechecks", "grace", "bands")
 # Words of the developers' provenance notes that no clinician or patient should read in a cite.
@@ -244,6 +244,12 @@ def id_words() -> dict[str, str]:
     identifiers: ``Client ID``, ``Nº Utente``), ``stay`` (it numbers stays or accounts, which one
     person has several of) or ``other`` (it numbers specimens, requests, runs or rows, not people)."""
     return {name_key(r["word"]): r["kind"] for r in read_table("id_words")}
+
+
+@cache
+def see_comment_words() -> frozenset[str]:
+    """Result-cell texts that say the result is in the lab's comment ("See comment"), as name keys."""
+    return frozenset(name_key(r["words"]) for r in read_table("see_comment"))
 
 
 @cache
