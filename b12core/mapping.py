@@ -50,7 +50,8 @@ _NUMERIC = re.compile(r"^\s*(<=|>=|<|>|≤|≥)?\s*[+-]?\d+([.,]\d+)?\s*$")
 _DOSE_WORDS = {"drug", "medication", "medicine", "product", "dose", "dosage", "route", "batch",
                "lot", "injection", "administered", "given", "vaccine", "praparat", "dosis",
                "applikation", "applikationsart", "medikament", "arzneimittel", "verabreicht", "geneesmiddel",
-               "toedieningsweg", "medicament", "produit", "voie"}  # the product and route headers of column_roles
+               "toedieningsweg", "medicament", "produit", "voie", "medicamento", "farmaco", "medicinale", "via",
+               "somministrazione", "administracion"}  # the product and route headers of column_roles
 _SYMPTOM_WORDS = {"symptom", "symptoms", "score", "fatigue", "tiredness", "tingling", "numbness",
                   "memory", "mood", "severity"}
 _IGNORED_HEADERS = {name_key(h) for h in (

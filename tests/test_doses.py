@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from b12core import InputError, read_file
+from b12core import InputError, detect_kind, read_file
 from b12core.doses import DOSES_COLUMNS, dose_in_ug, import_doses, injections, read_product
 from tests.conftest import SAMPLE, assert_accounted, raw_csv
 
@@ -334,3 +334,16 @@ def test_a_dose_without_its_patient_cell_takes_the_id_written_above_the_record()
     assert_accounted(imp)
     assert imp.doses["patient_id"].tolist() == ["55555", "55555"]
     assert "patient id from the line above the table" in imp.doses["notes"].tolist()[1]
+
+
+@pytest.mark.parametrize("header", [
+    "NHC;Fecha;Medicamento;Dosis;Vía",  # Spanish
+    "Codice paziente;Data somministrazione;Farmaco;Dose;Via",  # Italian
+    "NHC;Fecha de administración;Fármaco;Dosis;Vía de administración",
+])
+def test_spanish_and_italian_injection_records_are_read(header):
+    raw = read_file((f"{header}\n48213;06/01/2025;Hidroxocobalamina 1 mg/ml;1 mg;IM\n"
+                     "48213;13/01/2025;Hidroxocobalamina 1 mg/ml;1 mg;IM\n").encode(), "registro.csv")
+    assert detect_kind(raw) == "doses"
+    imp = import_doses(raw)
+    assert imp.doses[["patient_id", "dose_ug", "route"]].values.tolist() == [["48213", 1000.0, "IM"]] * 2

@@ -952,3 +952,12 @@ def test_a_result_that_points_to_the_comment_is_read_from_it(result, comment, va
     assert_accounted(imp)
     assert imp.labs[["value", "qualifier"]].values.tolist() == [[pytest.approx(value), qualifier]]
     assert imp.labs["notes"].iloc[0] == "result read from the lab's comment"
+
+
+@pytest.mark.parametrize("header", ["Comentario", "Comentarios", "Commento", "Note del laboratorio"])
+def test_spanish_and_italian_comment_columns_are_read(header):
+    imp = import_text(f"NHC;Fecha;Prueba;Resultado;Unidades;{header}\n"
+                      "48213;20/02/2025;Hemoglobina;ver comentario;g/dL;Resultado: 11,8 g/dL\n"
+                      "48213;20/02/2025;Ferritina;;ng/mL;menor de 5\n", "analitica.csv")
+    assert imp.labs[["analyte", "value", "qualifier"]].values.tolist() == [["hemoglobin", 118.0, ""],
+                                                                          ["ferritin", 5.0, "<"]]
