@@ -58,10 +58,12 @@ def detect_decimal_mark(values: pd.Series, delimiter: str | None) -> DecimalMark
     num = extract(clean_text(values), VALUE_PATTERN)["num"].dropna()
     both = num[num.str.contains(".", regex=False) & num.str.contains(",", regex=False)]
     last_comma = int((both.str.rfind(",") > both.str.rfind(".")).sum())
-    comma = int(num.str.fullmatch(_COMMA_DECIMAL).sum()) + last_comma
+    comma_values = num[num.str.fullmatch(_COMMA_DECIMAL).fillna(False).astype(bool)]
+    comma = len(comma_values) + last_comma
     point = int(num.str.fullmatch(_POINT_DECIMAL).sum()) + len(both) - last_comma
     if comma and not point:
-        return DecimalMark(",", f"decimal comma ({counted(comma, 'value')} such as 7,5)")
+        example = comma_values.iloc[0] if len(comma_values) else both.iloc[0]
+        return DecimalMark(",", f"decimal comma ({counted(comma, 'value')} such as {example})")
     if point and not comma:
         return DecimalMark(".", "decimal point")
     if comma and point:

@@ -123,3 +123,8 @@ def test_reference_ranges_with_decimal_commas_and_unreadable_ones():
     lo, hi, ok = parse_ranges(pd.Series(["7,5 - 10,0", "M: 130-170 F: 120-150"]), ",")
     assert (lo[0], hi[0], ok[0]) == (7.5, 10.0, True)
     assert not ok[1]
+
+
+def test_the_decimal_comma_reason_quotes_a_value_of_the_file():
+    mark = detect_decimal_mark(pd.Series(["9,1", "145", "11,8"]), ";")
+    assert (mark.mark, mark.reason) == (",", "decimal comma (2 values such as 9,1)")
