@@ -913,7 +913,7 @@ def _typed_labs(labs: pd.DataFrame) -> pd.DataFrame:
 # --- merging and de-duplication ----------------------------------------------------------------
 
 DUPLICATE_KEY = ("patient_id", "collected_at", "analyte", "qualifier")
-CONVERSION_SLACK = 0.001  # relative: two labs converting with slightly different factors
+CONVERSION_SLACK = 0.0005  # relative: two labs converting with slightly different factors (0.738 for 0.7378)
 
 
 def reported_resolution(reported: pd.Series) -> np.ndarray:

@@ -202,6 +202,8 @@ def test_a_specimen_column_under_a_plain_header_is_read_when_it_holds_words(head
     (("10.4 g/dL", "104"), 1),  # the same result in two units
     (("182 pg/mL", "134 pmol/L"), 1),  # 182 pg/mL is 134.28 pmol/L: the other lab rounded it
     (("183 pg/mL", "134 pmol/L"), 0),  # 135.02 pmol/L: a different result
+    (("104", "104.6"), 0),  # 104.6 rounds to 105
+    (("104", "104.4"), 1),  # 104.4 rounds to 104
 ])
 def test_only_results_that_agree_within_the_reported_digits_are_one_result(values, duplicates):
     def cell(v: str) -> str:
