@@ -24,13 +24,15 @@ from b12core.encounters import encounter_note
 from b12core.read import RawFile
 from b12core.reference import header_labels
 
-PATIENT_ID, COLLECTED_AT = "patient_id", "collected_at"
+PATIENT_ID, COLLECTED_AT, PATIENT_NAME = "patient_id", "collected_at", "patient_name"
 _SEPARATOR = r"\s*[:#=]?\s*(?:[,;\t|]\s*)*"
 # An id: an NHS-style number written in groups (943 476 5919), else one word holding a digit.
 _ID = r"(?P<value>\d{3}[ -]\d{3}[ -]\d{4}(?!\d)|(?=[\w\-/.]*\d)[^\W_][\w\-/.]*)"
 # A date runs to the end of its cell: a tab, two spaces, ; or |, a comma before a word, or the next label.
 _DATE = (r"(?P<value>(?=[^\t;|]*\d)[^\W_][^\t;|]*?)"
          r"(?=\t|\s{2,}|[;|]|,(?!\s*\d)|[\s,]+[^\W\d_][^\W\d_./]*(?:[ /][^\W\d_]+)*\s*:|\s*$)")
+
+_NAME = r"(?P<value>[^\W\d_][^\t;|]*)"  # a name: words up to the end of its cell
 
 
 @dataclass(frozen=True)
@@ -48,13 +50,14 @@ class BlockValue:
 @cache
 def _patterns(field: str) -> tuple[tuple[int, re.Pattern[str]], ...]:
     """(priority, pattern) for each label of ``field``, longest labels first."""
-    value = _ID if field == PATIENT_ID else _DATE
+    value = {PATIENT_ID: _ID, COLLECTED_AT: _DATE}.get(field, _NAME)
     out = []
     for kind, label, priority in header_labels():
         if kind != field:
             continue
         words = r"[\s._-]*".join(re.escape(w) for w in re.split(r"[\s._-]+", label.strip(" .")) if w)
-        out.append((priority, re.compile(rf"(?<![^\W_]){words}\.?(?![^\W_]){_SEPARATOR}{value}", re.IGNORECASE)))
+        separator = r"\s*:\s*" if field == PATIENT_NAME else _SEPARATOR  # "Patient temperature" is a test
+        out.append((priority, re.compile(rf"(?<![^\W_]){words}\.?(?![^\W_]){separator}{value}", re.IGNORECASE)))
     return tuple(out)
 
 
@@ -82,6 +85,12 @@ def patient_id(preamble: tuple[str, ...]) -> BlockValue | None:
 def collection_date(preamble: tuple[str, ...]) -> BlockValue | None:
     """The collection date written above the table (``Date Collected: 03/14/2024 08:30``), or None."""
     return block_value(preamble, COLLECTED_AT)
+
+
+def is_heading(line: str) -> bool:
+    """True for a line that begins or labels a report: a patient id, a patient's name or a
+    collection date under its label ("Patient ID: 22222", "Patient Name: SMITH, JOHN")."""
+    return any(block_value((line,), field) is not None for field in (PATIENT_ID, PATIENT_NAME, COLLECTED_AT))
 
 
 def names_patient(raw: RawFile | None, kind: str) -> bool:

@@ -390,8 +390,7 @@ def _second_report(raw: RawFile, mapping: ColumnMapping, rec: Records) -> tuple[
     if not from_block or mapping.layout != "long":
         return none, ""
     name = rec["name"]
-    heading = np.array([bool(t) and (header_block.patient_id((t,)) is not None
-                                     or header_block.collection_date((t,)) is not None) for t in name.values])
+    heading = np.array([bool(t) and header_block.is_heading(t) for t in name.values])
     at = name.per_value(heading)
     if not at.any():
         return none, ""

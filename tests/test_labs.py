@@ -961,3 +961,25 @@ def test_spanish_and_italian_comment_columns_are_read(header):
                       "48213;20/02/2025;Ferritina;;ng/mL;menor de 5\n", "analitica.csv")
     assert imp.labs[["analyte", "value", "qualifier"]].values.tolist() == [["hemoglobin", 118.0, ""],
                                                                           ["ferritin", 5.0, "<"]]
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ('"Patient Name: DOE, JANE",,\nMRN: 0042,,', '"Patient Name: SMITH, JOHN",,'),
+    ("Unit No: M000123,,", "Unit No: M000456,,"),
+    ("IPP: 800123,,", "IPP: 800456,,"),
+])
+def test_a_second_reports_name_or_number_inside_the_table_ends_the_first_report(first, second):
+    text = (f"{first}\nTest,Result,Units,Collected\nHemoglobin,10.2,g/dL,2025-01-15\n"
+            f"{second}\nHemoglobin,14.2,g/dL,2025-02-20\n")
+    imp = import_text(text, "reports.csv")
+    assert_accounted(imp)
+    assert imp.labs["value"].tolist() == [102.0]
+    assert imp.labs["patient_id"].iloc[0] in ("0042", "M000123", "800123")
+    assert imp.rejections["reason"].str.startswith("after a second report's heading in the file").all()
+
+
+def test_a_test_named_like_a_heading_is_no_second_report():
+    imp = import_text("Patient ID: 0042\nTest,Result,Units,Collected\nHemoglobin,10.2,g/dL,2025-01-15\n"
+                      "Patient temperature,37.0,Cel,2025-01-15\nMCV,104,fL,2025-01-15\n", "report.csv")
+    assert imp.labs["analyte"].tolist() == ["hemoglobin", "mcv"]
+    assert imp.rejections.empty
