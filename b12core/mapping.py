@@ -186,7 +186,9 @@ def dates_in_time_column(raw: RawFile, roles: dict[str, str], reasons: dict[str,
 
 # Headers that name where a result was measured only when the column holds words ("Blood Gas",
 # "Hematology"); the same headers often hold specimen or accession numbers, which say nothing of it.
-_PLAIN_SOURCE_HEADERS = ("specimen", "source", "section", "lab section", "category", "department")
+_PLAIN_SOURCE_HEADERS = ("specimen", "source", "section", "lab section", "category", "department", "sample",
+                         "specimen description", "order name", "muestra", "campione", "materiel", "monster",
+                         "monstermateriaal", "probe", "echantillon")
 _WORDS_ONLY = re.compile(r"^[^\W\d_][^\d]*$")
 
 
@@ -409,7 +411,8 @@ class DictionaryEntry:
     specimen: str = ""  # fluid and category ("Blood, Blood Gas"): where the code's results are measured
 
 
-_DICTIONARY_SOURCE_HEADERS = ("fluid", "category")  # MIMIC d_labitems: the specimen and the lab section
+# MIMIC d_labitems: the specimen and the lab section; other code lists name the section or department
+_DICTIONARY_SOURCE_HEADERS = ("fluid", "category", "section", "department", "lab section")
 
 
 def read_dictionary(raw: RawFile) -> dict[str, DictionaryEntry]:

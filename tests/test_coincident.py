@@ -185,6 +185,12 @@ def test_a_blood_gas_export_beside_the_lab_export_gives_way_to_the_labs_result()
 @pytest.mark.parametrize(("header", "values", "role"), [
     ("Specimen", ("Blood gas", "Haematology"), "Specimen"),
     ("Section", ("Blood Gas", "Hematology"), "Section"),
+    ("Sample", ("Blood gas", "EDTA blood"), "Sample"),
+    ("Muestra", ("Gasometría", "Sangre EDTA"), "Muestra"),
+    ("Campione", ("Emogas", "Sangue EDTA"), "Campione"),
+    ("Matériel", ("Gaz du sang", "Sang EDTA"), "Matériel"),
+    ("Specimen Description", ("Arterial blood gas", "Whole blood"), "Specimen Description"),
+    ("Sample", ("S1", "S2"), None),
     ("Specimen", ("S-25-000184", "S-25-000185"), None),  # accession numbers: not where the result was measured
     ("Source", ("12", "13"), None),
 ])
@@ -214,3 +220,9 @@ def test_only_results_that_agree_within_the_reported_digits_are_one_result(value
         f"P7,2025-02-03 09:10,{test},{cell(v)}\n" for v in values)
     imp = import_labs(read_file(text.encode(), "labs.csv"))
     assert imp.counts[["accepted", "duplicates"]].iloc[0].tolist() == [len(values) - duplicates, duplicates]
+
+
+def test_a_dictionary_section_column_says_where_its_codes_are_measured():
+    dictionary = read_dictionary(read_file(
+        b"Code,Test Name,Department\nHB1,Hemoglobin,Blood Gas\nHB2,Hemoglobin,Haematology\n", "codes.csv"))
+    assert {c: e.specimen for c, e in dictionary.items()} == {"HB1": "Blood Gas", "HB2": "Haematology"}
