@@ -514,17 +514,26 @@ def _linked(imp: Imported, kind: str, name: str, column: str, admissions: Sequen
     listed = found_patients.notna().to_numpy()
     patients = found_patients.fillna("").to_numpy(dtype=object)
     notes = [f"patient found through {adm.name} (admission id {i})" for i in ids]
-    table = _relabelled(table, codes, np.where(listed, np.arange(len(ids)), -1)[codes.ids], list(patients), notes)
+    # An admission id not listed that is written like a patient id of the file would merge with that patient.
+    clash = ~listed & np.isin(ids.to_numpy(dtype=object), patients[listed])
+    patients[clash] = [f"{UNLISTED_PREFIX}{i}" for i in ids[clash]]
+    for i in np.flatnonzero(clash):
+        notes[i] = f"admission id {ids[i]} is not listed in {adm.name}: kept apart from patient {ids[i]}"
+    relabel = listed | clash
+    table = _relabelled(table, codes, np.where(relabel, np.arange(len(ids)), -1)[codes.ids], list(patients), notes)
     order_note = ""
     if kind == "labs" and imp.mappings[name].roles.get("offset_minutes"):
         table, order_note = _on_stay_clocks(table, codes, adm.clocks.get(key), found_patients)
-    left = ids[~listed]
-    twice = left.isin(adm.ambiguous[key])
+    left = pd.Index(np.where(clash, patients, ids.to_numpy(dtype=object))[~listed], dtype=object)
+    twice = ids[~listed].isin(adm.ambiguous[key])
     link = EncounterLink(name, column, adm.name, int(listed.sum()), len(pd.unique(patients[listed])),
                          tuple(left[~twice]), tuple(left[twice]))
     said = tuple(n for n in imp.notes.get(name, ()) if n != encounter_note(column))
     notes = (*said, *link.notes(), *filter(None, [order_note]))
     return link, dataclasses.replace(imp, **{kind: table}, notes={**imp.notes, name: notes})
+
+
+UNLISTED_PREFIX = "admission "  # an unlisted admission id whose number is also a patient's
 
 
 STAY_CLOCK_NOTE = ("no calendar date in file: minutes after the stay's admission, placed in its year of hospital "

@@ -821,3 +821,14 @@ def test_stays_without_a_clock_joined_into_one_person_are_said_to_have_no_order(
     ws = build_workspace([("lab.csv", EICU_STAYS_LAB), ("patient.csv", patient)])
     assert any("2 stays of one patient are each counted from their own admission" in n
                for n in ws.labs.notes["lab.csv"])
+
+
+def test_an_admission_id_the_file_does_not_list_never_merges_with_a_patient_of_the_same_number():
+    labs = (b"hadm_id,itemid,charttime,value,valueuom\n30000,51222,2150-01-02 08:00:00,8.9,g/dL\n"
+            b"20004,51222,2150-02-02 08:00:00,14.7,g/dL\n")
+    admissions = b"subject_id,hadm_id,admittime\n20004,30000,2150-01-01 10:00:00\n"
+    ws = build_workspace([("LABEVENTS.csv", labs), ("d_labitems.csv", CODE_DICTIONARY),
+                          ("ADMISSIONS.csv", admissions)])
+    assert ws.labs.labs["patient_id"].tolist() == ["20004", "admission 20004"]
+    assert ("1 admission id is not listed in ADMISSIONS.csv and is kept as a patient of its own: admission 20004"
+            in ws.labs.notes["LABEVENTS.csv"])
