@@ -961,3 +961,20 @@ def test_spanish_and_italian_comment_columns_are_read(header):
                       "48213;20/02/2025;Ferritina;;ng/mL;menor de 5\n", "analitica.csv")
     assert imp.labs[["analyte", "value", "qualifier"]].values.tolist() == [["hemoglobin", 118.0, ""],
                                                                           ["ferritin", 5.0, "<"]]
+
+
+@pytest.mark.parametrize(("test", "unit", "comment", "value", "qualifier"), [
+    ("Vitamina B12", "pg/mL", "Superior a 2000", 2000 / 1.355, ">"),
+    ("Ferritina", "ng/mL", "menos de 5", 5.0, "<"),
+    ("Ferritin", "ng/mL", "unter 5", 5.0, "<"),
+    ("Vitamin B12", "pmol/L", "über 1476", 1476.0, ">"),
+    ("Vitamine B12", "pmol/L", "meer dan 1476", 1476.0, ">"),
+    ("Ferritina", "ng/mL", "meno di 5", 5.0, "<"),
+    ("Vitamine B12", "pmol/L", "plus de 1476", 1476.0, ">"),
+])
+def test_more_and_less_than_words_in_the_comment_are_read(test, unit, comment, value, qualifier):
+    imp = import_text("MRN,Collected,Test,Result,Units,Result comment\n"
+                      f"K1,2025-02-03 09:00,{test},,{unit},{comment}\n", "comments.csv")
+    assert imp.rejections.empty, imp.rejections["reason"].tolist()
+    result = imp.labs.iloc[0]
+    assert (result["qualifier"], result["value"]) == (qualifier, pytest.approx(value, rel=1e-3))

@@ -41,6 +41,18 @@ def test_censored_results_written_in_words_of_other_languages(text, value, quali
     assert (v, q, u, problem) == (value, qualifier, unit, "")
 
 
+@pytest.mark.parametrize("text,value,qualifier", [
+    ("Superior a 2000", 2000, ">"), ("Inferior a 2.0", 2.0, "<"), ("más de 2000", 2000, ">"),
+    ("MAS DE 2000", 2000, ">"), ("menos de 150", 150, "<"), ("über 2000", 2000, ">"), ("UEBER 2000", 2000, ">"),
+    ("unter 5", 5, "<"), ("meer dan 50", 50, ">"), ("minder dan 50", 50, "<"), ("lager dan 3.5", 3.5, "<"),
+    ("hoger dan 45", 45, ">"), ("meno di 5", 5, "<"), ("più di 2000", 2000, ">"), ("PIU DI 2000", 2000, ">"),
+    ("plus de 5000", 5000, ">"), ("moins de 5", 5, "<"),
+])
+def test_more_and_less_than_in_spanish_german_dutch_italian_and_french_words(text, value, qualifier):
+    v, q, _, _, problem = one(text)
+    assert (v, q, problem) == (value, qualifier, "")
+
+
 def test_unit_and_flag_written_after_the_number():
     assert one("GREATER THAN 20 NG/ML")[:3] == (20, ">", "NG/ML")
     assert one("12.1 H")[3] == "H"
