@@ -978,3 +978,13 @@ def test_more_and_less_than_words_in_the_comment_are_read(test, unit, comment, v
     assert imp.rejections.empty, imp.rejections["reason"].tolist()
     result = imp.labs.iloc[0]
     assert (result["qualifier"], result["value"]) == (qualifier, pytest.approx(value, rel=1e-3))
+
+
+def test_a_decimal_comma_in_the_comment_of_a_decimal_point_file_is_read_when_unambiguous():
+    imp = import_text("MRN,Collected,Test,Result,Units,Result comment\n"
+                      "K1,2025-02-03 09:00,Haemoglobin,12.5,g/dL,\n"
+                      "K1,2025-02-03 09:00,Ferritin,,ng/mL,\"kleiner dan 4,0\"\n"
+                      "K1,2025-02-03 09:00,Vitamin B12,,pmol/L,\"kleiner dan 1,250\"\n", "comments.csv")
+    ferritin, b12 = row(imp.labs, "ferritin"), row(imp.labs, "b12")
+    assert (ferritin["qualifier"], ferritin["value"]) == ("<", 4.0)
+    assert (b12["qualifier"], b12["value"]) == ("<", 1250.0)  # '1,250' is a thousands comma in this file

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from b12core.values import detect_decimal_mark, parse_ranges, parse_values
+from b12core.values import detect_decimal_mark, parse_free_text, parse_ranges, parse_values
 
 
 def one(text: str, mark: str = "."):
@@ -140,3 +140,12 @@ def test_reference_ranges_with_decimal_commas_and_unreadable_ones():
 def test_the_decimal_comma_reason_quotes_a_value_of_the_file():
     mark = detect_decimal_mark(pd.Series(["9,1", "145", "11,8"]), ";")
     assert (mark.mark, mark.reason) == (",", "decimal comma (2 values such as 9,1)")
+
+
+@pytest.mark.parametrize("text,mark,value,qualifier", [
+    ("kleiner dan 4,0", ".", 4.0, "<"), ("< 0,5", ".", 0.5, "<"), ("1,250", ".", 1250, ""),
+    ("kleiner dan 1,250", ".", 1250, "<"), ("< 4.5", ",", 4.5, "<"), ("1.250", ",", 1250, ""),
+])
+def test_a_free_text_number_is_read_with_the_other_decimal_mark_only_when_unambiguous(text, mark, value, qualifier):
+    p = parse_free_text(pd.Series([text]), mark)
+    assert (p.value[0], p.qualifier[0], p.problem[0]) == (value, qualifier, "")
