@@ -988,3 +988,11 @@ def test_a_decimal_comma_in_the_comment_of_a_decimal_point_file_is_read_when_una
     ferritin, b12 = row(imp.labs, "ferritin"), row(imp.labs, "b12")
     assert (ferritin["qualifier"], ferritin["value"]) == ("<", 4.0)
     assert (b12["qualifier"], b12["value"]) == ("<", 1250.0)  # '1,250' is a thousands comma in this file
+
+
+def test_french_reticulocytes_per_mille_are_read_as_a_tenth_of_a_percent():
+    imp = import_text("N° patient;Date de prélèvement;Analyse;Résultat;Unité\n"
+                      "P-17;2025-03-04;Réticulocytes;85;‰\n", "bilan.csv")
+    assert imp.rejections.empty, imp.rejections["reason"].tolist()
+    retic = row(imp.labs, "reticulocytes")
+    assert (retic["value"], retic["unit"], retic["reported_value"], retic["reported_unit"]) == (8.5, "%", "85", "‰")
