@@ -451,3 +451,13 @@ def test_qualifier_words_are_read_as_their_sign_whatever_their_case_and_accents(
 def test_check_tables_refuses_a_qualifier_that_is_not_a_sign(monkeypatch):
     _doctored(monkeypatch, "qualifiers", qualifier="less")
     assert any(p.startswith("qualifiers.csv") and "'less'" in p for p in reference.check_tables())
+
+
+@pytest.mark.parametrize("name,analyte", [
+    ("Ferritinemia", "ferritin"), ("Folatemia", "folate"), ("Potassiemia", "potassium"), ("Kaliemia", "potassium"),
+    ("Homocystéine totale", "homocysteine"), ("Omocisteina totale", "homocysteine"),
+    ("HOMOCYSTEINE, CARDIOVASCULAR", "homocysteine"),
+])
+def test_italian_blood_level_names_total_homocysteine_and_quests_cardiovascular_homocysteine(name, analyte):
+    ident = lookup_name(name)
+    assert ident is not None and ident.analyte == analyte
