@@ -461,3 +461,11 @@ def test_check_tables_refuses_a_qualifier_that_is_not_a_sign(monkeypatch):
 def test_italian_blood_level_names_total_homocysteine_and_quests_cardiovascular_homocysteine(name, analyte):
     ident = lookup_name(name)
     assert ident is not None and ident.analyte == analyte
+
+
+@pytest.mark.parametrize("name", ["Folate (RBC)", "Vitamin B12 (Folate)", "Ferritin (Holotranscobalamin)",
+                                  "MCH (Retis)", "Retikulozyten (Hämoglobin)",
+                                  "Folate (Erythrocytes)", "Potassium (Urine)", "Hämoglobin (Urin)"])
+def test_a_bracket_naming_another_test_is_never_merged_into_a_tracked_one(name):
+    ident = lookup_name(name)
+    assert ident is None or ident.analyte is None
