@@ -666,7 +666,7 @@ def _from_comment(combos: pd.DataFrame, comment: np.ndarray, mark: str) -> pd.Da
     texts, which = np.unique(comment[open_].astype(str), return_inverse=True)
     sentence = pd.Series(texts, dtype="str").str.split(r"\.\s", n=1, regex=True).str[0].str.rstrip(".")
     sentence = sentence.str.replace(_COMMENT_LABEL, "", regex=True)  # "Result: 104 fL" -> "104 fL"
-    read = values.parse_values(sentence, mark)
+    read = values.parse_free_text(sentence, mark)
     rows = np.flatnonzero(open_)
     use = combos["blank"].to_numpy()[rows] & (read.problem[which] == "")
     taken, r = rows[use], which[use]

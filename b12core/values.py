@@ -7,7 +7,7 @@ a million rows cost what their few thousand distinct values cost.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -133,6 +133,24 @@ def parse_values(values: pd.Series, mark: str) -> ParsedValues:
     return ParsedValues(number, qualifier.to_numpy(dtype=object),
                         unit.to_numpy(dtype=object), flag.str.strip("()").to_numpy(dtype=object),
                         problem)
+
+
+_UNAMBIGUOUS_DECIMAL = {",": _COMMA_DECIMAL, ".": _POINT_DECIMAL}
+
+
+def parse_free_text(values: pd.Series, mark: str) -> ParsedValues:
+    """``parse_values`` for results a person typed in free text (the lab's comment): a number the
+    file's ``mark`` cannot read is read with the other mark when it is unambiguously that mark's
+    decimal (``kleiner dan 4,0`` in a decimal-point file), never a possible thousands group
+    (``1,250`` stays 1250), as range texts are."""
+    own = parse_values(values, mark)
+    other_mark = "," if mark == "." else "."
+    other = parse_values(values, other_mark)
+    num = extract(clean_text(values.astype("str")), VALUE_PATTERN)["num"].fillna("")
+    unambiguous = num.str.fullmatch(_UNAMBIGUOUS_DECIMAL[other_mark]).fillna(False).to_numpy(dtype=bool)
+    use = (own.problem != "") & unambiguous & (other.problem == "")
+    return ParsedValues(*(np.where(use, getattr(other, f.name), getattr(own, f.name))
+                          for f in fields(ParsedValues)))
 
 
 def _known_units(texts: pd.Series) -> pd.Series:

@@ -983,3 +983,38 @@ def test_a_test_named_like_a_heading_is_no_second_report():
                       "Patient temperature,37.0,Cel,2025-01-15\nMCV,104,fL,2025-01-15\n", "report.csv")
     assert imp.labs["analyte"].tolist() == ["hemoglobin", "mcv"]
     assert imp.rejections.empty
+
+
+@pytest.mark.parametrize(("test", "unit", "comment", "value", "qualifier"), [
+    ("Vitamina B12", "pg/mL", "Superior a 2000", 2000 / 1.355, ">"),
+    ("Ferritina", "ng/mL", "menos de 5", 5.0, "<"),
+    ("Ferritin", "ng/mL", "unter 5", 5.0, "<"),
+    ("Vitamin B12", "pmol/L", "über 1476", 1476.0, ">"),
+    ("Vitamine B12", "pmol/L", "meer dan 1476", 1476.0, ">"),
+    ("Ferritina", "ng/mL", "meno di 5", 5.0, "<"),
+    ("Vitamine B12", "pmol/L", "plus de 1476", 1476.0, ">"),
+])
+def test_more_and_less_than_words_in_the_comment_are_read(test, unit, comment, value, qualifier):
+    imp = import_text("MRN,Collected,Test,Result,Units,Result comment\n"
+                      f"K1,2025-02-03 09:00,{test},,{unit},{comment}\n", "comments.csv")
+    assert imp.rejections.empty, imp.rejections["reason"].tolist()
+    result = imp.labs.iloc[0]
+    assert (result["qualifier"], result["value"]) == (qualifier, pytest.approx(value, rel=1e-3))
+
+
+def test_a_decimal_comma_in_the_comment_of_a_decimal_point_file_is_read_when_unambiguous():
+    imp = import_text("MRN,Collected,Test,Result,Units,Result comment\n"
+                      "K1,2025-02-03 09:00,Haemoglobin,12.5,g/dL,\n"
+                      "K1,2025-02-03 09:00,Ferritin,,ng/mL,\"kleiner dan 4,0\"\n"
+                      "K1,2025-02-03 09:00,Vitamin B12,,pmol/L,\"kleiner dan 1,250\"\n", "comments.csv")
+    ferritin, b12 = row(imp.labs, "ferritin"), row(imp.labs, "b12")
+    assert (ferritin["qualifier"], ferritin["value"]) == ("<", 4.0)
+    assert (b12["qualifier"], b12["value"]) == ("<", 1250.0)  # '1,250' is a thousands comma in this file
+
+
+def test_french_reticulocytes_per_mille_are_read_as_a_tenth_of_a_percent():
+    imp = import_text("N° patient;Date de prélèvement;Analyse;Résultat;Unité\n"
+                      "P-17;2025-03-04;Réticulocytes;85;‰\n", "bilan.csv")
+    assert imp.rejections.empty, imp.rejections["reason"].tolist()
+    retic = row(imp.labs, "reticulocytes")
+    assert (retic["value"], retic["unit"], retic["reported_value"], retic["reported_unit"]) == (8.5, "%", "85", "‰")

@@ -45,6 +45,7 @@ def test_race_code_2170_9_is_not_in_the_table_as_mma():
     ("b12", "pg/mL", 0.737795), ("b12", "ng/L", 0.737795),
     ("mma", "umol/L", 1000), ("mma", "nmol/mL", 1000),
     ("homocysteine", "mg/L", 7.397), ("folate", "ng/mL", 2.2655), ("folate", "ug/L", 2.2655),
+    ("reticulocytes", "[ppth]", 0.1),
 ])
 def test_unit_factors_from_clinical_facts(analyte, unit, factor):
     assert unit_factors()[(analyte, unit)] == pytest.approx(factor)
@@ -95,7 +96,7 @@ def test_nhanes_variables_carry_their_documented_units():
     ("g/dl", "g/dL"), ("gm/dL", "g/dL"), ("GM/DL", "g/dL"), ("g%", "g/dL"), ("µmol/l", "umol/L"),
     ("μmol/L", "umol/L"), ("micromol/L", "umol/L"), ("mcg/L", "ug/L"), ("U3", "fL"), ("fl", "fL"),
     ("pg/ml", "pg/mL"), ("ng/L", "ng/L"), ("mmol/l", "mmol/L"), ("10^9/L", "10*9/L"), ("m/uL", "10*6/uL"),
-    ("%", "%"),
+    ("%", "%"), ("‰", "[ppth]"),
 ])
 def test_unit_spellings(spelling, unit):
     assert ucum_unit(spelling) == unit
@@ -450,3 +451,21 @@ def test_qualifier_words_are_read_as_their_sign_whatever_their_case_and_accents(
 def test_check_tables_refuses_a_qualifier_that_is_not_a_sign(monkeypatch):
     _doctored(monkeypatch, "qualifiers", qualifier="less")
     assert any(p.startswith("qualifiers.csv") and "'less'" in p for p in reference.check_tables())
+
+
+@pytest.mark.parametrize("name,analyte", [
+    ("Ferritinemia", "ferritin"), ("Folatemia", "folate"), ("Potassiemia", "potassium"), ("Kaliemia", "potassium"),
+    ("Homocystéine totale", "homocysteine"), ("Omocisteina totale", "homocysteine"),
+    ("HOMOCYSTEINE, CARDIOVASCULAR", "homocysteine"),
+])
+def test_italian_blood_level_names_total_homocysteine_and_quests_cardiovascular_homocysteine(name, analyte):
+    ident = lookup_name(name)
+    assert ident is not None and ident.analyte == analyte
+
+
+@pytest.mark.parametrize("name", ["Folate (RBC)", "Vitamin B12 (Folate)", "Ferritin (Holotranscobalamin)",
+                                  "MCH (Retis)", "Retikulozyten (Hämoglobin)",
+                                  "Folate (Erythrocytes)", "Potassium (Urine)", "Hämoglobin (Urin)"])
+def test_a_bracket_naming_another_test_is_never_merged_into_a_tracked_one(name):
+    ident = lookup_name(name)
+    assert ident is None or ident.analyte is None

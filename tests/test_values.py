@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from b12core.values import detect_decimal_mark, parse_ranges, parse_values
+from b12core.values import detect_decimal_mark, parse_free_text, parse_ranges, parse_values
 
 
 def one(text: str, mark: str = "."):
@@ -39,6 +39,18 @@ def test_numbers_and_censored_results(text, value, qualifier):
 def test_censored_results_written_in_words_of_other_languages(text, value, qualifier, unit):
     v, q, u, _, problem = one(text, ",")
     assert (v, q, u, problem) == (value, qualifier, unit, "")
+
+
+@pytest.mark.parametrize("text,value,qualifier", [
+    ("Superior a 2000", 2000, ">"), ("Inferior a 2.0", 2.0, "<"), ("más de 2000", 2000, ">"),
+    ("MAS DE 2000", 2000, ">"), ("menos de 150", 150, "<"), ("über 2000", 2000, ">"), ("UEBER 2000", 2000, ">"),
+    ("unter 5", 5, "<"), ("meer dan 50", 50, ">"), ("minder dan 50", 50, "<"), ("lager dan 3.5", 3.5, "<"),
+    ("hoger dan 45", 45, ">"), ("meno di 5", 5, "<"), ("più di 2000", 2000, ">"), ("PIU DI 2000", 2000, ">"),
+    ("plus de 5000", 5000, ">"), ("moins de 5", 5, "<"),
+])
+def test_more_and_less_than_in_spanish_german_dutch_italian_and_french_words(text, value, qualifier):
+    v, q, _, _, problem = one(text)
+    assert (v, q, problem) == (value, qualifier, "")
 
 
 def test_unit_and_flag_written_after_the_number():
@@ -128,3 +140,12 @@ def test_reference_ranges_with_decimal_commas_and_unreadable_ones():
 def test_the_decimal_comma_reason_quotes_a_value_of_the_file():
     mark = detect_decimal_mark(pd.Series(["9,1", "145", "11,8"]), ";")
     assert (mark.mark, mark.reason) == (",", "decimal comma (2 values such as 9,1)")
+
+
+@pytest.mark.parametrize("text,mark,value,qualifier", [
+    ("kleiner dan 4,0", ".", 4.0, "<"), ("< 0,5", ".", 0.5, "<"), ("1,250", ".", 1250, ""),
+    ("kleiner dan 1,250", ".", 1250, "<"), ("< 4.5", ",", 4.5, "<"), ("1.250", ",", 1250, ""),
+])
+def test_a_free_text_number_is_read_with_the_other_decimal_mark_only_when_unambiguous(text, mark, value, qualifier):
+    p = parse_free_text(pd.Series([text]), mark)
+    assert (p.value[0], p.qualifier[0], p.problem[0]) == (value, qualifier, "")
