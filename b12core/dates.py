@@ -25,7 +25,8 @@ EARLIEST_YEAR = 1900
 LATEST_YEAR = 2261  # the last whole year of pandas' nanosecond timestamps
 ZONE_NOTE = "time zone in the file not applied (clock time kept)"
 
-_TIME = (r"(?:[T\s,]+(?P<H>\d{1,2})[:.h](?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?"
+# A clock time after the date; HL7 and Meditech exports write it without a colon ("0830").
+_TIME = (r"(?:[T\s,]+(?P<H>\d{1,2})[:.h]?(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?"
          r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2})?")
 ISO = rf"^(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){_TIME}$"
 COMPACT = r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:[T\s]?(?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})?)?$"

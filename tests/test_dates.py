@@ -8,6 +8,7 @@ import pytest
 
 from b12core.dates import parse_dates
 from b12core.errors import DateOrderNeeded, InputError
+from tests.conftest import import_text
 
 
 def parse(texts, order=None):
@@ -154,3 +155,19 @@ def test_a_column_in_one_format_is_read_by_it_and_the_odd_ones_by_the_patterns()
         "2021-01-17 08:42:00", "", "", "2021-01-07 08:42:00", "", "2021-03-01 00:00:00", ""]
     assert list(p.problem)[1] == "date '02/30/2021 01:00 PM' does not exist when read mdy"
     assert list(p.problem)[4] == "date '01/17/1850 08:42 AM' is before 1900"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2025-01-15 0830", "2025-01-15 08:30"),  # a clock time written without its colon (HL7, Meditech)
+    ("15/01/2025 0830", "2025-01-15 08:30"),
+    ("Jan 15, 2025 830", "2025-01-15 08:30"),
+])
+def test_a_time_without_its_colon_is_read(text, expected):
+    p = parse([text])
+    assert p.problem[0] == ""
+    assert pd.Timestamp(p.when[0]) == pd.Timestamp(expected)
+
+
+def test_a_separate_time_column_without_colons_dates_its_results():
+    imp = import_text("MRN,Date,Time,Test,Result,Units\n1,2025-01-15,0830,Hemoglobin,10.2,g/dL\n", "meditech.csv")
+    assert imp.labs["collected_at"].tolist() == [pd.Timestamp("2025-01-15 08:30")]
