@@ -564,7 +564,13 @@ def _on_stay_clocks(table: pd.DataFrame, codes: _Codes, clock: pd.Series | None,
     old = offset_note()
     notes = table["notes"].astype("str")
     notes = notes.where(~moved, notes.str.replace(old, STAY_CLOCK_NOTE, regex=False))
-    return table.assign(collected_at=when, notes=notes), ""
+    placed = clock.reindex(stays.index).dropna()
+    same_year = pd.Series(placed.dt.year.to_numpy(), index=stays[placed.index].to_numpy()).groupby(level=0).agg(
+        lambda years: years.duplicated().any())
+    said = "" if not same_year.any() else (
+        "the patient file gives only the year of each hospital stay: stays of one patient in the same year are "
+        "in order only within one hospital stay")
+    return table.assign(collected_at=when, notes=notes), said
 
 
 # --- patient ids written differently in different files ------------------------------------------

@@ -812,6 +812,8 @@ def test_stays_of_one_person_are_put_in_order_by_the_patient_files_clock():
                                              + pd.Timedelta(minutes=60), pd.Timestamp("2015-01-03 13:14")
                                              + pd.Timedelta(minutes=30)]
     assert labs["notes"].str.contains("placed in its year of hospital discharge", regex=False).all()
+    assert ("the patient file gives only the year of each hospital stay: stays of one patient in the same year are "
+            "in order only within one hospital stay") in ws.labs.notes["lab.csv"]
     view = patient_view(ws, "009-11111", as_of="2016-01-01")
     assert view.summary.set_index("analyte").loc["hemoglobin", "latest"] == 91.0
 
