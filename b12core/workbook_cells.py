@@ -34,6 +34,19 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+def _fill_merged_down(cells: list[list[object]], ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
+    """Give every row of a cell merged down one column (a patient id spanning that patient's
+    rows) the merged cell's value, which the file stores in its top cell only. Cells merged across
+    columns (a title) are left as they are: one cell of its line."""
+    for (top, column), (bottom, right) in ranges:
+        if right != column or bottom <= top or top >= len(cells):
+            continue
+        value = cells[top][column] if column < len(cells[top]) else ""
+        for row in cells[top + 1:bottom + 1]:
+            if column < len(row):
+                row[column] = value
+
+
 def sheet_cells(data: bytes, filename: str, max_text: int | None = None) -> list[tuple[str, list[list[str]]]]:
     """(sheet name, rows of text cells) for each sheet with a filled cell, rows of equal width.
 
@@ -48,7 +61,9 @@ def sheet_cells(data: bytes, filename: str, max_text: int | None = None) -> list
     sheets, text = [], 0
     for sheet_name in book.sheet_names:
         try:
-            cells = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+            sheet = book.get_sheet_by_name(sheet_name)
+            cells = sheet.to_python(skip_empty_area=False)
+            _fill_merged_down(cells, sheet.merged_cell_ranges or [])
         except Exception as err:
             raise InputError(f"{filename}: sheet {sheet_name!r} could not be read") from err
         rows = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 
@@ -259,3 +260,20 @@ def test_a_title_line_that_splits_into_cells_is_not_the_header():
 def test_a_header_with_a_blank_cell_is_still_the_header():
     raw = read_file(b"Patient,,Test,Result\nP1,2025-01-01,Hb,9.1\nP1,2025-02-01,Hb,10.2\n", "labs.csv")
     assert raw.columns == ["Patient", "Column 2", "Test", "Result"]
+
+
+def test_a_cell_merged_down_several_rows_gives_each_row_its_value():
+    from openpyxl import Workbook
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Cumulative report"])
+    sheet.merge_cells("A1:D1")  # a title merged across: stays one cell of the title line
+    for row in (["MRN", "Date", "Test", "Result"], ["0042", "2025-01-15", "Hb", 9.1],
+                [None, "2025-01-15", "MCV", 104], [None, "2025-02-20", "Hb", 11.2]):
+        sheet.append(row)
+    sheet.merge_cells("A3:A5")  # one patient's id merged down over their rows
+    buffer = io.BytesIO()
+    book.save(buffer)
+    raw = read_file(buffer.getvalue(), "cumulative.xlsx")
+    assert raw.preamble == ("Cumulative report",)
+    assert raw.table["MRN"].tolist() == ["0042", "0042", "0042"]
