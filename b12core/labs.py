@@ -630,8 +630,11 @@ def _combinations(rec: Records, first: np.ndarray, test: np.ndarray, idents: lis
 def _points_to_comment(texts: np.ndarray) -> np.ndarray:
     """Per distinct result text: empty, or a pointer to the comment ("See comment", "siehe
     Kommentar"): the result is then read from the lab's comment."""
-    pointers = see_comment_words()
-    return np.array([t == "" or name_key(t) in pointers for t in texts], dtype=bool)
+    out = texts == ""
+    worded = np.flatnonzero(pd.Series(texts, dtype="str").str.contains(r"[^\W\d_]{3}", regex=True).to_numpy())
+    pointers = see_comment_words()  # only texts with a word can point: most results are numbers
+    out[worded] = [name_key(t) in pointers for t in texts[worded]]
+    return out
 
 
 def _numeric_column(combos: pd.DataFrame, numeric: Coded, has_numeric: bool) -> pd.DataFrame:
