@@ -57,6 +57,7 @@ def test_specimen_words_tell_a_laboratory_analyser_from_a_point_of_care_one():
     assert specimen_kind("Blood, Hematology") == LABORATORY
     assert specimen_kind("Haematology") == LABORATORY
     assert specimen_kind("Klinische Chemie") == LABORATORY
+    assert specimen_kind("EDTA blood") == LABORATORY
     assert specimen_kind("Blood") == UNKNOWN
     assert specimen_kind("") == UNKNOWN
 
