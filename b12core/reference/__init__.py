@@ -30,7 +30,8 @@ HERE = Path(__file__).parent
 MAX_DECIMALS = 3  # display precision: a value is never shown with more decimals than this
 TABLES = ("analytes", "ranges", "units", "unit_spellings", "loinc", "aliases", "untracked", "regimens",
           "regimen_steps", "rechecks", "column_roles", "products", "routes", "thresholds", "symptoms", "grace",
-          "bands", "header_labels", "specimen_sources", "qualifiers", "id_words", "see_comment")
+          "bands", "header_labels", "specimen_sources", "qualifiers", "id_words", "see_comment",
+          "fhir_codes")
 # tables with a reader-facing ``cite``
 CITED_TABLES = ("thresholds", "regimens", "regimen_steps", "rechecks", "grace", "bands")
 # Words of the developers' provenance notes that no clinician or patient should read in a cite.
@@ -253,6 +254,13 @@ def see_comment_words() -> frozenset[str]:
 
 
 @cache
+def fhir_codes() -> dict[str, tuple[str, str, str]]:
+    """Analyte -> (LOINC code, UCUM unit, LOINC display) of a result in its canonical unit, as a
+    share snapshot's Observation codes it."""
+    return {r["analyte"]: (r["loinc"], r["ucum"], r["display"]) for r in read_table("fhir_codes")}
+
+
+@cache
 def specimen_phrases() -> tuple[tuple[str, str], ...]:
     """(phrase key, kind) of the words that say where a result was measured: ``point_of_care``
     (a blood gas or other point-of-care analyser) or ``laboratory`` (the laboratory's analysers)."""
@@ -412,6 +420,8 @@ def check_tables() -> list[str]:
     problems += _band_problems()
     problems += [f"qualifiers.csv: {r['words']} has qualifier {r['qualifier']!r}" for r in read_table("qualifiers")
                  if r["qualifier"] not in QUALIFIER_SIGNS]
+    problems += [f"fhir_codes.csv: {a.key} has no code in its canonical unit {a.canonical_unit}"
+                 for a in analytes().values() if fhir_codes().get(a.key, ("", "", ""))[1] != a.canonical_unit]
     problems += [f"specimen_sources.csv: {r['phrase']} has kind {r['kind']!r}" for r in read_table("specimen_sources")
                  if r["kind"] not in ("laboratory", "point_of_care")]
     problems += [f"id_words.csv: {r['word']} has kind {r['kind']!r}" for r in read_table("id_words")
