@@ -13,6 +13,8 @@ dateTime with a time needs one) and reads them back as the same clock times.
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +30,11 @@ UCUM = "http://unitsofmeasure.org"
 SETTINGS_URL = "urn:b12-follow-up:view-settings"  # the extension holding the view settings as JSON
 SYMPTOM_CATEGORY = "survey"  # FHIR observation-category: a patient's own report
 PATIENT_REF = "urn:uuid:00000000-0000-4000-8000-000000000001"  # the Bundle's one patient
+# A de-identified snapshot shifts every date by one random number of days per link, as
+# de-identified research data does (MIMIC shifts into the future; here up to a year either way):
+# intervals between results and doses stay true, the calendar dates do not.
+SHIFT_DAYS_MAX = 365
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -83,11 +90,35 @@ def _symptom(row: Any, tz: str) -> dict[str, Any]:
             "effectiveDateTime": _when(row.recorded_at, tz), "valueInteger": int(row.score)}
 
 
+def random_shift_days() -> int:
+    """A link's date shift for a de-identified snapshot: a random non-zero number of days within
+    ``SHIFT_DAYS_MAX`` either way."""
+    days = 1 + secrets.randbelow(SHIFT_DAYS_MAX)
+    return days if secrets.randbelow(2) else -days
+
+
+def _shifted(labs: pd.DataFrame, doses: pd.DataFrame, symptoms: pd.DataFrame | None, settings: dict[str, Any],
+             days: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, dict[str, Any]]:
+    """Every date moved by ``days``: the records' and the settings' ISO dates (a plan's start)."""
+    step = pd.Timedelta(days=days)
+    moved = {k: (f"{pd.Timestamp(v) + step:%Y-%m-%d}" if isinstance(v, str) and _ISO_DAY.fullmatch(v) else v)
+             for k, v in settings.items()}
+    return (labs.assign(collected_at=labs["collected_at"] + step),
+            doses.assign(administered_at=doses["administered_at"] + step),
+            symptoms.assign(recorded_at=symptoms["recorded_at"] + step) if symptoms is not None else None, moved)
+
+
 def snapshot_bundle(labs: pd.DataFrame, doses: pd.DataFrame, symptoms: pd.DataFrame | None,
-                    settings: dict[str, Any], patient_id: str, tz: str = "UTC") -> dict[str, Any]:
+                    settings: dict[str, Any], patient_id: str, tz: str = "UTC",
+                    shift_days: int | None = None) -> dict[str, Any]:
     """The patient's results (dated ones), doses, symptom scores and view ``settings`` as a FHIR
-    R4B collection Bundle (a JSON-ready dict), validated by the FHIR model library."""
-    patient = {"resourceType": "Patient", "identifier": [{"value": patient_id}]}
+    R4B collection Bundle (a JSON-ready dict), validated by the FHIR model library. With
+    ``shift_days`` (``random_shift_days``, one per link) it is de-identified: no identifier, and
+    every date moved by that many days."""
+    if shift_days is not None:
+        labs, doses, symptoms, settings = _shifted(labs, doses, symptoms, settings, shift_days)
+    identified = shift_days is None
+    patient = {"resourceType": "Patient", **({"identifier": [{"value": patient_id}]} if identified else {})}
     resources = [patient]
     resources += [_observation(r, tz) for r in labs[labs["collected_at"].notna()].itertuples(index=False)]
     resources += [_administration(r, tz) for r in doses.itertuples(index=False)]

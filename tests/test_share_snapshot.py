@@ -18,7 +18,7 @@ from jwcrypto import jwk as jwcrypto_jwk
 
 from b12core.errors import InputError
 from b12core.shl import decrypt, encrypt, new_key, parse_shlink, shlink
-from b12core.snapshot import read_snapshot, snapshot_bundle
+from b12core.snapshot import SHIFT_DAYS_MAX, random_shift_days, read_snapshot, snapshot_bundle
 
 LABS = pd.DataFrame({
     "patient_id": ["MRN 0042"] * 4,
@@ -105,3 +105,23 @@ def test_a_smart_health_link_carries_the_manifest_url_key_expiry_flags_and_label
         shlink("https://clinic.example/api/shl/abc", key, exp=1767225600, flags="X", label="x")
     with pytest.raises(InputError):
         shlink("https://clinic.example/api/shl/abc", key, exp=1767225600, flags="L", label="x" * 81)
+
+
+def test_a_de_identified_snapshot_has_no_identifier_and_every_date_shifted_by_one_offset():
+    data = snapshot_bundle(LABS, DOSES, SYMPTOMS, SETTINGS, patient_id="MRN 0042", shift_days=-137)
+    text = json.dumps(data)
+    assert "0042" not in text and "2025-01-05" not in text
+    back = read_snapshot(text.encode())
+    assert back.patient_id == ""
+    shift = pd.Timedelta(days=-137)
+    assert back.labs["collected_at"].tolist() == (LABS["collected_at"] + shift).tolist()
+    assert back.doses["administered_at"].tolist() == (DOSES["administered_at"] + shift).tolist()
+    assert back.symptoms["recorded_at"].tolist() == (SYMPTOMS["recorded_at"] + shift).tolist()
+    assert back.settings == {**SETTINGS, "start": "2024-08-22"}  # the plan's start moves with the dates
+    assert back.labs["value"].tolist() == LABS["value"].tolist()
+
+
+def test_a_link_gets_its_own_random_shift_within_a_year_and_never_none():
+    shifts = {random_shift_days() for _ in range(200)}
+    assert 0 not in shifts and len(shifts) > 100
+    assert all(abs(s) <= SHIFT_DAYS_MAX for s in shifts)
