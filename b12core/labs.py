@@ -342,7 +342,8 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
     n = len(rec)
     reasons, notes, file_notes = Reasons(n), RowNotes(n), list(raw.notes)
     ids = _identities(rec, dictionary, name_map)
-    second, why = _second_report(raw, mapping, rec)
+    block_date = header_block.collection_date(raw.preamble)
+    second, why = _second_report(raw, mapping, rec, block_date)
     if second.any():
         ids.status[second] = REJECTED
         reasons.fail(second, why)
@@ -353,7 +354,6 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
     # Collection times are read on a thread of their own while the results are worked out: Arrow and
     # NumPy release the GIL in both, so a second core shares the work (1M-row wide export, three
     # runs each: 5.4 -> 4.6 s). Their notes and reasons are added after the results', as before.
-    block_date = header_block.collection_date(raw.preamble)
     with ThreadPoolExecutor(1) as pool:
         times = pool.submit(_collection_times, raw, mapping, rec, date_order, tracked, block_date)
         combo, out, mark = _results(raw, mapping, rec, ids, tracked)
@@ -379,14 +379,14 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
         return accepted, rest.result()
 
 
-def _second_report(raw: RawFile, mapping: ColumnMapping, rec: Records) -> tuple[np.ndarray, str]:
+def _second_report(raw: RawFile, mapping: ColumnMapping, rec: Records,
+                   block_date: header_block.BlockValue | None) -> tuple[np.ndarray, str]:
     """The records from a second report's heading on ("Patient ID: 22222" as a row of the table),
-    in a table that takes its patient or collection date from the lines above it, and the reason
-    they are not read: the first report's patient and date must never reach them."""
+    in a table that takes its patient or collection date (``block_date``) from the lines above it,
+    and the reason they are not read: the first report's patient and date must never reach them."""
     none = np.zeros(len(rec), dtype=bool)
-    from_block = ((header_block.patient_id(raw.preamble) is not None and not mapping.roles.get("patient_id"))
-                  or (header_block.collection_date(raw.preamble) is not None
-                      and not mapping.roles.get("collected_at")))
+    from_block = ((header_block.names_patient(raw, "labs") and not mapping.roles.get("patient_id"))
+                  or (block_date is not None and not mapping.roles.get("collected_at")))
     if not from_block or mapping.layout != "long":
         return none, ""
     name = rec["name"]
