@@ -553,7 +553,7 @@ def _labs_table(source_file: str, accepted: Accepted) -> pd.DataFrame:
     with ThreadPoolExecutor(TEXT_COLUMN_THREADS) as pool:  # Arrow's take runs without the GIL
         texts = dict(zip(names, pool.map(Coded.series, (accepted.texts.pop(name) for name in names)), strict=True))
     n = len(accepted.source_row)
-    return _typed_labs(pd.DataFrame({
+    return typed_labs(pd.DataFrame({
         **texts,
         "collected_at": accepted.collected_at,
         "analyte": pd.Categorical.from_codes(accepted.analyte, categories=list(analyte_keys())),
@@ -902,7 +902,7 @@ def _reference_ranges(rec: Records, mark: str, combo: np.ndarray, factor: np.nda
     return units.canonical(low * each)[codes], units.canonical(high * each)[codes]
 
 
-def _typed_labs(labs: pd.DataFrame) -> pd.DataFrame:
+def typed_labs(labs: pd.DataFrame) -> pd.DataFrame:
     """The canonical dtypes of ``labs`` (see design.md)."""
     return labs.astype({
         "patient_id": "str", "analyte": pd.CategoricalDtype(list(analyte_keys())), "value": "float64",

@@ -699,6 +699,13 @@ def patient_view(ws: Workspace, patient: str, plan_choice: PlanChoice | None = N
     if extra_symptoms is not None and len(extra_symptoms):
         symptoms = pd.concat([s for s in (symptoms, extra_symptoms.assign(patient_id=patient)) if s is not None],
                              ignore_index=True)
+    return records_view(patient, labs, doses, symptoms, plan_choice, as_of, sex, overrides)
+
+
+def records_view(patient: str, labs: pd.DataFrame | None, doses: pd.DataFrame, symptoms: pd.DataFrame | None,
+                 plan_choice: PlanChoice | None = None, as_of: str | pd.Timestamp | None = None, sex: str = "any",
+                 overrides: tuple[PhaseOverride, ...] = ()) -> PatientView:
+    """``patient_view`` of one patient's own records (a share snapshot's, or a workspace's)."""
     if labs is None:
         labs = pd.DataFrame({c: pd.Series([], dtype="object") for c in LABS_COLUMNS}).astype(
             {"collected_at": "datetime64[ns]", "value": "float64", "ref_low": "float64", "ref_high": "float64"})
