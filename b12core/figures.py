@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,9 @@ from b12core.doses import INJECTED
 from b12core.export import dose_text
 from b12core.phases import ORAL_ROUTES
 from b12core.reference import analyte_keys, analytes, default_range, unit_factors
+
+if TYPE_CHECKING:
+    from b12core.workspace import PatientView
 from b12core.response import annotate_labs
 from b12core.words import counted
 
@@ -423,3 +427,10 @@ def titled(fig: go.Figure, patient_label: str, made_on: dt.date,
                              "yanchor": "top", "pad": {"t": 10}, "font": {"size": 15}},
                       margin={"t": top}, height=(out.layout.height or 0) + TITLE_SPACE_PX)
     return out
+
+
+def patient_figure(view: PatientView, settings: ViewSettings, sex: str) -> go.Figure:
+    """The dashboard's trend figure of a patient view under the view settings."""
+    return trend_figure(view.labs, view.doses, view.phases.phases, settings, plan=view.plan,
+                        symptoms=view.symptoms if len(view.symptoms) else None, sex=sex,
+                        adherence=view.adherence)

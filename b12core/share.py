@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 
 from b12core.display import ViewSettings, view_from_params, view_to_params
-from b12core.figures import trend_figure
 from b12core.snapshot import Snapshot, snapshot_bundle
 from b12core.workspace import PatientView, PlanChoice, records_view
 
@@ -31,13 +30,6 @@ class SharedDashboard:
     settings: ViewSettings
     sex: str
     plan: PlanChoice
-
-
-def patient_figure(view: PatientView, settings: ViewSettings, sex: str):
-    """The dashboard's trend figure of a patient view under the view settings."""
-    return trend_figure(view.labs, view.doses, view.phases.phases, settings, plan=view.plan,
-                        symptoms=view.symptoms if len(view.symptoms) else None, sex=sex,
-                        adherence=view.adherence)
 
 
 def _settings(plan: PlanChoice, sex: str, as_of: pd.Timestamp, view: ViewSettings) -> dict[str, Any]:

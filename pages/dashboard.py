@@ -9,7 +9,7 @@ from b12core.display import TIME_AXES, UNIT_SYSTEMS, ViewSettings, view_from_par
 from b12core.downloads import figure_html, results_csv, results_parquet, results_xlsx
 from b12core.reference import analytes
 from b12core.report import report_html
-from b12core.summary import URGENT, follow_up, left_off, markers_html
+from b12core.summary import follow_up, left_off
 from b12core.symptoms import diary_symptoms
 from b12core.text import markdown_literal
 from b12core.workspace import patient_analytes
@@ -20,6 +20,8 @@ from ui.guard import guarded
 from ui.sidebar import page_start
 from ui.state import Keys, recall, remember
 from ui.state import plan_choice as plan_choice_for
+from ui.summary_panel import summary_panel, urgent_banner
+from ui.view import current_view
 
 HELP = """
 **What you see.** One row per marker (haemoglobin, MCV, vitamin B12, MMA, homocysteine and any other
@@ -44,15 +46,6 @@ AXIS_LABELS = {"date": "Calendar date", "days": "Days since first dose"}
 UNIT_LABELS = {"SI": "SI (g/L, pmol/L)", "US": "US conventional (g/dL, pg/mL)"}
 VIEW_KEYS = (Keys.UNITS, Keys.AXIS, Keys.ANALYTES, Keys.DATES)
 DIARY_SYMPTOMS = diary_symptoms()
-
-
-def settings_from_widgets() -> ViewSettings:
-    s = st.session_state
-    dates = s.get(Keys.DATES) or ()
-    start = pd.Timestamp(dates[0]) if len(dates) > 0 else None
-    end = pd.Timestamp(dates[1]) + pd.Timedelta(hours=23, minutes=59) if len(dates) > 1 else None
-    return ViewSettings(units=s.get(Keys.UNITS) or "SI", time_axis=s.get(Keys.AXIS) or "date",
-                        analytes=tuple(s.get(Keys.ANALYTES) or ()), start=start, end=end)
 
 
 def restore_view_from_url() -> None:
@@ -87,41 +80,9 @@ def view_controls(present: list[str]) -> ViewSettings:
         st.date_input("Dates shown", key=Keys.DATES, format="YYYY-MM-DD", min_value=dt.date(1900, 1, 1))
     for key in VIEW_KEYS:
         remember(key)
-    settings = settings_from_widgets()
+    settings = current_view()
     st.query_params.from_dict(view_to_params(settings))
     return settings
-
-
-def summary_panel(follow) -> None:
-    """Where treatment stands, doses against the plan, each marker, and what to review."""
-    st.subheader("Follow-up summary")
-    st.markdown(f"**Treatment:** {markdown_literal(follow.status)}  \n"
-                f"**Last dose:** {markdown_literal(follow.last_dose)}  \n"
-                f"**Next dose:** {markdown_literal(follow.next_dose)}")
-    if follow.plan:
-        st.caption(markdown_literal(follow.plan))
-    for line in follow.adherence:
-        st.caption(markdown_literal(line))
-    for line in follow.off_plan:
-        st.markdown(f":material/event_busy: {markdown_literal(line)}")
-    st.page_link("pages/schedule.py", label="Regimen and written schedule", icon=":material/event:")
-    st.html(markers_html(follow.markers))
-    st.subheader("To review")
-    for _, prompt in follow.prompts.iterrows():
-        with st.container(border=True):
-            urgent = ":red-badge[Urgent] " if prompt["Severity"] == URGENT else ""
-            st.markdown(f"{urgent}**{markdown_literal(prompt['When'])} · {markdown_literal(prompt['Title'])}**  \n"
-                        f"{markdown_literal(prompt['Review'])}")
-            st.caption(markdown_literal(f"Source: {prompt['Source']}"))
-    if follow.prompts.empty:
-        st.caption("Nothing flagged.")
-
-
-def urgent_banner(follow) -> None:
-    """Urgent prompts (a new or worsening neurological symptom) at the top, before the figure."""
-    for _, prompt in follow.prompts[follow.prompts["Severity"] == URGENT].iterrows():
-        st.error(f"**Urgent · {markdown_literal(prompt['When'])} · {markdown_literal(prompt['Title'])}**  \n"
-                 f"{markdown_literal(prompt['Review'])}", icon=":material/emergency:")
 
 
 def diary_editor() -> None:

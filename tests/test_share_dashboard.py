@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from b12core.display import ViewSettings
-from b12core.share import dashboard_snapshot, patient_figure, shared_dashboard
+from b12core.figures import patient_figure
+from b12core.share import dashboard_snapshot, shared_dashboard
 from b12core.snapshot import read_snapshot
 from b12core.summary import follow_up
 from b12core.workspace import Choices, PlanChoice, build_workspace, patient_view, read_files

@@ -81,6 +81,11 @@ def recall(key: str) -> None:
         st.session_state[key] = st.session_state[_kept(key)]
 
 
+def kept(key: str) -> object:
+    """A page widget's value: the widget's own while its page is shown, else the one kept for it."""
+    return st.session_state[key] if key in st.session_state else st.session_state.get(_kept(key))
+
+
 def remember(key: str) -> None:
     """After a page widget is drawn: keep its value for the next visit of the page."""
     if key in st.session_state:
