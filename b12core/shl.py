@@ -81,3 +81,8 @@ def parse_shlink(text: str) -> dict:
             len(_unb64(str(payload.get("key", "")))) != KEY_BYTES:
         raise InputError("this SMART Health Link cannot be read")
     return payload
+
+
+def payload_key(payload: dict) -> bytes:
+    """The decryption key of a parsed link (``parse_shlink``)."""
+    return _unb64(str(payload["key"]))
