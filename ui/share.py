@@ -21,7 +21,7 @@ OPENED = "shared_link"  # session-state key: the link opened in the viewer (its 
 def _secrets() -> dict:
     try:
         return dict(st.secrets.get("share", {}))
-    except Exception:  # no secrets file: every setting has a default  # noqa: BLE001
+    except Exception:  # no secrets file: every setting has a default
         return {}
 
 
