@@ -1,14 +1,18 @@
 """B12 therapy follow-up dashboard: ``streamlit run app.py`` (or ``uvicorn app:app``) serves it.
 
-``app`` is the server: it runs ``navigation.py`` for every browser session and, alongside it,
+``app`` is the server: it runs ``navigation.py`` for every browser session; alongside it, it
 closes the sessions whose browser tab has gone away, freeing their uploads and download files
-(``ui/session_end.py``).
+(``ui/session_end.py``), and answers the share links' manifest and file requests
+(``b12core/share_routes.py``) from the share store.
 """
 
 from pathlib import Path
 
 import streamlit as st
 
+from b12core.share_routes import share_routes
 from ui.session_end import lifespan
+from ui.share import config, store
 
-app = st.App(Path(__file__).with_name("navigation.py"), lifespan=lifespan)
+app = st.App(Path(__file__).with_name("navigation.py"), lifespan=lifespan,
+             routes=share_routes(store, lambda: config().public_base_url))

@@ -5,9 +5,11 @@ keep their state on every page, so the uploaded files stay with the browser sess
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import streamlit as st
 
+from b12core.share_links import SHARE_PAGE, VIEW_PAGE
 from ui.guard import guarded
 from ui.session_end import remember_this_session
 from ui.sidebar import shared_sidebar
@@ -19,10 +21,16 @@ FAVICON = Path(__file__).parent / "assets" / "favicon.svg"
 
 remember_this_session()  # freed soon after its tab goes away (ui/session_end.py)
 st.set_page_config(page_title="B12 follow-up", page_icon=FAVICON, layout="wide")
+# A colleague opening a shared link sees the shared dashboard alone: no menu, no uploader.
+VIEWING = urlsplit(st.context.url or "").path.rstrip("/").endswith("/" + VIEW_PAGE)
 page = st.navigation([
     st.Page(PAGES / "dashboard.py", title="Dashboard", icon=":material/monitoring:", default=True),
     st.Page(PAGES / "import_review.py", title="Import review", icon=":material/fact_check:"),
     st.Page(PAGES / "schedule.py", title="Schedule", icon=":material/event:"),
-])
-guarded(shared_sidebar)
+    st.Page(PAGES / "share.py", title="Share", icon=":material/share:", url_path=SHARE_PAGE),
+    st.Page(PAGES / "view.py", title="Shared dashboard", icon=":material/visibility:", url_path=VIEW_PAGE,
+            visibility="hidden"),
+], position="hidden" if VIEWING else "sidebar")
+if page.url_path != VIEW_PAGE:
+    guarded(shared_sidebar)
 page.run()

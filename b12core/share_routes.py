@@ -79,9 +79,11 @@ async def _bounded_body(request: Request) -> bytes | None:
     return b"".join(chunks)
 
 
-def share_routes(store: Callable[[], ShareStore], public_base_url: str) -> list[Route]:
+def share_routes(store: Callable[[], ShareStore], public_base_url: str | Callable[[], str]) -> list[Route]:
     """The manifest and file routes; ``store()`` gives the store (made on first request if the
-    caller wants), and ``public_base_url`` is where these routes are reached from outside."""
+    caller wants), and ``public_base_url`` (or a function giving it, read on first use) is where
+    these routes are reached from outside."""
+    base = public_base_url if callable(public_base_url) else lambda: public_base_url
 
     async def manifest(request: Request) -> Response:
         if request.method == "OPTIONS":
@@ -92,7 +94,7 @@ def share_routes(store: Callable[[], ShareStore], public_base_url: str) -> list[
         def answer() -> Answer:
             if body is None:  # as a malformed body: decided before looking at the link
                 return Answer(400, {"error": "The request must be JSON with a recipient."})
-            return store().manifest(link_id, body, file_url=lambda token: file_url(public_base_url, token))
+            return store().manifest(link_id, body, file_url=lambda token: file_url(base(), token))
 
         return _response(await run_in_threadpool(answer))
 

@@ -103,7 +103,8 @@ def download_buttons(view, figure, follow, patient: str) -> None:
     """Every download is about the patient on screen, names the patient and the day it was made.
     Values are worked out now: a download made later runs outside this page's session."""
     about = about_patient(patient)
-    st.subheader("Downloads")
+    st.subheader("Share and download")
+    st.page_link("pages/share.py", label="Share a read-only link with a colleague", icon=":material/share:")
     cols = st.columns(5)
     cols[0].download_button("Results (CSV)", results_csv(view.labs, about), about.filename("results", "csv"),
                             "text/csv", on_click="ignore")

@@ -79,3 +79,13 @@ def keep_navigation_mode() -> None:
 def entry_point_runs_on_every_rerun():
     """Every AppTest of the suite runs the entry point on each rerun (see ``keep_navigation_mode``)."""
     keep_navigation_mode()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def share_links_in_a_temporary_file(tmp_path_factory) -> None:
+    """Share links made by tests (the Share page, the app's server) go to a temporary SQLite
+    file, not the user's own (``B12_SHARE_SQLITE_PATH``), unless a database URL is set."""
+    import os
+
+    if not os.environ.get("B12_SHARE_DATABASE_URL"):
+        os.environ.setdefault("B12_SHARE_SQLITE_PATH", str(tmp_path_factory.mktemp("share") / "links.sqlite3"))
