@@ -6,14 +6,21 @@ data (only ciphertext), so sharing it between sessions shares nothing of a patie
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import secrets
+from collections.abc import AsyncIterator
 from functools import cache
+from pathlib import Path
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from b12core.share_settings import ShareConfig, share_config
 from b12core.share_store import ShareStore
 
+log = logging.getLogger("b12")
 OWNER = "share_owner"  # session-state key: this browser session's random owner token
 OPENED = "shared_link"  # session-state key: the link opened in the viewer (its key stays in memory)
 
@@ -21,7 +28,7 @@ OPENED = "shared_link"  # session-state key: the link opened in the viewer (its 
 def _secrets() -> dict:
     try:
         return dict(st.secrets.get("share", {}))
-    except Exception:  # no secrets file: every setting has a default
+    except FileNotFoundError:  # no secrets file (StreamlitSecretNotFoundError): every setting has a default
         return {}
 
 
@@ -40,3 +47,34 @@ def store() -> ShareStore:
 def owner() -> str:
     """Who made a link: this browser session (a random token kept in its memory only)."""
     return st.session_state.setdefault(OWNER, secrets.token_urlsafe(32))
+
+
+PURGE_EVERY_S = 3600  # how often a server drops expired links' ciphertext (also done whenever a link is made)
+
+
+def _store_in_use() -> bool:
+    """True when links may exist: a database URL is set, or the SQLite file has been made."""
+    url = config().database_url
+    return not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).exists()
+
+
+async def _purge_forever() -> None:
+    while True:
+        if _store_in_use():
+            try:
+                await asyncio.to_thread(store().purge)
+            except SQLAlchemyError as err:  # the database is down: try again next time
+                log.error("share store purge failed: %s", type(err).__name__)
+        await asyncio.sleep(PURGE_EVERY_S)
+
+
+@contextlib.asynccontextmanager
+async def purge_lifespan(_app: object) -> AsyncIterator[None]:
+    """The server's start and stop: expired links' ciphertext is dropped at start and hourly."""
+    task = asyncio.create_task(_purge_forever(), name="purge expired share links")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -5,8 +5,10 @@ figure and summary read-only; the clinician sees the opening in the log and revo
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -135,6 +137,11 @@ def test_a_colleague_opens_the_link_read_only_and_sees_the_same_dashboard(browse
     third.get_by_role("button", name="Open").click()
     wait_for_text(third, "This link cannot be opened")
     assert "A-17" not in third.locator("[data-testid=stMain]").inner_text()
+    # The server's database holds the ciphertext and the log, no readable patient data (words with a
+    # space cannot occur in the base64url ciphertext, so a match would be a leak, never chance).
+    stored = b"".join(p.read_bytes() for p in Path(os.environ["B12_SHARE_SQLITE_PATH"]).parent.iterdir())
+    assert b"Dr Ade, haematology" in stored  # the access log's recipient
+    assert b"cumulative export" not in stored and b"EDTA blood" not in stored and b"plum-42" not in stored
     secrets = (link.split("#", 1)[1][:40], payload["key"], payload["url"].rsplit("/", 1)[1], "A-17", "plum-42")
     assert not [line for line in SERVER_OUTPUT if any(s in line for s in secrets)]  # the server's log
     mine.close()
