@@ -363,3 +363,41 @@ def test_the_sqlite_file_holds_no_patient_data_link_id_token_or_passcode_in_clea
                         "sesame-4711", token, OWNER, key.hex(), base64.urlsafe_b64encode(key).rstrip(b"=").decode()]
     for text in secrets_in_clear:
         assert text.encode() not in stored, text
+
+
+def test_no_table_holds_patient_data_link_id_token_or_passcode_in_clear(store, database_url):
+    key, jwe, _ = snapshot_jwe()
+    link = store.create_link(jwe, expires_at=NOW + DAY, owner=OWNER, passcode="sesame-4711", now=NOW)
+    answer = ask(store, link.link_id, body(passcode="sesame-4711", embeddedLengthMax=10))
+    token = token_of(answer.body["files"][0]["location"])
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            cells = [str(value) for table in ("share_links", "share_access", "share_files")
+                     for row in conn.execute(sa.text(f"SELECT * FROM {table}")) for value in row]
+    finally:
+        engine.dispose()
+    assert jwe in cells and "Dr Grey, haematology" in cells  # the encrypted file, and the log's recipient
+    text = " ".join(cells)
+    for secret in (PATIENT_ID, str(RESULT_VALUE), link.link_id, link.revoke_token, "sesame-4711", token, OWNER,
+                   base64.urlsafe_b64encode(key).rstrip(b"=").decode()):
+        assert secret not in text, secret
+
+
+def test_no_passcode_is_hashed_for_an_unknown_revoked_or_expired_link(store, monkeypatch):
+    import b12core.share_store as share_store
+
+    checked: list[str] = []
+    real = share_store.passcode_matches
+    monkeypatch.setattr(share_store, "passcode_matches",
+                        lambda given, stored: checked.append(given) or real(given, stored))
+    revoked = new_link(store, passcode="4711")
+    store.revoke_with_token(revoked.revoke_token)
+    expired = new_link(store, passcode="4711", expires_at=NOW + timedelta(minutes=1))
+    later = NOW + timedelta(minutes=2)
+    for link_id in (secrets.token_urlsafe(32), revoked.link_id, expired.link_id):
+        assert ask(store, link_id, body(passcode="4711"), now=later).status == 404
+    assert checked == []
+    live = new_link(store, passcode="4711", now=later, expires_at=later + DAY)
+    assert ask(store, live.link_id, body(passcode="4711"), now=later).status == 200
+    assert checked == ["4711"]  # the spy sees the check an active link does get
