@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from b12core.share_routes import share_routes
+from b12core.share_routes import redact_access_log, share_routes
 from ui.session_end import lifespan as close_gone_sessions
 from ui.share import config, purge_lifespan, store
 
@@ -24,5 +24,6 @@ async def lifespan(app: st.App) -> AsyncIterator[None]:
         yield
 
 
+redact_access_log()  # a server's access log names paths: a link's id must not be among them
 app = st.App(Path(__file__).with_name("navigation.py"), lifespan=lifespan,
              routes=share_routes(store, lambda: config().public_base_url))

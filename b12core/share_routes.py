@@ -9,6 +9,7 @@ Starlette's thread pool, off the event loop.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 
@@ -30,6 +31,25 @@ COMMON_HEADERS = {"Cache-Control": "no-store", "Access-Control-Allow-Origin": "*
                   "X-Content-Type-Options": "nosniff"}
 PREFLIGHT_HEADERS = {"Access-Control-Allow-Methods": "POST, OPTIONS", "Access-Control-Allow-Headers": "Content-Type",
                      "Access-Control-Max-Age": "600"}
+
+
+class RedactLinkIds(logging.Filter):
+    """Keeps link ids and file tokens out of a server's access log (uvicorn's ``uvicorn.access``
+    records ``(client, method, path, version, status)``): the path is logged as ``/shl/m/…``."""
+
+    _SECRET = re.compile(f"({re.escape(MANIFEST_PATH)}|{re.escape(FILE_PATH)})[^ ?#]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
+            record.args = (*record.args[:2], self._SECRET.sub(r"\1…", record.args[2]), *record.args[3:])
+        return True
+
+
+def redact_access_log() -> None:
+    """Install ``RedactLinkIds`` on uvicorn's access logger (``uvicorn app:app`` logs every path)."""
+    logger = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactLinkIds) for f in logger.filters):
+        logger.addFilter(RedactLinkIds())
 
 
 def _base(public_base_url: str) -> str:

@@ -79,3 +79,36 @@ def test_an_expired_links_file_is_dropped_when_the_server_starts(served):
         time.sleep(0.5)
     assert not _ciphertext_kept(path, expired.ref)
     assert _ciphertext_kept(path, live.ref)
+
+
+def test_under_uvicorn_the_access_log_names_the_share_routes_without_their_ids(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port)], cwd=REPO,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env={**os.environ, "B12_SHARE_SQLITE_PATH": str(tmp_path / "links.sqlite3")})
+    link_id = "Q" * 43
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                status, _ = _post(f"http://127.0.0.1:{port}/shl/m/{link_id}", {"recipient": "x"})
+                break
+            except OSError:
+                assert time.time() < deadline and server.poll() is None, "uvicorn did not start"
+                time.sleep(0.5)
+        assert status == 404
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0].decode(errors="replace")
+    assert '"POST /shl/m/… HTTP/1.1" 404' in output  # logged, without the id
+    assert link_id not in output
