@@ -77,11 +77,12 @@ def new_link_form(patient: str) -> None:
 def _create(patient: str, label: str, days: int, passcode: str, anonymous: bool) -> None:
     plan, sex = plan_choice_for(patient), st.session_state.get(Keys.SEX) or "any"
     view = data.patient(patient, plan, sex, typed_symptoms())
-    bundle = dashboard_snapshot(view, plan, sex, current_view(), tz=config().timezone,
-                                shift_days=random_shift_days() if anonymous else None)
     try:
-        made = create_link(store(), bundle, base_url=config().public_base_url, label=label, days=days,
-                           owner=owner(), passcode=passcode)
+        with st.spinner("Making the encrypted copy…"):
+            bundle = dashboard_snapshot(view, plan, sex, current_view(), tz=config().timezone,
+                                        shift_days=random_shift_days() if anonymous else None)
+            made = create_link(store(), bundle, base_url=config().public_base_url, label=label, days=days,
+                               owner=owner(), passcode=passcode)
     except InputError as err:
         st.error(markdown_literal(str(err)))
         return

@@ -25,9 +25,10 @@ UNREACHABLE = "The link cannot be opened now: the server's link store cannot be 
 
 def _open(fragment: str, passcode: str = "", recipient: str = "") -> None:
     try:
-        st.session_state[OPENED] = open_link(store(), fragment, base_url=config().public_base_url,
-                                             tz=config().timezone, recipient=recipient.strip() or RECIPIENT,
-                                             passcode=passcode)
+        with st.spinner("Opening the shared copy…"):
+            st.session_state[OPENED] = open_link(store(), fragment, base_url=config().public_base_url,
+                                                 tz=config().timezone, recipient=recipient.strip() or RECIPIENT,
+                                                 passcode=passcode)
     except LinkRefused as refused:
         st.error(markdown_literal(str(refused)), icon=":material/link_off:")
         st.stop()
