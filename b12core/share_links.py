@@ -75,15 +75,17 @@ def propose_label(today: dt.date) -> str:
 
 
 def create_link(store: ShareStore, bundle: dict[str, Any], *, base_url: str, label: str, days: int,
-                owner: str, passcode: str = "", now: dt.datetime | None = None) -> CreatedLink:
-    """Encrypt the snapshot ``bundle`` with a fresh key, keep only the ciphertext, and make the link."""
+                owner: str, passcode: str = "", now: dt.datetime | None = None, user: str = "") -> CreatedLink:
+    """Encrypt the snapshot ``bundle`` with a fresh key, keep only the ciphertext, and make the link
+    (``user``: the signed-in user making it, recorded with it)."""
     if not 1 <= days <= DAYS_MAX:
         raise InputError(f"a link lasts 1 to {DAYS_MAX} days")
     now = now or dt.datetime.now(dt.UTC)
     expires_at = now + dt.timedelta(days=days)
     key = new_key()
     token = encrypt(json.dumps(bundle, separators=(",", ":")).encode("utf-8"), key)
-    new = store.create_link(token, expires_at=expires_at, owner=owner, passcode=passcode or None, now=now)
+    new = store.create_link(token, expires_at=expires_at, owner=owner, passcode=passcode or None, now=now,
+                            created_by=user)
     link = shlink(manifest_url(base_url, new.link_id), key, exp=int(expires_at.timestamp()), flags=new.flags,
                   label=label.strip())
     return CreatedLink(f"{base_url}/{VIEW_PAGE}#{link}", f"{base_url}/{SHARE_PAGE}#{REVOKE_PREFIX}{new.revoke_token}",

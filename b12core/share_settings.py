@@ -13,6 +13,8 @@ secrets, else a default for a laptop:
   (or under ``$XDG_DATA_HOME``).
 - ``B12_TIMEZONE`` / ``timezone``: the clinic's time zone, which the files' clock times are in
   (an IANA name such as ``Europe/London``). Default: UTC.
+- ``B12_VIEWERS_SIGN_IN`` / ``viewers_sign_in``: with sign-in configured, also require it to open
+  a shared link (``true``). Default: false (whoever holds a link, and its passcode, opens it).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from b12core.errors import InputError
 
 ENV = {"public_base_url": "B12_PUBLIC_BASE_URL", "database_url": "B12_SHARE_DATABASE_URL",
-       "sqlite_path": "B12_SHARE_SQLITE_PATH", "timezone": "B12_TIMEZONE"}
+       "sqlite_path": "B12_SHARE_SQLITE_PATH", "timezone": "B12_TIMEZONE", "viewers_sign_in": "B12_VIEWERS_SIGN_IN"}
+TRUE = ("1", "true", "yes", "on")
 APP_DIR = "b12-follow-up"
 SQLITE_FILE = "share-links.sqlite3"
 
@@ -40,6 +43,7 @@ class ShareConfig:
     public_base_url: str  # no trailing slash
     database_url: str
     timezone: str
+    viewers_sign_in: bool = False  # with sign-in configured, opening a shared link needs it too
 
 
 def _setting(name: str, env: Mapping[str, str], secrets: Mapping[str, Any]) -> str:
@@ -76,4 +80,5 @@ def share_config(secrets: Mapping[str, Any] | None = None, port: int = 8501,
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError) as err:
         raise InputError(f"the time zone {zone!r} is not a known IANA zone such as Europe/London") from err
-    return ShareConfig(base, database, zone)
+    viewers_sign_in = _setting("viewers_sign_in", env, secrets).lower() in TRUE
+    return ShareConfig(base, database, zone, viewers_sign_in)

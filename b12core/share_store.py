@@ -88,6 +88,7 @@ links = sa.Table(
     sa.Column("uses", sa.Integer, nullable=False),
     sa.Column("revoked", sa.Boolean, nullable=False),
     sa.Column("revoke_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_by", sa.String(200), nullable=False, server_default=""),  # the signed-in user, if any
 )
 access = sa.Table(
     "share_access", metadata,
@@ -136,6 +137,7 @@ class LinkRow:
     uses: int
     attempts_left: int | None
     status: str  # "active" | "expired" | "revoked" | "passcode attempts used up"
+    created_by: str = ""  # the signed-in user who made it ("" without sign-in)
 
 
 @dataclass(frozen=True)
@@ -291,9 +293,10 @@ class ShareStore:
     # --- making and listing links -------------------------------------------------------------------
 
     def create_link(self, ciphertext: str, *, expires_at: datetime, owner: str, passcode: str | None = None,
-                    long_term: bool = False, now: datetime | None = None) -> NewLink:
+                    long_term: bool = False, now: datetime | None = None, created_by: str = "") -> NewLink:
         """Store ``ciphertext`` (a compact JWE) behind a new link until ``expires_at``; ``owner`` is the
-        caller's name for who made it (stored hashed). Purges expired links first."""
+        caller's name for whose list it is in (stored hashed), ``created_by`` the signed-in user who
+        made it (stored as given; "" without sign-in). Purges expired links first."""
         now = _utc_now(now)
         if not ciphertext:
             raise InputError("there is nothing to share")
@@ -308,7 +311,7 @@ class ShareStore:
                "created_at": now, "expires_at": expires_at, "flags": flags,
                "passcode_hash": hash_passcode(passcode) if passcode is not None else None,
                "attempts_left": PASSCODE_ATTEMPTS, "uses": 0, "revoked": False,
-               "revoke_hash": sha256_hex(revoke_token)}
+               "revoke_hash": sha256_hex(revoke_token), "created_by": created_by[:RECIPIENT_MAX]}
         with self._db().begin() as conn:
             conn.execute(links.insert().values(**row))
         return NewLink(link_id, revoke_token, row["id_hash"][:REF_LENGTH], flags)
@@ -318,7 +321,7 @@ class ShareStore:
         with self._db().connect() as conn:
             rows = conn.execute(query).all()
         return [LinkRow(r.id_hash[:REF_LENGTH], r.created_at, r.expires_at, r.flags, r.uses,
-                        r.attempts_left if "P" in r.flags else None, _status(r, now)) for r in rows]
+                        r.attempts_left if "P" in r.flags else None, _status(r, now), r.created_by) for r in rows]
 
     def links_of(self, owner: str, now: datetime | None = None) -> list[LinkRow]:
         """The owner's links, newest first."""

@@ -17,10 +17,11 @@ from b12core.shl import LABEL_MAX
 from b12core.snapshot import random_shift_days
 from b12core.text import markdown_literal
 from ui import data
+from ui.auth import link_owner, login_configured, signed_in_user
 from ui.diary import typed_symptoms
 from ui.fragment import address_fragment
 from ui.guard import guarded
-from ui.share import config, owner, store
+from ui.share import config, store
 from ui.sidebar import page_start
 from ui.state import Keys
 from ui.state import plan_choice as plan_choice_for
@@ -44,6 +45,8 @@ research data does.
 CREATED = "share_created"  # session-state key: the links this session made, newest first
 BEARER = ("Sign-in is not set up on this server, so a link works for anyone who holds it (and its passcode, "
           "if set) until it expires or is revoked.")
+SIGNED_IN = ("Links you make are listed under your name, in every session. {who} A link's label, expiry and "
+             "passcode are as you set them below.")
 UNREACHABLE = ("Links cannot be made or listed now: the database that keeps them cannot be reached. Ask your IT "
                "team; your files here are unchanged.")
 
@@ -82,7 +85,7 @@ def _create(patient: str, label: str, days: int, passcode: str, anonymous: bool)
             bundle = dashboard_snapshot(view, plan, sex, current_view(), tz=config().timezone,
                                         shift_days=random_shift_days() if anonymous else None)
             made = create_link(store(), bundle, base_url=config().public_base_url, label=label, days=days,
-                               owner=owner(), passcode=passcode)
+                               owner=link_owner(), passcode=passcode, user=signed_in_user())
     except InputError as err:
         st.error(markdown_literal(str(err)))
         return
@@ -110,15 +113,15 @@ def _labels() -> dict[str, str]:
 
 def links_table() -> None:
     """This session's links with their use and state, and revoking one."""
-    rows = store().links_of(owner())
+    rows = store().links_of(link_owner())
     if not rows:
         return
     labels = _labels()
     heading, refresh = st.columns([4, 1], vertical_alignment="bottom")
-    heading.subheader("Links made in this session")
+    heading.subheader("Your links" if login_configured() else "Links made in this session")
     refresh.button("Refresh", icon=":material/refresh:", help="Show the latest uses and log")
     st.table(pd.DataFrame({
-        "Label": [labels.get(r.ref, "") for r in rows],
+        "Label": [labels.get(r.ref, "(made in another session)") for r in rows],
         "Created": [_local(r.created_at) for r in rows], "Expires": [_local(r.expires_at) for r in rows],
         "Opened": [r.uses for r in rows], "Passcode": ["yes" if "P" in r.flags else "no" for r in rows],
         "State": [r.status for r in rows]}), hide_index=True)
@@ -127,16 +130,18 @@ def links_table() -> None:
         left, right = st.columns([3, 1], vertical_alignment="bottom")
         chosen = left.selectbox("Link to revoke", active, format_func=lambda ref: labels.get(ref, "a link"))
         if right.button("Revoke", icon=":material/link_off:"):
-            store().revoke(chosen, owner())
+            store().revoke(chosen, link_owner())
             st.rerun()
-    log = store().access_log(owner())
+    log = store().access_log(link_owner())
     st.subheader("Who asked for these links")
     if not log:
         st.caption("No one has opened them yet.")
         return
-    st.table(pd.DataFrame({"When": [_local(a.at) for a in log], "Link": [labels.get(a.ref, "") for a in log],
-                               "What happened": [a.outcome for a in log],
-                               "Recipient (as they gave it)": [a.recipient for a in log]}), hide_index=True)
+    columns = {"When": [_local(a.at) for a in log], "Link": [labels.get(a.ref, "") for a in log],
+               "What happened": [a.outcome for a in log], "Recipient (as they gave it)": [a.recipient for a in log]}
+    if login_configured():
+        columns["Signed-in user"] = [a.user for a in log]
+    st.table(pd.DataFrame(columns), hide_index=True)
 
 
 def revoke_view(token: str) -> None:
@@ -171,7 +176,12 @@ def page() -> None:
         if patient is None:
             st.warning("There is no patient on screen to share: upload files in the sidebar first.")
             return
-        st.caption(BEARER)
+        if login_configured():
+            who = ("Colleagues must sign in to open them." if config().viewers_sign_in else
+                   "Anyone who holds a link (and its passcode, if set) can open it until it expires or is revoked.")
+            st.caption(SIGNED_IN.format(who=who))
+        else:
+            st.caption(BEARER)
         new_link_form(patient)
         if st.session_state.get(CREATED):
             show_link(st.session_state[CREATED][0])

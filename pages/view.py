@@ -14,6 +14,7 @@ from b12core.figures import patient_figure
 from b12core.share_links import NOT_A_LINK, LinkRefused, OpenedLink, needs_passcode, open_link
 from b12core.summary import follow_up
 from b12core.text import markdown_literal
+from ui.auth import signed_in_user
 from ui.fragment import address_fragment
 from ui.guard import guarded
 from ui.share import OPENED, config, store
@@ -28,7 +29,7 @@ def _open(fragment: str, passcode: str = "", recipient: str = "") -> None:
         with st.spinner("Opening the shared copy…"):
             st.session_state[OPENED] = open_link(store(), fragment, base_url=config().public_base_url,
                                                  tz=config().timezone, recipient=recipient.strip() or RECIPIENT,
-                                                 passcode=passcode)
+                                                 passcode=passcode, user=signed_in_user())
     except LinkRefused as refused:
         st.error(markdown_literal(str(refused)), icon=":material/link_off:")
         st.stop()
@@ -95,4 +96,4 @@ def page() -> None:
     shared_dashboard(st.session_state[OPENED])
 
 
-guarded(page)
+guarded(page, viewing=True)

@@ -11,8 +11,14 @@ import streamlit as st
 log = logging.getLogger("b12")
 
 
-def guarded(page: Callable[[], None]) -> None:
-    """Run a page body; ``st.stop`` and reruns pass through (they are not ``Exception``s)."""
+def guarded(page: Callable[[], None], viewing: bool = False) -> None:
+    """Run a page body, once the user is signed in where sign-in is configured (checked here too,
+    so that no page runs without it even if the navigation script failed before its own check;
+    ``viewing``: the shared-link viewer); ``st.stop`` and reruns pass through (they are not
+    ``Exception``s)."""
+    from ui.auth import require_sign_in
+
+    require_sign_in(viewing)
     try:
         page()
     except Exception as err:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from functools import cache
 from pathlib import Path
@@ -21,7 +20,6 @@ from b12core.share_settings import ShareConfig, share_config
 from b12core.share_store import ShareStore
 
 log = logging.getLogger("b12")
-OWNER = "share_owner"  # session-state key: this browser session's random owner token
 OPENED = "shared_link"  # session-state key: the link opened in the viewer (its key stays in memory)
 
 
@@ -42,11 +40,6 @@ def config() -> ShareConfig:
 def store() -> ShareStore:
     """The deployment's share store (created on first use)."""
     return ShareStore(config().database_url)
-
-
-def owner() -> str:
-    """Who made a link: this browser session (a random token kept in its memory only)."""
-    return st.session_state.setdefault(OWNER, secrets.token_urlsafe(32))
 
 
 PURGE_EVERY_S = 3600  # how often a server drops expired links' ciphertext (also done whenever a link is made)

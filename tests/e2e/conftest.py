@@ -28,7 +28,7 @@ BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networkin
                 "--disable-sync", "--no-first-run"]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -52,12 +52,12 @@ def _drain(stream) -> None:
 
 
 @contextlib.contextmanager
-def running_app(*options: str, env: dict[str, str] | None = None,
-                address: str | None = "127.0.0.1") -> Iterator[tuple[str, subprocess.Popen]]:
-    """`streamlit run app.py` on a free port (with extra ``--server.…`` options and environment
-    variables; ``address`` None keeps the shipped ``server.address``); its URL and process. What it
-    prints goes to ``SERVER_OUTPUT``."""
-    port = _free_port()
+def running_app(*options: str, env: dict[str, str] | None = None, address: str | None = "127.0.0.1",
+                port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`streamlit run app.py` on a free port, or ``port`` (with extra ``--server.…`` options and
+    environment variables; ``address`` None keeps the shipped ``server.address``); its URL and
+    process. What it prints goes to ``SERVER_OUTPUT``."""
+    port = port or free_port()
     where = [f"--server.address={address}"] if address else []
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true", f"--server.port={port}",
