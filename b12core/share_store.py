@@ -234,7 +234,13 @@ def parse_manifest_request(body: bytes) -> ManifestRequest | None:
         return None
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         return None
-    return ManifestRequest(data["recipient"][:RECIPIENT_MAX], passcode, limit)
+    return ManifestRequest(_printable(data["recipient"])[:RECIPIENT_MAX], passcode, limit)
+
+
+def _printable(text: str) -> str:
+    """Text for the log with control characters (NUL, line breaks, …) turned into spaces: a
+    database text column cannot hold NUL, and a log line is one line."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
 def _sqlite_path(url: sa.URL) -> Path | None:
@@ -311,7 +317,7 @@ class ShareStore:
                "created_at": now, "expires_at": expires_at, "flags": flags,
                "passcode_hash": hash_passcode(passcode) if passcode is not None else None,
                "attempts_left": PASSCODE_ATTEMPTS, "uses": 0, "revoked": False,
-               "revoke_hash": sha256_hex(revoke_token), "created_by": created_by[:RECIPIENT_MAX]}
+               "revoke_hash": sha256_hex(revoke_token), "created_by": _printable(created_by)[:RECIPIENT_MAX]}
         with self._db().begin() as conn:
             conn.execute(links.insert().values(**row))
         return NewLink(link_id, revoke_token, row["id_hash"][:REF_LENGTH], flags)
@@ -385,7 +391,8 @@ class ShareStore:
     def _log(self, conn: Connection, link_hash: str, now: datetime, outcome: str, recipient: str,
              user: str) -> None:
         conn.execute(access.insert().values(link_hash=link_hash, at=now, outcome=outcome,
-                                            recipient=recipient[:RECIPIENT_MAX], user=user))
+                                            recipient=_printable(recipient)[:RECIPIENT_MAX],
+                                            user=_printable(user)[:RECIPIENT_MAX]))
 
     def _refuse(self, link_hash: str, now: datetime, recipient: str, user: str) -> Answer:
         """The one 404 of an inactive link, logged under the reason it is inactive."""

@@ -401,3 +401,12 @@ def test_no_passcode_is_hashed_for_an_unknown_revoked_or_expired_link(store, mon
     live = new_link(store, passcode="4711", now=later, expires_at=later + DAY)
     assert ask(store, live.link_id, body(passcode="4711"), now=later).status == 200
     assert checked == ["4711"]  # the spy sees the check an active link does get
+
+
+def test_a_recipient_with_control_characters_is_logged_as_one_line_on_either_database(store):
+    link, revoked = new_link(store), new_link(store)
+    store.revoke_with_token(revoked.revoke_token)
+    request = body(recipient="Dr\u0000Grey\nhaematology")
+    assert ask(store, link.link_id, request).status == 200
+    assert ask(store, revoked.link_id, request) == ask(store, secrets.token_urlsafe(32), request)  # one 404
+    assert {row.recipient for row in store.access_log(OWNER)} == {"Dr Grey haematology"}
