@@ -29,3 +29,12 @@ def _environment() -> jinja2.Environment:
 def render(template: str, **values: Any) -> str:
     """The template named ``template`` (a file in ``b12core/templates/``) filled in with ``values``."""
     return _environment().get_template(template).render(**values)
+
+
+def plain_table_html(columns: dict[str, list[Any]]) -> str:
+    """A small table (column name -> cells) as an HTML fragment whose every cell is escaped text:
+    for words anyone may have typed (a link's label, a recipient's name), which a Markdown table
+    would turn into live links and images."""
+    headers = list(columns)
+    rows = [[str(c) for c in row] for row in zip(*columns.values(), strict=True)] if columns else []
+    return render("plain_table.html", headers=headers, rows=rows)

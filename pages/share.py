@@ -5,12 +5,12 @@ import datetime as dt
 import io
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 import segno
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from b12core.errors import InputError
+from b12core.html_templates import plain_table_html
 from b12core.share import dashboard_snapshot
 from b12core.share_links import DAYS_DEFAULT, DAYS_MAX, REVOKE_PREFIX, CreatedLink, create_link, propose_label
 from b12core.shl import LABEL_MAX
@@ -107,6 +107,12 @@ def show_link(made: CreatedLink) -> None:
         st.image(qr_png(made.viewer_url), caption="Scan to open the link", width=220)
 
 
+def plain_table(columns: dict[str, list]) -> None:
+    """A small table whose text is shown as written: ``st.table`` renders Markdown (and bare
+    addresses as links) in its cells, and a label or a recipient's name is anyone's text."""
+    st.html(plain_table_html(columns))  # every cell escaped by the template: no HTML of anyone's
+
+
 def _labels() -> dict[str, str]:
     return {m.ref: m.label for m in st.session_state.get(CREATED, [])}
 
@@ -120,11 +126,11 @@ def links_table() -> None:
     heading, refresh = st.columns([4, 1], vertical_alignment="bottom")
     heading.subheader("Your links" if login_configured() else "Links made in this session")
     refresh.button("Refresh", icon=":material/refresh:", help="Show the latest uses and log")
-    st.table(pd.DataFrame({
+    plain_table({
         "Label": [labels.get(r.ref, "(made in another session)") for r in rows],
         "Created": [_local(r.created_at) for r in rows], "Expires": [_local(r.expires_at) for r in rows],
         "Opened": [r.uses for r in rows], "Passcode": ["yes" if "P" in r.flags else "no" for r in rows],
-        "State": [r.status for r in rows]}), hide_index=True)
+        "State": [r.status for r in rows]})
     active = [r.ref for r in rows if r.status == "active"]
     if active:
         left, right = st.columns([3, 1], vertical_alignment="bottom")
@@ -141,7 +147,7 @@ def links_table() -> None:
                "What happened": [a.outcome for a in log], "Recipient (as they gave it)": [a.recipient for a in log]}
     if login_configured():
         columns["Signed-in user"] = [a.user for a in log]
-    st.table(pd.DataFrame(columns), hide_index=True)
+    plain_table(columns)
 
 
 def revoke_view(token: str) -> None:
@@ -155,8 +161,8 @@ def revoke_view(token: str) -> None:
                                  f"opened {link.uses} time{'s' if link.uses != 1 else ''} · {link.status}"))
     log = store().access_log_for_revoke_token(token)
     if log:
-        st.table(pd.DataFrame({"When": [_local(a.at) for a in log], "What happened": [a.outcome for a in log],
-                                   "Recipient (as they gave it)": [a.recipient for a in log]}), hide_index=True)
+        plain_table({"When": [_local(a.at) for a in log], "What happened": [a.outcome for a in log],
+                     "Recipient (as they gave it)": [a.recipient for a in log]})
     if link.status == "active" and st.button("Revoke this link", type="primary", icon=":material/link_off:"):
         store().revoke_with_token(token)
         st.rerun()

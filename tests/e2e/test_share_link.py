@@ -20,6 +20,7 @@ from tests.test_share_dashboard import DOSES_CSV, LABS_CSV
 
 pytestmark = pytest.mark.e2e
 
+MARKDOWN_NAME = "**Dr** [sign in again](https://evil.example) ![x](https://evil.example/x.png)"
 FIGURE = """() => document.querySelector('.js-plotly-plot').data.map(
     d => [d.name, Array.from(d.x || []).map(String), Array.from(d.y || []).map(Number)])"""
 
@@ -58,7 +59,7 @@ def _markers(page) -> str:
 
 def _table(page, n: int) -> list[list[str]]:
     """The body rows of the page's n-th table, cell by cell, as a person reads them."""
-    return page.locator("[data-testid=stTable]").nth(n).evaluate(
+    return page.locator("table.b12-plain").nth(n).evaluate(
         "t => Array.from(t.querySelectorAll('tbody tr')).map(r => Array.from(r.cells).map(c => c.innerText.trim()))")
 
 
@@ -84,6 +85,7 @@ def test_a_colleague_opens_the_link_read_only_and_sees_the_same_dashboard(browse
     figure, markers = page.evaluate(FIGURE), _markers(page)
     link, revoke = _make_link(page, "Hb after loading, for Dr Ade", "plum-42")
     assert "/view#shlink:/" in link and "/share#revoke:" in revoke
+    page.wait_for_selector("[data-testid=stImage] img", timeout=TIMEOUT)
     assert page.locator("[data-testid=stImage] img").count() == 1  # the QR code
     screenshot(page, "share-page")
 
@@ -109,7 +111,7 @@ def test_a_colleague_opens_the_link_read_only_and_sees_the_same_dashboard(browse
     screenshot(other, "shared-dashboard")
 
     page.get_by_role("button", name="Refresh").click()  # the clinician's Share page, later
-    wait_for_text(page, "Who asked for these links")
+    wait_for_text(page, "Dr Ade, haematology")
     settle(page)
     links, log = _table(page, 0), _table(page, 1)
     assert links[0][0] == "Hb after loading, for Dr Ade" and links[0][3:] == ["1", "yes", "active"]
@@ -118,10 +120,15 @@ def test_a_colleague_opens_the_link_read_only_and_sees_the_same_dashboard(browse
     # Any SMART Health Links viewer can open it: the app server's manifest route, over HTTP, gives
     # the file, which an independent JOSE implementation decrypts with the link's key.
     payload = parse_shlink(link)
-    status, manifest = _post(payload["url"], {"recipient": "Other SHL viewer", "passcode": "plum-42"})
+    status, manifest = _post(payload["url"], {"recipient": MARKDOWN_NAME, "passcode": "plum-42"})
     assert status == 200
     bundle = json.loads(jwcrypto_decrypt(manifest["files"][0]["embedded"], payload_key(payload)))
     assert bundle["entry"][0]["resource"]["identifier"][0]["value"] == "A-17"
+    page.get_by_role("button", name="Refresh").click()  # anyone's words in the log are shown as written
+    wait_for_text(page, "sign in again")
+    settle(page)
+    assert _table(page, 1)[0][3] == MARKDOWN_NAME
+    assert page.locator("table.b12-plain a, table.b12-plain img").count() == 0
     page.get_by_role("button", name="Revoke").click()
     wait_for_text(page, "revoked")
     settle(page)

@@ -94,7 +94,7 @@ def test_every_page_needs_sign_in_and_links_are_listed_under_the_user(browser, p
         wait_for_text(ade, "a read-only copy shared with you")
 
         page.get_by_role("button", name="Refresh").click()
-        wait_for_text(page, "Who asked for these links")
+        wait_for_text(page, "dr.ade@clinic.example")
         settle(page)
         assert "Your links" in page.locator("[data-testid=stMain]").inner_text()
         assert [row[-1] for row in _table(page, 1)] == ["dr.ade@clinic.example", ""]  # the log's signed-in user
