@@ -54,7 +54,7 @@ class OpenedLink:
 
     dashboard: SharedDashboard
     label: str
-    expires_at: dt.datetime
+    expires_at: dt.datetime | None  # None when the link names no expiry (the spec allows that)
 
     @property
     def de_identified(self) -> bool:
@@ -69,9 +69,10 @@ class LinkRefused(InputError):
         self.remaining_attempts = remaining_attempts
 
 
-def propose_label(today: dt.date) -> str:
-    """A label without identifiers (it travels in the link, readable by whoever holds it)."""
-    return f"B12 follow-up results, shared {today:%d %b %Y}"
+def propose_label() -> str:
+    """A label without identifiers and without a date (it travels in the link, readable by whoever
+    holds it; a real date beside a de-identified link's moved ones would tell the shift)."""
+    return "B12 follow-up results"
 
 
 def create_link(store: ShareStore, bundle: dict[str, Any], *, base_url: str, label: str, days: int,
@@ -137,6 +138,7 @@ def open_link(store: ShareStore, fragment: str, *, base_url: str, tz: str = "UTC
         snapshot = read_snapshot(decrypt(_file(store, answer, base_url, now), payload_key(payload)), tz)
     except InputError as err:
         raise LinkRefused(INVALID) from err
-    expires = dt.datetime.fromtimestamp(int(payload.get("exp", 0)), dt.UTC)
+    exp = payload.get("exp")
+    expires = dt.datetime.fromtimestamp(exp, dt.UTC) if exp is not None else None
     return OpenedLink(shared_dashboard(snapshot), str(payload.get("label", "")), expires)
 

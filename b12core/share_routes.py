@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Callable
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -27,6 +28,7 @@ MANIFEST_URL_MAX = 128  # the spec's longest manifest URL (it travels in the QR 
 # A manifest request is a recipient, a passcode and a number; anything much longer is not one.
 REQUEST_BODY_MAX = 16 * 1024
 _TOKEN = r"[A-Za-z0-9_-]{43}"  # secrets.token_urlsafe(32)
+log = logging.getLogger("b12")
 COMMON_HEADERS = {"Cache-Control": "no-store", "Access-Control-Allow-Origin": "*",
                   "X-Content-Type-Options": "nosniff"}
 PREFLIGHT_HEADERS = {"Access-Control-Allow-Methods": "POST, OPTIONS", "Access-Control-Allow-Headers": "Content-Type",
@@ -81,6 +83,12 @@ def _response(answer: Answer) -> Response:
     return Response(body, status_code=answer.status, media_type=answer.content_type, headers=COMMON_HEADERS)
 
 
+def _unavailable(err: Exception) -> Answer:
+    """The answer while the share database cannot be reached (logged by the error's type only)."""
+    log.error("share store unavailable: %s", type(err).__name__)
+    return Answer(503, {"error": "Shared links cannot be opened just now. Try again later."})
+
+
 def _not_valid() -> Response:
     return _response(Answer(404, dict(NOT_VALID)))
 
@@ -114,12 +122,18 @@ def share_routes(store: Callable[[], ShareStore], public_base_url: str | Callabl
         def answer() -> Answer:
             if body is None:  # as a malformed body: decided before looking at the link
                 return Answer(400, {"error": "The request must be JSON with a recipient."})
-            return store().manifest(link_id, body, file_url=lambda token: file_url(base(), token))
+            try:
+                return store().manifest(link_id, body, file_url=lambda token: file_url(base(), token))
+            except SQLAlchemyError as err:  # the database is down: the same answer for every link
+                return _unavailable(err)
 
         return _response(await run_in_threadpool(answer))
 
     def file(request: Request) -> Response:  # sync: Starlette runs it in its thread pool
-        jwe = store().file(request.path_params["token"])
+        try:
+            jwe = store().file(request.path_params["token"])
+        except SQLAlchemyError as err:
+            return _response(_unavailable(err))
         if jwe is None:
             return _not_valid()
         return _response(Answer(200, jwe, "application/jose"))

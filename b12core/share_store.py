@@ -225,16 +225,25 @@ def parse_manifest_request(body: bytes) -> ManifestRequest | None:
     ``embeddedLengthMax``), or None when it is not one."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # not JSON, or nested too deep to read
         return None
     if not isinstance(data, dict) or not isinstance(data.get("recipient"), str):
         return None
     passcode, limit = data.get("passcode"), data.get("embeddedLengthMax")
-    if passcode is not None and not isinstance(passcode, str):
+    if passcode is not None and (not isinstance(passcode, str) or not _encodable(passcode)):
         return None
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         return None
     return ManifestRequest(_printable(data["recipient"])[:RECIPIENT_MAX], passcode, limit)
+
+
+def _encodable(text: str) -> bool:
+    """False for text with lone surrogates (JSON allows them; UTF-8 does not)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _printable(text: str) -> str:

@@ -9,6 +9,7 @@ manifest, ``key``, ``exp``, ``flag``, ``label``, ``v``). JOSE is joserfc's.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import secrets
 
@@ -25,6 +26,7 @@ PREFIX = "shlink:/"
 FLAGS = "LP"  # L: long-term (the manifest may change), P: a passcode is needed
 LABEL_MAX = 80  # the spec's longest label
 VERSION = 1
+EXP_MAX = 253402300800  # the year 10000 in seconds since 1970: a later expiry is no date
 
 
 def new_key() -> bytes:
@@ -75,10 +77,13 @@ def parse_shlink(text: str) -> dict:
         raise InputError("this is not a SMART Health Link")
     try:
         payload = json.loads(_unb64(link[len(PREFIX):]))
-    except (ValueError, UnicodeDecodeError) as err:
+        key = _unb64(str(payload.get("key", ""))) if isinstance(payload, dict) else b""
+    except (ValueError, UnicodeError, binascii.Error, RecursionError) as err:
         raise InputError("this SMART Health Link cannot be read") from err
-    if not isinstance(payload, dict) or not isinstance(payload.get("url"), str) or \
-            len(_unb64(str(payload.get("key", "")))) != KEY_BYTES:
+    exp = payload.get("exp") if isinstance(payload, dict) else None
+    if not isinstance(payload, dict) or not isinstance(payload.get("url"), str) or len(key) != KEY_BYTES or \
+            not isinstance(payload.get("flag", ""), str) or not isinstance(payload.get("label", ""), str) or \
+            (exp is not None and (isinstance(exp, bool) or not isinstance(exp, int) or not 0 < exp < EXP_MAX)):
         raise InputError("this SMART Health Link cannot be read")
     return payload
 

@@ -12,11 +12,13 @@ dateTime with a time needs one) and reads them back as the same clock times.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from fhir.resources.R4B.bundle import Bundle
@@ -61,10 +63,13 @@ class Snapshot:
 
 
 def _when(value: pd.Timestamp, tz: str) -> str:
-    """A FHIR date (midnight: the file gave a date) or dateTime with its zone."""
+    """A FHIR date (midnight: the file gave a date) or dateTime: the clock time as the file gave it,
+    with the zone's offset at that time (for a time the clock skipped or repeated when it changed,
+    the offset before the change), so that it reads back as the same clock time."""
     if value == value.normalize():
         return f"{value:%Y-%m-%d}"
-    return value.tz_localize(tz).isoformat()
+    clock = value.to_pydatetime()
+    return clock.replace(tzinfo=dt.timezone(ZoneInfo(tz).utcoffset(clock))).isoformat()
 
 
 def _quantity(value: float, unit: str, comparator: str = "") -> dict[str, Any]:
@@ -139,14 +144,15 @@ def _moved(value: Any, step: pd.Timedelta) -> Any:
 
 def _anonymous(frame: pd.DataFrame, when: str, step: pd.Timedelta, files: dict[str, str]) -> pd.DataFrame:
     """A record table de-identified: dates moved, file names replaced by "file 1", "file 2", …
-    (a file is often named after the patient), free-text notes dropped (they quote the file)."""
+    (a file is often named after the patient), free-text notes and batch numbers dropped."""
     out = frame.assign(**{when: frame[when] + step})
     if "source_file" in out:
         for name in pd.unique(out["source_file"].astype(str)):
             files.setdefault(name, f"file {len(files) + 1}")
         out["source_file"] = out["source_file"].astype(str).map(files)
-    if "notes" in out:
-        out["notes"] = ""
+    for column in ("notes", "batch"):  # free text quoting the file; a batch number can be traced
+        if column in out:
+            out[column] = ""
     return out
 
 
@@ -186,8 +192,9 @@ def snapshot_bundle(labs: pd.DataFrame, doses: pd.DataFrame, symptoms: pd.DataFr
 
 
 def _clock(text: str, tz: str) -> pd.Timestamp:
+    """The clock time a FHIR date or dateTime was written with (``_when``)."""
     when = pd.Timestamp(text)
-    return when.tz_convert(tz).tz_localize(None) if when.tzinfo is not None else when
+    return when.tz_localize(None) if when.tzinfo is not None else when
 
 
 def _extension(resource: Any, url: str) -> dict[str, Any]:

@@ -65,7 +65,7 @@ def qr_png(text: str) -> bytes:
 def new_link_form(patient: str) -> None:
     """The form that makes a link of the dashboard on screen."""
     with st.form("new_link"):
-        label = st.text_input("Label", value=propose_label(dt.date.today()), max_chars=LABEL_MAX)
+        label = st.text_input("Label", value=propose_label(), max_chars=LABEL_MAX)
         st.caption("The label travels inside the link: anyone who has the link can read it, even without the "
                    "passcode. Leave the patient's name and ids out of it.")
         days = st.number_input("Link expires after (days)", min_value=1, max_value=DAYS_MAX, value=DAYS_DEFAULT)

@@ -51,13 +51,16 @@ def passcode_form(fragment: str) -> None:
 def shared_dashboard(opened: OpenedLink) -> None:
     """The shared dashboard: banner, figure and summary, nothing to upload or change."""
     shared = opened.dashboard
-    expires = opened.expires_at.astimezone(ZoneInfo(config().timezone))
-    st.info(f"**{markdown_literal(opened.label or 'Shared dashboard')}** · a read-only copy shared with you · "
-            f"the link expires {expires:%d %b %Y %H:%M}", icon=":material/visibility:")
+    until = ""
+    if opened.expires_at is not None:
+        until = f" · the link expires {opened.expires_at.astimezone(ZoneInfo(config().timezone)):%d %b %Y %H:%M}"
+    st.info(f"**{markdown_literal(opened.label or 'Shared dashboard')}** · a read-only copy shared with you{until}",
+            icon=":material/visibility:")
     if opened.de_identified:
         st.markdown("**Patient:** de-identified")
-        st.caption("The patient id, file names and notes are left out, and every date is moved by the same number "
-                   "of days: values and the intervals between them are as recorded.")
+        st.caption("The patient id, file names, notes and batch numbers are left out, and every date is moved by "
+                   "the same number of days: values and the days between them are as recorded. A plan counted in "
+                   "calendar months may count a dose as late or missed a day differently than on the real dates.")
     else:
         st.markdown(f"**Patient:** {markdown_literal(shared.patient_id)}")
     st.caption(f"As it stood on {shared.view.as_of:%d %b %Y}, when the link was made.")

@@ -4,6 +4,7 @@ and the passcode's attempts counted down."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 
@@ -101,6 +102,16 @@ def test_a_passcode_link_counts_wrong_passcodes_down(store, bundle):
     assert open_link(store, fragment, base_url=BASE, recipient="r", passcode="plum-42", now=NOW).label == "x"
 
 
-def test_the_proposed_label_names_no_one():
-    label = propose_label(dt.date(2026, 11, 27))
-    assert label == "B12 follow-up results, shared 27 Nov 2026"
+def test_the_proposed_label_names_no_one_and_no_day():
+    assert propose_label() == "B12 follow-up results"  # a real day beside moved dates would tell the shift
+
+
+@pytest.mark.parametrize("change", [{"key": "QQ"}, {"key": "é" * 43}, {"exp": "soon"}, {"exp": 10 ** 15},
+                                    {"exp": True}, {"label": 5}, {"flag": ["P"]}])
+def test_a_tampered_link_is_refused_before_the_server_is_asked(store, bundle, change):
+    made = create_link(store, bundle, base_url=BASE, label="x", days=14, owner="me", now=NOW)
+    payload = {**parse_shlink(made.viewer_url), **change}
+    tampered = "shlink:/" + base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    with pytest.raises(LinkRefused, match=NOT_A_LINK):
+        open_link(store, tampered, base_url=BASE, recipient="r", now=NOW)
+    assert store.links_of("me", now=NOW)[0].uses == 0

@@ -125,3 +125,20 @@ def test_a_link_gets_its_own_random_shift_within_a_year_and_never_none():
     shifts = {random_shift_days() for _ in range(200)}
     assert 0 not in shifts and len(shifts) > 100
     assert all(abs(s) <= SHIFT_DAYS_MAX for s in shifts)
+
+
+@pytest.mark.parametrize("clock", ["2024-03-31 01:30", "2024-10-27 01:30", "2024-07-01 08:15"])
+def test_clock_times_read_back_the_same_in_a_zone_with_summer_time(clock):
+    # 01:30 on 31 March 2024 never happened in London (the clock went from 01:00 to 02:00), and
+    # 01:30 on 27 October happened twice: a lab's file can still say so, and the link keeps it.
+    labs = LABS.assign(collected_at=pd.Timestamp(clock))
+    back = read_snapshot(json.dumps(snapshot_bundle(labs, DOSES, SYMPTOMS, SETTINGS, "MRN 0042",
+                                                    tz="Europe/London")).encode(), tz="Europe/London")
+    assert back.labs["collected_at"].tolist() == [pd.Timestamp(clock)] * len(LABS)
+
+
+def test_a_de_identified_snapshot_leaves_batch_numbers_out():
+    doses = DOSES.assign(batch=["LOT-A1", "LOT-B2"])
+    text = json.dumps(snapshot_bundle(LABS, doses, SYMPTOMS, SETTINGS, "MRN 0042", shift_days=30))
+    assert "LOT-A1" not in text and "LOT-B2" not in text
+    assert "LOT-A1" in json.dumps(snapshot_bundle(LABS, doses, SYMPTOMS, SETTINGS, "MRN 0042"))

@@ -410,3 +410,11 @@ def test_a_recipient_with_control_characters_is_logged_as_one_line_on_either_dat
     assert ask(store, link.link_id, request).status == 200
     assert ask(store, revoked.link_id, request) == ask(store, secrets.token_urlsafe(32), request)  # one 404
     assert {row.recipient for row in store.access_log(OWNER)} == {"Dr Grey haematology"}
+
+
+
+def test_bodies_nested_too_deep_or_with_lone_surrogates_are_malformed_requests(store):
+    link = new_link(store, passcode="4711")
+    for request in (b"[" * 5000 + b"]" * 5000, b'{"recipient": "x", "passcode": "\\ud800"}'):
+        assert ask(store, link.link_id, request).status == 400
+    assert ask(store, link.link_id, b'{"recipient": "\\ud800", "passcode": "4711"}').status == 200

@@ -30,7 +30,7 @@ def _share_page(app):
 def test_the_share_page_proposes_a_label_without_identifiers_and_says_it_travels_in_the_link(app):
     at = _share_page(app)
     label = at.text_input[0]
-    assert label.label == "Label" and label.value.startswith("B12 follow-up results, shared ")
+    assert label.label == "Label" and label.value == "B12 follow-up results"
     assert "A-17" not in label.value
     captions = " ".join(texts(at.caption))
     assert "The label travels inside the link" in captions
