@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
 from b12core.display import TIME_AXES, UNIT_SYSTEMS, ViewSettings, view_from_params, view_to_params
@@ -14,7 +13,7 @@ from b12core.symptoms import diary_symptoms
 from b12core.text import markdown_literal
 from b12core.workspace import patient_analytes
 from ui import data
-from ui.diary import typed_symptoms
+from ui.diary import editor_rows, typed_symptoms
 from ui.downloads import about_patient
 from ui.guard import guarded
 from ui.sidebar import page_start
@@ -88,9 +87,7 @@ def view_controls(present: list[str]) -> ViewSettings:
 def diary_editor() -> None:
     with st.expander("Symptom diary (typed here, kept in this session only)"):
         st.caption("Scores 0 (none) to 10 (worst). Symptoms that return before the next dose is due are flagged.")
-        empty = pd.DataFrame({"date": pd.Series([], dtype="datetime64[ns]"),
-                              "symptom": pd.Series([], dtype="str"), "score": pd.Series([], dtype="float64")})
-        st.data_editor(empty,
+        st.data_editor(editor_rows(),
                        num_rows="dynamic", key=Keys.DIARY, hide_index=True,
                        column_config={"date": st.column_config.DateColumn("Date", required=True),
                                       "symptom": st.column_config.SelectboxColumn(

@@ -20,6 +20,8 @@ from tests.test_share_dashboard import DOSES_CSV, LABS_CSV
 
 pytestmark = pytest.mark.e2e
 
+HAS_DIARY_SCORE = """() => { const plot = document.querySelector('.js-plotly-plot');
+    return !!plot && !!plot.data && plot.data.some(d => d.name === 'pins and needles'); }"""
 MARKDOWN_NAME = "**Dr** [sign in again](https://evil.example) ![x](https://evil.example/x.png)"
 FIGURE = """() => document.querySelector('.js-plotly-plot').data.map(
     d => [d.name, Array.from(d.x || []).map(String), Array.from(d.y || []).map(Number)])"""
@@ -195,3 +197,42 @@ def test_a_de_identified_link_hides_the_patient_and_the_private_revoke_link_work
     again.goto(link)
     wait_for_text(again, "This link cannot be opened")
     theirs.close()
+
+
+def test_symptom_scores_typed_in_the_diary_stay_through_other_pages_and_reach_the_shared_copy(browser, app_url,
+                                                                                           tmp_path):
+    mine = browser.new_context(viewport={"width": 1500, "height": 1100},
+                               permissions=["clipboard-read", "clipboard-write"])
+    page = mine.new_page()
+    page.goto(app_url)
+    _upload(page, tmp_path)
+    page.get_by_text("Symptom diary (typed here").click()
+    settle(page)
+    page.locator("[aria-label='Add row']").first.evaluate("e => e.click()")
+    page.wait_for_timeout(800)
+    page.keyboard.press("Escape")
+    settle(page)
+    grid = page.locator("[data-testid=stDataFrame]").last
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 150, box["y"] + 52)  # the new row's date cell
+    page.evaluate("(t) => navigator.clipboard.writeText(t)", "2025-03-01\tpins and needles\t6")
+    page.keyboard.press("Control+V")
+    page.wait_for_function(HAS_DIARY_SCORE, timeout=TIMEOUT)
+    settle(page)
+    page.locator("[data-testid=stSidebarNav]").get_by_role("link", name="Schedule").click()
+    wait_for_text(page, "Regimen")
+    settle(page)
+    page.locator("[data-testid=stSidebarNav]").get_by_role("link", name="Dashboard").click()
+    page.wait_for_function(HAS_DIARY_SCORE, timeout=TIMEOUT)  # still there after another page
+    settle(page)
+    figure = page.evaluate(FIGURE)
+    link, _ = _make_link(page, "Diary check", "")
+    other = _context(browser).new_page()
+    other.goto(link)
+    wait_for_text(other, "a read-only copy shared with you")
+    other.wait_for_selector(".js-plotly-plot", timeout=TIMEOUT)
+    settle(other)
+    assert other.evaluate(FIGURE) == figure
+    assert any(name == "pins and needles" for name, _, _ in figure)
+    mine.close()
