@@ -132,7 +132,8 @@ def test_a_colleague_opens_the_link_read_only_and_sees_the_same_dashboard(browse
     assert _table(page, 1)[0][3] == MARKDOWN_NAME
     assert page.locator("table.b12-plain a, table.b12-plain img").count() == 0
     page.get_by_role("button", name="Revoke").click()
-    wait_for_text(page, "revoked")
+    page.wait_for_function("""() => { const t = document.querySelector('table.b12-plain tbody tr');
+        return !!t && t.cells[t.cells.length - 1].innerText.trim() === 'revoked'; }""", timeout=TIMEOUT)
     settle(page)
     unknown = payload["url"].rsplit("/", 1)[0] + "/" + "A" * 43
     assert _post(payload["url"], {"recipient": "x", "passcode": "plum-42"}) == _post(unknown, {"recipient": "x"}) \
