@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import pytest
 
 from tests.e2e.conftest import free_port, running_app
-from tests.e2e.test_share_link import _context, _table, _upload
+from tests.e2e.test_share_link import _context, _make_link, _table, _upload
 from tests.e2e.test_uploaded_patients import settle, wait_for_text
 
 pytestmark = pytest.mark.e2e
@@ -74,14 +74,8 @@ def test_every_page_needs_sign_in_and_links_are_listed_under_the_user(browser, p
         sidebar = page.locator("[data-testid=stSidebar]").inner_text()
         assert "Signed in as" in sidebar and "dr.grey@clinic.example" in sidebar
         _upload(page, tmp_path)
-        page.get_by_role("link", name="Share a read-only link with a colleague").click()
-        wait_for_text(page, "Create link")
-        settle(page)
+        link, _ = _make_link(page, "For Dr Ade", "")
         assert "Links you make are listed under your name" in page.locator("[data-testid=stMain]").inner_text()
-        page.get_by_role("button", name="Create link").click()
-        wait_for_text(page, "Link created")
-        settle(page)
-        link = page.locator("[data-testid=stCode] code").nth(0).inner_text().strip()
 
         anyone = _context(browser).new_page()  # a colleague without an account here: the link opens
         anyone.goto(link)
@@ -105,6 +99,7 @@ def test_every_page_needs_sign_in_and_links_are_listed_under_the_user(browser, p
         settle(later)
         assert _table(later, 0)[0][0] == "(made in another session)"
         later.get_by_role("button", name="Sign out").click()
+        later.get_by_role("button", name="End session").click()  # the provider asks to end its session too
         wait_for_text(later, "Sign in with your organisation's account")
         mine.close()
         colleague.close()
