@@ -162,7 +162,9 @@ def trend_figure(labs: pd.DataFrame, doses: pd.DataFrame, phases: pd.DataFrame |
     if "days_since_injection" not in labs and "patient_id" in labs and len(doses):
         labs = annotate_labs(labs, doses)
     labs = labs[in_view(labs["collected_at"], view)]
-    present = [a for a in analyte_keys() if a in set(labs["analyte"].astype("str"))]
+    analyte_of = labs["analyte"].astype("str")  # once: each comparison below would convert the column again
+    tracked = set(analyte_of)
+    present = [a for a in analyte_keys() if a in tracked]
     shown = [a for a in present if not view.analytes or a in view.analytes]  # display order, each once
     has_symptoms = symptoms is not None and len(symptoms) > 0
     titles = [f"{analytes()[a].label} ({display_unit(a, view)})" for a in shown] + ["Doses"]
@@ -177,10 +179,10 @@ def trend_figure(labs: pd.DataFrame, doses: pd.DataFrame, phases: pd.DataFrame |
     times: list[pd.Series] = []  # every time drawn, for the axis range
     first_dose = doses["administered_at"].min() if len(doses) else None
     first_dose = None if pd.isna(first_dose) else first_dose
-    results = labs[labs["analyte"].astype("str").isin(shown)]["collected_at"]
+    results = labs[analyte_of.isin(shown)]["collected_at"]
     times.append(results)
     for row, analyte in enumerate(shown, start=1):
-        _add_analyte(fig, row, labs[labs["analyte"].astype("str") == analyte].sort_values("collected_at"),
+        _add_analyte(fig, row, labs[analyte_of == analyte].sort_values("collected_at"),
                      analyte, view, first_dose, sex, shapes)
     times += _add_doses(fig, dose_row, doses, view, first_dose, plan)
     if adherence is not None:
