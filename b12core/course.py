@@ -22,6 +22,7 @@ patient without a chosen regimen, the template the dose dates, product and amoun
 
 from __future__ import annotations
 
+import calendar
 import math
 from dataclasses import dataclass, field
 from functools import cache
@@ -38,6 +39,16 @@ from b12core.regimens import Regimen, loading_days, regimens
 ON_TIME, LATE, MISSED, EXTRA, NOT_YET_DUE = "on time", "late", "missed", "extra", "not yet due"
 EVENT_COLUMNS = ("planned", "phase", "given_at", "status", "days_late", "course")
 DAY = pd.Timedelta(days=1)
+
+
+def months_after(when: pd.Timestamp, months: int) -> pd.Timestamp:
+    """``when + pd.DateOffset(months=months)``: the same day ``months`` calendar months on, or the
+    last day of that month when it is shorter. Worked out directly: the walk steps by months a few
+    thousand times a patient (every template is walked to fit one), and a DateOffset costs five
+    times as much."""
+    year, month = divmod(when.month - 1 + months, 12)
+    year, month = when.year + year, month + 1
+    return when.replace(year=year, month=month, day=min(when.day, calendar.monthrange(year, month)[1]))
 
 
 @cache
@@ -95,7 +106,7 @@ class _Walk:
         self.loading_steps = [b - a for a, b in pairwise(offsets)]
         self.loading_count = len(offsets)
         self.open_every = regimen.steps[0].every_days if self.open_loading else 0.0
-        self.month = pd.DateOffset(months=regimen.maintenance_months)
+        self.months = regimen.maintenance_months
         self.out = CourseWalk()
         self.course = 1
         self.maintenance_given = 0
@@ -120,7 +131,7 @@ class _Walk:
                 return when + pd.Timedelta(days=self.open_every)
             if self.used + 1 < self.loading_count:
                 return when + pd.Timedelta(days=round(self.loading_steps[self.used]))
-        return when + self.month
+        return months_after(when, self.months)
 
     def interval_days(self) -> float:
         return (self.step_after(self.due) - self.due) / DAY
@@ -157,7 +168,7 @@ class _Walk:
         self.open_loading = False
         self.out.loading_review = None
         self.phase = MAINTENANCE
-        self.due = (self.last_given or self.start) + self.month
+        self.due = months_after(self.last_given or self.start, self.months)
 
     def pass_until(self, day: pd.Timestamp, at_end: bool) -> None:
         """Positions that fell due before ``day`` without a dose: missed (or, in open loading left
