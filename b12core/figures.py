@@ -12,8 +12,10 @@ of a figure a title naming the patient and the dates shown, for the figure downl
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import html
+from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -162,7 +164,9 @@ def trend_figure(labs: pd.DataFrame, doses: pd.DataFrame, phases: pd.DataFrame |
     if "days_since_injection" not in labs and "patient_id" in labs and len(doses):
         labs = annotate_labs(labs, doses)
     labs = labs[in_view(labs["collected_at"], view)]
-    present = [a for a in analyte_keys() if a in set(labs["analyte"].astype("str"))]
+    analyte_of = labs["analyte"].astype("str")  # once: each comparison below would convert the column again
+    tracked = set(analyte_of)
+    present = [a for a in analyte_keys() if a in tracked]
     shown = [a for a in present if not view.analytes or a in view.analytes]  # display order, each once
     has_symptoms = symptoms is not None and len(symptoms) > 0
     titles = [f"{analytes()[a].label} ({display_unit(a, view)})" for a in shown] + ["Doses"]
@@ -170,43 +174,67 @@ def trend_figure(labs: pd.DataFrame, doses: pd.DataFrame, phases: pd.DataFrame |
     rows = len(titles)
     dose_row = len(shown) + 1
     heights = [1.0] * len(shown) + [0.35] + ([0.7] if has_symptoms else [])
-    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=min(0.04, 0.3 / rows),
-                        row_heights=heights)
-    shapes: list[dict] = []  # collected and set once: plotly re-validates every shape on each add
+    # Everything is collected first and the figure made once: plotly validates on every change, and
+    # adding traces and updating axes one by one cost four times the figure itself.
+    layout = copy.deepcopy(_grid_layout(rows, tuple(heights), min(0.04, 0.3 / rows)))
+    traces: list[dict] = []
+    shapes: list[dict] = []
     notes: list[dict] = []
     times: list[pd.Series] = []  # every time drawn, for the axis range
     first_dose = doses["administered_at"].min() if len(doses) else None
     first_dose = None if pd.isna(first_dose) else first_dose
-    results = labs[labs["analyte"].astype("str").isin(shown)]["collected_at"]
+    results = labs[analyte_of.isin(shown)]["collected_at"]
     times.append(results)
     for row, analyte in enumerate(shown, start=1):
-        _add_analyte(fig, row, labs[labs["analyte"].astype("str") == analyte].sort_values("collected_at"),
+        _add_analyte(traces, row, labs[analyte_of == analyte].sort_values("collected_at"),
                      analyte, view, first_dose, sex, shapes)
-    times += _add_doses(fig, dose_row, doses, view, first_dose, plan)
+    times += _add_doses(traces, dose_row, doses, view, first_dose, plan)
     if adherence is not None:
-        times += _add_adherence(fig, dose_row, adherence, view, first_dose)
-    _note_empty_dose_row(fig, dose_row, doses, view, notes)
+        times += _add_adherence(traces, dose_row, adherence, view, first_dose)
+    _note_empty_dose_row(traces, dose_row, doses, view, notes)
     if has_symptoms:
-        _add_symptoms(fig, rows, symptoms, view, first_dose, notes)
+        _add_symptoms(traces, rows, symptoms, view, first_dose, notes)
+        _axis_layout(layout, "y", rows)["range"] = [0, 10.5]
         times.append(symptoms["recorded_at"])
     if phases is not None and len(phases):
         _add_phases(phases, view, first_dose, shapes, notes)
         times += [phases["start"], phases["end"]]
-    fig.layout.shapes = shapes
-    fig.layout.annotations = [*fig.layout.annotations, *notes]
-    fig.update_layout(
-        height=max(320, 190 * len(shown) + 140 + (140 if has_symptoms else 0)), hovermode="closest",
-        showlegend=False, margin={"l": 70, "r": 20, "t": 56, "b": 40},
+    layout.update(
+        shapes=shapes, annotations=notes, height=max(320, 190 * len(shown) + 140 + (140 if has_symptoms else 0)),
+        hovermode="closest", showlegend=False, margin={"l": 70, "r": 20, "t": 56, "b": 40},
         paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", meta={"results": _span(results)})
     for row, title in enumerate(titles, start=1):
-        fig.update_yaxes(title_text=title, row=row, col=1, title_font={"size": 12})
-    fig.update_yaxes(showticklabels=False, row=dose_row, col=1, range=[0, 1], fixedrange=True)
+        _axis_layout(layout, "y", row)["title"] = {"text": title, "font": {"size": 12}}
+    _axis_layout(layout, "y", dose_row).update(showticklabels=False, range=[0, 1], fixedrange=True)
     in_days = view.time_axis == "days" and first_dose is not None
     # Set, not guessed: plotly guesses each axis's type from its own traces, and shared axes of
     # different types stop sharing, which left the bottom axis without date labels.
-    fig.update_xaxes(type="linear" if in_days else "date", range=_time_range(times, view, first_dose))
-    fig.update_xaxes(title_text="days since first dose" if in_days else "", row=rows, col=1)
-    return fig
+    time_range = _time_range(times, view, first_dose)
+    for row in range(1, rows + 1):
+        _axis_layout(layout, "x", row).update(type="linear" if in_days else "date", range=time_range)
+    _axis_layout(layout, "x", rows)["title"] = {"text": "days since first dose" if in_days else ""}
+    return go.Figure(data=traces, layout=layout)
+
+
+@cache
+def _grid_layout(rows: int, heights: tuple[float, ...], spacing: float) -> dict:
+    """The layout of ``rows`` rows on one shared time axis (plotly's ``make_subplots``), without
+    the template (the figure takes the default one when it is made): the same for every patient
+    with as many rows, so worked out once per shape. Callers change a copy, never this dict."""
+    layout = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=spacing,
+                           row_heights=list(heights)).layout.to_plotly_json()
+    layout.pop("template", None)
+    return layout
+
+
+def _axis_layout(layout: dict, letter: str, row: int) -> dict:
+    """The layout of a row's x or y axis (``letter``)."""
+    return layout[_axis(f"{letter}axis", row)]
+
+
+def _scatter(row: int, **trace: object) -> dict:
+    """A scatter trace on a row's axes, where ``add_trace(..., row=row, col=1)`` would put it."""
+    return {"type": "scatter", **trace, "xaxis": _axis("x", row), "yaxis": _axis("y", row)}
 
 
 def _span(times: pd.Series) -> list[str] | None:
@@ -240,7 +268,7 @@ def _axis(prefix: str, row: int) -> str:
     return prefix if row == 1 else f"{prefix}{row}"
 
 
-def _add_analyte(fig: go.Figure, row: int, rows: pd.DataFrame, analyte: str, view: ViewSettings,
+def _add_analyte(traces: list[dict], row: int, rows: pd.DataFrame, analyte: str, view: ViewSettings,
                  first_dose: pd.Timestamp | None, sex: str, shapes: list[dict]) -> None:
     unit = display_unit(analyte, view)
     values = to_display(rows["value"], analyte, unit)
@@ -266,8 +294,8 @@ def _add_analyte(fig: go.Figure, row: int, rows: pd.DataFrame, analyte: str, vie
     x = _x(rows["collected_at"], first_dose, view)
     hover = _hover(rows, values, analyte, unit)
     line = rows["used"].to_numpy(dtype=bool) if "used" in rows else np.ones(len(rows), dtype=bool)
-    fig.add_trace(go.Scatter(x=x[line], y=values[line], mode="lines", line={"color": COLORS["line"], "width": 1},
-                             hoverinfo="skip", name=f"{analyte} line"), row=row, col=1)
+    traces.append(_scatter(row, x=x[line], y=values[line], mode="lines", line={"color": COLORS["line"], "width": 1},
+                           hoverinfo="skip", name=f"{analyte} line"))
     for kind in ("in_range", "high", "low"):
         for is_censored in (False, True):
             pick = (status == kind) & (censored == is_censored) & ~greyed
@@ -276,17 +304,16 @@ def _add_analyte(fig: go.Figure, row: int, rows: pd.DataFrame, analyte: str, vie
                 name = f"{analyte} {kind}" + (" censored" if is_censored else "")
                 marker = {"color": COLORS[kind], "symbol": symbol, "size": 10,
                           "line": {"width": 2 if is_censored else 0}}
-                fig.add_trace(go.Scatter(x=x[pick], y=values[pick], mode="markers", name=name, marker=marker,
-                                         hovertext=np.asarray(hover, dtype=object)[pick], hoverinfo="text"),
-                              row=row, col=1)
+                traces.append(_scatter(row, x=x[pick], y=values[pick], mode="markers", name=name, marker=marker,
+                                       hovertext=np.asarray(hover, dtype=object)[pick], hoverinfo="text"))
     if greyed.any():
-        fig.add_trace(go.Scatter(
-            x=x[greyed], y=values[greyed], mode="markers", name=f"{analyte} not interpretable",
+        traces.append(_scatter(
+            row, x=x[greyed], y=values[greyed], mode="markers", name=f"{analyte} not interpretable",
             marker={"color": COLORS["not_interpretable"], "symbol": "x", "size": 9},
-            hovertext=np.asarray(hover, dtype=object)[greyed], hoverinfo="text"), row=row, col=1)
+            hovertext=np.asarray(hover, dtype=object)[greyed], hoverinfo="text"))
 
 
-def _add_doses(fig: go.Figure, row: int, doses: pd.DataFrame, view: ViewSettings,
+def _add_doses(traces: list[dict], row: int, doses: pd.DataFrame, view: ViewSettings,
                first_dose: pd.Timestamp | None, plan: pd.DataFrame | None) -> list[pd.Series]:
     """Doses given (injections, oral, other) and planned blood tests; returns the times drawn."""
     drawn: list[pd.Series] = []
@@ -301,25 +328,25 @@ def _add_doses(fig: go.Figure, row: int, doses: pd.DataFrame, view: ViewSettings
         text = (mine["administered_at"].dt.strftime("%d %b %Y %H:%M") + "<br>" + _esc(mine["product"]) + " "
                 + amounts.fillna("") + " " + _esc(mine["route"])).to_numpy()
         injected = name == "injections"
-        fig.add_trace(go.Scatter(
-            x=_x(mine["administered_at"], first_dose, view), y=np.full(len(mine), height), mode="markers", name=name,
-            marker={"color": COLORS[colour], "symbol": symbol, "size": 16 if injected else 8,
-                    "line": {"width": 3 if injected else 1, "color": COLORS[colour]}},
-            hovertext=text, hoverinfo="text"), row=row, col=1)
+        traces.append(_scatter(
+            row, x=_x(mine["administered_at"], first_dose, view), y=np.full(len(mine), height), mode="markers",
+            name=name, marker={"color": COLORS[colour], "symbol": symbol, "size": 16 if injected else 8,
+                               "line": {"width": 3 if injected else 1, "color": COLORS[colour]}},
+            hovertext=text, hoverinfo="text"))
         drawn.append(mine["administered_at"])
     if plan is not None and len(plan):
         checks = plan[plan["kind"] == "recheck"]
         if len(checks):
-            fig.add_trace(go.Scatter(
-                x=_x(checks["date"], first_dose, view), y=np.full(len(checks), 0.1), mode="markers",
+            traces.append(_scatter(
+                row, x=_x(checks["date"], first_dose, view), y=np.full(len(checks), 0.1), mode="markers",
                 name="planned blood tests", marker={"color": COLORS["recheck"], "symbol": "square-open", "size": 9},
                 hovertext=("Planned: " + _esc(checks["title"]) + "<br>" + checks["date"].dt.strftime("%d %b %Y")
-                           ).to_numpy(), hoverinfo="text"), row=row, col=1)
+                           ).to_numpy(), hoverinfo="text"))
             drawn.append(checks["date"])
     return drawn
 
 
-def _add_adherence(fig: go.Figure, row: int, adh: Adherence, view: ViewSettings,
+def _add_adherence(traces: list[dict], row: int, adh: Adherence, view: ViewSettings,
                    first_dose: pd.Timestamp | None) -> list[pd.Series]:
     """Late doses ringed where they were given, missed doses crossed where they were due, the next
     due date an open marker with its date; returns the times drawn."""
@@ -340,17 +367,17 @@ def _add_adherence(fig: go.Figure, row: int, adh: Adherence, view: ViewSettings,
     drawn: list[pd.Series] = []
     for name, when, size, hover, label in marks:
         symbol, colour = ADHERENCE_MARKS[name]
-        fig.add_trace(go.Scatter(
-            x=_x(when, first_dose, view), y=np.full(len(when), DOSE_HEIGHT), name=name,
+        traces.append(_scatter(
+            row, x=_x(when, first_dose, view), y=np.full(len(when), DOSE_HEIGHT), name=name,
             mode="markers+text" if label else "markers", text=label, textposition="top left",
             textfont={"size": 11, "color": colour}, cliponaxis=not label,  # the label may rise above the row
             marker={"color": colour, "symbol": symbol, "size": size, "line": {"width": 2, "color": colour}},
-            hovertext=hover.to_numpy(dtype=object), hoverinfo="text"), row=row, col=1)
+            hovertext=hover.to_numpy(dtype=object), hoverinfo="text"))
         drawn.append(when)
     return drawn
 
 
-def _note_empty_dose_row(fig: go.Figure, row: int, doses: pd.DataFrame, view: ViewSettings,
+def _note_empty_dose_row(traces: list[dict], row: int, doses: pd.DataFrame, view: ViewSettings,
                          notes: list[dict]) -> None:
     """Say so when the dose track has no dose, and keep the row drawn when it has no trace at all:
     plotly leaves out a subplot without traces, and with it the time axis labels it carries."""
@@ -363,23 +390,22 @@ def _note_empty_dose_row(fig: go.Figure, row: int, doses: pd.DataFrame, view: Vi
     notes.append({"text": text, "x": 0.5, "y": 0.5, "xref": f"{_axis('x', row)} domain",
                   "yref": f"{_axis('y', row)} domain", "showarrow": False, "font": {"size": 11,
                                                                                       "color": COLORS["line"]}})
-    if not any(t.yaxis == _axis("y", row) for t in fig.data):
-        fig.add_trace(go.Scatter(x=[], y=[], mode="markers", name="dose row", hoverinfo="skip"), row=row, col=1)
+    if not any(t["yaxis"] == _axis("y", row) for t in traces):
+        traces.append(_scatter(row, x=[], y=[], mode="markers", name="dose row", hoverinfo="skip"))
 
 
-def _add_symptoms(fig: go.Figure, row: int, symptoms: pd.DataFrame, view: ViewSettings,
+def _add_symptoms(traces: list[dict], row: int, symptoms: pd.DataFrame, view: ViewSettings,
                   first_dose: pd.Timestamp | None, notes: list[dict]) -> None:
     for i, (symptom, rows) in enumerate(symptoms.sort_values("recorded_at").groupby("symptom", sort=True)):
         label = html.escape(str(symptom).replace("_", " "))
-        fig.add_trace(go.Scatter(
-            x=_x(rows["recorded_at"], first_dose, view), y=rows["score"], mode="lines+markers", name=label,
+        traces.append(_scatter(
+            row, x=_x(rows["recorded_at"], first_dose, view), y=rows["score"], mode="lines+markers", name=label,
             line={"color": SYMPTOM_COLORS[i % len(SYMPTOM_COLORS)]},
             hovertext=(label + ": " + rows["score"].map("{:g}".format) + "<br>"
-                       + rows["recorded_at"].dt.strftime("%d %b %Y")).to_numpy(), hoverinfo="text"), row=row, col=1)
+                       + rows["recorded_at"].dt.strftime("%d %b %Y")).to_numpy(), hoverinfo="text"))
         notes.append({"x": _x(rows["recorded_at"], first_dose, view).iloc[-1], "y": rows["score"].iloc[-1],
                       "xref": _axis("x", row), "yref": _axis("y", row), "text": label, "showarrow": False,
                       "xanchor": "left", "font": {"size": 10}})
-    fig.update_yaxes(range=[0, 10.5], row=row, col=1)
 
 
 def _add_phases(phases: pd.DataFrame, view: ViewSettings, first_dose: pd.Timestamp | None,

@@ -263,10 +263,13 @@ def detect_encoding(data: bytes) -> tuple[str, str]:
     return "latin-1", data.decode("latin-1")
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # below a space, except tab, newline, return
+
+
 def _check_text(text: str, filename: str) -> tuple[str, list[str]]:
     notes: list[str] = []
     sample = text[:65536]
-    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\r\n")
+    controls = len(CONTROL_CHARACTERS.findall(sample))
     if controls > max(8, len(sample) // 100):
         raise InputError(f"{filename} is not a text table: it looks like binary data")
     if "\x00" in text:

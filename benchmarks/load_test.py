@@ -75,6 +75,13 @@ SHOWS_PATIENT = """([id, firstDays]) => {
   }
   return false;
 }"""
+# The script has finished its run (Streamlit marks the app) and the page's figures are drawn.
+IDLE = """() => {
+  const app = document.querySelector("[data-testid=stApp]");
+  const figures = [...document.querySelectorAll(".js-plotly-plot")];
+  return app && app.dataset.testScriptState === "notRunning" && figures.length > 0
+    && figures.every(gd => gd._fullLayout);
+}"""
 # Every patient id of this test anywhere on the page: its text and its figures' data and layout.
 IDS_ON_PAGE = """(prefix) => {
   const parts = [document.body.textContent];
@@ -242,10 +249,9 @@ class Sightings:
 
 
 async def _settle(page, timeout_ms: float) -> None:
-    """Until the app's run has finished (no 'Running' indicator)."""
+    """Until the app's run has finished and every figure on the page is drawn."""
     await page.wait_for_timeout(300)
-    await page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')",
-                                 timeout=timeout_ms, polling=200)
+    await page.wait_for_function(IDLE, timeout=timeout_ms, polling=200)
 
 
 async def _open(browser, url: str, timeout_ms: float):
@@ -253,7 +259,7 @@ async def _open(browser, url: str, timeout_ms: float):
     page = await context.new_page()
     await page.goto(url, timeout=timeout_ms)
     await page.wait_for_selector("input[type=file]", state="attached", timeout=timeout_ms)
-    await _settle(page, timeout_ms)
+    await _settle(page, timeout_ms)  # both apps draw a figure before an upload
     return context, page
 
 

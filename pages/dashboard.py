@@ -103,7 +103,7 @@ def download_buttons(view, figure, follow, patient: str) -> None:
     st.subheader("Share and download")
     st.page_link("pages/share.py", label="Share a read-only link with a colleague", icon=":material/share:")
     cols = st.columns(5)
-    cols[0].download_button("Results (CSV)", results_csv(view.labs, about), about.filename("results", "csv"),
+    cols[0].download_button("Results (CSV)", lambda: results_csv(view.labs, about), about.filename("results", "csv"),
                             "text/csv", on_click="ignore")
     cols[1].download_button("Results (Excel)", lambda: results_xlsx(view.labs, about),
                             about.filename("results", "xlsx"),

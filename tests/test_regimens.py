@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from b12core import InputError, read_file
-from b12core.course import adherence
+from b12core.course import adherence, months_after
 from b12core.doses import import_doses
 from b12core.regimens import (
     CHECK_COLUMNS,
@@ -664,3 +664,14 @@ def test_sample_mrn004417_against_us_common():
     assert "extra" not in statuses(result)
     assert by_phase(result) == {"loading": (11, 7, 7, 0, 4), "maintenance": (10, 10, 9, 1, 0)}
     assert result.longest_gap_days == 50 and result.longest_gap_from == D("2024-07-08")
+
+
+def test_the_walks_month_step_is_pandas_month_offset():
+    """The course walk adds months itself (``months_after``): the same day, in the same unit, as
+    ``pd.DateOffset``, month ends, 29 February and times of day included."""
+    days = [*pd.date_range("2019-01-01", "2025-12-31", freq="D"), pd.Timestamp("2024-01-31 08:30:15.123456789"),
+            pd.Timestamp("2024-02-29").as_unit("s")]
+    for day in days:
+        for months in (1, 2, 3, 12, 14):
+            expected, got = day + pd.DateOffset(months=months), months_after(day, months)
+            assert (got, got.unit) == (expected, expected.unit), (day, months)
