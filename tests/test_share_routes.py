@@ -4,6 +4,7 @@ jwcrypto, a JOSE implementation independent of the app's."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import socket
@@ -17,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import Message
 
 import pytest
+import sqlalchemy as sa
 import uvicorn
 from starlette.applications import Starlette
 
@@ -30,6 +32,7 @@ from b12core.share_routes import (
 )
 from b12core.share_store import NOT_VALID, ShareStore
 from tests.share_data import bundle, jwcrypto_decrypt, snapshot_jwe
+from tests.test_share_store import postgres_url
 
 OWNER = "clinician-a"
 
@@ -51,12 +54,12 @@ class Server:
     made: list[int]  # how many times the app asked for its store
 
 
-@pytest.fixture
-def server(tmp_path) -> Iterator[Server]:
+@contextlib.contextmanager
+def serve(store: ShareStore) -> Iterator[Server]:
+    """The share routes over ``store``, served by uvicorn on a loopback port."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    store, made = ShareStore(f"sqlite:///{tmp_path}/share.db"), []
+    base, made = f"http://127.0.0.1:{sock.getsockname()[1]}", []
 
     def get_store() -> ShareStore:
         made.append(1)
@@ -75,8 +78,17 @@ def server(tmp_path) -> Iterator[Server]:
     finally:
         http.should_exit = True
         thread.join(10)
-        store.close()
         sock.close()
+
+
+@pytest.fixture
+def server(tmp_path) -> Iterator[Server]:
+    store = ShareStore(f"sqlite:///{tmp_path}/share.db")
+    try:
+        with serve(store) as running:
+            yield running
+    finally:
+        store.close()
 
 
 def request(url: str, data: bytes | None = None, method: str | None = None, headers: dict | None = None) -> Reply:
@@ -182,3 +194,102 @@ def test_manifest_urls_are_short_and_only_their_own_shape_gives_a_link_id():
         assert link_id_from_manifest_url(base, other) is None, other
     with pytest.raises(InputError, match="too long"):
         manifest_url("https://" + "x" * 80 + ".example", link_id)
+
+
+class Relay:
+    """A TCP relay from a loopback port to the database server, which the test cuts and mends as a
+    network outage between the app servers and PostgreSQL would: while cut, every connection,
+    open or new, is closed at once."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.up = True
+        self.open: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.up:
+                client.close()
+                continue
+            upstream = socket.create_connection(self.target)
+            self.open += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        self.up = False
+        for end in self.open:
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+        self.open.clear()
+
+    def mend(self) -> None:
+        self.up = True
+
+    def close(self) -> None:
+        self.cut()
+        self.listener.close()
+
+
+@pytest.fixture
+def relayed_postgres() -> Iterator[tuple[str, Relay]]:
+    """A fresh PostgreSQL schema reached through a ``Relay``: its URL and the relay."""
+    direct = sa.make_url(postgres_url())
+    schema = f"shl_test_{secrets.token_hex(6)}"
+    admin = sa.create_engine(direct)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    relay = Relay(direct.host or "127.0.0.1", direct.port or 5432)
+    try:
+        yield direct.set(host="127.0.0.1", port=relay.port).update_query_dict(
+            {"options": f"-csearch_path={schema}", "connect_timeout": "5"}).render_as_string(hide_password=False), relay
+    finally:
+        relay.close()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def test_while_the_database_cannot_be_reached_every_link_gets_the_same_503_and_then_opens_again(relayed_postgres):
+    url, relay = relayed_postgres
+    store = ShareStore(url)
+    try:
+        with serve(store) as running:
+            key, _, known = share(running)
+            entry = post(known, embeddedLengthMax=100).json()["files"][0]
+            unknown = manifest_url(running.base, secrets.token_urlsafe(32))
+
+            relay.cut()
+            replies = [post(known), post(unknown), request(entry["location"]),
+                       request(f"{running.base}/shl/f/{secrets.token_urlsafe(32)}")]
+            assert {(r.status, r.body) for r in replies} == {
+                (503, json.dumps({"error": "Shared links cannot be opened just now. Try again later."}).encode())}
+            for reply in replies:
+                assert_shared_headers(reply)
+
+            relay.mend()  # the pool's stale connections are replaced: no restart needed
+            reply = post(known)
+            assert reply.status == 200
+            assert json.loads(jwcrypto_decrypt(reply.json()["files"][0]["embedded"], key)) == bundle()
+            assert post(unknown).status == 404
+    finally:
+        store.close()
