@@ -33,7 +33,7 @@ from b12core.phases import ORAL_ROUTES
 from b12core.reference import analyte_keys, analytes, default_range, unit_factors
 
 if TYPE_CHECKING:
-    from b12core.workspace import PatientView
+    from b12core.workspace import PatientCourse
 from b12core.response import annotate_labs
 from b12core.words import counted
 
@@ -455,8 +455,8 @@ def titled(fig: go.Figure, patient_label: str, made_on: dt.date,
     return out
 
 
-def patient_figure(view: PatientView, settings: ViewSettings, sex: str) -> go.Figure:
-    """The dashboard's trend figure of a patient view under the view settings."""
+def patient_figure(view: PatientCourse, settings: ViewSettings, sex: str) -> go.Figure:
+    """The dashboard's trend figure of a patient course (or view) under the view settings."""
     return trend_figure(view.labs, view.doses, view.phases.phases, settings, plan=view.plan,
                         symptoms=view.symptoms if len(view.symptoms) else None, sex=sex,
                         adherence=view.adherence)

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
 import numpy as np
@@ -668,17 +668,24 @@ class PlanChoice:
 
 
 @dataclass(frozen=True)
-class PatientView:
+class PatientCourse:
+    """One patient's records on the dose axis: what the trend figure draws."""
     patient_id: str
     labs: pd.DataFrame  # annotated (days since injection, interpretation)
     doses: pd.DataFrame  # with course and phase
     phases: Phases
     symptoms: pd.DataFrame
-    summary: pd.DataFrame
-    prompts: pd.DataFrame
     plan: pd.DataFrame | None
     adherence: Adherence | None
     as_of: pd.Timestamp
+    given: pd.DataFrame  # the doses as imported, without course and phase: what the summary reads
+
+
+@dataclass(frozen=True)
+class PatientView(PatientCourse):
+    """A patient's course with its follow-up summary and review prompts."""
+    summary: pd.DataFrame
+    prompts: pd.DataFrame
 
 
 EMPTY_DOSES = pd.DataFrame({"patient_id": pd.Series([], dtype="str"),
@@ -693,34 +700,58 @@ def patient_view(ws: Workspace, patient: str, plan_choice: PlanChoice | None = N
                  overrides: tuple[PhaseOverride, ...] = (), extra_symptoms: pd.DataFrame | None = None
                  ) -> PatientView:
     """One patient's results on the dose axis, phases, plan and adherence, summary and prompts."""
+    return assess(patient_course(ws, patient, plan_choice, as_of, overrides, extra_symptoms), sex)
+
+
+def patient_course(ws: Workspace, patient: str, plan_choice: PlanChoice | None = None,
+                   as_of: str | pd.Timestamp | None = None, overrides: tuple[PhaseOverride, ...] = (),
+                   extra_symptoms: pd.DataFrame | None = None) -> PatientCourse:
+    """One patient's results on the dose axis, phases, plan and adherence: ``patient_view`` without
+    the summary and prompts, which ``assess`` adds (the dashboard draws the figure in between)."""
     labs = ws.labs.labs[ws.labs.labs["patient_id"] == patient] if ws.labs else None
     doses = ws.doses.doses[ws.doses.doses["patient_id"] == patient] if ws.doses else EMPTY_DOSES
     symptoms = ws.symptoms.symptoms[ws.symptoms.symptoms["patient_id"] == patient] if ws.symptoms else None
     if extra_symptoms is not None and len(extra_symptoms):
         symptoms = pd.concat([s for s in (symptoms, extra_symptoms.assign(patient_id=patient)) if s is not None],
                              ignore_index=True)
-    return records_view(patient, labs, doses, symptoms, plan_choice, as_of, sex, overrides)
+    return records_course(patient, labs, doses, symptoms, plan_choice, as_of, overrides)
 
 
 def records_view(patient: str, labs: pd.DataFrame | None, doses: pd.DataFrame, symptoms: pd.DataFrame | None,
                  plan_choice: PlanChoice | None = None, as_of: str | pd.Timestamp | None = None, sex: str = "any",
                  overrides: tuple[PhaseOverride, ...] = ()) -> PatientView:
     """``patient_view`` of one patient's own records (a share snapshot's, or a workspace's)."""
+    return assess(records_course(patient, labs, doses, symptoms, plan_choice, as_of, overrides), sex)
+
+
+def records_course(patient: str, labs: pd.DataFrame | None, doses: pd.DataFrame, symptoms: pd.DataFrame | None,
+                   plan_choice: PlanChoice | None = None, as_of: str | pd.Timestamp | None = None,
+                   overrides: tuple[PhaseOverride, ...] = ()) -> PatientCourse:
+    """``patient_course`` of one patient's own records."""
     if labs is None:
         labs = pd.DataFrame({c: pd.Series([], dtype="object") for c in LABS_COLUMNS}).astype(
             {"collected_at": "datetime64[ns]", "value": "float64", "ref_low": "float64", "ref_high": "float64"})
     as_of = pd.Timestamp(as_of).normalize() if as_of is not None else pd.Timestamp.now().normalize()
     plan, adh = _plan_and_adherence(doses, plan_choice, as_of)
     phases = phases_from_course(adh.doses) if adh is not None and not overrides else detect_phases(doses, overrides)
-    sexes = {patient: sex}
     fitted = {patient: adh.regimen} if adh is not None and adh.fitted else None  # not fitted again below
-    annotated = annotate_labs(labs, doses, fitted)
-    summary = summarise(labs, doses, sexes, annotated=annotated)
-    prompts = review_prompts(labs, doses, symptoms, sexes, as_of, {patient: plan} if plan is not None else None,
-                             adherence={patient: adh} if adh is not None else None, annotated=annotated) \
+    return PatientCourse(patient, annotate_labs(labs, doses, fitted), phases.doses, phases,
+                         symptoms if symptoms is not None else pd.DataFrame(), plan, adh, as_of, doses)
+
+
+def assess(course: PatientCourse, sex: str = "any") -> PatientView:
+    """A patient's course with its follow-up summary and review prompts (``sex`` for default ranges)."""
+    patient, labs, adh, plan = course.patient_id, course.labs, course.adherence, course.plan
+    doses = course.given
+    sexes = {patient: sex}
+    summary = summarise(labs, doses, sexes, annotated=labs)
+    symptoms = course.symptoms if len(course.symptoms) else None
+    prompts = review_prompts(labs, doses, symptoms, sexes, course.as_of,
+                             {patient: plan} if plan is not None else None,
+                             adherence={patient: adh} if adh is not None else None, annotated=labs) \
         if len(doses) else review_prompts(labs.iloc[0:0], doses)
-    return PatientView(patient, annotated, phases.doses, phases,
-                       symptoms if symptoms is not None else pd.DataFrame(), summary, prompts, plan, adh, as_of)
+    return PatientView(**{f.name: getattr(course, f.name) for f in fields(PatientCourse)},
+                       summary=summary, prompts=prompts)
 
 
 def _plan_and_adherence(doses: pd.DataFrame, choice: PlanChoice | None, as_of: pd.Timestamp

@@ -134,14 +134,20 @@ def page() -> None:
     diary = typed_symptoms()
     sex = st.session_state.get(Keys.SEX) or "any"
     plan_choice = plan_choice_for(patient)
-    view = data.patient(patient, plan_choice, sex, diary)
     figure = data.figure(patient, plan_choice, sex, diary, settings)
-    follow = follow_up(view, settings)
 
-    urgent_banner(follow)
+    # The figure goes out first; the summary and the prompts are worked out while the browser draws
+    # it, and the urgent ones take their place above it. With many clinicians at once the figure
+    # waits for every session's figure, not for every session's whole page.
+    banner = st.container()
     chart, side = st.columns([7, 5], gap="medium")
     with chart:
         st.plotly_chart(figure, config={"displaylogo": False}, key="trend")
+    view = data.patient(patient, plan_choice, sex, diary)
+    follow = follow_up(view, settings)
+    with banner:
+        urgent_banner(follow)
+    with chart:
         notes = left_off(ws, view, settings)
         if notes:
             st.caption(markdown_literal("Not on the figure: " + "; ".join(notes) + "."))

@@ -26,13 +26,15 @@ from b12core.limits import APP_MAX_FILES, APP_MAX_ROWS
 from b12core.sample import sample_files
 from b12core.workspace import (
     Choices,
+    PatientCourse,
     PatientView,
     PlanChoice,
     ReadFiles,
     Workspace,
+    assess,
     build_workspace,
     latest_record,
-    patient_view,
+    patient_course,
     read_files,
 )
 from ui.state import Keys, current_choices
@@ -113,10 +115,16 @@ def as_of() -> pd.Timestamp:
 
 
 @st.cache_data(scope="session", max_entries=16, show_spinner=False)
+def _course(key: tuple, patient: str, plan: PlanChoice, as_of: pd.Timestamp, diary: pd.DataFrame | None
+            ) -> PatientCourse:
+    """``key`` (``_workspace_key``) stands for the workspace: it is fetched only when the course is not kept."""
+    return patient_course(workspace(), patient, plan, as_of, extra_symptoms=diary)
+
+
+@st.cache_data(scope="session", max_entries=16, show_spinner=False)
 def _patient(key: tuple, patient: str, plan: PlanChoice, as_of: pd.Timestamp, sex: str,
              diary: pd.DataFrame | None) -> PatientView:
-    """``key`` (``_workspace_key``) stands for the workspace: it is fetched only when the view is not kept."""
-    return patient_view(workspace(), patient, plan, as_of, sex, extra_symptoms=diary)
+    return assess(_course(key, patient, plan, as_of, diary), sex)
 
 
 def patient(patient_id: str, plan: PlanChoice, sex: str, diary: pd.DataFrame | None) -> PatientView:
@@ -127,9 +135,10 @@ def patient(patient_id: str, plan: PlanChoice, sex: str, diary: pd.DataFrame | N
 @st.cache_data(scope="session", max_entries=16, show_spinner=False)
 def _figure(key: tuple, patient: str, plan: PlanChoice, as_of: pd.Timestamp, sex: str,
             diary: pd.DataFrame | None, settings: ViewSettings):
-    return patient_figure(_patient(key, patient, plan, as_of, sex, diary), settings, sex)
+    return patient_figure(_course(key, patient, plan, as_of, diary), settings, sex)
 
 
 def figure(patient_id: str, plan: PlanChoice, sex: str, diary: pd.DataFrame | None, settings: ViewSettings):
-    """The trend figure for a patient and the view settings (cached)."""
+    """The trend figure for a patient and the view settings (cached). It needs the patient's course
+    only, not the summary and prompts, so a page can draw it before working those out."""
     return _figure(_workspace_key(), patient_id, plan, as_of(), sex, diary, settings)
