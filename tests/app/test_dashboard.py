@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.app.conftest import figure_spec, markers_table, texts, upload
+from tests.conftest import REPO
 
 
 def axis_titles(spec: dict) -> list[str]:
@@ -75,3 +76,16 @@ def test_view_settings_come_back_from_the_url(app):
     titles = axis_titles(figure_spec(at))
     assert titles[:2] == ["Hemoglobin (g/dL)", "MCV (fL)"] and len(titles) == 3
     assert at.sidebar.button_group(key="axis").value == "days"
+
+
+def test_an_urgent_prompt_stands_above_the_figure_and_is_named_in_the_summary(app):
+    """The figure is drawn before the prompts are worked out; the urgent one still comes first."""
+    case = REPO / "tests" / "histories" / "05_neurological_symptoms_worse_urgent"
+    upload(app, contents={name: (case / name).read_bytes() for name in ("labs.csv", "injections.csv", "diary.csv")})
+
+    elements = list(app.main)
+    kinds = [e.type for e in elements]
+    urgent = [e.value for e in elements if e.type == "error"]
+    assert len(urgent) == 2 and all(u.startswith("**Urgent · 28 Jul 2025 · Neurological symptom new or worse**")
+                                    for u in urgent)
+    assert kinds.index("error") < kinds.index("plotly_chart") < kinds.index("subheader")  # banner, figure, summary
