@@ -121,26 +121,39 @@ def _days_text(days: pd.Series) -> np.ndarray:
 
 
 def _hover(rows: pd.DataFrame, shown: np.ndarray, analyte: str, unit: str) -> np.ndarray:
-    """Hover text per result, built column-wise and joined once: value shown (at the analyte's
-    display precision), date, interpretation, whether the summary uses it (``used``), specimen,
-    as reported, days since the last injection, file and row."""
+    """Hover text per result: the value shown (at the analyte's display precision) in bold, then
+    its ``HOVER_TAIL`` column (``_hover_tails``)."""
     if not len(rows):
         return np.array([], dtype=object)
-    since = rows.get("days_since_injection", pd.Series(np.nan, index=rows.index)).reset_index(drop=True)
+    parts = ["<b>", _text_array(rows["qualifier"]), _text_array(_values_text(shown, analyte, unit)),
+             f" {plotly_text(unit)}</b><br>", _text_array(rows[HOVER_TAIL])]
+    return np.asarray(pc.binary_join_element_wise(*parts, "").to_numpy(zero_copy_only=False), dtype=object)
+
+
+HOVER_TAIL = "_hover_tail"
+
+
+def _hover_tails(labs: pd.DataFrame) -> np.ndarray:
+    """What each result's hover says after its value, for every result of the figure at once (per
+    analyte it was a dozen conversions of a few rows each, half the figure's time): date,
+    interpretation, whether the summary uses it (``used``), specimen, as reported, days since the
+    last injection, file and row."""
+    if not len(labs):
+        return np.array([], dtype=object)
+    since = labs.get("days_since_injection", pd.Series(np.nan, index=labs.index)).reset_index(drop=True)
     since_text = np.where(since.isna(), "no injection before this result",
                           _days_text(since) + " since the last injection")
-    interpretation = _escaped(rows.get("interpretation", pd.Series("", index=rows.index)).fillna(""))
+    interpretation = _escaped(labs.get("interpretation", pd.Series("", index=labs.index)).fillna(""))
     interpretation = pc.if_else(pc.equal(interpretation, ""), "",
                                 pc.binary_join_element_wise("<i>", interpretation, "</i><br>", ""))
-    specimen = _escaped(rows.get("specimen", pd.Series("", index=rows.index)).fillna(""))
+    specimen = _escaped(labs.get("specimen", pd.Series("", index=labs.index)).fillna(""))
     specimen = pc.if_else(pc.equal(specimen, ""), "", pc.binary_join_element_wise("specimen: ", specimen, "<br>", ""))
-    used = rows.get("used", pd.Series(True, index=rows.index)).to_numpy(dtype=bool)
+    used = labs.get("used", pd.Series(True, index=labs.index)).to_numpy(dtype=bool)
     unused = np.where(used, "", "<i>not used in the summary: another result taken at this time is used</i><br>")
-    parts = ["<b>", _text_array(rows["qualifier"]), _text_array(_values_text(shown, analyte, unit)),
-             f" {plotly_text(unit)}</b><br>", _text_array(rows["collected_at"].dt.strftime("%d %b %Y %H:%M")),
+    parts = [_text_array(labs["collected_at"].dt.strftime("%d %b %Y %H:%M")),
              "<br>", interpretation, _text_array(unused), specimen, "as reported: ",
-             _escaped(rows["reported_value"].str.strip()), " ", _escaped(rows["reported_unit"]), "<br>",
-             _text_array(since_text), "<br>", _escaped(rows["source_file"]), ", row ", _text_array(rows["source_row"])]
+             _escaped(labs["reported_value"].str.strip()), " ", _escaped(labs["reported_unit"]), "<br>",
+             _text_array(since_text), "<br>", _escaped(labs["source_file"]), ", row ", _text_array(labs["source_row"])]
     return np.asarray(pc.binary_join_element_wise(*parts, "").to_numpy(zero_copy_only=False), dtype=object)
 
 
@@ -183,7 +196,10 @@ def trend_figure(labs: pd.DataFrame, doses: pd.DataFrame, phases: pd.DataFrame |
     times: list[pd.Series] = []  # every time drawn, for the axis range
     first_dose = doses["administered_at"].min() if len(doses) else None
     first_dose = None if pd.isna(first_dose) else first_dose
-    results = labs[analyte_of.isin(shown)]["collected_at"]
+    labs = labs[analyte_of.isin(shown)]
+    analyte_of = analyte_of[analyte_of.isin(shown)]
+    labs = labs.assign(**{HOVER_TAIL: _hover_tails(labs)})
+    results = labs["collected_at"]
     times.append(results)
     for row, analyte in enumerate(shown, start=1):
         _add_analyte(traces, row, labs[analyte_of == analyte].sort_values("collected_at"),
