@@ -8,7 +8,8 @@ every page has finished its first run, all N upload at the same moment, each a d
 generated patient (``LOAD-001``, ``LOAD-002``, ...: ten years of monthly labs and injections,
 each patient's dates its own). A session is timed from ``set_input_files`` until its page names
 the patient ("Patient: LOAD-007") and a plotly figure is drawn whose earliest date is that
-patient's own (so neither the sample patient's figure nor a stale one counts).
+patient's own (so neither the sample patient's figure nor a stale one counts); and, reported
+beside it, until the whole page is drawn (Streamlit marks the run finished).
 
 Every page, its text and its figures' data (hover texts included), is read every second during
 the run and once more at the end for any other session's patient id: one sighting fails the run.
@@ -17,8 +18,9 @@ Server memory is the resident memory (VmRSS) of the server's process group, work
 before (after a warm-up round of the same sessions, closed, and the TTL plus the app's own
 clean-up waited out: the issue's baseline), at peak (sampled every 0.2 s while the measured
 rounds run) and after (once their sessions closed and the TTL passed again). Server CPU is the
-CPU time the server's processes used from the first upload to the last figure of each measured
-round: with the browser on the same machine, it tells the server's share of the wait.
+CPU time the server's processes used from the first upload to the last page of each measured
+round, browser CPU that of Chromium (and Playwright's driver) over the same time: both share this
+machine's cores, so together they tell where the wait went.
 
 Targets (20 sessions on this 2-core machine): p95 within 1.5x the peer's, no patient seen
 by another session, memory after within 20% of before.
@@ -190,6 +192,28 @@ def group_cpu_seconds(group: int) -> float:
     return sum(sum(int(f) for f in fields[12:16]) for fields in _group_stats(group)) / ticks  # utime..cstime
 
 
+def browser_cpu_seconds(server_group: int) -> float:
+    """CPU time so far of this process's descendants outside the server's group: Playwright's
+    driver and Chromium, the browser side of every session."""
+    parent, ticks = {}, {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended while being read
+        if len(fields) > 14 and fields[2] != str(server_group):
+            parent[int(entry.name)] = int(fields[1])
+            ticks[int(entry.name)] = sum(int(f) for f in fields[11:15])  # utime..cstime
+    mine, grew = {os.getpid()}, True
+    while grew:
+        more = {pid for pid, ppid in parent.items() if ppid in mine} - mine
+        mine |= more
+        grew = bool(more)
+    return sum(ticks.get(pid, 0) for pid in mine - {os.getpid()}) / os.sysconf("SC_CLK_TCK")
+
+
 def group_rss_mb(group: int) -> float:
     """Resident memory of every process in a process group (the server and the workers it started), MB."""
     total_kb = 0
@@ -271,27 +295,30 @@ async def _watch(page, own: str, sightings: Sightings, done: asyncio.Event) -> N
             await asyncio.wait_for(done.wait(), CHECK_EVERY)
 
 
-async def _upload(page, patient: Patient, paths: list[str], timeout_ms: float) -> float:
+async def _upload(page, patient: Patient, paths: list[str], timeout_ms: float) -> tuple[float, float]:
+    """Seconds from the upload to the patient's figure, and to the whole page (the run finished)."""
     start = time.perf_counter()
     await page.locator("input[type=file]").set_input_files(paths)
     await page.wait_for_function(SHOWS_PATIENT, arg=[patient.id, list(patient.first_days)], polling=100,
                                  timeout=timeout_ms)
-    return time.perf_counter() - start
+    figure = time.perf_counter() - start
+    await page.wait_for_function(IDLE, timeout=timeout_ms, polling=100)
+    return figure, time.perf_counter() - start
 
 
 async def one_round(browser, url: str, cohort: list[Patient], folder: Path, sightings: Sightings,
-                    timeout_ms: float, server: int) -> tuple[list[float | None], float]:
+                    timeout_ms: float, server: int) -> tuple[list[float | None], list[float | None], float, float]:
     """N sessions open the app; once all have drawn their first page, all upload at once. Seconds
-    from upload to figure per session (None: the session did not get there), and the server's CPU
-    seconds from the first upload to the last figure."""
+    from upload to figure and to the whole page per session (None: the session did not get there),
+    and the CPU seconds the server and the browser used from the first upload to the last page."""
     sessions = await asyncio.gather(*(_open(browser, url, timeout_ms) for _ in cohort))
     pages = [page for _, page in sessions]
     done = asyncio.Event()
     watchers = [asyncio.create_task(_watch(page, p.id, sightings, done)) for page, p in zip(pages, cohort, strict=True)]
     uploads = [_upload(page, p, write_files(p, folder), timeout_ms) for page, p in zip(pages, cohort, strict=True)]
-    cpu = group_cpu_seconds(server)
+    cpu, browser_cpu = group_cpu_seconds(server), browser_cpu_seconds(server)
     times = await asyncio.gather(*uploads, return_exceptions=True)
-    cpu = group_cpu_seconds(server) - cpu
+    cpu, browser_cpu = group_cpu_seconds(server) - cpu, browser_cpu_seconds(server) - browser_cpu
     done.set()
     await asyncio.gather(*watchers)
     for page, p in zip(pages, cohort, strict=True):  # the end state, once every run has finished
@@ -305,18 +332,21 @@ async def one_round(browser, url: str, cohort: list[Patient], folder: Path, sigh
         if isinstance(t, BaseException):
             print(f"  {p.id}: no figure: {type(t).__name__}: {str(t).splitlines()[0] if str(t) else ''}",
                   file=sys.stderr)
-    return [t if isinstance(t, float) else None for t in times], cpu
+    got = [t if isinstance(t, tuple) else None for t in times]
+    return [t and t[0] for t in got], [t and t[1] for t in got], cpu, browser_cpu
 
 
 @dataclasses.dataclass
 class AppResult:
     app: str
     times: list[float | None]
+    complete: list[float | None]  # upload to the whole page drawn
     before: float
     peak: float
     after: float
     sightings: Sightings
-    cpu: float  # server CPU seconds from the uploads to the figures, measured rounds
+    cpu: float  # server CPU seconds from the uploads to the last page, measured rounds
+    browser_cpu: float  # Chromium's (and Playwright's) CPU seconds over the same time
 
 
 async def measure_app(app: str, args: argparse.Namespace, cohort: list[Patient], folder: Path) -> AppResult:
@@ -332,18 +362,22 @@ async def measure_app(app: str, args: argparse.Namespace, cohort: list[Patient],
             await one_round(browser, url, cohort, folder, sightings, timeout_ms, server.pid)
             before = settled_memory(server.pid, args.ttl)
             times: list[float | None] = []
-            cpu = 0.0
+            complete: list[float | None] = []
+            cpu = browser_cpu = 0.0
             with MemoryPeak(server.pid) as peak:
                 for r in range(args.rounds):
                     print(f"{app}: round {r + 1} of {args.rounds}", file=sys.stderr)
-                    got, used = await one_round(browser, url, cohort, folder, sightings, timeout_ms, server.pid)
+                    got, whole, used, used_browser = await one_round(browser, url, cohort, folder, sightings,
+                                                                     timeout_ms, server.pid)
                     times += got
+                    complete += whole
                     cpu += used
+                    browser_cpu += used_browser
             after = settled_memory(server.pid, args.ttl)
             await browser.close()
     finally:
         stop_server(server)
-    return AppResult(app, times, before, peak.peak, after, sightings, cpu)
+    return AppResult(app, times, complete, before, peak.peak, after, sightings, cpu, browser_cpu)
 
 
 # --- the report ----------------------------------------------------------------------------------
@@ -378,12 +412,14 @@ def verdicts(results: dict[str, AppResult]) -> list[tuple[str, bool]]:
 def report(results: dict[str, AppResult], args: argparse.Namespace, load: tuple[float, float]) -> str:
     lines = [f"{args.sessions} sessions x {args.rounds} round(s), TTL {args.ttl:g} s, load average "
              f"{load[0]:.2f} before / {load[1]:.2f} after",
-             "| app | p50 | p95 | max | memory before | peak | after | after / before | server CPU |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| app | p50 | p95 | max | whole page p95 | memory before | peak | after | after / before "
+             "| server CPU | browser CPU |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for app, r in results.items():
-        t = latency(r.times)
-        lines.append(f"| {app} | {t['p50']:.2f} s | {t['p95']:.2f} s | {t['max']:.2f} s | {r.before:,.0f} MB | "
-                     f"{r.peak:,.0f} MB | {r.after:,.0f} MB | {r.after / r.before:.2f} | {r.cpu:.0f} s |")
+        t, whole = latency(r.times), latency(r.complete)
+        lines.append(f"| {app} | {t['p50']:.2f} s | {t['p95']:.2f} s | {t['max']:.2f} s | {whole['p95']:.2f} s | "
+                     f"{r.before:,.0f} MB | {r.peak:,.0f} MB | {r.after:,.0f} MB | {r.after / r.before:.2f} | "
+                     f"{r.cpu:.0f} s | {r.browser_cpu:.0f} s |")
     lines += [f"{'PASS' if ok else 'FAIL'}  {what}" for what, ok in verdicts(results)]
     for app, r in results.items():
         lines += [f"  {app}: session {own} showed {other} ({when})" for own, other, when in r.sightings.seen[:20]]
