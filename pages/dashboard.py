@@ -85,7 +85,13 @@ def view_controls(present: list[str]) -> ViewSettings:
 
 
 def diary_editor() -> None:
-    with st.expander("Symptom diary (typed here, kept in this session only)"):
+    """The symptom diary's table, drawn only while its expander is open: drawn on every run it cost
+    the browser more than the figure (the scores are kept either way, ``ui.diary``)."""
+    diary = st.expander("Symptom diary (typed here, kept in this session only)", key=Keys.DIARY_OPEN,
+                        on_change="rerun")
+    if not diary.open:
+        return
+    with diary:
         st.caption("Scores 0 (none) to 10 (worst). Symptoms that return before the next dose is due are flagged.")
         st.data_editor(editor_rows(),
                        num_rows="dynamic", key=Keys.DIARY, hide_index=True,

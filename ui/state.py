@@ -41,6 +41,7 @@ class Keys:
     MAINTENANCE_MONTHS = "maintenance_months"
     PLAN_WIDGETS_OF = "plan_widgets_of"  # the patient whose plan the schedule widgets show
     DIARY = "diary_entries"  # symptom scores typed in the app
+    DIARY_OPEN = "diary_open"  # whether the diary's expander is open (its table is drawn only then)
 
 
 def init_state() -> None:

@@ -89,3 +89,17 @@ def test_an_urgent_prompt_stands_above_the_figure_and_is_named_in_the_summary(ap
     assert len(urgent) == 2 and all(u.startswith("**Urgent · 28 Jul 2025 · Neurological symptom new or worse**")
                                     for u in urgent)
     assert kinds.index("error") < kinds.index("plotly_chart") < kinds.index("subheader")  # banner, figure, summary
+
+
+def test_the_symptom_diary_table_is_drawn_only_once_its_expander_is_opened(app):
+    """Drawn on every run, the diary's table cost the browser more than the figure."""
+    case = REPO / "tests" / "histories" / "03_hb_falling_all_doses_on_time"
+    upload(app, contents={name: (case / name).read_bytes() for name in ("labs.csv", "injections.csv")})
+    assert [e.label for e in app.main if e.type == "expander"][-1].startswith("Symptom diary")
+    assert not [e for e in app.main if e.type == "dataframe"]
+
+    app.session_state["diary_open"] = True  # as a click on the expander sets it
+    app.run()
+    [table] = [e for e in app.main if e.type == "dataframe"]
+    assert list(table.value.columns) == ["date", "symptom", "score"]
+    assert any("Scores 0 (none) to 10 (worst)" in t for t in texts(app.caption))
