@@ -144,21 +144,25 @@ def page() -> None:
 
     # The figure goes out first; the summary and the prompts are worked out while the browser draws
     # it, and the urgent ones take their place above it. With many clinicians at once the figure
-    # waits for every session's figure, not for every session's whole page.
-    banner = st.container()
+    # waits for every session's figure, not for every session's whole page. The two places are
+    # emptied at once, so no summary or banner of the files before stays beside the new figure.
+    banner = st.empty()
     chart, side = st.columns([7, 5], gap="medium")
     with chart:
         st.plotly_chart(figure, config={"displaylogo": False}, key="trend")
+    with side:
+        summary = st.empty()
+        summary.caption("Working out the summary…")
     view = data.patient(patient, plan_choice, sex, diary)
     follow = follow_up(view, settings)
-    with banner:
+    with banner.container():
         urgent_banner(follow)
     with chart:
         notes = left_off(ws, view, settings)
         if notes:
             st.caption(markdown_literal("Not on the figure: " + "; ".join(notes) + "."))
             st.page_link("pages/import_review.py", label="See why on the import review page", icon=":material/info:")
-    with side:
+    with summary.container():
         summary_panel(follow)
     diary_editor()
     download_buttons(view, figure, follow, patient)

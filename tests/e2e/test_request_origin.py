@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.e2e.conftest import screenshot
+from tests.e2e.test_uploaded_patients import RUN_FINISHED
 
 pytestmark = pytest.mark.e2e
 
@@ -120,7 +121,7 @@ def watch(context, page, recorder: Recorder) -> None:
 
 def settle(page, text: str) -> None:
     page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=text, timeout=60000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=60000)
+    page.wait_for_function(RUN_FINISHED, timeout=60000)
     page.wait_for_timeout(800)
 
 

@@ -41,11 +41,17 @@ def wait_for_text(page, text: str) -> None:
     page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=text, timeout=TIMEOUT)
 
 
+# The app's run has finished: Streamlit marks its root element (the 'Running' indicator alone was
+# not enough: it may not show at all in a short run, and then a read saw the page half redrawn).
+RUN_FINISHED = """() => { const app = document.querySelector('[data-testid=stApp]');
+    return !!app && app.dataset.testScriptState === 'notRunning'
+        && !document.querySelector('[data-testid=stStatusWidget]'); }"""
+
+
 def settle(page) -> None:
-    """Wait until the app has finished its run (no 'Running' indicator) and the page is drawn."""
+    """Wait until the app has finished its run and the page is drawn."""
     page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=TIMEOUT)
+    page.wait_for_function(RUN_FINISHED, timeout=TIMEOUT)
     page.wait_for_timeout(300)
 
 
