@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import pyarrow as pa
 import pyarrow.compute as pc
 from plotly.subplots import make_subplots
@@ -160,7 +161,7 @@ def _hover_tails(labs: pd.DataFrame) -> np.ndarray:
 def trend_figure(labs: pd.DataFrame, doses: pd.DataFrame, phases: pd.DataFrame | None = None,
                  view: ViewSettings | None = None, plan: pd.DataFrame | None = None,
                  symptoms: pd.DataFrame | None = None, sex: str = "any",
-                 adherence: Adherence | None = None) -> go.Figure:
+                 adherence: Adherence | None = None, template: str | None = None) -> go.Figure:
     """One patient's results and doses on a shared time axis.
 
     ``labs`` may carry the columns of ``response.annotate_labs`` (days since injection,
@@ -171,7 +172,8 @@ def trend_figure(labs: pd.DataFrame, doses: pd.DataFrame, phases: pd.DataFrame |
     The time axis is dates, or days since the first dose when the view asks for days and there
     is a dose. The view's dates, when set, are the axis range (results outside them are left
     out; doses, plan and phases are drawn whole, so panning shows them). The span of the results
-    drawn is recorded in ``layout.meta["results"]`` (ISO dates) for ``titled``.
+    drawn is recorded in ``layout.meta["results"]`` (ISO dates) for ``titled``. ``template`` is
+    plotly's name of a look (None: plotly's default; ``THEMED_BY_HOST`` for Streamlit).
     """
     view = view or ViewSettings()
     if "days_since_injection" not in labs and "patient_id" in labs and len(doses):
@@ -229,6 +231,8 @@ def trend_figure(labs: pd.DataFrame, doses: pd.DataFrame, phases: pd.DataFrame |
     for row in range(1, rows + 1):
         _axis_layout(layout, "x", row).update(type="linear" if in_days else "date", range=time_range)
     _axis_layout(layout, "x", rows)["title"] = {"text": "days since first dose" if in_days else ""}
+    if template is not None:
+        layout["template"] = template
     return go.Figure(data=traces, layout=layout)
 
 
@@ -450,9 +454,10 @@ def titled(fig: go.Figure, patient_label: str, made_on: dt.date,
     and analytes), as ``trend_figure`` recorded them in ``layout.meta``, whatever the time axis
     shows; ``results`` gives them instead. The patient label is escaped for plotly's HTML-like
     text. The top margin grows so the title sits above the phase labels, and the height with it
-    so the rows keep their size. ``fig`` itself (a cached figure) is not changed.
+    so the rows keep their size. In plotly's default look (``for_file``); ``fig`` itself (a cached
+    figure) is not changed.
     """
-    out = go.Figure(fig)
+    out = for_file(fig)
     if results is None:
         meta = out.layout.meta if isinstance(out.layout.meta, dict) else {}
         span = meta.get("results")
@@ -471,8 +476,24 @@ def titled(fig: go.Figure, patient_label: str, made_on: dt.date,
     return out
 
 
-def patient_figure(view: PatientCourse, settings: ViewSettings, sex: str) -> go.Figure:
-    """The dashboard's trend figure of a patient course (or view) under the view settings."""
+def patient_figure(view: PatientCourse, settings: ViewSettings, sex: str, template: str | None = None
+                   ) -> go.Figure:
+    """The dashboard's trend figure of a patient course (or view) under the view settings;
+    ``template`` as ``trend_figure`` takes it."""
     return trend_figure(view.labs, view.doses, view.phases.phases, settings, plan=view.plan,
                         symptoms=view.symptoms if len(view.symptoms) else None, sex=sex,
-                        adherence=view.adherence)
+                        adherence=view.adherence, template=template)
+
+
+# For a host that draws the figure in a theme of its own (Streamlit's replaces plotly's template):
+# no template is sent. Plotly's default one is 7 kB the browser applies to every trace: one
+# session's render of a ten-year patient cost 0.3 s more CPU with it, drawn the same.
+THEMED_BY_HOST = "none"
+
+
+def for_file(fig: go.Figure) -> go.Figure:
+    """A copy of a figure in plotly's default look, for a file opened outside the app (the figure
+    on screen may have been made ``THEMED_BY_HOST``). ``fig`` itself is not changed."""
+    out = go.Figure(fig)
+    out.layout.template = pio.templates[pio.templates.default]
+    return out

@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from markupsafe import Markup
 
+from b12core.figures import for_file
 from b12core.html_templates import render
 from b12core.response import URGENT
 from b12core.summary import FollowUp, markers_html
@@ -46,7 +47,7 @@ def report_html(figure: go.Figure, follow: FollowUp, patient_label: str, issued:
     urgent, others = _split_urgent(follow.prompts)
     # Our own HTML, not text to escape: plotly's figure (with its library inline, so that the page
     # works offline) and the markers table, which its own template rendered and escaped.
-    figure_div = Markup(figure.to_html(full_html=False, include_plotlyjs=True))
+    figure_div = Markup(for_file(figure).to_html(full_html=False, include_plotlyjs=True))
     markers = Markup(markers_html(follow.markers))
     return render("report.html", patient_label=patient_label, issued=f"{issued:%d %b %Y}", follow=follow,
                   sample=sample, urgent=_prompts_table(urgent) if len(urgent) else None,

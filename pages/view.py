@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from b12core.figures import patient_figure
+from b12core.figures import THEMED_BY_HOST, patient_figure
 from b12core.share_links import NOT_A_LINK, LinkRefused, OpenedLink, needs_passcode, open_link
 from b12core.summary import follow_up
 from b12core.text import markdown_literal
@@ -68,8 +68,8 @@ def shared_dashboard(opened: OpenedLink) -> None:
     urgent_banner(follow)
     chart, side = st.columns([7, 5], gap="medium")
     with chart:
-        st.plotly_chart(patient_figure(shared.view, shared.settings, shared.sex), config={"displaylogo": False},
-                        key="shared_trend")
+        st.plotly_chart(patient_figure(shared.view, shared.settings, shared.sex, THEMED_BY_HOST),
+                        config={"displaylogo": False}, key="shared_trend")
     with side:
         summary_panel(follow, read_only=True)
 

@@ -17,7 +17,7 @@ import pytest
 
 from b12core.course import Adherence, adherence
 from b12core.display import ViewSettings
-from b12core.figures import COLORS, titled, trend_figure
+from b12core.figures import COLORS, THEMED_BY_HOST, titled, trend_figure
 from b12core.labs import LABS_COLUMNS
 from b12core.phases import detect_phases
 from b12core.reference import analyte_keys, analytes, default_range, threshold
@@ -885,3 +885,15 @@ def test_a_dose_without_an_amount_still_has_a_hover():
     doses = doses_table(dose("2024-01-08", dose_ug=np.nan), dose("2024-01-09"))
     assert list(named(trend_figure(TWO_HB, doses), "injections").hovertext) == [
         "08 Jan 2024 00:00<br>hydroxocobalamin  IM", "09 Jan 2024 00:00<br>hydroxocobalamin 1 mg IM"]
+
+
+def test_a_figure_for_streamlit_sends_no_template_and_its_download_has_plotlys_look():
+    """Streamlit draws the figure in its own theme: plotly's 7 kB template is left out of what the
+    browser gets; the downloaded figure is as it was, in plotly's default look."""
+    doses = doses_table(dose("2024-01-08"))
+    plain, themed = trend_figure(TWO_HB, doses), trend_figure(TWO_HB, doses, template=THEMED_BY_HOST)
+    sent = json.loads(themed.to_json())["layout"]["template"]
+    assert "layout" not in sent and len(json.dumps(sent)) < 100
+    assert json.loads(plain.to_json())["layout"]["template"]["layout"]["colorway"]  # plotly's default
+    assert json.loads(titled(themed, "P1", MADE).to_json()) == json.loads(titled(plain, "P1", MADE).to_json())
+    assert themed.to_json().split('"layout"')[0] == plain.to_json().split('"layout"')[0]  # the same data

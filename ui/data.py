@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from b12core.display import ViewSettings
-from b12core.figures import patient_figure
+from b12core.figures import THEMED_BY_HOST, patient_figure
 from b12core.file_review import FileReview, file_reviews
 from b12core.limits import APP_MAX_FILES, APP_MAX_ROWS
 from b12core.sample import sample_files
@@ -135,7 +135,7 @@ def patient(patient_id: str, plan: PlanChoice, sex: str, diary: pd.DataFrame | N
 @st.cache_data(scope="session", max_entries=16, show_spinner=False)
 def _figure(key: tuple, patient: str, plan: PlanChoice, as_of: pd.Timestamp, sex: str,
             diary: pd.DataFrame | None, settings: ViewSettings):
-    return patient_figure(_course(key, patient, plan, as_of, diary), settings, sex)
+    return patient_figure(_course(key, patient, plan, as_of, diary), settings, sex, THEMED_BY_HOST)
 
 
 def figure(patient_id: str, plan: PlanChoice, sex: str, diary: pd.DataFrame | None, settings: ViewSettings):

@@ -25,6 +25,7 @@ def test_figure_has_dose_markers_and_phase_labels(app):
     assert len(injections) == 1 and len(injections[0]["x"]) == 35
     labels = [a["text"] for a in spec["layout"]["annotations"]]
     assert "Loading from 08 Jan 2024" in labels and "Maintenance from 13 May 2024" in labels
+    assert "layout" not in spec["layout"]["template"]  # Streamlit's theme draws it: plotly's template is not sent
 
 
 def test_units_switch_changes_axes_and_summary(app):
