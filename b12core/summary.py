@@ -308,7 +308,7 @@ def _cell(text: str, title: str = "") -> _Cell:
     return _Cell(text, title if title != text else "")
 
 
-def markers_html(markers: pd.DataFrame) -> str:
+def markers_html(markers: pd.DataFrame, with_style: bool = True) -> str:
     """The markers table as an HTML fragment that fits a narrow column (a phone, the dashboard's
     summary beside the figure) and prints: a ``<style>`` scoped by ``MARKERS_CLASS``, the table
     (Marker, Baseline and Latest with their reading, "(low)", "(high)", "(not interpretable)",
@@ -316,7 +316,8 @@ def markers_html(markers: pd.DataFrame) -> str:
     for each reading with its reason or source, and for a baseline or latest chosen from several
     different results at one time (marked with ``CHOICE_MARK``). The full marker name, the dates and the reasons
     are also on hover. Rendered from ``templates/markers.html``, which escapes every text; columns
-    missing from ``markers`` show as blank."""
+    missing from ``markers`` show as blank. Without ``with_style`` the page gives the style once
+    (``markers_style``)."""
     col = {c: markers[c].fillna("").astype(str).tolist() if c in markers else [""] * len(markers)
            for c in MARKER_COLUMNS}
     rows, notes = [], []
@@ -344,7 +345,13 @@ def markers_html(markers: pd.DataFrame) -> str:
                      _cell(baseline, f"Baseline: the last result before the first dose, {base_on}" if base_on else ""),
                      _cell(latest, f"Latest result: {latest_on}" if latest_on else ""),
                      _cell(change, note), _cell(col["Trend"][i])])
-    return render("markers.html", css_class=MARKERS_CLASS, columns=SHOWN_COLUMNS, rows=rows, notes=notes)
+    return render("markers.html", css_class=MARKERS_CLASS, columns=SHOWN_COLUMNS, rows=rows, notes=notes,
+                  with_style=with_style)
+
+
+def markers_style() -> str:
+    """The ``<style>`` of ``markers_html``, for a page that gives it once for every table it shows."""
+    return render("markers_style.html", css_class=MARKERS_CLASS)
 
 
 def left_off(ws: Workspace, view: PatientView, settings: ViewSettings) -> list[str]:

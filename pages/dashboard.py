@@ -19,7 +19,7 @@ from ui.guard import guarded
 from ui.sidebar import page_start
 from ui.state import Keys, recall, remember
 from ui.state import plan_choice as plan_choice_for
-from ui.summary_panel import summary_panel, urgent_banner
+from ui.summary_panel import summary_panel, summary_style, urgent_banner
 from ui.view import current_view
 
 HELP = """
@@ -127,6 +127,7 @@ def page() -> None:
     """The dashboard, top to bottom."""
     ws, patient = page_start("B12 treatment follow-up", "How to read this page", HELP,
                              "a synthetic patient, shown until you upload files in the sidebar.", about_patient=True)
+    summary_style()
     for problem in ws.errors:
         st.error(markdown_literal(problem))
     if ws.errors:

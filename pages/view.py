@@ -18,7 +18,7 @@ from ui.auth import signed_in_user
 from ui.fragment import address_fragment
 from ui.guard import guarded
 from ui.share import OPENED, config, store
-from ui.summary_panel import summary_panel, urgent_banner
+from ui.summary_panel import summary_panel, summary_style, urgent_banner
 
 RECIPIENT = "Colleague using the B12 follow-up viewer"  # the access log's recipient when none is typed
 UNREACHABLE = "The link cannot be opened now: the server's link store cannot be reached. Try again later."
@@ -65,6 +65,7 @@ def shared_dashboard(opened: OpenedLink) -> None:
         st.markdown(f"**Patient:** {markdown_literal(shared.patient_id)}")
     st.caption(f"As it stood on {shared.view.as_of:%d %b %Y}, when the link was made.")
     follow = follow_up(shared.view, shared.settings)
+    summary_style()
     urgent_banner(follow)
     chart, side = st.columns([7, 5], gap="medium")
     with chart:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from b12core.summary import URGENT, FollowUp, markers_html
+from b12core.summary import URGENT, FollowUp, markers_html, markers_style
 from b12core.text import markdown_literal
 
 
@@ -23,7 +23,7 @@ def summary_panel(follow: FollowUp, read_only: bool = False) -> None:
         st.markdown(f":material/event_busy: {markdown_literal(line)}")
     if not read_only:
         st.page_link("pages/schedule.py", label="Regimen and written schedule", icon=":material/event:")
-    st.html(markers_html(follow.markers))
+    st.html(markers_html(follow.markers, with_style=False))  # the style: summary_style()
     st.subheader("To review")
     for _, prompt in follow.prompts.iterrows():
         with st.container(border=True):
@@ -33,6 +33,13 @@ def summary_panel(follow: FollowUp, read_only: bool = False) -> None:
             st.caption(markdown_literal(f"Source: {prompt['Source']}"))
     if follow.prompts.empty:
         st.caption("Nothing flagged.")
+
+
+def summary_style() -> None:
+    """The markers table's style, given once at the top of a page that shows ``summary_panel``: inside
+    the panel it came and went with each patient's table, and each time the browser restyled the
+    whole page (a third of the renderer's time for an upload, five sessions at once)."""
+    st.html(markers_style())
 
 
 def urgent_banner(follow: FollowUp) -> None:
