@@ -171,8 +171,9 @@ def stop_server(process: subprocess.Popen) -> None:
             continue
 
 
-def _group_stats(group: int) -> list[list[str]]:
-    """The fields after the name of /proc/<pid>/stat of every process in a process group."""
+def _proc_stats() -> list[list[str]]:
+    """Each live process's pid and the fields after the name of its /proc/<pid>/stat (state,
+    ppid, pgrp, ..., utime, stime, cutime, cstime at 11-14)."""
     out = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -181,9 +182,14 @@ def _group_stats(group: int) -> list[list[str]]:
             fields = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue  # the process ended while being read
-        if len(fields) > 14 and fields[2] == str(group):  # state, ppid, pgrp, ...
+        if len(fields) > 14:
             out.append([entry.name, *fields])
     return out
+
+
+def _group_stats(group: int) -> list[list[str]]:
+    """``_proc_stats`` of every process in a process group."""
+    return [stats for stats in _proc_stats() if stats[3] == str(group)]
 
 
 def group_cpu_seconds(group: int) -> float:
@@ -196,16 +202,10 @@ def browser_cpu_seconds(server_group: int) -> float:
     """CPU time so far of this process's descendants outside the server's group: Playwright's
     driver and Chromium, the browser side of every session."""
     parent, ticks = {}, {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # the process ended while being read
-        if len(fields) > 14 and fields[2] != str(server_group):
-            parent[int(entry.name)] = int(fields[1])
-            ticks[int(entry.name)] = sum(int(f) for f in fields[11:15])  # utime..cstime
+    for pid, *fields in _proc_stats():
+        if fields[2] != str(server_group):
+            parent[int(pid)] = int(fields[1])
+            ticks[int(pid)] = sum(int(f) for f in fields[11:15])  # utime..cstime
     mine, grew = {os.getpid()}, True
     while grew:
         more = {pid for pid, ppid in parent.items() if ppid in mine} - mine
