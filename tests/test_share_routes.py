@@ -32,7 +32,7 @@ from b12core.share_routes import (
 )
 from b12core.share_store import NOT_VALID, ShareStore
 from tests.share_data import bundle, jwcrypto_decrypt, snapshot_jwe
-from tests.test_share_store import postgres_url
+from tests.test_share_store import postgres_schema
 
 OWNER = "clinician-a"
 
@@ -253,20 +253,14 @@ class Relay:
 @pytest.fixture
 def relayed_postgres() -> Iterator[tuple[str, Relay]]:
     """A fresh PostgreSQL schema reached through a ``Relay``: its URL and the relay."""
-    direct = sa.make_url(postgres_url())
-    schema = f"shl_test_{secrets.token_hex(6)}"
-    admin = sa.create_engine(direct)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    relay = Relay(direct.host or "127.0.0.1", direct.port or 5432)
-    try:
-        yield direct.set(host="127.0.0.1", port=relay.port).update_query_dict(
-            {"options": f"-csearch_path={schema}", "connect_timeout": "5"}).render_as_string(hide_password=False), relay
-    finally:
-        relay.close()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("shl_test") as direct:
+        url = sa.make_url(direct)
+        relay = Relay(url.host or "127.0.0.1", url.port or 5432)
+        try:
+            yield url.set(host="127.0.0.1", port=relay.port).update_query_dict(
+                {"connect_timeout": "5"}).render_as_string(hide_password=False), relay
+        finally:
+            relay.close()
 
 
 def test_while_the_database_cannot_be_reached_every_link_gets_the_same_503_and_then_opens_again(relayed_postgres):

@@ -8,6 +8,7 @@ without it those cases skip, unless ``B12_REQUIRE_POSTGRES=1`` (CI), which makes
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -69,14 +70,11 @@ def postgres_url() -> str:
     return url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh database: a SQLite file in a directory not made yet, or a new PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/store/share.db"
-        return
+@contextlib.contextmanager
+def postgres_schema(prefix: str) -> Iterator[str]:
+    """A new schema in the test PostgreSQL server, dropped afterwards: the URL that works in it."""
     base = postgres_url()
-    schema = f"shl_test_{secrets.token_hex(6)}"
+    schema = f"{prefix}_{secrets.token_hex(6)}"
     admin = sa.create_engine(base)
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
@@ -87,6 +85,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database: a SQLite file in a directory not made yet, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/store/share.db"
+        return
+    with postgres_schema("shl_test") as url:
+        yield url
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from tests.e2e.conftest import free_port, running_app
 from tests.e2e.test_share_link import FIGURE, _context, _make_link, _markers, _upload
 from tests.e2e.test_uploaded_patients import TIMEOUT, settle, wait_for_text
-from tests.test_share_store import postgres_url
+from tests.test_share_store import postgres_schema
 
 pytestmark = pytest.mark.e2e
 
@@ -20,18 +20,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def shared_database() -> Iterator[str]:
     """A fresh schema in the test PostgreSQL server, as the replicas' one share database."""
-    base = postgres_url()  # skips without a server, fails when CI requires one
-    schema = f"replicas_{secrets.token_hex(6)}"
-    admin = sa.create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}) \
-            .render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("replicas") as url:  # skips without a server, fails when CI requires one
+        yield url
 
 
 def test_a_link_made_on_one_server_opens_on_the_other(browser, shared_database, tmp_path):
