@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from b12core.display import ViewSettings
 from b12core.figures import THEMED_BY_HOST, patient_figure
@@ -40,6 +41,7 @@ from b12core.workspace import (
 from ui.state import Keys, current_choices
 
 SAMPLE = ("sample",)
+READING = "Reading and importing the files…"
 Files = Callable[[], list[tuple[str, bytes]]]
 
 
@@ -74,24 +76,38 @@ def _workspace_key() -> tuple:
     return (_fingerprint(), current_choices().key(), tomorrow())
 
 
-@st.cache_data(scope="session", max_entries=2, show_spinner="Reading file…")
+@st.cache_data(scope="session", max_entries=2, show_spinner=False)
 def _read(fingerprint: tuple, _files: Files) -> ReadFiles:
     """The files read, per upload: keyed by the fingerprint, the bytes (``_files``) are fetched and
     read only when the uploads change, never hashed."""
     return read_files(_files(), APP_MAX_ROWS, APP_MAX_FILES)
 
 
-@st.cache_data(scope="session", max_entries=4, show_spinner="Importing…")
+@st.cache_data(scope="session", max_entries=4, show_spinner=False)
 def _workspace(fingerprint: tuple, choices_key: str, not_after: str, _files: Files, _choices: Choices) -> Workspace:
     """The files imported with the choices (``choices_key`` stands for ``_choices``): a change of
     choice imports the files again without reading them; going back to an earlier choice is kept."""
     return build_workspace(_read(fingerprint, _files), _choices, not_after)
 
 
-def workspace() -> Workspace:
-    """Every file read and imported with the user's choices (cached per files and choices)."""
-    fingerprint, choices_key, not_after = _workspace_key()
-    return _workspace(fingerprint, choices_key, not_after, current_files, current_choices())
+def workspace(status: DeltaGenerator | None = None) -> Workspace:
+    """Every file read and imported with the user's choices (cached per files and choices).
+
+    ``status``, a placeholder, says in words that the files are being read while new files or a new
+    choice are imported, and is emptied after. A still line, not a spinner: an animation redraws a
+    waiting page many times a second (about 80 ms of browser CPU a second against 10 for a still
+    page), and with a clinic's team on one server the waits add up."""
+    key = _workspace_key()
+    fingerprint, choices_key, not_after = key
+    if status is None or st.session_state.get(Keys.IMPORTED) == key:
+        return _workspace(fingerprint, choices_key, not_after, current_files, current_choices())
+    status.caption(READING)
+    try:
+        imported = _workspace(fingerprint, choices_key, not_after, current_files, current_choices())
+    finally:
+        status.empty()
+    st.session_state[Keys.IMPORTED] = key
+    return imported
 
 
 @st.cache_data(scope="session", max_entries=4, show_spinner=False)

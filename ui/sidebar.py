@@ -31,7 +31,7 @@ def shared_sidebar() -> None:
                          type=FILE_TYPES, key=Keys.UPLOADS,
                          help="CSV or Excel from any EHR or lab system. The files stay in this browser session "
                               "until you remove them here or close the tab.")
-        ws = workspace()
+        ws = workspace(status=st.empty())
         if any(f.needs_date_order for f in ws.files) or st.session_state.get(Keys.DATE_ORDER):
             st.radio("Some dates could be day-first or month-first. How are they written?",
                      list(DATE_ORDER_LABELS), format_func=DATE_ORDER_LABELS.get, index=None, key=Keys.DATE_ORDER)

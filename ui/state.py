@@ -42,6 +42,7 @@ class Keys:
     PLAN_WIDGETS_OF = "plan_widgets_of"  # the patient whose plan the schedule widgets show
     DIARY = "diary_entries"  # symptom scores typed in the app
     DIARY_OPEN = "diary_open"  # whether the diary's expander is open (its table is drawn only then)
+    IMPORTED = "imported"  # the files and choices last imported (the sidebar says so while it reads new ones)
 
 
 def init_state() -> None:
