@@ -1,9 +1,11 @@
 """Many clinicians at once: N real browser sessions, each uploading its own patient, against one server.
 
 Ours (``app.py``) and a minimal Streamlit + plotly peer (``benchmarks/minimal_peer_app.py``) are
-measured in the same run, one after the other, the same way: the server is started on its own
-(its own process group, killed at the end) with ``--server.disconnectedSessionTTL`` set to
-``--ttl``; one Chromium (Debian's, through Playwright) opens N browser contexts at once; when
+measured in the same run, the same way: each server is started on its own (its own process group,
+killed at the end) with ``--server.disconnectedSessionTTL`` set to ``--ttl``. Their measured
+rounds take turns, mirrored (ours, peer, peer, ours with the default two rounds), so that the
+machine's drift during a run (a quarter between runs minutes apart) weighs on both alike. In a
+round, one Chromium (Debian's, through Playwright) opens N browser contexts at once; when
 every page has finished its first run, all N upload at the same moment, each a different
 generated patient (``LOAD-001``, ``LOAD-002``, ...: ten years of monthly labs and injections,
 each patient's dates its own). A session is timed from ``set_input_files`` until its page names
@@ -44,6 +46,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Collection
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -198,12 +201,13 @@ def group_cpu_seconds(group: int) -> float:
     return sum(sum(int(f) for f in fields[12:16]) for fields in _group_stats(group)) / ticks  # utime..cstime
 
 
-def browser_cpu_seconds(server_group: int) -> float:
-    """CPU time so far of this process's descendants outside the server's group: Playwright's
+def browser_cpu_seconds(server_groups: Collection[int]) -> float:
+    """CPU time so far of this process's descendants outside the servers' groups: Playwright's
     driver and Chromium, the browser side of every session."""
+    servers = {str(group) for group in server_groups}
     parent, ticks = {}, {}
     for pid, *fields in _proc_stats():
-        if fields[2] != str(server_group):
+        if fields[2] not in servers:
             parent[int(pid)] = int(fields[1])
             ticks[int(pid)] = sum(int(f) for f in fields[11:15])  # utime..cstime
     mine, grew = {os.getpid()}, True
@@ -307,18 +311,21 @@ async def _upload(page, patient: Patient, paths: list[str], timeout_ms: float) -
 
 
 async def one_round(browser, url: str, cohort: list[Patient], folder: Path, sightings: Sightings,
-                    timeout_ms: float, server: int) -> tuple[list[float | None], list[float | None], float, float]:
+                    timeout_ms: float, server: int, servers: Collection[int]
+                    ) -> tuple[list[float | None], list[float | None], float, float]:
     """N sessions open the app; once all have drawn their first page, all upload at once. Seconds
     from upload to figure and to the whole page per session (None: the session did not get there),
-    and the CPU seconds the server and the browser used from the first upload to the last page."""
+    and the CPU seconds the server (``server``, the group of the app measured) and the browser
+    (all but ``servers``, the groups of every app server running) used from the first upload to
+    the last page."""
     sessions = await asyncio.gather(*(_open(browser, url, timeout_ms) for _ in cohort))
     pages = [page for _, page in sessions]
     done = asyncio.Event()
     watchers = [asyncio.create_task(_watch(page, p.id, sightings, done)) for page, p in zip(pages, cohort, strict=True)]
     uploads = [_upload(page, p, write_files(p, folder), timeout_ms) for page, p in zip(pages, cohort, strict=True)]
-    cpu, browser_cpu = group_cpu_seconds(server), browser_cpu_seconds(server)
+    cpu, browser_cpu = group_cpu_seconds(server), browser_cpu_seconds(servers)
     times = await asyncio.gather(*uploads, return_exceptions=True)
-    cpu, browser_cpu = group_cpu_seconds(server) - cpu, browser_cpu_seconds(server) - browser_cpu
+    cpu, browser_cpu = group_cpu_seconds(server) - cpu, browser_cpu_seconds(servers) - browser_cpu
     done.set()
     await asyncio.gather(*watchers)
     for page, p in zip(pages, cohort, strict=True):  # the end state, once every run has finished
@@ -349,35 +356,53 @@ class AppResult:
     browser_cpu: float  # Chromium's (and Playwright's) CPU seconds over the same time
 
 
-async def measure_app(app: str, args: argparse.Namespace, cohort: list[Patient], folder: Path) -> AppResult:
+def round_order(apps: list[str], rounds: int) -> list[str]:
+    """The apps' measured rounds, alternated and mirrored (ours, peer, peer, ours, ...): a machine
+    that slows down or speeds up during the run weighs on every app alike."""
+    order: list[str] = []
+    for r in range(rounds):
+        order += apps if r % 2 == 0 else apps[::-1]
+    return order
+
+
+async def measure(args: argparse.Namespace, cohort: list[Patient], folder: Path) -> dict[str, AppResult]:
+    """Every app's server started at once; a warm-up round each, the memory baseline, then the
+    measured rounds of the apps in turn (``round_order``), and the memory after."""
     from playwright.async_api import async_playwright
 
-    url, server = start_server(APPS[app], args.ttl)
     timeout_ms = args.timeout * 1000
+    servers: dict[str, tuple[str, subprocess.Popen]] = {}
     try:
+        for app in args.apps:
+            servers[app] = start_server(APPS[app], args.ttl)
+        groups = [process.pid for _, process in servers.values()]
+        results = {app: AppResult(app, [], [], 0.0, 0.0, 0.0, Sightings(), 0.0, 0.0) for app in args.apps}
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-            sightings = Sightings()
-            print(f"{app}: warm-up round of {len(cohort)} sessions", file=sys.stderr)
-            await one_round(browser, url, cohort, folder, sightings, timeout_ms, server.pid)
-            before = settled_memory(server.pid, args.ttl)
-            times: list[float | None] = []
-            complete: list[float | None] = []
-            cpu = browser_cpu = 0.0
-            with MemoryPeak(server.pid) as peak:
-                for r in range(args.rounds):
-                    print(f"{app}: round {r + 1} of {args.rounds}", file=sys.stderr)
-                    got, whole, used, used_browser = await one_round(browser, url, cohort, folder, sightings,
-                                                                     timeout_ms, server.pid)
-                    times += got
-                    complete += whole
-                    cpu += used
-                    browser_cpu += used_browser
-            after = settled_memory(server.pid, args.ttl)
+            for app, (url, process) in servers.items():
+                print(f"{app}: warm-up round of {len(cohort)} sessions", file=sys.stderr)
+                await one_round(browser, url, cohort, folder, results[app].sightings, timeout_ms, process.pid, groups)
+            for app, (_, process) in servers.items():
+                results[app].before = settled_memory(process.pid, args.ttl)
+            for n, app in enumerate(round_order(args.apps, args.rounds), start=1):
+                url, process = servers[app]
+                r = results[app]
+                print(f"{app}: measured round {n} of {args.rounds * len(args.apps)}", file=sys.stderr)
+                with MemoryPeak(process.pid) as peak:
+                    got, whole, used, used_browser = await one_round(browser, url, cohort, folder, r.sightings,
+                                                                     timeout_ms, process.pid, groups)
+                r.times += got
+                r.complete += whole
+                r.cpu += used
+                r.browser_cpu += used_browser
+                r.peak = max(r.peak, peak.peak)
+            for app, (_, process) in servers.items():
+                results[app].after = settled_memory(process.pid, args.ttl)
             await browser.close()
     finally:
-        stop_server(server)
-    return AppResult(app, times, complete, before, peak.peak, after, sightings, cpu, browser_cpu)
+        for _, process in servers.values():
+            stop_server(process)
+    return results
 
 
 # --- the report ----------------------------------------------------------------------------------
@@ -429,7 +454,8 @@ def report(results: dict[str, AppResult], args: argparse.Namespace, load: tuple[
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sessions", type=int, default=20, help="browser sessions at once (default 20)")
-    parser.add_argument("--rounds", type=int, default=1, help="measured rounds after the warm-up (default 1)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="measured rounds of each app after the warm-up, taking turns (default 2)")
     parser.add_argument("--ttl", type=float, default=10,
                         help="server.disconnectedSessionTTL for both servers, seconds (default 10)")
     parser.add_argument("--apps", nargs="+", choices=list(APPS), default=list(APPS), help="ours, peer or both")
@@ -444,10 +470,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     cohort = patients(args.sessions)
     load_before = os.getloadavg()[0]
-    results: dict[str, AppResult] = {}
     with tempfile.TemporaryDirectory(prefix="b12-load-") as folder:
-        for app in args.apps:
-            results[app] = asyncio.run(measure_app(app, args, cohort, Path(folder)))
+        results = asyncio.run(measure(args, cohort, Path(folder)))
     print(report(results, args, (load_before, os.getloadavg()[0])))
     broken = any(r.sightings.seen or None in r.times for r in results.values())
     return 1 if broken else 0  # times and memory are reported, not enforced; wrong data is an error

@@ -92,7 +92,11 @@ def test_load_test_options_patients_and_verdicts() -> None:
     from benchmarks import load_test
 
     args = load_test.parse_args([])
-    assert (args.sessions, args.rounds, args.ttl, args.apps) == (20, 1, 10, ["ours", "peer"])
+    assert (args.sessions, args.rounds, args.ttl, args.apps) == (20, 2, 10, ["ours", "peer"])
+    # Rounds take turns, mirrored, so that a machine slowing down during the run weighs on both.
+    assert load_test.round_order(["ours", "peer"], 2) == ["ours", "peer", "peer", "ours"]
+    assert load_test.round_order(["ours", "peer"], 3) == ["ours", "peer", "peer", "ours", "ours", "peer"]
+    assert load_test.round_order(["ours"], 2) == ["ours", "ours"]
     assert load_test.parse_args(["--apps", "ours", "--sessions", "3", "--ttl", "5"]).apps == ["ours"]
     cohort = load_test.patients(20)
     assert len({p.id for p in cohort}) == 20 and len({day for p in cohort for day in p.first_days}) == 40
