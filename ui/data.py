@@ -98,14 +98,14 @@ def workspace(status: DeltaGenerator | None = None) -> Workspace:
     waiting page many times a second (about 80 ms of browser CPU a second against 10 for a still
     page), and with a clinic's team on one server the waits add up."""
     key = _workspace_key()
-    fingerprint, choices_key, not_after = key
-    if status is None or st.session_state.get(Keys.IMPORTED) == key:
-        return _workspace(fingerprint, choices_key, not_after, current_files, current_choices())
-    status.caption(READING)
+    fresh = status is not None and st.session_state.get(Keys.IMPORTED) != key
+    if fresh:
+        status.caption(READING)
     try:
-        imported = _workspace(fingerprint, choices_key, not_after, current_files, current_choices())
+        imported = _workspace(*key, current_files, current_choices())
     finally:
-        status.empty()
+        if fresh:
+            status.empty()
     st.session_state[Keys.IMPORTED] = key
     return imported
 
