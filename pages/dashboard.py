@@ -108,19 +108,18 @@ def download_buttons(view, figure, follow, patient: str) -> None:
     about = about_patient(patient)
     st.subheader("Share and download")
     st.page_link("pages/share.py", label="Share a read-only link with a colleague", icon=":material/share:")
-    cols = st.columns(5)
-    cols[0].download_button("Results (CSV)", lambda: results_csv(view.labs, about), about.filename("results", "csv"),
-                            "text/csv", on_click="ignore")
-    cols[1].download_button("Results (Excel)", lambda: results_xlsx(view.labs, about),
-                            about.filename("results", "xlsx"),
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
-    cols[2].download_button("Figure (interactive HTML)", lambda: figure_html(figure, about),
-                            about.filename("figure", "html"), "text/html", on_click="ignore")
-    cols[3].download_button("One-page report (HTML, printable)",
-                            lambda: report_html(figure, follow, about.patient, about.made_on, about.sample),
-                            about.filename("report", "html"), "text/html", on_click="ignore")
-    cols[4].download_button("Results (Parquet)", lambda: results_parquet(view.labs, about),
-                            about.filename("results", "parquet"), "application/octet-stream", on_click="ignore")
+    row = st.container(horizontal=True)  # one element around the buttons, where columns were six
+    row.download_button("Results (CSV)", lambda: results_csv(view.labs, about), about.filename("results", "csv"),
+                        "text/csv", on_click="ignore")
+    row.download_button("Results (Excel)", lambda: results_xlsx(view.labs, about), about.filename("results", "xlsx"),
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
+    row.download_button("Figure (interactive HTML)", lambda: figure_html(figure, about),
+                        about.filename("figure", "html"), "text/html", on_click="ignore")
+    row.download_button("One-page report (HTML, printable)",
+                        lambda: report_html(figure, follow, about.patient, about.made_on, about.sample),
+                        about.filename("report", "html"), "text/html", on_click="ignore")
+    row.download_button("Results (Parquet)", lambda: results_parquet(view.labs, about),
+                        about.filename("results", "parquet"), "application/octet-stream", on_click="ignore")
 
 
 def page() -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from b12core.summary import URGENT, FollowUp, markers_html, markers_style
 from b12core.text import markdown_literal
+
+PROMPT_RULE = "\n\n---\n\n"  # between two prompts in the To review block
 
 
 def summary_panel(follow: FollowUp, read_only: bool = False) -> None:
@@ -15,24 +18,31 @@ def summary_panel(follow: FollowUp, read_only: bool = False) -> None:
     st.markdown(f"**Treatment:** {markdown_literal(follow.status)}  \n"
                 f"**Last dose:** {markdown_literal(follow.last_dose)}  \n"
                 f"**Next dose:** {markdown_literal(follow.next_dose)}")
-    if follow.plan:
-        st.caption(markdown_literal(follow.plan))
-    for line in follow.adherence:
-        st.caption(markdown_literal(line))
-    for line in follow.off_plan:
-        st.markdown(f":material/event_busy: {markdown_literal(line)}")
+    notes = ([follow.plan] if follow.plan else []) + follow.adherence
+    if notes:
+        st.caption("  \n".join(markdown_literal(line) for line in notes))
+    if follow.off_plan:
+        st.markdown("  \n".join(f":material/event_busy: {markdown_literal(line)}" for line in follow.off_plan))
     if not read_only:
         st.page_link("pages/schedule.py", label="Regimen and written schedule", icon=":material/event:")
     st.html(markers_html(follow.markers, with_style=False))  # the style: summary_style()
     st.subheader("To review")
-    for _, prompt in follow.prompts.iterrows():
-        with st.container(border=True):
-            urgent = ":red-badge[Urgent] " if prompt["Severity"] == URGENT else ""
-            st.markdown(f"{urgent}**{markdown_literal(prompt['When'])} · {markdown_literal(prompt['Title'])}**  \n"
-                        f"{markdown_literal(prompt['Review'])}")
-            st.caption(markdown_literal(f"Source: {prompt['Source']}"))
     if follow.prompts.empty:
         st.caption("Nothing flagged.")
+    else:
+        st.container(border=True).markdown(prompts_markdown(follow.prompts))
+
+
+def prompts_markdown(prompts: pd.DataFrame) -> str:
+    """Every prompt to review as one block of Markdown, a rule between two: the date and title, the
+    review, and its source in small grey letters. One element instead of three a prompt: each
+    element costs the browser a redraw of the page whenever a run sends one."""
+    return PROMPT_RULE.join(
+        (":red-badge[Urgent] " if severity == URGENT else "")
+        + f"**{markdown_literal(when)} · {markdown_literal(title)}**  \n{markdown_literal(review)}  \n"
+        + f":gray[:small[{markdown_literal(f'Source: {source}')}]]"
+        for when, title, review, source, severity in zip(
+            prompts["When"], prompts["Title"], prompts["Review"], prompts["Source"], prompts["Severity"], strict=True))
 
 
 def summary_style() -> None:

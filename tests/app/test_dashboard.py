@@ -104,3 +104,24 @@ def test_the_symptom_diary_table_is_drawn_only_once_its_expander_is_opened(app):
     [table] = [e for e in app.main if e.type == "dataframe"]
     assert list(table.value.columns) == ["date", "symptom", "score"]
     assert any("Scores 0 (none) to 10 (worst)" in t for t in texts(app.caption))
+
+
+def test_the_summary_reads_in_a_few_blocks_each_prompt_with_its_source(app):
+    """Every element costs the browser a redraw of the page each time a run sends one; with many
+    clinicians at once those redraws were a good part of each one's wait. The adherence lines come
+    as one caption, the doses off the plan as one list and every prompt to review in one block,
+    each prompt with its review and its source, in the order of the summary."""
+    case = REPO / "tests" / "histories" / "04_relapse_after_stopping_maintenance"
+    upload(app, contents={name: (case / name).read_bytes() for name in ("labs.csv", "injections.csv")})
+
+    [review] = [t for t in texts(app.markdown) if "Source:" in t]
+    titles = ["B12 low again after treatment", "Hb falling on treatment", "MCV rising again", "Course looks stopped"]
+    assert all(f" · {title}**" in review for title in titles)
+    prompts = review.split("\n\n---\n\n")  # a rule between two prompts
+    assert len(prompts) == review.count("Source:") >= len(titles)
+    assert all("Review: " in p and "Source: " in p for p in prompts)
+    [adherence] = [t for t in texts(app.caption) if "Longest gap between injections" in t]
+    assert "Maintenance: " in adherence and "Loading: " in adherence
+    [missed] = [t for t in texts(app.markdown) if "Missed: the dose due" in t]
+    assert missed.count(":material/event_busy:") >= 2
+    assert len(list(app.main)) <= 30
