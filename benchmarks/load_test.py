@@ -253,15 +253,17 @@ class MemoryPeak:
         self._thread.join()
 
 
-def settled_memory(group: int, ttl: float) -> float:
-    """The memory once closed sessions are gone: Streamlit's TTL, then the app's clean-up (it looks
-    every ttl/6 s), then the median of a few samples."""
+def settled_memory(groups: Collection[int], ttl: float) -> dict[int, float]:
+    """The memory of each server (by process group) once closed sessions are gone: Streamlit's TTL,
+    then the app's clean-up (it looks every ttl/6 s), waited once for every server (the last
+    round's sessions closed last), then the median of a few samples each."""
     time.sleep(ttl + max(0.5, min(10.0, ttl / 6)) * 2 + 3)
-    samples = []
+    samples: dict[int, list[float]] = {group: [] for group in groups}
     for _ in range(10):
-        samples.append(group_rss_mb(group))
+        for group, taken in samples.items():
+            taken.append(group_rss_mb(group))
         time.sleep(SAMPLE_EVERY)
-    return statistics.median(samples)
+    return {group: statistics.median(taken) for group, taken in samples.items()}
 
 
 # --- browser sessions ----------------------------------------------------------------------------
@@ -382,8 +384,9 @@ async def measure(args: argparse.Namespace, cohort: list[Patient], folder: Path)
             for app, (url, process) in servers.items():
                 print(f"{app}: warm-up round of {len(cohort)} sessions", file=sys.stderr)
                 await one_round(browser, url, cohort, folder, results[app].sightings, timeout_ms, process.pid, groups)
+            before = settled_memory(groups, args.ttl)
             for app, (_, process) in servers.items():
-                results[app].before = settled_memory(process.pid, args.ttl)
+                results[app].before = before[process.pid]
             for n, app in enumerate(round_order(args.apps, args.rounds), start=1):
                 url, process = servers[app]
                 r = results[app]
@@ -396,8 +399,9 @@ async def measure(args: argparse.Namespace, cohort: list[Patient], folder: Path)
                 r.cpu += used
                 r.browser_cpu += used_browser
                 r.peak = max(r.peak, peak.peak)
+            after = settled_memory(groups, args.ttl)
             for app, (_, process) in servers.items():
-                results[app].after = settled_memory(process.pid, args.ttl)
+                results[app].after = after[process.pid]
             await browser.close()
     finally:
         for _, process in servers.values():
