@@ -15,11 +15,14 @@ import streamlit as st
 from b12core.share_routes import redact_access_log, share_routes
 from ui.session_end import lifespan as close_gone_sessions
 from ui.share import config, purge_lifespan, store
+from ui.startup import freeze_startup
 
 
 @contextlib.asynccontextmanager
 async def lifespan(app: st.App) -> AsyncIterator[None]:
-    """What runs beside the sessions: closing gone sessions, dropping expired links' files."""
+    """What runs beside the sessions: closing gone sessions, dropping expired links' files. First,
+    what every run uses is imported and kept out of the collection after each run (``ui/startup.py``)."""
+    freeze_startup()
     async with close_gone_sessions(app), purge_lifespan(app):
         yield
 
