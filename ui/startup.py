@@ -9,10 +9,9 @@ runs queue behind one another. The objects alive at the start live as long as th
 since. A session's own tables and figures are collected as before.
 
 What it pays: with the modules alone alive, a full collection took 71-84 ms before the freeze and
-under 0.1 ms after it. With twenty
-sessions at once (``benchmarks/load_test.py``, 27 Nov 2026) the server's CPU per session fell from
-0.72 s to 0.63 s, with the source watcher turned off at the same time (README, "Many clinicians at
-once").
+under 0.1 ms after it. With twenty sessions at once (``benchmarks/load_test.py``, 27 Nov 2026) the
+server's CPU per session fell from 0.72 s to 0.63 s, with the source watcher turned off at the
+same time (README, "Many clinicians at once").
 """
 
 from __future__ import annotations
