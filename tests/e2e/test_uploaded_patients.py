@@ -38,7 +38,10 @@ def main_text(page) -> str:
 
 
 def wait_for_text(page, text: str) -> None:
-    page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=text, timeout=TIMEOUT)
+    """Until the page shows ``text``. A page between two documents (the sign-in's redirects) has no
+    body for a moment: that is waited out, not an error."""
+    page.wait_for_function("(t) => !!document.body && document.body.innerText.includes(t)", arg=text,
+                           timeout=TIMEOUT)
 
 
 # The app's run has finished: Streamlit marks its root element (the 'Running' indicator alone was
