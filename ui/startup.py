@@ -3,7 +3,7 @@ session's run uses, and keep those objects out of the garbage collection after e
 
 Streamlit runs a full garbage collection after every script run (``runner.postScriptGC``), which
 walks every object the collector tracks: the modules of pandas, plotly, Streamlit and this app,
-about 140,000 objects, 70-80 ms a run on this machine; with a clinic's team on one server these
+about 140,000 objects, 71-84 ms a run on this machine; with a clinic's team on one server these
 runs queue behind one another. The objects alive at the start live as long as the server, so
 ``gc.freeze`` moves them where no collection looks, and a run's collection walks what was made
 since. A session's own tables and figures are collected as before.

@@ -6,13 +6,14 @@ import pytest
 
 from tests.conftest import SAMPLE
 from tests.e2e.conftest import screenshot
+from tests.e2e.test_uploaded_patients import wait_for_text
 
 pytestmark = pytest.mark.e2e
 
 
 def wait_for_figure(page, expected_text: str) -> None:
     page.wait_for_selector(".js-plotly-plot", timeout=60000)
-    page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=expected_text, timeout=60000)
+    wait_for_text(page, expected_text)
     page.wait_for_timeout(500)
 
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.e2e.conftest import screenshot
-from tests.e2e.test_uploaded_patients import RUN_FINISHED
+from tests.e2e.test_uploaded_patients import RUN_FINISHED, wait_for_text
 
 pytestmark = pytest.mark.e2e
 
@@ -120,7 +120,7 @@ def watch(context, page, recorder: Recorder) -> None:
 
 
 def settle(page, text: str) -> None:
-    page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=text, timeout=60000)
+    wait_for_text(page, text)
     page.wait_for_function(RUN_FINISHED, timeout=60000)
     page.wait_for_timeout(800)
 
