@@ -36,7 +36,7 @@ from b12core.phases import PhaseOverride, Phases, detect_phases, phases_from_cou
 from b12core.read import RawFile, read_tables
 from b12core.reference import analyte_keys
 from b12core.regimens import Regimen, build_plan, custom_regimen, get_regimen
-from b12core.response import annotate_labs, review_prompts, summarise
+from b12core.response import RULE_COLUMNS, annotate_labs, review_prompts, summarise
 from b12core.symptoms import SymptomImport, import_symptoms, merge_symptoms, propose_symptom_mapping
 from b12core.words import counted
 
@@ -741,7 +741,8 @@ def records_course(patient: str, labs: pd.DataFrame | None, doses: pd.DataFrame,
 
 def assess(course: PatientCourse, sex: str = "any") -> PatientView:
     """A patient's course with its follow-up summary and review prompts (``sex`` for default ranges)."""
-    patient, labs, adh, plan = course.patient_id, course.labs, course.adherence, course.plan
+    patient, adh, plan = course.patient_id, course.adherence, course.plan
+    labs = course.labs[list(RULE_COLUMNS)]  # what the rules read; the view keeps every column
     doses = course.given
     sexes = {patient: sex}
     summary = summarise(labs, doses, sexes, annotated=labs)

@@ -11,6 +11,7 @@ from b12core.labs import LABS_COLUMNS
 from b12core.reference import bands, threshold, threshold_cites
 from b12core.response import (
     PROMPT_COLUMNS,
+    RULE_COLUMNS,
     RULE_LABELS,
     annotate_labs,
     band_words,
@@ -20,7 +21,8 @@ from b12core.response import (
     review_prompts,
     summarise,
 )
-from b12core.workspace import build_workspace
+from b12core.workspace import Choices, PlanChoice, assess, build_workspace, patient_course
+from tests import test_histories as histories
 from tests.conftest import SAMPLE
 
 
@@ -504,3 +506,31 @@ def test_a_censored_result_keeps_its_sign_in_every_prompt():
     assert "(<2.5 nmol/L)" in prompts["folate_low"]
     assert "<86 g/L now" in prompts["hb_no_rise"]
     assert "(<86 g/L)" in prompts["hb_not_normal"]
+
+
+@pytest.mark.parametrize("case", histories.CASES)
+def test_the_rules_give_the_same_review_from_only_the_columns_they_read(case: str) -> None:
+    """``assess`` hands the summary and the review rules only ``RULE_COLUMNS`` of the results (each
+    filter in them copies every column it is given): on every history of the acceptance library the
+    summary and the prompts are those worked out from every column."""
+    options = histories.load(case)["options"]
+    as_of = pd.Timestamp(options["as_of"])
+    files = [(p.name, p.read_bytes()) for p in histories.inputs(case)]
+    ws = build_workspace(files, Choices(date_order=options.get("date_order")),
+                         not_after=(as_of + pd.Timedelta(days=1)).date().isoformat())
+    choice = PlanChoice(options["regimen"], options.get("start", ""), options.get("loading_end", "")) \
+        if "regimen" in options else None
+    (patient,) = ws.patients
+    course = patient_course(ws, patient, choice, as_of)
+    assert set(RULE_COLUMNS) < set(course.labs.columns)
+    sex = options.get("sex", "any")
+    view = assess(course, sex)
+    sexes = {patient: sex}
+    symptoms = course.symptoms if len(course.symptoms) else None
+    pd.testing.assert_frame_equal(view.summary, summarise(course.labs, course.given, sexes, annotated=course.labs))
+    if len(course.given):
+        plans = {patient: course.plan} if course.plan is not None else None
+        adherence = {patient: course.adherence} if course.adherence is not None else None
+        pd.testing.assert_frame_equal(view.prompts, review_prompts(course.labs, course.given, symptoms, sexes,
+                                                                   course.as_of, plans, adherence, course.labs))
+    assert view.labs.columns.tolist() == course.labs.columns.tolist()  # the view keeps every column
