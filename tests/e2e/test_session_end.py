@@ -1,8 +1,7 @@
 """Nothing of a patient outlives the browser session: after the tab is closed the session's
 uploads are freed and its download addresses answer 404, checked over plain HTTP without a
-cookie, while another clinician's open session keeps its files. After a reload the download
-address answers 404 at once or when the old session is closed; a reload can take the tab back
-to its old session, whose uploads are then freed when the tab is closed.
+cookie, while another clinician's open session keeps its files. After a reload, before the tab
+is closed, the download address answers 404 and the uploads the page no longer shows are freed.
 
 The server runs with a short ``server.disconnectedSessionTTL`` so the test takes seconds; the
 shipped setting (120 s) and the closing delay it gives are checked in tests/app/test_sessions.py.
@@ -85,11 +84,14 @@ def test_a_session_that_ends_leaves_nothing_behind_and_others_keep_theirs(browse
 
     started = time.monotonic()
     if how == "page reloaded":
-        # A reload shows no files; Streamlit may give the tab its old session back (it reconnects a
-        # tab to a session it still holds), so the download goes at once or with the old session.
+        # A reload shows no files and starts a new session (Streamlit's page keeps the id it would
+        # reconnect with only in memory): the old session's download and uploads go with it, as a
+        # closed tab's, before this tab is closed.
         gone.reload()
         wait_for_text(gone, "Sample data")
         assert wait_until(lambda: get(address)[0] == 404, TTL + 10), "download still served after the reload"
+        assert wait_until(lambda: held_bytes(app_url, "UploadedFileManager") == stay_files, TTL + 10), \
+            "the uploads the reloaded tab no longer shows are still held"
         started = time.monotonic()
     gone_context.close()  # the tab goes: whichever session it had is closed
     assert wait_until(lambda: get(address)[0] == 404, TTL + 10), "download still served after the session ended"
