@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -49,6 +49,12 @@ from b12core.words import counted
 
 IGNORE = "ignore"
 TEXT_COLUMN_THREADS = 2  # text columns of labs built side by side (1M-row wide export: 0.46 -> 0.33 s)
+# Files of fewer records are imported on the calling thread: there a second thread's start and the
+# hand-overs of the GIL cost more than they save (``build_workspace`` of a load-test patient's 847
+# results and 126 doses, 80 imports each way taking turns: median 75.9 ms with the threads, 60.5 ms
+# without; a generated 20,000-row export 66 against 38 ms, best of three), and with many clinicians
+# at once every upload added three threads.
+THREADED_RECORDS = 100_000
 OFFSET_ANCHOR = pd.Timestamp("2000-01-01")
 
 LABS_COLUMNS = ("patient_id", "collected_at", "analyte", "value", "unit", "qualifier",
@@ -354,7 +360,7 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
     # Collection times are read on a thread of their own while the results are worked out: Arrow and
     # NumPy release the GIL in both, so a second core shares the work (1M-row wide export, three
     # runs each: 5.4 -> 4.6 s). Their notes and reasons are added after the results', as before.
-    with ThreadPoolExecutor(1) as pool:
+    with _executor(n) as pool:
         times = pool.submit(_collection_times, raw, mapping, rec, date_order, tracked, block_date)
         combo, out, mark = _results(raw, mapping, rec, ids, tracked)
         collected, date_problem, date_note, written_time, zoned, from_block = times.result()
@@ -373,10 +379,24 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
 
     patient = _patients(raw, mapping, rec, tracked, reasons, notes, file_notes)
     kept = np.flatnonzero(tracked & reasons.ok())  # every reason is known by now
-    with ThreadPoolExecutor(1) as pool:  # the rejections beside the accepted results, as the times above
+    with _executor(n) as pool:  # the rejections beside the accepted results, as the times above
         rest = pool.submit(_rest_of_import, raw, mapping, rec, ids, reasons, file_notes)
         accepted = _accepted(rec, ids, combo, out, mark.mark, notes, tracked, kept, patient, collected, written_time)
         return accepted, rest.result()
+
+
+class _SameThread(Executor):
+    """An executor that runs each task at once on the calling thread (``_executor``)."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        done: Future = Future()
+        done.set_result(fn(*args, **kwargs))
+        return done
+
+
+def _executor(records: int, threads: int = 1) -> Executor:
+    """Threads for a file of ``THREADED_RECORDS`` records or more, else the calling thread."""
+    return ThreadPoolExecutor(threads) if records >= THREADED_RECORDS else _SameThread()
 
 
 def _second_report(raw: RawFile, mapping: ColumnMapping, rec: Records,
@@ -550,7 +570,7 @@ def _labs_table(source_file: str, accepted: Accepted) -> pd.DataFrame:
     """The canonical ``labs`` table of one file's accepted results. It empties ``accepted.texts``:
     each column's codes are freed as soon as its texts are made, not after the whole table."""
     names = list(accepted.texts)
-    with ThreadPoolExecutor(TEXT_COLUMN_THREADS) as pool:  # Arrow's take runs without the GIL
+    with _executor(len(accepted.source_row), TEXT_COLUMN_THREADS) as pool:  # Arrow's take runs without the GIL
         texts = dict(zip(names, pool.map(Coded.series, (accepted.texts.pop(name) for name in names)), strict=True))
     n = len(accepted.source_row)
     return typed_labs(pd.DataFrame({

@@ -1018,3 +1018,31 @@ def test_french_reticulocytes_per_mille_are_read_as_a_tenth_of_a_percent():
     assert imp.rejections.empty, imp.rejections["reason"].tolist()
     retic = row(imp.labs, "reticulocytes")
     assert (retic["value"], retic["unit"], retic["reported_value"], retic["reported_unit"]) == (8.5, "%", "85", "‰")
+
+
+def test_a_small_file_is_imported_on_the_calling_thread_and_gives_what_the_threads_give(monkeypatch):
+    """A file of fewer than ``THREADED_RECORDS`` records is imported without starting a thread (a
+    second thread cost an upload more than it saved); forced onto the threads, the same file gives
+    the same results, rejections and notes."""
+    import threading
+
+    from b12core import labs
+
+    text = ("Patient ID,Test,Result,Units,Collected,Ref Range\n"
+            "P1,Hemoglobin,98,g/L,2025-01-03 08:10,120-160\n"
+            "P1,Vitamin B12,>2000,ng/L,2025-01-03 08:10,180-900\n"
+            "P1,MCV,abc,fL,2025-01-03 08:10,80-100\n"
+            "P2,Hemoglobin,13.1,g/dL,2025-02-30 09:00,\n"
+            "P2,Sodium,140,mmol/L,2025-02-03 09:00,135-145\n")
+    started = []
+    real_start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda self: started.append(self.name) or real_start(self))
+    inline = import_text(text)
+    assert started == []
+    monkeypatch.setattr(labs, "THREADED_RECORDS", 0)
+    threaded = import_text(text)
+    assert started  # the threads ran this time
+    for table in ("labs", "rejections", "counts", "unknown_names", "ignored_names"):
+        pd.testing.assert_frame_equal(getattr(inline, table), getattr(threaded, table))
+    assert inline.notes == threaded.notes
+    assert inline.counts.iloc[0][["read", "accepted", "ignored", "rejected"]].tolist() == [5, 2, 1, 2]
