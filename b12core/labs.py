@@ -357,9 +357,10 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
     notes.add_coded(ids.coded("note"))
     tracked = ids.status == TRACKED
 
-    # Collection times are read on a thread of their own while the results are worked out: Arrow and
-    # NumPy release the GIL in both, so a second core shares the work (1M-row wide export, three
-    # runs each: 5.4 -> 4.6 s). Their notes and reasons are added after the results', as before.
+    # In a large file (``THREADED_RECORDS``) collection times are read on a thread of their own while
+    # the results are worked out: Arrow and NumPy release the GIL in both, so a second core shares the
+    # work (1M-row wide export, three runs each: 5.4 -> 4.6 s). Their notes and reasons are added
+    # after the results', as before.
     with _executor(n) as pool:
         times = pool.submit(_collection_times, raw, mapping, rec, date_order, tracked, block_date)
         combo, out, mark = _results(raw, mapping, rec, ids, tracked)
@@ -386,11 +387,15 @@ def _normalise(raw: RawFile, mapping: ColumnMapping, date_order: str | None, nam
 
 
 class _SameThread(Executor):
-    """An executor that runs each task at once on the calling thread (``_executor``)."""
+    """An executor that runs each task at once on the calling thread (``_executor``). As on a
+    thread, a task's error is raised by its future's ``result()``, not by ``submit``."""
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
         done: Future = Future()
-        done.set_result(fn(*args, **kwargs))
+        try:
+            done.set_result(fn(*args, **kwargs))
+        except BaseException as err:  # handed to the caller by result(), as a pool does
+            done.set_exception(err)
         return done
 
 
