@@ -575,9 +575,9 @@ def _labs_table(source_file: str, accepted: Accepted) -> pd.DataFrame:
     """The canonical ``labs`` table of one file's accepted results. It empties ``accepted.texts``:
     each column's codes are freed as soon as its texts are made, not after the whole table."""
     names = list(accepted.texts)
-    with _executor(len(accepted.source_row), TEXT_COLUMN_THREADS) as pool:  # Arrow's take runs without the GIL
-        texts = dict(zip(names, pool.map(Coded.series, (accepted.texts.pop(name) for name in names)), strict=True))
     n = len(accepted.source_row)
+    with _executor(n, TEXT_COLUMN_THREADS) as pool:  # Arrow's take runs without the GIL
+        texts = dict(zip(names, pool.map(Coded.series, (accepted.texts.pop(name) for name in names)), strict=True))
     return typed_labs(pd.DataFrame({
         **texts,
         "collected_at": accepted.collected_at,

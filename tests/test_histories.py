@@ -13,8 +13,8 @@ what the review must and must not say:
   ``latest_at``, ``interpretation_starts_with`` (a NICE NG239 band is the first words, its cite
   follows) and ``interpretation_contains``/``interpretation_excludes`` (words, any case);
 - ``[[markers]]``: the follow-up markers table's "In range" cell of an ``analyte``;
-- ``[status]``: the status, next dose, adherence and off-plan lines the app shows (``patient_view``
-  and ``follow_up``, the code the Dashboard runs; ``review`` writes no status), injections counted
+- ``[status]``: the status, next dose, adherence and off-plan lines the app shows (``patient_course``,
+  ``assess`` and ``follow_up``, the code the Dashboard runs; ``review`` writes no status), injections counted
   "extra", and the phase of given doses;
 - ``[doses_command]``: ``rows``, every ``dose_ug`` and the ``noted`` rows of ``python -m b12core doses``
   (of ``files``, else every CSV of the case);
@@ -36,7 +36,7 @@ import pytest
 
 from b12core.reference import analytes
 from b12core.summary import follow_up
-from b12core.workspace import Choices, PlanChoice, build_workspace, patient_view
+from b12core.workspace import Choices, PatientCourse, PlanChoice, assess, build_workspace, patient_course
 from tests.conftest import REPO
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
@@ -147,8 +147,8 @@ def check_summary(spec: dict, summary: pd.DataFrame) -> list[str]:
     return problems
 
 
-def app_view(case: str, options: dict):
-    """The patient's view and follow-up summary as the Dashboard builds them."""
+def app_course(case: str, options: dict) -> PatientCourse:
+    """The patient's course as the Dashboard builds it, before its summary and prompts."""
     as_of = pd.Timestamp(options["as_of"])
     files = [(p.name, p.read_bytes()) for p in inputs(case)]
     ws = build_workspace(files, Choices(date_order=options.get("date_order")),
@@ -156,7 +156,12 @@ def app_view(case: str, options: dict):
     choice = PlanChoice(options["regimen"], options.get("start", ""), options.get("loading_end", "")) \
         if "regimen" in options else None
     (patient,) = ws.patients
-    view = patient_view(ws, patient, choice, as_of, options.get("sex", "any"))
+    return patient_course(ws, patient, choice, as_of)
+
+
+def app_view(case: str, options: dict):
+    """The patient's view and follow-up summary as the Dashboard builds them."""
+    view = assess(app_course(case, options), options.get("sex", "any"))
     return view, follow_up(view)
 
 

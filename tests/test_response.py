@@ -21,7 +21,7 @@ from b12core.response import (
     review_prompts,
     summarise,
 )
-from b12core.workspace import Choices, PlanChoice, assess, build_workspace, patient_course
+from b12core.workspace import assess, build_workspace
 from tests import test_histories as histories
 from tests.conftest import SAMPLE
 
@@ -514,14 +514,8 @@ def test_the_rules_give_the_same_review_from_only_the_columns_they_read(case: st
     filter in them copies every column it is given): on every history of the acceptance library the
     summary and the prompts are those worked out from every column."""
     options = histories.load(case)["options"]
-    as_of = pd.Timestamp(options["as_of"])
-    files = [(p.name, p.read_bytes()) for p in histories.inputs(case)]
-    ws = build_workspace(files, Choices(date_order=options.get("date_order")),
-                         not_after=(as_of + pd.Timedelta(days=1)).date().isoformat())
-    choice = PlanChoice(options["regimen"], options.get("start", ""), options.get("loading_end", "")) \
-        if "regimen" in options else None
-    (patient,) = ws.patients
-    course = patient_course(ws, patient, choice, as_of)
+    course = histories.app_course(case, options)
+    patient = course.patient_id
     assert set(RULE_COLUMNS) < set(course.labs.columns)
     sex = options.get("sex", "any")
     view = assess(course, sex)
