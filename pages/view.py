@@ -18,6 +18,7 @@ from ui.auth import signed_in_user
 from ui.fragment import address_fragment
 from ui.guard import guarded
 from ui.share import OPENED, config, store
+from ui.slots import compute_slot
 from ui.summary_panel import summary_panel, summary_style, urgent_banner
 
 RECIPIENT = "Colleague using the B12 follow-up viewer"  # the access log's recipient when none is typed
@@ -67,10 +68,11 @@ def shared_dashboard(opened: OpenedLink) -> None:
     follow = follow_up(shared.view, shared.settings)
     summary_style()
     urgent_banner(follow)
+    with compute_slot():
+        figure = patient_figure(shared.view, shared.settings, shared.sex, THEMED_BY_HOST)
     chart, side = st.columns([7, 5], gap="medium")
     with chart:
-        st.plotly_chart(patient_figure(shared.view, shared.settings, shared.sex, THEMED_BY_HOST),
-                        config={"displaylogo": False}, key="shared_trend")
+        st.plotly_chart(figure, config={"displaylogo": False}, key="shared_trend")
     with side:
         summary_panel(follow, read_only=True)
 

@@ -8,7 +8,9 @@ The files are read once per upload (``read_files``) and imported again only when
 changes (``build_workspace``): each step is cached on its own, keyed by the uploads' fingerprint
 (their ids, not their bytes) and the choices. ``st.cache_data`` is shared by every user of the
 server unless ``scope="session"``; every cache here is session-scoped, so one clinician's patient
-data never serves another session and is freed with the session.
+data never serves another session and is freed with the session. The work behind a cache miss
+takes one of the server's compute slots (``ui.slots``): with many clinicians at once, a few
+sessions compute at a time and the others wait their turn.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from b12core.workspace import (
     patient_course,
     read_files,
 )
+from ui.slots import compute_slot
 from ui.state import Keys, current_choices
 
 SAMPLE = ("sample",)
@@ -80,14 +83,16 @@ def _workspace_key() -> tuple:
 def _read(fingerprint: tuple, _files: Files) -> ReadFiles:
     """The files read, per upload: keyed by the fingerprint, the bytes (``_files``) are fetched and
     read only when the uploads change, never hashed."""
-    return read_files(_files(), APP_MAX_ROWS, APP_MAX_FILES)
+    with compute_slot():
+        return read_files(_files(), APP_MAX_ROWS, APP_MAX_FILES)
 
 
 @st.cache_data(scope="session", max_entries=4, show_spinner=False)
 def _workspace(fingerprint: tuple, choices_key: str, not_after: str, _files: Files, _choices: Choices) -> Workspace:
     """The files imported with the choices (``choices_key`` stands for ``_choices``): a change of
     choice imports the files again without reading them; going back to an earlier choice is kept."""
-    return build_workspace(_read(fingerprint, _files), _choices, not_after)
+    with compute_slot():
+        return build_workspace(_read(fingerprint, _files), _choices, not_after)
 
 
 def workspace(status: DeltaGenerator | None = None) -> Workspace:
@@ -112,7 +117,8 @@ def workspace(status: DeltaGenerator | None = None) -> Workspace:
 
 @st.cache_data(scope="session", max_entries=4, show_spinner=False)
 def _reviews(key: tuple) -> tuple[FileReview, ...]:
-    return file_reviews(workspace())
+    with compute_slot():
+        return file_reviews(workspace())
 
 
 def reviews() -> tuple[FileReview, ...]:
@@ -134,13 +140,15 @@ def as_of() -> pd.Timestamp:
 def _course(key: tuple, patient: str, plan: PlanChoice, as_of: pd.Timestamp, diary: pd.DataFrame | None
             ) -> PatientCourse:
     """``key`` (``_workspace_key``) stands for the workspace: it is fetched only when the course is not kept."""
-    return patient_course(workspace(), patient, plan, as_of, extra_symptoms=diary)
+    with compute_slot():
+        return patient_course(workspace(), patient, plan, as_of, extra_symptoms=diary)
 
 
 @st.cache_data(scope="session", max_entries=16, show_spinner=False)
 def _patient(key: tuple, patient: str, plan: PlanChoice, as_of: pd.Timestamp, sex: str,
              diary: pd.DataFrame | None) -> PatientView:
-    return assess(_course(key, patient, plan, as_of, diary), sex)
+    with compute_slot():
+        return assess(_course(key, patient, plan, as_of, diary), sex)
 
 
 def patient(patient_id: str, plan: PlanChoice, sex: str, diary: pd.DataFrame | None) -> PatientView:
@@ -151,7 +159,8 @@ def patient(patient_id: str, plan: PlanChoice, sex: str, diary: pd.DataFrame | N
 @st.cache_data(scope="session", max_entries=16, show_spinner=False)
 def _figure(key: tuple, patient: str, plan: PlanChoice, as_of: pd.Timestamp, sex: str,
             diary: pd.DataFrame | None, settings: ViewSettings):
-    return patient_figure(_course(key, patient, plan, as_of, diary), settings, sex, THEMED_BY_HOST)
+    with compute_slot():
+        return patient_figure(_course(key, patient, plan, as_of, diary), settings, sex, THEMED_BY_HOST)
 
 
 def figure(patient_id: str, plan: PlanChoice, sex: str, diary: pd.DataFrame | None, settings: ViewSettings):
