@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ast
+import threading
 
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import APP, markers_table, upload
+from benchmarks.patient_generator import long_patient
+from tests.app.conftest import APP, markers_table, texts, upload
 from tests.conftest import REPO
+from ui import slots
 
 
 def new_session() -> AppTest:
@@ -63,3 +66,25 @@ def test_the_shipped_settings_free_an_ended_session_within_three_minutes():
     assert grace + interval <= ttl <= 180
     security = (REPO / "SECURITY.md").read_text()
     assert "100 to 120 seconds" in security
+
+
+def test_an_upload_takes_a_compute_slot_for_its_import_its_figure_and_its_summary(monkeypatch):
+    """With many clinicians at once, each heavy step waits for one of the server's compute slots
+    (ui/slots.py): an upload takes three turns, a rerun that changes nothing takes none."""
+    turns = []
+
+    class Recorded(threading.BoundedSemaphore):
+        def __enter__(self):
+            turns.append(threading.get_ident())
+            return super().__enter__()
+
+    monkeypatch.setattr(slots, "_slots", Recorded(slots.SLOTS))
+    at = new_session()
+    turns.clear()  # the sample patient's
+    labs, doses = long_patient(seed=3, patient_id="SLOT-0003", start="2015-03-01")
+    upload(at, contents={"slot-labs.csv": labs, "slot-injections.csv": doses})
+    assert "**Patient:** SLOT-0003" in texts(at.markdown)
+    assert at.get("plotly_chart")
+    assert len(turns) == 3
+    at.run()
+    assert len(turns) == 3
