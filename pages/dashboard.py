@@ -17,9 +17,9 @@ from ui.diary import editor_rows, typed_symptoms
 from ui.downloads import about_patient
 from ui.guard import guarded
 from ui.sidebar import page_start
-from ui.state import Keys, recall, remember
+from ui.state import Keys, kept_key, recall, remember
 from ui.state import plan_choice as plan_choice_for
-from ui.summary_panel import summary_panel, summary_style, urgent_banner
+from ui.summary_panel import has_urgent, summary_panel, summary_style, urgent_banner
 from ui.view import current_view
 
 HELP = """
@@ -44,6 +44,7 @@ reminds; it does not prescribe.
 AXIS_LABELS = {"date": "Calendar date", "days": "Days since first dose"}
 UNIT_LABELS = {"SI": "SI (g/L, pmol/L)", "US": "US conventional (g/dL, pg/mL)"}
 VIEW_KEYS = (Keys.UNITS, Keys.AXIS, Keys.ANALYTES, Keys.DATES)
+VIEW_LABEL = "View: units, time axis, markers, dates"
 DIARY_SYMPTOMS = diary_symptoms()
 
 
@@ -51,34 +52,42 @@ def restore_view_from_url() -> None:
     """First run of the session: the view in the URL (a reload, a shared link) sets the controls;
     later the controls keep their values across page visits."""
     if st.session_state.get(Keys.VIEW_RESTORED):
-        for key in VIEW_KEYS:
-            recall(key)
         return
     view = view_from_params(st.query_params.to_dict())
-    st.session_state[Keys.UNITS] = view.units
-    st.session_state[Keys.AXIS] = view.time_axis
+    st.session_state[kept_key(Keys.UNITS)] = view.units
+    st.session_state[kept_key(Keys.AXIS)] = view.time_axis
     if view.analytes:
-        st.session_state[Keys.ANALYTES] = list(view.analytes)
+        st.session_state[kept_key(Keys.ANALYTES)] = list(view.analytes)
     if view.start is not None and view.end is not None:
-        st.session_state[Keys.DATES] = (view.start.date(), view.end.date())
+        st.session_state[kept_key(Keys.DATES)] = (view.start.date(), view.end.date())
     st.session_state[Keys.VIEW_RESTORED] = True
 
 
 def view_controls(present: list[str]) -> ViewSettings:
-    """Units, time axis, markers and dates in the sidebar; the view also goes into the page address."""
+    """Units, time axis, markers and dates, in a box of the sidebar drawn only while it is open (four
+    widgets sent on every run cost the browser a redraw each, under load a good part of the wait
+    for the figure). A choice holds with the box closed, on other pages and for the next patient;
+    the view also goes into the page address."""
     restore_view_from_url()
-    with st.sidebar:
-        st.divider()
-        st.segmented_control("Units", UNIT_SYSTEMS, format_func=UNIT_LABELS.get, key=Keys.UNITS)
-        st.segmented_control("Time axis", TIME_AXES, format_func=AXIS_LABELS.get, key=Keys.AXIS)
-        if Keys.ANALYTES in st.session_state:
-            st.session_state[Keys.ANALYTES] = [a for a in st.session_state[Keys.ANALYTES] if a in present]
-        st.multiselect("Markers (none chosen: all)", present, format_func=lambda a: analytes()[a].label,
-                       key=Keys.ANALYTES)
-        st.session_state.setdefault(Keys.DATES, ())  # no range chosen: every date (also kept across pages)
-        st.date_input("Dates shown", key=Keys.DATES, format="YYYY-MM-DD", min_value=dt.date(1900, 1, 1))
-    for key in VIEW_KEYS:
-        remember(key)
+    for key in (Keys.ANALYTES, kept_key(Keys.ANALYTES)):  # a marker the patient has no result of is not kept
+        if key in st.session_state:
+            st.session_state[key] = [a for a in st.session_state[key] if a in present]
+    box = st.sidebar.expander(VIEW_LABEL, key=Keys.VIEW_OPEN, on_change="rerun")
+    if box.open:
+        with box:
+            for key in VIEW_KEYS:
+                recall(key)
+            st.segmented_control("Units", UNIT_SYSTEMS, format_func=UNIT_LABELS.get, key=Keys.UNITS)
+            st.segmented_control("Time axis", TIME_AXES, format_func=AXIS_LABELS.get, key=Keys.AXIS)
+            st.multiselect("Markers (none chosen: all)", present, format_func=lambda a: analytes()[a].label,
+                           key=Keys.ANALYTES)
+            st.session_state.setdefault(Keys.DATES, ())  # no range chosen: every date
+            st.date_input("Dates shown", key=Keys.DATES, format="YYYY-MM-DD", min_value=dt.date(1900, 1, 1))
+        for key in VIEW_KEYS:
+            remember(key)
+    else:
+        for key in VIEW_KEYS:  # not drawn: the kept choice is the view (a value left under the key is not)
+            st.session_state.pop(key, None)
     settings = current_view()
     st.query_params.from_dict(view_to_params(settings))
     return settings
@@ -155,8 +164,9 @@ def page() -> None:
         summary.caption("Working out the summary…")
     view = data.patient(patient, plan_choice, sex, diary)
     follow = follow_up(view, settings)
-    with banner.container():
-        urgent_banner(follow)
+    if has_urgent(follow):  # else the place stays empty: no element sent for nothing
+        with banner.container():
+            urgent_banner(follow)
     with chart:
         notes = left_off(ws, view, settings)
         if notes:

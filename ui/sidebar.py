@@ -61,8 +61,9 @@ def page_start(title: str, help_label: str, help_text: str, sample_note: str,
     patient = selected_patient(ws)
     if about_patient:
         patient_header(ws, patient)
-    with st.expander(help_label):
-        st.markdown(help_text)
+    help_box = st.expander(help_label, key=Keys.HELP_OPEN, on_change="rerun")
+    if help_box.open:  # the text is sent only when asked for: a closed box costs the browser nothing
+        help_box.markdown(help_text)
     if showing_sample():
         st.info(f"**Sample data**: {sample_note}", icon=":material/science:")
     return ws, patient

@@ -42,6 +42,8 @@ class Keys:
     PLAN_WIDGETS_OF = "plan_widgets_of"  # the patient whose plan the schedule widgets show
     DIARY = "diary_entries"  # symptom scores typed in the app
     DIARY_OPEN = "diary_open"  # whether the diary's expander is open (its table is drawn only then)
+    VIEW_OPEN = "view_open"  # whether the sidebar's box of view controls is open (drawn only then)
+    HELP_OPEN = "help_open"  # whether a page's help is open (its text is sent only then)
     IMPORTED = "imported"  # the files and choices last imported (the sidebar says so while it reads new ones)
 
 
@@ -73,25 +75,26 @@ def set_owner(table: str, patient: str) -> None:
 
 # --- choices that outlive a page visit ----------------------------------------------------------
 
-def _kept(key: str) -> str:
+def kept_key(key: str) -> str:
+    """The key under which a page widget's value is kept while the widget is not drawn."""
     return f"kept_{key}"
 
 
 def recall(key: str) -> None:
     """Before a page widget is drawn: give it back the value it had when the page was left."""
-    if key not in st.session_state and _kept(key) in st.session_state:
-        st.session_state[key] = st.session_state[_kept(key)]
+    if key not in st.session_state and kept_key(key) in st.session_state:
+        st.session_state[key] = st.session_state[kept_key(key)]
 
 
 def kept(key: str) -> object:
     """A page widget's value: the widget's own while its page is shown, else the one kept for it."""
-    return st.session_state[key] if key in st.session_state else st.session_state.get(_kept(key))
+    return st.session_state[key] if key in st.session_state else st.session_state.get(kept_key(key))
 
 
 def remember(key: str) -> None:
     """After a page widget is drawn: keep its value for the next visit of the page."""
     if key in st.session_state:
-        st.session_state[_kept(key)] = st.session_state[key]
+        st.session_state[kept_key(key)] = st.session_state[key]
 
 
 def plan_choice(patient: str | None) -> PlanChoice:

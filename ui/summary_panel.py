@@ -13,24 +13,30 @@ PROMPT_RULE = "\n\n---\n\n"  # between two prompts in the To review block
 
 def summary_panel(follow: FollowUp, read_only: bool = False) -> None:
     """Where treatment stands, doses against the plan, each marker, and what to review (``read_only``:
-    a shared dashboard, without the link to this session's Schedule page)."""
+    a shared dashboard, without the link to this session's Schedule page). Five elements: each one
+    costs the browser a redraw of the page whenever a run sends one, and under load a run's
+    elements arrive apart."""
     st.subheader("Follow-up summary")
-    st.markdown(f"**Treatment:** {markdown_literal(follow.status)}  \n"
-                f"**Last dose:** {markdown_literal(follow.last_dose)}  \n"
-                f"**Next dose:** {markdown_literal(follow.next_dose)}")
-    notes = ([follow.plan] if follow.plan else []) + follow.adherence
-    if notes:
-        st.caption("  \n".join(markdown_literal(line) for line in notes))
-    if follow.off_plan:
-        st.markdown("  \n".join(f":material/event_busy: {markdown_literal(line)}" for line in follow.off_plan))
+    st.markdown(status_markdown(follow))
     if not read_only:
         st.page_link("pages/schedule.py", label="Regimen and written schedule", icon=":material/event:")
     st.html(markers_html(follow.markers, with_style=False))  # the style: summary_style()
-    st.subheader("To review")
-    if follow.prompts.empty:
-        st.caption("Nothing flagged.")
-    else:
-        st.container(border=True).markdown(prompts_markdown(follow.prompts))
+    st.markdown("### To review\n\n" + (":gray[Nothing flagged.]" if follow.prompts.empty
+                                       else prompts_markdown(follow.prompts)))
+
+
+def status_markdown(follow: FollowUp) -> str:
+    """Treatment, last and next dose; under them the plan and adherence in small grey letters, then
+    each dose off the plan."""
+    lines = [f"**Treatment:** {markdown_literal(follow.status)}  \n"
+             f"**Last dose:** {markdown_literal(follow.last_dose)}  \n"
+             f"**Next dose:** {markdown_literal(follow.next_dose)}"]
+    notes = ([follow.plan] if follow.plan else []) + follow.adherence
+    if notes:
+        lines.append("  \n".join(f":gray[:small[{markdown_literal(line)}]]" for line in notes))
+    if follow.off_plan:
+        lines.append("  \n".join(f":material/event_busy: {markdown_literal(line)}" for line in follow.off_plan))
+    return "\n\n".join(lines)
 
 
 def prompts_markdown(prompts: pd.DataFrame) -> str:
@@ -50,6 +56,11 @@ def summary_style() -> None:
     the panel it came and went with each patient's table, and each time the browser restyled the
     whole page (a third of the renderer's time for an upload, five sessions at once)."""
     st.html(markers_style())
+
+
+def has_urgent(follow: FollowUp) -> bool:
+    """Whether any prompt is urgent (the banner above the figure is drawn only then)."""
+    return bool((follow.prompts["Severity"] == URGENT).any())
 
 
 def urgent_banner(follow: FollowUp) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from tests.app.conftest import figure_spec, markers_table, texts, upload
 from tests.conftest import REPO
 
@@ -28,7 +30,14 @@ def test_figure_has_dose_markers_and_phase_labels(app):
     assert "layout" not in spec["layout"]["template"]  # Streamlit's theme draws it: plotly's template is not sent
 
 
+def open_view_controls(app, is_open: bool = True) -> None:
+    """Open (or close) the sidebar's box of view controls, as a click on it does."""
+    app.session_state["view_open"] = is_open
+    app.run()
+
+
 def test_units_switch_changes_axes_and_summary(app):
+    open_view_controls(app)
     app.sidebar.button_group(key="units").set_value("US").run()
     assert "Hemoglobin (g/dL)" in axis_titles(figure_spec(app))
     markers = markers_table(app)
@@ -76,6 +85,7 @@ def test_view_settings_come_back_from_the_url(app):
     at.run()
     titles = axis_titles(figure_spec(at))
     assert titles[:2] == ["Hemoglobin (g/dL)", "MCV (fL)"] and len(titles) == 3
+    open_view_controls(at)
     assert at.sidebar.button_group(key="axis").value == "days"
 
 
@@ -120,8 +130,65 @@ def test_the_summary_reads_in_a_few_blocks_each_prompt_with_its_source(app):
     prompts = review.split("\n\n---\n\n")  # a rule between two prompts
     assert len(prompts) == review.count("Source:") >= len(titles)
     assert all("Review: " in p and "Source: " in p for p in prompts)
-    [adherence] = [t for t in texts(app.caption) if "Longest gap between injections" in t]
-    assert "Maintenance: " in adherence and "Loading: " in adherence
-    [missed] = [t for t in texts(app.markdown) if "Missed: the dose due" in t]
-    assert missed.count(":material/event_busy:") >= 2
-    assert len(list(app.main)) <= 30
+    [status] = [t for t in texts(app.markdown) if t.startswith("**Treatment:**")]
+    assert "**Last dose:**" in status and "**Next dose:**" in status
+    assert "Longest gap between injections" in status  # the adherence lines, in small grey letters
+    assert "Maintenance: " in status and "Loading: " in status
+    assert status.count(":material/event_busy: Missed: the dose due") >= 2
+    assert review.startswith("### To review\n\n")
+    assert len(list(app.main)) <= 26
+
+
+def test_nothing_to_review_is_said_in_the_summary(app):
+    """A patient two months into treatment, every loading dose given and Hb back to normal."""
+    start = dt.date.today() - dt.timedelta(days=60)
+    day = [(start + dt.timedelta(days=n)).isoformat() for n in range(61)]
+    labs = "Date,Test,Result,Units\n" + "".join(f"{day[n]},{test},{value},{unit}\n" for n, test, value, unit in (
+        (0, "Hb", 98, "g/L"), (0, "MCV", 112, "fL"), (0, "Vitamin B12", 80, "pmol/L"), (0, "Folate", 12, "nmol/L"),
+        (0, "Ferritin", 80, "ug/L"), (30, "Hb", 121, "g/L"), (30, "MCV", 101, "fL"), (56, "Hb", 134, "g/L"),
+        (56, "MCV", 93, "fL")))
+    doses = "Date,Drug,Dose,Route\n" + "".join(f"{day[n]},Hydroxocobalamin,1 mg,IM\n" for n in (0, 2, 5, 7, 9, 12))
+    upload(app, contents={"labs.csv": labs.encode(), "injections.csv": doses.encode()})
+    assert any(t.startswith("### To review") and "Nothing flagged." in t for t in texts(app.markdown))
+    assert not [e for e in app.main if e.type == "error"]  # no urgent banner either
+
+
+def test_the_help_is_drawn_only_once_its_expander_is_opened(app):
+    """A closed help box costs nothing: its text is sent only when the clinician opens it."""
+    assert "How to read this page" in [e.label for e in app.main if e.type == "expander"]
+    assert not any("What you see." in t for t in texts(app.markdown))
+    app.session_state["help_open"] = True  # as a click on the expander sets it
+    app.run()
+    assert any("What you see." in t and "Reading the markers." in t for t in texts(app.markdown))
+
+
+TWO_PATIENTS = (b"Patient ID,Date,Test,Result,Units\n"
+                b"P-1,2026-01-05,Hb,101,g/L\nP-1,2026-01-05,MMA,0.9,umol/L\nP-1,2026-03-05,Hb,122,g/L\n"
+                b"P-2,2026-02-01,Hb,95,g/L\nP-2,2026-02-01,Vitamin B12,90,pmol/L\nP-2,2026-04-01,Hb,118,g/L\n")
+
+
+def test_the_view_controls_sit_in_a_closed_box_and_keep_their_choice_once_it_is_closed(app):
+    """The view controls are drawn only while their box in the sidebar is open; a choice made there
+    holds with the box closed, on another page and for the next patient (a marker the next patient
+    has no result of is not kept)."""
+    upload(app, contents={"labs.csv": TWO_PATIENTS})
+    assert not app.sidebar.button_group and not app.sidebar.multiselect
+    assert "View: units, time axis, markers, dates" in [e.label for e in app.sidebar.expander]
+
+    open_view_controls(app)
+    app.sidebar.button_group(key="units").set_value("US").run()
+    app.sidebar.multiselect(key="analytes").set_value(["mma"]).run()
+    assert axis_titles(figure_spec(app))[:1] == ["Methylmalonic acid (nmol/L)"]
+    open_view_controls(app, False)
+    assert not app.sidebar.button_group
+    assert axis_titles(figure_spec(app))[:1] == ["Methylmalonic acid (nmol/L)"]
+    assert app.query_params.get("units") in ("US", ["US"])
+
+    app.switch_page("pages/schedule.py").run()
+    app.switch_page("pages/dashboard.py").run()
+    app.sidebar.selectbox(key="patient").select("P-2").run()
+    titles = axis_titles(figure_spec(app))
+    assert "Hemoglobin (g/dL)" in titles and "Vitamin B12 (pg/mL)" in titles  # US still; MMA is not P-2's
+    open_view_controls(app)
+    assert app.sidebar.button_group(key="units").value == "US"
+    assert app.sidebar.multiselect(key="analytes").value == []

@@ -43,6 +43,8 @@ def test_files_are_read_once_and_imported_again_only_for_a_new_choice(app, monke
     reads, builds = Calls(monkeypatch, "read_files"), Calls(monkeypatch, "build_workspace")
     upload(app, contents={"labs.csv": LABS, "injections.csv": INJECTIONS})
     assert (reads.count, builds.count) == (1, 1)
+    app.session_state["view_open"] = True  # the sidebar's view controls, opened
+    app.run()
     app.sidebar.button_group(key="units").set_value("US").run()  # a view control: nothing read or imported
     open_page(app, "schedule")
     open_page(app, "import_review")
