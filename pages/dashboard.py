@@ -45,6 +45,7 @@ AXIS_LABELS = {"date": "Calendar date", "days": "Days since first dose"}
 UNIT_LABELS = {"SI": "SI (g/L, pmol/L)", "US": "US conventional (g/dL, pg/mL)"}
 VIEW_KEYS = (Keys.UNITS, Keys.AXIS, Keys.ANALYTES, Keys.DATES)
 VIEW_LABEL = "View: units, time axis, markers, dates"
+DOWNLOADS_LABEL = "Download: results (CSV, Excel, Parquet), the figure, a one-page report"
 DIARY_SYMPTOMS = diary_symptoms()
 
 
@@ -112,12 +113,16 @@ def diary_editor() -> None:
 
 
 def download_buttons(view, figure, follow, patient: str) -> None:
-    """Every download is about the patient on screen, names the patient and the day it was made.
-    Values are worked out now: a download made later runs outside this page's session."""
-    about = about_patient(patient)
-    st.subheader("Share and download")
+    """The share link, and the downloads in a box drawn only while it is open (five buttons sent on
+    every run cost the browser a redraw each). Every download is about the patient on screen,
+    names the patient and the day it was made. Values are worked out now: a download made later
+    runs outside this page's session."""
     st.page_link("pages/share.py", label="Share a read-only link with a colleague", icon=":material/share:")
-    row = st.container(horizontal=True)  # one element around the buttons, where columns were six
+    box = st.expander(DOWNLOADS_LABEL, key=Keys.DOWNLOADS_OPEN, on_change="rerun", icon=":material/download:")
+    if not box.open:
+        return
+    about = about_patient(patient)
+    row = box.container(horizontal=True)  # one element around the buttons, where columns were six
     row.download_button("Results (CSV)", lambda: results_csv(view.labs, about), about.filename("results", "csv"),
                         "text/csv", on_click="ignore")
     row.download_button("Results (Excel)", lambda: results_xlsx(view.labs, about), about.filename("results", "xlsx"),

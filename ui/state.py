@@ -43,6 +43,7 @@ class Keys:
     DIARY = "diary_entries"  # symptom scores typed in the app
     DIARY_OPEN = "diary_open"  # whether the diary's expander is open (its table is drawn only then)
     VIEW_OPEN = "view_open"  # whether the sidebar's box of view controls is open (drawn only then)
+    DOWNLOADS_OPEN = "downloads_open"  # whether the dashboard's box of downloads is open (drawn only then)
     HELP_OPEN = "help_open"  # whether a page's help is open (its text is sent only then)
     IMPORTED = "imported"  # the files and choices last imported (the sidebar says so while it reads new ones)
 

@@ -106,7 +106,7 @@ def test_the_symptom_diary_table_is_drawn_only_once_its_expander_is_opened(app):
     """Drawn on every run, the diary's table cost the browser more than the figure."""
     case = REPO / "tests" / "histories" / "03_hb_falling_all_doses_on_time"
     upload(app, contents={name: (case / name).read_bytes() for name in ("labs.csv", "injections.csv")})
-    assert [e.label for e in app.main if e.type == "expander"][-1].startswith("Symptom diary")
+    assert any(e.label.startswith("Symptom diary") for e in app.main if e.type == "expander")
     assert not [e for e in app.main if e.type == "dataframe"]
 
     app.session_state["diary_open"] = True  # as a click on the expander sets it
@@ -192,3 +192,18 @@ def test_the_view_controls_sit_in_a_closed_box_and_keep_their_choice_once_it_is_
     open_view_controls(app)
     assert app.sidebar.button_group(key="units").value == "US"
     assert app.sidebar.multiselect(key="analytes").value == []
+
+
+def test_the_downloads_are_sent_only_once_their_box_is_opened(app):
+    """Five download buttons sent on every run cost the browser a redraw each; the share link stays
+    in sight."""
+    upload(app, contents={"labs.csv": TWO_PATIENTS})
+    assert not app.get("download_button")
+    assert any(e.label.startswith("Download:") for e in app.main if e.type == "expander")
+    assert "Share a read-only link with a colleague" in [link.proto.label for link in app.get("page_link")]
+
+    app.session_state["downloads_open"] = True  # as a click on the expander sets it
+    app.run()
+    assert [b.label for b in app.get("download_button")] == [
+        "Results (CSV)", "Results (Excel)", "Figure (interactive HTML)", "One-page report (HTML, printable)",
+        "Results (Parquet)"]

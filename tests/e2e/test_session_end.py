@@ -19,7 +19,7 @@ import urllib.request
 import pytest
 
 from tests.e2e.conftest import running_app
-from tests.e2e.test_uploaded_patients import TIMEOUT, files_of, go, upload, wait_for_text
+from tests.e2e.test_uploaded_patients import TIMEOUT, files_of, go, open_downloads, upload, wait_for_text
 
 pytestmark = pytest.mark.e2e
 
@@ -49,6 +49,7 @@ def held_bytes(app_url: str, cache_type: str) -> int:
 
 
 def download_address(page, label: str) -> str:
+    open_downloads(page)
     with page.expect_download(timeout=TIMEOUT) as event:
         page.get_by_role("button", name=label).click()
     return event.value.url
