@@ -90,7 +90,9 @@ def view_controls(present: list[str]) -> ViewSettings:
         for key in VIEW_KEYS:  # not drawn: the kept choice is the view (a value left under the key is not)
             st.session_state.pop(key, None)
     settings = current_view()
-    st.query_params.from_dict(view_to_params(settings))
+    params = view_to_params(settings)
+    if st.query_params.to_dict() != params:  # setting them sends the page a message even when unchanged
+        st.query_params.from_dict(params)
     return settings
 
 
