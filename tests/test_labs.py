@@ -1046,3 +1046,17 @@ def test_a_small_file_is_imported_on_the_calling_thread_and_gives_what_the_threa
         pd.testing.assert_frame_equal(getattr(inline, table), getattr(threaded, table))
     assert inline.notes == threaded.notes
     assert inline.counts.iloc[0][["read", "accepted", "ignored", "rejected"]].tolist() == [5, 2, 1, 2]
+
+
+@pytest.mark.parametrize("header", ["Patientennr", "Patientennr.", "Patienten-Nr.", "Patienten-Nr"])
+def test_a_german_patient_number_header_keeps_each_patient_apart(header):
+    """A cumulative report of several patients whose id column is written 'Patientennr.': read as
+    the patient id, never as one patient made of three."""
+    text = (f"{header};Entnahme;Analyt;Wert;Einheit\n"
+            "SM-101;05.05.2026;Hämoglobin;9,1;g/dL\n"
+            "SM-202;02.03.2026;Hämoglobin;13,9;g/dL\n"
+            "SM-303;14.10.2026;Vitamin B12;<50;pg/mL\n")
+    imp = import_labs(raw_csv(text, "report.csv"))
+    assert_accounted(imp)
+    assert imp.mappings["report.csv"].roles["patient_id"] == header
+    assert imp.labs["patient_id"].tolist() == ["SM-101", "SM-202", "SM-303"]
