@@ -364,6 +364,10 @@ def left_off(ws: Workspace, view: PatientView, settings: ViewSettings) -> list[s
         unknown = int(ws.labs.unknown_names["rows"].sum()) if len(ws.labs.unknown_names) else 0
         if unknown:
             notes.append(f"{counted(unknown, 'result')} of tests not recognised in the files")
+    if ws.doses is not None:
+        rejected_doses = int(ws.doses.counts["rejected"].sum())
+        if rejected_doses:
+            notes.append(f"{counted(rejected_doses, 'rejected dose')} in the injection records (a reason each)")
     labs = view.labs
     undated = int(labs["collected_at"].isna().sum())
     if undated:

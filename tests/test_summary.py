@@ -244,6 +244,16 @@ def test_counts_are_plural_when_more_than_one():
         "2 rejected rows in the files (a reason each)", "2 results of tests not recognised in the files"]
 
 
+def test_rejected_doses_are_counted_beside_the_results():
+    """An injection record whose rows are all rejected (here: no dose column) is named on the
+    Dashboard, not only on the import review: the figure says 'No doses' and this says why."""
+    record = ("injections.csv", b"Given on,Medicine,Strength,Route\n2024-01-08,Hydroxocobalamin 1mg/1ml,1 mg,IM\n"
+                                b"2024-01-10,Hydroxocobalamin 1mg/1ml,1 mg,IM\n")
+    ws = build_workspace([labs_csv("2024-01-05,Hemoglobin,100,g/L"), record])
+    assert left_off(ws, view_of(ws, "P1", "2024-02-01"), ViewSettings()) == [
+        "2 rejected doses in the injection records (a reason each)"]
+
+
 def test_undated_results_are_counted():
     undated = ("nodate.csv", b"Patient ID,Test Name,Result,Units\nP1,Hemoglobin,120,g/L\nP1,MCV,91,fL\n")
     ws = build_workspace([undated, labs_csv("2024-01-05,Hemoglobin,100,g/L")])
