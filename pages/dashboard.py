@@ -50,8 +50,8 @@ DIARY_SYMPTOMS = diary_symptoms()
 
 
 def restore_view_from_url() -> None:
-    """First run of the session: the view in the URL (a reload, a shared link) sets the controls;
-    later the controls keep their values across page visits."""
+    """First run of the session: the view in the URL (a reload, a shared link) becomes the kept view,
+    which the controls start from when their box is opened."""
     if st.session_state.get(Keys.VIEW_RESTORED):
         return
     view = view_from_params(st.query_params.to_dict())
