@@ -137,13 +137,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(script: str, ttl: float) -> tuple[str, subprocess.Popen]:
-    """``streamlit run <script>`` in a process group of its own, as the browser tests start the app."""
+def start_server(script: str, ttl: float | None,
+                 launcher: tuple[str, ...] = ("-m", "streamlit")) -> tuple[str, subprocess.Popen]:
+    """``streamlit run <script>`` in a process group of its own, as the browser tests start the app,
+    and once it answers its health check. ``launcher``: the Python arguments that start Streamlit's
+    command line; ``ttl`` None keeps Streamlit's own session TTL."""
     port = _free_port()
+    ttl_flag = [] if ttl is None else [f"--server.disconnectedSessionTTL={ttl:g}"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.headless=true", f"--server.port={port}",
-         "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
-         f"--server.disconnectedSessionTTL={ttl:g}"],
+        [sys.executable, *launcher, "run", script, "--server.headless=true", f"--server.port={port}",
+         "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", *ttl_flag],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90

@@ -23,11 +23,8 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,10 +34,10 @@ from benchmarks.load_test import (  # noqa: E402
     APPS,
     BROWSER_ARGS,
     CHROMIUM,
-    _free_port,
     _settle,
     _upload,
     patients,
+    start_server,
     stop_server,
     write_files,
 )
@@ -78,26 +75,6 @@ COUNTERS = {"main thread": "TaskDuration", "script": "ScriptDuration", "style": 
             "layout": "LayoutDuration"}
 
 
-def start_server(script: str, apart_ms: float) -> tuple[str, subprocess.Popen]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVER, f"{apart_ms:g}", "run", script, "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return url, process
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError(f"{script} exited with {process.returncode}") from None
-            time.sleep(0.3)
-    stop_server(process)
-    raise RuntimeError(f"{script} did not answer within 90 s")
-
-
 async def _counters(cdp) -> dict[str, float]:
     metrics = {m["name"]: m["value"] for m in (await cdp.send("Performance.getMetrics"))["metrics"]}
     return {label: metrics[name] * 1000 for label, name in COUNTERS.items()}
@@ -105,7 +82,7 @@ async def _counters(cdp) -> dict[str, float]:
 
 async def measure_app(browser, script: str, args: argparse.Namespace, folder: Path) -> dict[str, float]:
     """Medians over the uploads after the first: counters in ms, messages, seconds to the whole page."""
-    url, server = start_server(script, args.apart)
+    url, server = start_server(script, None, launcher=("-c", SERVER, f"{args.apart:g}"))  # Streamlit's own TTL
     samples: dict[str, list[float]] = {}
     try:
         for patient in patients(args.uploads + 1):
