@@ -19,7 +19,7 @@ from ui.guard import guarded
 from ui.sidebar import page_start
 from ui.state import Keys, kept_key, recall, remember
 from ui.state import plan_choice as plan_choice_for
-from ui.summary_panel import has_urgent, summary_panel, summary_style, urgent_banner
+from ui.summary_panel import summary_panel, summary_style, urgent_banner
 from ui.view import current_view
 
 HELP = """
@@ -171,9 +171,7 @@ def page() -> None:
         summary.caption("Working out the summary…")
     view = data.patient(patient, plan_choice, sex, diary)
     follow = follow_up(view, settings)
-    if has_urgent(follow):  # else the place stays empty: no element sent for nothing
-        with banner.container():
-            urgent_banner(follow)
+    urgent_banner(follow, banner)
     with chart:
         notes = left_off(ws, view, settings)
         if notes:

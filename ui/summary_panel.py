@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from b12core.summary import URGENT, FollowUp, markers_html, markers_style
 from b12core.text import markdown_literal
@@ -58,13 +61,14 @@ def summary_style() -> None:
     st.html(markers_style())
 
 
-def has_urgent(follow: FollowUp) -> bool:
-    """Whether any prompt is urgent (the banner above the figure is drawn only then)."""
-    return bool((follow.prompts["Severity"] == URGENT).any())
-
-
-def urgent_banner(follow: FollowUp) -> None:
-    """Urgent prompts (a new or worsening neurological symptom) at the top, before the figure."""
-    for _, prompt in follow.prompts[follow.prompts["Severity"] == URGENT].iterrows():
-        st.error(f"**Urgent · {markdown_literal(prompt['When'])} · {markdown_literal(prompt['Title'])}**  \n"
-                 f"{markdown_literal(prompt['Review'])}", icon=":material/emergency:")
+def urgent_banner(follow: FollowUp, place: DeltaGenerator | None = None) -> None:
+    """Urgent prompts (a new or worsening neurological symptom) at the top, before the figure; in
+    ``place`` (an ``st.empty`` kept for them) when given, which is filled only when a prompt is
+    urgent: else it stays empty, and no element is sent for nothing."""
+    urgent = follow.prompts[follow.prompts["Severity"] == URGENT]
+    if urgent.empty:
+        return
+    with place.container() if place is not None else contextlib.nullcontext():
+        for _, prompt in urgent.iterrows():
+            st.error(f"**Urgent · {markdown_literal(prompt['When'])} · {markdown_literal(prompt['Title'])}**  \n"
+                     f"{markdown_literal(prompt['Review'])}", icon=":material/emergency:")
