@@ -13,6 +13,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from b12core.course import Adherence, adherence
@@ -897,3 +898,22 @@ def test_a_figure_for_streamlit_sends_no_template_and_its_download_has_plotlys_l
     assert json.loads(plain.to_json())["layout"]["template"]["layout"]["colorway"]  # plotly's default
     assert json.loads(titled(themed, "P1", MADE).to_json()) == json.loads(titled(plain, "P1", MADE).to_json())
     assert themed.to_json().split('"layout"')[0] == plain.to_json().split('"layout"')[0]  # the same data
+
+
+# --- plotly's own check --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make", [
+    lambda uk, busy: busy,
+    lambda uk, busy: uk_figure(uk, with_adherence=True),
+    lambda uk, busy: uk_figure(uk, ViewSettings(units="US", time_axis="days"), with_adherence=True),
+    lambda uk, busy: uk_figure(uk, ViewSettings(start=D("2024-06-01"), analytes=("b12",))),
+    lambda uk, busy: trend_figure(TWO_HB, NO_DOSES, template=THEMED_BY_HOST),
+    lambda uk, busy: trend_figure(labs_table(), NO_DOSES),
+], ids=["every kind of trace", "sample with plan and doses against it", "US units, days axis",
+        "one analyte between dates", "no doses, themed by the host", "nothing at all"])
+def test_figures_pass_plotlys_validation(make, uk, busy_figure):
+    # The figure is made without plotly's validation (its cost): every property it sets must still
+    # be one plotly knows, with a value of its type, as plotly checks when a figure is made from it.
+    fig = make(uk, busy_figure)
+    checked = go.Figure(fig.to_plotly_json())
+    assert json.loads(checked.to_json()) == json.loads(fig.to_json())
