@@ -294,13 +294,19 @@ def _in_range(value: float, low: float, high: float) -> bool:
     return (np.isnan(low) or value >= low) and (np.isnan(high) or value <= high)
 
 
-def _in_ranges(rows: pd.DataFrame, analyte: str, sex: str) -> np.ndarray:
-    """``_in_range`` of each result against its ``_range``, for all rows at once."""
+def _ranges(rows: pd.DataFrame, analyte: str, sex: str) -> tuple[np.ndarray, np.ndarray]:
+    """``_range`` of each result, for all rows at once: (low, high)."""
     ref = default_range(analyte, sex)
-    values = rows["value"].to_numpy(dtype="float64")
     low, high = rows["ref_low"].to_numpy(dtype="float64"), rows["ref_high"].to_numpy(dtype="float64")
     low = np.where(np.isnan(low), ref.low if ref and ref.low is not None else np.nan, low)
     high = np.where(np.isnan(high), ref.high if ref and ref.high is not None else np.nan, high)
+    return low, high
+
+
+def _in_ranges(rows: pd.DataFrame, analyte: str, sex: str) -> np.ndarray:
+    """``_in_range`` of each result against its ``_range``, for all rows at once."""
+    low, high = _ranges(rows, analyte, sex)
+    values = rows["value"].to_numpy(dtype="float64")
     with np.errstate(invalid="ignore"):
         return (np.isnan(low) | (values >= low)) & (np.isnan(high) | (values <= high))
 
@@ -308,11 +314,12 @@ def _in_ranges(rows: pd.DataFrame, analyte: str, sex: str) -> np.ndarray:
 def _trend(rows: pd.DataFrame, analyte: str) -> str:
     """rising / falling / stable from a least-squares line through the on-treatment results of the
     last 180 days; stable when the fitted change is below the analyte's meaningful change."""
-    recent = rows[rows["collected_at"] >= rows["collected_at"].max() - pd.Timedelta(days=180)]
-    if len(recent) < 3:
+    times = rows["collected_at"].to_numpy(dtype="datetime64[ns]")  # arrays: this runs for every analyte shown
+    recent = times >= times.max() - np.timedelta64(180, "D")
+    if recent.sum() < 3:
         return "too few results"
-    x = ((recent["collected_at"] - recent["collected_at"].min()) / DAY).to_numpy(dtype=float)
-    y = recent["value"].to_numpy(dtype=float)
+    x = (times[recent] - times[recent].min()) / np.timedelta64(1, "D")
+    y = rows["value"].to_numpy(dtype=float)[recent]
     if np.ptp(x) == 0:
         return "too few results"
     slope = np.polyfit(x, y, 1)[0]
@@ -508,14 +515,16 @@ def _course_prompts(patient: str, start: pd.Timestamp, before: pd.DataFrame, res
                         f"Review: {words} at week {week:.0f} ({_result(first, analyte)}).{extra}",
                         sources[key]))
     for analyte in ("ferritin", "folate"):
-        for _, r in results[results["analyte"] == analyte].iterrows():
-            low, _ = _range(analyte, sex, r["ref_low"], r["ref_high"])
-            if not np.isnan(low) and r["value"] < low:
-                out.append((patient, f"{analyte}_low", analyte, r["collected_at"],
-                            f"Review: {analytes()[analyte].label} is low on treatment ({_result(r, analyte)}); "
-                            "the response to B12 can deplete iron and folate stores.",
-                            sources["haematinics_on_treatment"]))
-                break
+        rows = results[results["analyte"] == analyte]
+        low, _ = _ranges(rows, analyte, sex)
+        with np.errstate(invalid="ignore"):
+            below = rows[~np.isnan(low) & (rows["value"].to_numpy(dtype="float64") < low)]
+        if len(below):  # the first low one
+            r = below.iloc[0]
+            out.append((patient, f"{analyte}_low", analyte, r["collected_at"],
+                        f"Review: {analytes()[analyte].label} is low on treatment ({_result(r, analyte)}); "
+                        "the response to B12 can deplete iron and folate stores.",
+                        sources["haematinics_on_treatment"]))
     return out
 
 
