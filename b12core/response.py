@@ -126,20 +126,27 @@ def counts_before(collected_at: pd.Series, administered_at: pd.Series | pd.Times
     return (collected_at <= dose_cutoff(administered_at)).fillna(False).astype(bool)
 
 
-def _last_before(labs: pd.DataFrame, events: pd.DataFrame, name: str) -> pd.Series:
+def _last_before(labs: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
     """For each lab row, the time of the patient's last event the result counts as taken after
-    (``counts_before`` is False for it)."""
-    left = labs[["patient_id", "collected_at"]].assign(_row=np.arange(len(labs)))
-    dated = left[left["collected_at"].notna()].sort_values("collected_at")
-    right = events[["patient_id", "administered_at"]].dropna().rename(columns={"administered_at": name})
-    if right.empty or dated.empty:
-        return pd.Series(pd.NaT, index=np.arange(len(labs)), dtype="datetime64[ns]")
-    right = right.astype({"patient_id": dated["patient_id"].dtype, name: "datetime64[ns]"})
-    right = right.assign(_cutoff=dose_cutoff(right[name])).sort_values("_cutoff")
-    dated = dated.astype({"collected_at": "datetime64[ns]"})
-    merged = pd.merge_asof(dated, right, left_on="collected_at", right_on="_cutoff", by="patient_id",
-                           direction="backward", allow_exact_matches=False)
-    return merged.set_index("_row")[name].reindex(np.arange(len(labs)))
+    (``counts_before`` is False for it; NaT when there is none), as datetime64[ns]. A sorted search
+    per patient: ``merge_asof`` did the same at four times the cost (a quarter of a patient's course)."""
+    out = np.full(len(labs), np.datetime64("NaT"), dtype="datetime64[ns]")
+    given = events[["patient_id", "administered_at"]].dropna()
+    if given.empty or not len(labs):
+        return out
+    collected = labs["collected_at"].to_numpy(dtype="datetime64[ns]")
+    rows_of = labs.groupby(labs["patient_id"].astype("object"), sort=False).indices
+    for patient, group in given.groupby(given["patient_id"].astype("object"), sort=False):
+        rows = rows_of.get(patient)
+        if rows is None:
+            continue
+        rows = rows[~np.isnat(collected[rows])]
+        when = group["administered_at"].to_numpy(dtype="datetime64[ns]")
+        cutoff = dose_cutoff(pd.Series(when)).to_numpy(dtype="datetime64[ns]")
+        order = np.argsort(cutoff, kind="stable")
+        before = np.searchsorted(cutoff[order], collected[rows], side="left")  # events strictly before
+        out[rows] = np.where(before > 0, when[order][np.maximum(before - 1, 0)], np.datetime64("NaT"))
+    return out
 
 
 def annotate_labs(labs: pd.DataFrame, doses: pd.DataFrame, fitted: Mapping[str, Regimen] | None = None
@@ -158,9 +165,8 @@ def annotate_labs(labs: pd.DataFrame, doses: pd.DataFrame, fitted: Mapping[str, 
     use, and ``choice`` says which and why on that row (``coincident.choose``).
     ``fitted``: the regimen each patient's injections fit best, when already known (``stop_after_days``)."""
     out = labs.reset_index(drop=True).copy()
-    out["last_injection_at"] = _last_before(out, injections(doses), "last_injection_at").to_numpy(
-        dtype="datetime64[ns]")
-    last_dose = _last_before(out, doses, "last_dose_at").to_numpy(dtype="datetime64[ns]")
+    out["last_injection_at"] = _last_before(out, injections(doses))
+    last_dose = _last_before(out, doses)
     out["days_since_injection"] = canonical((out["collected_at"] - out["last_injection_at"]) / DAY)
     days_since_dose = (out["collected_at"] - pd.Series(last_dose, index=out.index)) / DAY
     stop_after = out["patient_id"].map(stop_after_days(doses, fitted)).astype("float64")
