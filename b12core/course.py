@@ -18,16 +18,22 @@ months. The injections are walked in order, each planned dose ("position") in tu
 
 Only injections are matched; oral and other doses are listed apart. ``fit_regimen`` picks, for a
 patient without a chosen regimen, the template the dose dates, product and amount fit best.
+
+The walk runs a few thousand times a patient (``fit_regimen`` walks every template), so it works on
+``datetime.date`` (every day in it is a whole day; date arithmetic costs a tenth of pandas'), and
+its result comes back in pandas Timestamps, as before (``_walk_days``).
 """
 
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import math
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -41,16 +47,42 @@ ON_TIME, LATE, MISSED, EXTRA, NOT_YET_DUE = "on time", "late", "missed", "extra"
 EVENT_COLUMNS = ("planned", "phase", "given_at", "status", "days_late", "course")
 STATUS = EVENT_COLUMNS.index("status")
 DAY = pd.Timedelta(days=1)
+ONE_DAY = dt.timedelta(days=1)  # the walk's step of a day, between dates
+UNITS = ("s", "ms", "us", "ns")  # pandas' Timestamp units, coarsest first
+
+Day = TypeVar("Day", bound=dt.date)  # a datetime.date, or a pd.Timestamp (a date with a time of day)
 
 
-def months_after(when: pd.Timestamp, months: int) -> pd.Timestamp:
+def months_after(when: Day, months: int) -> Day:
     """``when + pd.DateOffset(months=months)``: the same day ``months`` calendar months on, or the
-    last day of that month when it is shorter. Worked out directly: the walk steps by months a few
-    thousand times a patient (every template is walked to fit one), and a DateOffset costs five
-    times as much."""
+    last day of that month when it is shorter, of the type of ``when`` (a ``datetime.date``, as the
+    walk keeps its days, or a ``pd.Timestamp``, its time of day and unit kept). Worked out
+    directly: the walk steps by months a few thousand times a patient (every template is walked to
+    fit one), and a DateOffset costs many times as much."""
     year, month = divmod(when.month - 1 + months, 12)
     year, month = when.year + year, month + 1
-    return when.replace(year=year, month=month, day=min(when.day, calendar.monthrange(year, month)[1]))
+    day = when.day if when.day <= 28 else min(when.day, calendar.monthrange(year, month)[1])  # no month is shorter
+    return when.replace(year=year, month=month, day=day)
+
+
+def _days(count: float) -> dt.timedelta:
+    """``count`` days as a step of the walk, whose days are whole days. A fractional count is
+    refused: a step of Timestamps would put every dose after it at a time of day (no step in the
+    reference tables has one; loading steps are rounded to whole days before they get here)."""
+    if count != int(count):
+        raise ValueError(f"the course walk steps by whole days, not {count} days")
+    return dt.timedelta(days=int(count))
+
+
+def _stamp(day: dt.date, unit: str) -> pd.Timestamp:
+    """A day of the walk as a pandas Timestamp (its midnight) in ``unit``."""
+    return pd.Timestamp(day).as_unit(unit)
+
+
+def _finest_unit(*stamps: pd.Timestamp) -> str:
+    """The finest unit of ``stamps`` and of a step of days (``DAY``): the unit pandas gives a
+    Timestamp worked out from them."""
+    return max((DAY.unit, *(stamp.unit for stamp in stamps)), key=UNITS.index)
 
 
 @cache
@@ -98,27 +130,35 @@ class CourseWalk:
 
 
 class _Walk:
-    """The walk's state: which position is next, its due date, and the course so far."""
+    """The walk's state: which position is next, its due date, and the course so far. Its days are
+    ``datetime.date`` (every day in it is a whole day, and date arithmetic costs a tenth of
+    pandas'); its events are EVENT_COLUMNS with None for no day. ``course_walk`` gives what it
+    found in Timestamps."""
 
-    def __init__(self, regimen: Regimen, start: pd.Timestamp, loading_end: pd.Timestamp | None):
+    def __init__(self, regimen: Regimen, start: dt.date, loading_end: dt.date | None):
         self.regimen = regimen
         self.start = start
         self.open_loading = regimen.open_ended and loading_end is None
         offsets = [d for d, _ in loading_days(regimen, loading_end, start)] if not self.open_loading else []
-        self.loading_steps = [b - a for a, b in pairwise(offsets)]
+        self.loading_steps = [_days(round(b - a)) for a, b in pairwise(offsets)]
         self.loading_count = len(offsets)
-        self.open_every = regimen.steps[0].every_days if self.open_loading else 0.0
+        self.open_every = _days(regimen.steps[0].every_days if self.open_loading else 0)
         self.months = regimen.maintenance_months
-        self.out = CourseWalk()
+        self.events: list[tuple] = []  # EVENT_COLUMNS
+        self.dose_phases: list[tuple[str, int]] = []  # per injection, in order
         self.course = 1
         self.maintenance_given = 0
         self.reset_loading(start)
         self.run_missed = 0
-        self.last_given: pd.Timestamp | None = None
+        self.last_given: dt.date | None = None
+        self.loading_review: dt.date | None = None
         if self.open_loading and regimen.open_loading_default_days is not None:
-            self.out.loading_review = start + pd.Timedelta(days=regimen.open_loading_default_days)
+            self.loading_review = start + _days(regimen.open_loading_default_days)
+        self.stopped = False  # where the course stands, once finished
+        self.next_due: dt.date | None = None
+        self.next_phase = ""
 
-    def reset_loading(self, due: pd.Timestamp) -> None:
+    def reset_loading(self, due: dt.date) -> None:
         self.used = 0  # loading positions given or missed
         self.given_loading = 0
         self.phase = LOADING if (self.open_loading or self.loading_count) else MAINTENANCE
@@ -126,17 +166,17 @@ class _Walk:
 
     # --- the step to the next position ----------------------------------------------------------
 
-    def step_after(self, when: pd.Timestamp) -> pd.Timestamp:
+    def step_after(self, when: dt.date) -> dt.date:
         """When the position after the current one falls due, counted from ``when``."""
         if self.phase == LOADING:
             if self.open_loading:
-                return when + pd.Timedelta(days=self.open_every)
+                return when + self.open_every
             if self.used + 1 < self.loading_count:
-                return when + pd.Timedelta(days=round(self.loading_steps[self.used]))
+                return when + self.loading_steps[self.used]
         return months_after(when, self.months)
 
     def interval_days(self) -> float:
-        return (self.step_after(self.due) - self.due) / DAY
+        return float((self.step_after(self.due) - self.due).days)
 
     def on_time_days(self) -> float:
         return threshold("loading_on_time_days" if self.phase == LOADING else "maintenance_on_time_days")
@@ -146,7 +186,7 @@ class _Walk:
             return threshold("loading_on_time_days")
         return min(threshold("maintenance_early_days"), self.interval_days() / 2)
 
-    def advance(self, given_on: pd.Timestamp) -> None:
+    def advance(self, given_on: dt.date) -> None:
         """The current position is done (given on ``given_on``, or missed: its due date): the next.
         Loading keeps its calendar (the next loading dose is a step after this one's due date);
         maintenance, open-ended loading and the first maintenance dose count from the dose given."""
@@ -161,44 +201,44 @@ class _Walk:
     # --- what happens at each dose and at the end ---------------------------------------------
 
     def miss(self) -> None:
-        self.out.events.append((self.due, self.phase, pd.NaT, MISSED, 0, self.course))
+        self.events.append((self.due, self.phase, None, MISSED, 0, self.course))
         self.run_missed += 1
         self.advance(self.due)
 
     def end_open_loading(self) -> None:
         """The doses left the loading pace: loading ended at the last dose given."""
         self.open_loading = False
-        self.out.loading_review = None
+        self.loading_review = None
         self.phase = MAINTENANCE
         self.due = months_after(self.last_given or self.start, self.months)
 
-    def pass_until(self, day: pd.Timestamp, at_end: bool) -> None:
+    def pass_until(self, day: dt.date, at_end: bool) -> None:
         """Positions that fell due before ``day`` without a dose: missed (or, in open loading left
         for longer than a loading gap, loading ended)."""
-        gap_max = pd.Timedelta(days=threshold("loading_gap_max_days"))
+        gap_max = threshold("loading_gap_max_days")
         while True:
-            if self.open_loading and self.last_given is not None and day - self.last_given > gap_max:
+            if self.open_loading and self.last_given is not None and (day - self.last_given).days > gap_max:
                 self.end_open_loading()
                 continue
             if at_end:  # today: a dose is missed once its grace has passed; after two, the course stopped
                 if self.run_missed >= threshold("stop_missed_doses") or \
-                        day <= self.due + pd.Timedelta(days=grace_days(self.interval_days())):
+                        (day - self.due).days <= grace_days(self.interval_days()):
                     return
             elif day < self.step_after(self.due) and not self.break_in_loading(day):
                 return  # a dose before the next one fell due is for this one
             self.miss()
 
-    def break_in_loading(self, day: pd.Timestamp) -> bool:
+    def break_in_loading(self, day: dt.date) -> bool:
         """A loading dose more than a loading gap (``loading_gap_max_days``) after the dose before it
         is not the due one given late: loading broke off, and this dose resumes it (``resume_loading``)."""
         since = self.last_given if self.last_given is not None else self.due
         return (self.phase == LOADING and not self.open_loading and day > self.due
-                and (day - since) / DAY > threshold("loading_gap_max_days"))
+                and (day - since).days > threshold("loading_gap_max_days"))
 
-    def reload(self, day: pd.Timestamp, next_day: pd.Timestamp | None) -> bool:
+    def reload(self, day: dt.date, next_day: dt.date | None) -> bool:
         """After a stopped maintenance course, doses close together again: a new course that
         begins with loading (True when it does)."""
-        close = next_day is not None and (next_day - day) / DAY <= threshold("loading_gap_max_days")
+        close = next_day is not None and (next_day - day).days <= threshold("loading_gap_max_days")
         stopped = self.run_missed >= threshold("stop_missed_doses")
         has_loading = self.loading_count or self.regimen.open_ended
         if not (close and self.phase == MAINTENANCE and self.maintenance_given and stopped and has_loading):
@@ -209,7 +249,7 @@ class _Walk:
         self.maintenance_given = 0
         return True
 
-    def resume_loading(self, day: pd.Timestamp) -> bool:
+    def resume_loading(self, day: dt.date) -> bool:
         """A dose after a break in loading, once the loading doses ran out as missed and before any
         maintenance dose: loading goes on with the doses still to give (True when it does)."""
         if self.phase != MAINTENANCE or self.maintenance_given or self.given_loading >= self.loading_count:
@@ -217,21 +257,21 @@ class _Walk:
         self.phase, self.used, self.due = LOADING, self.given_loading, day
         return True
 
-    def take(self, day: pd.Timestamp, next_day: pd.Timestamp | None) -> None:
+    def take(self, day: dt.date, next_day: dt.date | None) -> None:
         """One injection, on ``day`` (the next one on ``next_day``)."""
         self.pass_until(day, at_end=False)
         self.reload(day, next_day)
-        early = day < self.due - pd.Timedelta(days=self.early_days())
-        if early and day >= self.start - DAY and self.resume_loading(day):
+        early = (self.due - day).days > self.early_days()
+        if early and day >= self.start - ONE_DAY and self.resume_loading(day):
             early = False
-        if early or day < self.start - DAY:
-            self.out.events.append((pd.NaT, "", day, EXTRA, 0, self.course))
-            self.out.dose_phases.append((self.phase if day >= self.start else "", self.course))
+        if early or day < self.start - ONE_DAY:
+            self.events.append((None, "", day, EXTRA, 0, self.course))
+            self.dose_phases.append((self.phase if day >= self.start else "", self.course))
             return
         late = max((day - self.due).days, 0)
         status = ON_TIME if late <= self.on_time_days() else LATE
-        self.out.events.append((self.due, self.phase, day, status, late, self.course))
-        self.out.dose_phases.append((self.phase, self.course))
+        self.events.append((self.due, self.phase, day, status, late, self.course))
+        self.dose_phases.append((self.phase, self.course))
         if self.phase == LOADING:
             self.given_loading += 1
         else:
@@ -240,20 +280,29 @@ class _Walk:
         self.last_given = day
         self.advance(day)
 
-    def finish(self, as_of: pd.Timestamp) -> CourseWalk:
+    def finish(self, as_of: dt.date) -> None:
         """Where the course stands as of ``as_of``: missed doses since the last one, the next due."""
         self.pass_until(as_of, at_end=True)
-        out = self.out
-        out.stopped = self.run_missed >= threshold("stop_missed_doses")
-        out.next_due, out.next_phase = (None, "") if out.stopped else (self.due, self.phase)
-        out.loading_open = self.open_loading
-        if not out.stopped and self.phase == LOADING and not self.open_loading:
+        self.stopped = self.run_missed >= threshold("stop_missed_doses")
+        self.next_due, self.next_phase = (None, "") if self.stopped else (self.due, self.phase)
+        if not self.stopped and self.phase == LOADING and not self.open_loading:
             due = self.due
             for _ in range(self.loading_count - self.used):  # the loading doses still to come
-                out.events.append((due, LOADING, pd.NaT, NOT_YET_DUE, 0, self.course))
+                self.events.append((due, LOADING, None, NOT_YET_DUE, 0, self.course))
                 due = self.step_after(due)
                 self.used += 1
-        return out
+
+    def course_walk(self, given: dict[dt.date, pd.Timestamp], unit: str, review_unit: str) -> CourseWalk:
+        """What the walk found, its days as Timestamps: a day given as the caller gave it (``given``),
+        a planned day in ``unit``, the loading review in ``review_unit``; pd.NaT for no day in the
+        events."""
+        events = [(_stamp(due, unit) if due is not None else pd.NaT, phase,
+                   given[day] if day is not None else pd.NaT, status, late, course)
+                  for due, phase, day, status, late, course in self.events]
+        return CourseWalk(events, self.dose_phases, _stamp(self.next_due, unit) if self.next_due is not None else None,
+                          self.next_phase, self.stopped,
+                          _stamp(self.loading_review, review_unit) if self.loading_review is not None else None,
+                          self.open_loading)
 
 
 def follow_course(regimen: Regimen, start: pd.Timestamp, doses: pd.DataFrame, as_of: pd.Timestamp,
@@ -270,11 +319,29 @@ def _injection_days(doses: pd.DataFrame) -> list[pd.Timestamp]:
 
 def _walk_days(regimen: Regimen, start: pd.Timestamp, days: list[pd.Timestamp], as_of: pd.Timestamp,
                loading_end: pd.Timestamp | None = None) -> CourseWalk:
-    walk = _Walk(regimen, pd.Timestamp(start).normalize(), pd.Timestamp(loading_end).normalize()
-                 if loading_end is not None else None)
-    for i, day in enumerate(days):
-        walk.take(day, days[i + 1] if i + 1 < len(days) else None)
-    return walk.finish(pd.Timestamp(as_of).normalize())
+    """``_walk`` with Timestamps in and out: the days (``days``: midnights, in order) go in as dates,
+    and what the walk found comes back as Timestamps: a day given as the caller gave it, the loading
+    review in the unit of ``start`` (at least ``DAY``'s, as pandas' ``start + Timedelta`` gave it),
+    a planned day in the finest unit of ``start`` and the days. (Pandas' arithmetic left a planned
+    day counted from ``start`` alone in the unit of ``start``: when the days' unit is finer, as for
+    a start date the clinician chose against imported doses, the unit differs, never the day.)"""
+    start = pd.Timestamp(start)
+    dates = [day.date() for day in days]
+    walk = _walk(regimen, start.date(), dates, pd.Timestamp(as_of).date(),
+                 pd.Timestamp(loading_end).date() if loading_end is not None else None)
+    return walk.course_walk(dict(zip(dates, days, strict=True)), _finest_unit(start, *days[:1]),
+                            _finest_unit(start))
+
+
+def _walk(regimen: Regimen, start: dt.date, days: list[dt.date], as_of: dt.date,
+          loading_end: dt.date | None = None) -> _Walk:
+    """The walk of the injection ``days`` (in order) along ``regimen`` from ``start``, finished as of
+    ``as_of``."""
+    walk = _Walk(regimen, start, loading_end)
+    for day, next_day in pairwise([*days, None]):
+        walk.take(day, next_day)
+    walk.finish(as_of)
+    return walk
 
 
 # --- which template fits the doses -----------------------------------------------------------
@@ -292,13 +359,13 @@ def fit_regimen(doses: pd.DataFrame) -> Regimen | None:
     given = injections(doses)
     if given.empty:
         return None
-    first, last = given["administered_at"].min().normalize(), given["administered_at"].max().normalize()
+    first, last = given["administered_at"].min().date(), given["administered_at"].max().date()
     product, amount = _mode(given["product"].astype("object")), _mode(given["dose_ug"])
-    days = _injection_days(given)  # once for every template
+    days = [day.date() for day in _injection_days(given)]  # once for every template
     best: tuple[float, int, Regimen] | None = None
     for rank, regimen in enumerate(r for r in regimens().values() if r.id != "custom"):
         # How many planned doses were missed, late, extra: counted from the walk, no table needed.
-        status = Counter(event[STATUS] for event in _walk_days(regimen, first, days, last).events)
+        status = Counter(event[STATUS] for event in _walk(regimen, first, days, last).events)
         # A dose the template cannot place (extra) speaks against it more than a dose the patient missed.
         score = (2.0 * status[MISSED] + status[LATE] + 3.0 * status[EXTRA]
                  + 10.0 * (product is not None and product != regimen.product)

@@ -129,9 +129,10 @@ def rechecks() -> tuple[Recheck, ...]:
                  for r in read_table("rechecks"))
 
 
-def loading_days(regimen: Regimen, loading_end: pd.Timestamp | None, start: pd.Timestamp) -> list[tuple[float, int]]:
+def loading_days(regimen: Regimen, loading_end: dt.date | None, start: dt.date) -> list[tuple[float, int]]:
     """(day offset from ``start``, step number) of every loading dose of the template; an open-ended
-    loading phase runs to ``loading_end``, else for the template's default days."""
+    loading phase runs to ``loading_end``, else for the template's default days. The days are dates
+    or Timestamps (the course walk's are dates, the plan's Timestamps)."""
     days: list[tuple[float, int]] = []
     t = 0.0
     for number, step in enumerate(regimen.steps, start=1):
