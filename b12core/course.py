@@ -48,7 +48,6 @@ EVENT_COLUMNS = ("planned", "phase", "given_at", "status", "days_late", "course"
 STATUS = EVENT_COLUMNS.index("status")
 DAY = pd.Timedelta(days=1)
 ONE_DAY = dt.timedelta(days=1)  # the walk's step of a day, between dates
-UNITS = ("s", "ms", "us", "ns")  # pandas' Timestamp units, coarsest first
 
 Day = TypeVar("Day", bound=dt.date)  # a datetime.date, or a pd.Timestamp (a date with a time of day)
 
@@ -74,15 +73,10 @@ def _days(count: float) -> dt.timedelta:
     return dt.timedelta(days=int(count))
 
 
-def _stamp(day: dt.date, unit: str) -> pd.Timestamp:
-    """A day of the walk as a pandas Timestamp (its midnight) in ``unit``."""
-    return pd.Timestamp(day).as_unit(unit)
-
-
-def _finest_unit(*stamps: pd.Timestamp) -> str:
-    """The finest unit of ``stamps`` and of a step of days (``DAY``): the unit pandas gives a
-    Timestamp worked out from them."""
-    return max((DAY.unit, *(stamp.unit for stamp in stamps)), key=UNITS.index)
+def _stamp(day: dt.date | None) -> pd.Timestamp | None:
+    """A day of the walk as a pandas Timestamp (its midnight, in nanoseconds as the imported
+    doses are), None for no day."""
+    return None if day is None else pd.Timestamp(day).as_unit("ns")
 
 
 @cache
@@ -142,7 +136,10 @@ class _Walk:
         offsets = [d for d, _ in loading_days(regimen, loading_end, start)] if not self.open_loading else []
         self.loading_steps = [_days(round(b - a)) for a, b in pairwise(offsets)]
         self.loading_count = len(offsets)
-        self.open_every = _days(regimen.steps[0].every_days if self.open_loading else 0)
+        # The pace of open-ended loading, also when the clinician ended the first one: a restart
+        # after a stopped course can open loading again (``reload``), and a step of no days there
+        # never reached the next dose.
+        self.open_every = _days(regimen.steps[0].every_days) if regimen.open_ended else dt.timedelta(0)
         self.months = regimen.maintenance_months
         self.events: list[tuple] = []  # EVENT_COLUMNS
         self.dose_phases: list[tuple[str, int]] = []  # per injection, in order
@@ -292,17 +289,13 @@ class _Walk:
                 due = self.step_after(due)
                 self.used += 1
 
-    def course_walk(self, given: dict[dt.date, pd.Timestamp], unit: str, review_unit: str) -> CourseWalk:
+    def course_walk(self, given: dict[dt.date, pd.Timestamp]) -> CourseWalk:
         """What the walk found, its days as Timestamps: a day given as the caller gave it (``given``),
-        a planned day in ``unit``, the loading review in ``review_unit``; pd.NaT for no day in the
-        events."""
-        events = [(_stamp(due, unit) if due is not None else pd.NaT, phase,
-                   given[day] if day is not None else pd.NaT, status, late, course)
-                  for due, phase, day, status, late, course in self.events]
-        return CourseWalk(events, self.dose_phases, _stamp(self.next_due, unit) if self.next_due is not None else None,
-                          self.next_phase, self.stopped,
-                          _stamp(self.loading_review, review_unit) if self.loading_review is not None else None,
-                          self.open_loading)
+        the others as ``_stamp`` makes them; pd.NaT for no day in the events."""
+        events = [(_stamp(due) if due is not None else pd.NaT, phase, given[day] if day is not None else pd.NaT,
+                   status, late, course) for due, phase, day, status, late, course in self.events]
+        return CourseWalk(events, self.dose_phases, _stamp(self.next_due), self.next_phase, self.stopped,
+                          _stamp(self.loading_review), self.open_loading)
 
 
 def follow_course(regimen: Regimen, start: pd.Timestamp, doses: pd.DataFrame, as_of: pd.Timestamp,
@@ -320,17 +313,11 @@ def _injection_days(doses: pd.DataFrame) -> list[pd.Timestamp]:
 def _walk_days(regimen: Regimen, start: pd.Timestamp, days: list[pd.Timestamp], as_of: pd.Timestamp,
                loading_end: pd.Timestamp | None = None) -> CourseWalk:
     """``_walk`` with Timestamps in and out: the days (``days``: midnights, in order) go in as dates,
-    and what the walk found comes back as Timestamps: a day given as the caller gave it, the loading
-    review in the unit of ``start`` (at least ``DAY``'s, as pandas' ``start + Timedelta`` gave it),
-    a planned day in the finest unit of ``start`` and the days. (Pandas' arithmetic left a planned
-    day counted from ``start`` alone in the unit of ``start``: when the days' unit is finer, as for
-    a start date the clinician chose against imported doses, the unit differs, never the day.)"""
-    start = pd.Timestamp(start)
+    and what the walk found comes back as Timestamps (``_Walk.course_walk``)."""
     dates = [day.date() for day in days]
-    walk = _walk(regimen, start.date(), dates, pd.Timestamp(as_of).date(),
+    walk = _walk(regimen, pd.Timestamp(start).date(), dates, pd.Timestamp(as_of).date(),
                  pd.Timestamp(loading_end).date() if loading_end is not None else None)
-    return walk.course_walk(dict(zip(dates, days, strict=True)), _finest_unit(start, *days[:1]),
-                            _finest_unit(start))
+    return walk.course_walk(dict(zip(dates, days, strict=True)))
 
 
 def _walk(regimen: Regimen, start: dt.date, days: list[dt.date], as_of: dt.date,

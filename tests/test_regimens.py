@@ -675,3 +675,14 @@ def test_the_walks_month_step_is_pandas_month_offset():
         for months in (1, 2, 3, 12, 14):
             expected, got = day + pd.DateOffset(months=months), months_after(day, months)
             assert (got, got.unit) == (expected, expected.unit), (day, months)
+
+
+def test_a_restart_of_an_open_ended_loading_ended_before_its_start_still_ends():
+    # A loading end before the start (a date the clinician can pick) left no loading dose to walk;
+    # a restart after a stopped course then opened loading with a step of no days, and the walk
+    # never ended (its list of missed doses grew until the server ran out of memory).
+    given = ["2024-01-08", "2024-03-08", "2024-05-08", "2025-01-06", "2025-01-08", "2025-01-10"]
+    result = adherence(get_regimen("UK-BNF-neuro"), "2024-01-08", doses_given(given), as_of="2025-02-01",
+                       loading_end="2024-01-01")
+    assert result.events["course"].max() == 2  # the restart is a new course
+    assert result.events.loc[result.events["given_at"].notna(), "given_at"].dt.strftime("%Y-%m-%d").tolist() == given
