@@ -386,7 +386,8 @@ def _add_doses(traces: list[dict], row: int, doses: pd.DataFrame, view: ViewSett
 def _add_adherence(traces: list[dict], row: int, adh: Adherence, view: ViewSettings,
                    first_dose: pd.Timestamp | None) -> list[pd.Series]:
     """Late doses ringed where they were given, missed doses crossed where they were due, the next
-    due date an open marker with its date; returns the times drawn."""
+    due date an open marker with its date (when a dose is overdue: today, "Overdue since" the day
+    it fell due); returns the times drawn."""
     events = adh.events
     late = events[events["status"] == "late"]
     missed = events[events["status"] == "missed"]
@@ -397,7 +398,11 @@ def _add_adherence(traces: list[dict], row: int, adh: Adherence, view: ViewSetti
                       + _day_texts(late["planned"]) + " (" + days_late + " late)", None))
     if len(missed):
         marks.append(("missed doses", missed["planned"], 12, "Missed: due " + _day_texts(missed["planned"]), None))
-    if adh.next_due is not None and not pd.isna(adh.next_due):
+    overdue = adh.overdue_since
+    if overdue is not None:  # due now, as the summary says (``summary._status``), not on the plan's next date
+        label = f"Overdue since {_day_text(overdue)}"
+        marks.append(("next due", pd.Series([adh.as_of], dtype="datetime64[ns]"), 12, pd.Series([label]), [label]))
+    elif adh.next_due is not None and not pd.isna(adh.next_due):
         label = f"Next due {_day_text(adh.next_due)}"
         marks.append(("next due", pd.Series([adh.next_due], dtype="datetime64[ns]"), 12, pd.Series([label]),
                       [label]))

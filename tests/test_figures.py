@@ -794,7 +794,23 @@ def test_adherence_from_a_plan_is_drawn():
     assert list(named(fig, "missed doses").x) == [D("2024-01-22"), D("2024-08-20")]
     assert list(named(fig, "late doses").x) == [D("2024-05-20")]
     assert named(fig, "late doses").hovertext[0] == "Late: given 20 May 2024, due 29 Apr 2024 (21 days late)"
-    assert list(named(fig, "next due").x) == [D("2024-11-20")]
+    # Nothing given since 20 Aug: the next injection is due now, not on the plan's 20 Nov
+    assert list(named(fig, "next due").x) == [D("2024-12-01")]
+    assert list(named(fig, "next due").text) == ["Overdue since 20 Aug 2024"]
+
+
+def test_an_overdue_dose_is_said_as_the_summary_says_it():
+    # The summary said "Next dose: overdue since 20 Aug 2024" while the dose row labelled the plan's
+    # next date, three months on: a clinician could read it as time to wait.
+    regimen = custom_regimen(7, 4, 3)
+    result_ = adherence(regimen, "2024-01-08", ADH_DOSES, as_of="2024-12-01")
+    assert result_.overdue_since == D("2024-08-20")
+    due = named(trend_figure(TWO_HB, ADH_DOSES, adherence=result_), "next due")
+    assert list(due.text) == list(due.hovertext) == ["Overdue since 20 Aug 2024"]
+    assert list(due.x) == [D("2024-12-01")]  # today, where the dose is due
+    on_time = adherence(regimen, "2024-01-08", ADH_DOSES, as_of="2024-05-21")
+    assert on_time.overdue_since is None
+    assert named(trend_figure(TWO_HB, ADH_DOSES, adherence=on_time), "next due").text[0].startswith("Next due ")
 
 
 def test_adherence_on_the_days_axis():
