@@ -765,7 +765,9 @@ def _plan_and_adherence(doses: pd.DataFrame, choice: PlanChoice | None, as_of: p
     regimen = chosen or fit_regimen(doses)
     first = doses["administered_at"].min().normalize() if len(doses) else None
     start = pd.Timestamp(choice.start) if chosen is not None and choice.start else None
-    loading_end = choice.loading_end if chosen is not None and choice.loading_end else None
+    plan_start = start if start is not None else (first if first is not None else as_of)
+    loading_end = choice.loading_end if chosen is not None and chosen.open_ended and choice.loading_end \
+        and not loading_end_problem(choice, plan_start.date()) else None
     adh = adherence(regimen, start, doses, as_of, loading_end, fitted=chosen is None) \
         if regimen is not None and len(doses) else None
     if chosen is None:
@@ -773,10 +775,23 @@ def _plan_and_adherence(doses: pd.DataFrame, choice: PlanChoice | None, as_of: p
     if chosen.open_ended and loading_end is None and adh is not None and not adh.loading_open:
         loading = adh.doses[adh.doses["phase"] == "loading"]["administered_at"]
         loading_end = loading.max().normalize() if len(loading) else None
-    plan_start = start if start is not None else (first if first is not None else as_of)
     plan = build_plan(chosen, plan_start, loading_end=loading_end,
                       until=max(as_of, plan_start) + pd.DateOffset(months=12))
     return plan, adh
+
+
+def loading_end_problem(choice: PlanChoice, plan_start: dt.date) -> str:
+    """Why the clinician's end of an open-ended loading phase is not used ("" when it is): a day
+    before the plan starts. The plan then goes on as if loading had not ended (the date is not the
+    regimen's when another regimen is chosen, and is not used then either)."""
+    chosen = choice.regimen()
+    if chosen is None or not chosen.open_ended or not choice.loading_end:
+        return ""
+    ended = dt.date.fromisoformat(choice.loading_end)
+    if ended >= plan_start:
+        return ""
+    return (f"The loading phase cannot end before the plan starts: loading ended on {ended:%d %b %Y}, "
+            f"the plan starts on {plan_start:%d %b %Y}. That date is not used; correct it above.")
 
 
 def latest_record(ws: Workspace) -> pd.Timestamp | None:

@@ -7,6 +7,7 @@ literal files. The files are read once (``read_files``) and imported with any ch
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from functools import cache
 
 import numpy as np
@@ -27,6 +28,7 @@ from b12core.workspace import (
     build_workspace,
     latest_record,
     link_unidentified,
+    loading_end_problem,
     match_patient_ids,
     patient_view,
     read_files,
@@ -581,6 +583,19 @@ def test_patient_view_without_a_plan(uk_ws):
 def test_patient_view_plan_from_a_chosen_start(uk_ws):
     view = patient_view(uk_ws, UK, PlanChoice("UK-BNF-neuro", start="2024-02-01"), as_of="2025-01-13")
     assert view.plan["date"].min() == D("2024-02-01")
+
+
+def test_a_loading_end_before_the_plan_start_is_not_used_and_said(uk_ws):
+    chosen = PlanChoice("UK-BNF-neuro", start="2024-02-01", loading_end="2024-01-20")
+    view = patient_view(uk_ws, UK, chosen, as_of="2025-01-13")  # the plan refused it: the view failed
+    assert view.plan["date"].min() == D("2024-02-01")
+    assert loading_end_problem(chosen, dt.date(2024, 2, 1)).startswith(
+        "The loading phase cannot end before the plan starts: loading ended on 20 Jan 2024, the plan starts on "
+        "01 Feb 2024.")
+    fixed = PlanChoice("US-common", start="2024-02-01", loading_end="2024-01-20")  # left from the choice before
+    assert patient_view(uk_ws, UK, fixed, as_of="2025-01-13").plan["date"].min() == D("2024-02-01")
+    assert loading_end_problem(fixed, dt.date(2024, 2, 1)) == ""
+    assert loading_end_problem(PlanChoice("UK-BNF-neuro", loading_end="2024-03-15"), dt.date(2024, 2, 1)) == ""
 
 
 def test_patient_view_custom_plan(uk_ws):

@@ -38,3 +38,26 @@ def test_custom_regimen_has_its_own_settings(app):
                                                    "Maintenance every N months"}
     app.number_input(key="maintenance_months").set_value(1).run()
     assert not app.exception
+
+
+def test_a_loading_end_before_the_start_is_said_and_every_page_keeps_working(app):
+    # It made the plan refuse the choice inside the patient's course: "Something went wrong" on the
+    # Schedule page after choosing a fixed regimen, and on the Dashboard, until the date was changed.
+    import datetime as dt
+
+    open_schedule(app)
+    upload(app, "us_long_labs.csv", "us_injections.csv")
+    app.selectbox(key="regimen").select("UK-BNF-neuro").run()
+    start = app.date_input(key="plan_start").value
+    app.date_input(key="loading_end").set_value(start - dt.timedelta(days=30)).run()
+    assert not app.exception
+    said = " ".join(w.value for w in app.warning)
+    assert "cannot end before the plan starts" in said and "not used" in said
+    assert not [e.value for e in app.error], [e.value for e in app.error]
+    assert "Doses given against the plan" in [s.value for s in app.subheader]
+    app.selectbox(key="regimen").select("US-common").run()  # a fixed regimen: that date is not its own
+    assert not app.exception and not [e.value for e in app.error]
+    assert not app.warning
+    app.switch_page("pages/dashboard.py").run()
+    assert not app.exception and not [e.value for e in app.error], [e.value for e in app.error]
+    assert app.get("plotly_chart")
