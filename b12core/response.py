@@ -129,7 +129,8 @@ def counts_before(collected_at: pd.Series, administered_at: pd.Series | pd.Times
 def _last_before(labs: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
     """For each lab row, the time of the patient's last event the result counts as taken after
     (``counts_before`` is False for it; NaT when there is none), as datetime64[ns]. A sorted search
-    per patient: ``merge_asof`` did the same at four times the cost (a quarter of a patient's course)."""
+    per patient: ``merge_asof`` did the same in twice the time (3.9 against 1.8 ms for ten years of
+    monthly results), twice a patient."""
     out = np.full(len(labs), np.datetime64("NaT"), dtype="datetime64[ns]")
     given = events[["patient_id", "administered_at"]].dropna()
     if given.empty or not len(labs):
