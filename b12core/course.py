@@ -21,7 +21,7 @@ patient without a chosen regimen, the template the dose dates, product and amoun
 
 The walk runs a few thousand times a patient (``fit_regimen`` walks every template), so it works on
 ``datetime.date`` (every day in it is a whole day; date arithmetic costs a tenth of pandas'), and
-its result comes back in pandas Timestamps, as before (``_walk_days``).
+its result comes back in pandas Timestamps, as before (``follow_course``).
 """
 
 from __future__ import annotations
@@ -289,10 +289,9 @@ class _Walk:
                 due = self.step_after(due)
                 self.used += 1
 
-    def course_walk(self, given: dict[dt.date, pd.Timestamp]) -> CourseWalk:
-        """What the walk found, its days as Timestamps: a day given as the caller gave it (``given``),
-        the others as ``_stamp`` makes them; pd.NaT for no day in the events."""
-        events = [(_stamp(due) if due is not None else pd.NaT, phase, given[day] if day is not None else pd.NaT,
+    def course_walk(self) -> CourseWalk:
+        """What the walk found, its days as Timestamps (``_stamp``); pd.NaT for no day in the events."""
+        events = [(_stamp(due) if due is not None else pd.NaT, phase, _stamp(day) if day is not None else pd.NaT,
                    status, late, course) for due, phase, day, status, late, course in self.events]
         return CourseWalk(events, self.dose_phases, _stamp(self.next_due), self.next_phase, self.stopped,
                           _stamp(self.loading_review), self.open_loading)
@@ -301,23 +300,16 @@ class _Walk:
 def follow_course(regimen: Regimen, start: pd.Timestamp, doses: pd.DataFrame, as_of: pd.Timestamp,
                   loading_end: pd.Timestamp | None = None) -> CourseWalk:
     """Walk one patient's injections (``doses``: any routes; only injections are matched) along
-    ``regimen`` from ``start``; ``as_of`` is today."""
-    return _walk_days(regimen, start, _injection_days(doses), as_of, loading_end)
-
-
-def _injection_days(doses: pd.DataFrame) -> list[pd.Timestamp]:
-    """The days of the injections among ``doses``, in order."""
-    return injections(doses)["administered_at"].dt.normalize().sort_values().tolist()
-
-
-def _walk_days(regimen: Regimen, start: pd.Timestamp, days: list[pd.Timestamp], as_of: pd.Timestamp,
-               loading_end: pd.Timestamp | None = None) -> CourseWalk:
-    """``_walk`` with Timestamps in and out: the days (``days``: midnights, in order) go in as dates,
-    and what the walk found comes back as Timestamps (``_Walk.course_walk``)."""
-    dates = [day.date() for day in days]
-    walk = _walk(regimen, pd.Timestamp(start).date(), dates, pd.Timestamp(as_of).date(),
+    ``regimen`` from ``start``; ``as_of`` is today. The days go in as dates, and what the walk found
+    comes back as Timestamps (``_Walk.course_walk``)."""
+    walk = _walk(regimen, pd.Timestamp(start).date(), _injection_days(doses), pd.Timestamp(as_of).date(),
                  pd.Timestamp(loading_end).date() if loading_end is not None else None)
-    return walk.course_walk(dict(zip(dates, days, strict=True)))
+    return walk.course_walk()
+
+
+def _injection_days(doses: pd.DataFrame) -> list[dt.date]:
+    """The days of the injections among ``doses``, in order, as the walk's dates."""
+    return [day.date() for day in injections(doses)["administered_at"].dt.normalize().sort_values()]
 
 
 def _walk(regimen: Regimen, start: dt.date, days: list[dt.date], as_of: dt.date,
@@ -348,7 +340,7 @@ def fit_regimen(doses: pd.DataFrame) -> Regimen | None:
         return None
     first, last = given["administered_at"].min().date(), given["administered_at"].max().date()
     product, amount = _mode(given["product"].astype("object")), _mode(given["dose_ug"])
-    days = [day.date() for day in _injection_days(given)]  # once for every template
+    days = _injection_days(given)  # once for every template
     best: tuple[float, int, Regimen] | None = None
     for rank, regimen in enumerate(r for r in regimens().values() if r.id != "custom"):
         # How many planned doses were missed, late, extra: counted from the walk, no table needed.
