@@ -398,14 +398,14 @@ def _add_adherence(traces: list[dict], row: int, adh: Adherence, view: ViewSetti
                       + _day_texts(late["planned"]) + " (" + days_late + " late)", None))
     if len(missed):
         marks.append(("missed doses", missed["planned"], 12, "Missed: due " + _day_texts(missed["planned"]), None))
-    overdue = adh.overdue_since
+    due: pd.Timestamp | None = None
+    overdue = adh.overdue_since  # worked out from the events at each call
     if overdue is not None:  # due now, as the summary says (``summary._status``), not on the plan's next date
-        label = f"Overdue since {_day_text(overdue)}"
-        marks.append(("next due", pd.Series([adh.as_of], dtype="datetime64[ns]"), 12, pd.Series([label]), [label]))
+        due, label = adh.as_of, f"Overdue since {_day_text(overdue)}"
     elif adh.next_due is not None and not pd.isna(adh.next_due):
-        label = f"Next due {_day_text(adh.next_due)}"
-        marks.append(("next due", pd.Series([adh.next_due], dtype="datetime64[ns]"), 12, pd.Series([label]),
-                      [label]))
+        due, label = adh.next_due, f"Next due {_day_text(adh.next_due)}"
+    if due is not None:
+        marks.append(("next due", pd.Series([due], dtype="datetime64[ns]"), 12, pd.Series([label]), [label]))
     drawn: list[pd.Series] = []
     for name, when, size, hover, label in marks:
         symbol, colour = ADHERENCE_MARKS[name]
