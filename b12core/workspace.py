@@ -765,9 +765,9 @@ def _plan_and_adherence(doses: pd.DataFrame, choice: PlanChoice | None, as_of: p
     regimen = chosen or fit_regimen(doses)
     first = doses["administered_at"].min().normalize() if len(doses) else None
     start = pd.Timestamp(choice.start) if chosen is not None and choice.start else None
-    plan_start = start if start is not None else (first if first is not None else as_of)
+    begins = plan_start(choice, first, as_of) if chosen is not None else None
     loading_end = choice.loading_end if chosen is not None and chosen.open_ended and choice.loading_end \
-        and not loading_end_problem(choice, plan_start.date()) else None
+        and not loading_end_problem(choice, begins.date()) else None
     adh = adherence(regimen, start, doses, as_of, loading_end, fitted=chosen is None) \
         if regimen is not None and len(doses) else None
     if chosen is None:
@@ -775,9 +775,16 @@ def _plan_and_adherence(doses: pd.DataFrame, choice: PlanChoice | None, as_of: p
     if chosen.open_ended and loading_end is None and adh is not None and not adh.loading_open:
         loading = adh.doses[adh.doses["phase"] == "loading"]["administered_at"]
         loading_end = loading.max().normalize() if len(loading) else None
-    plan = build_plan(chosen, plan_start, loading_end=loading_end,
-                      until=max(as_of, plan_start) + pd.DateOffset(months=12))
+    plan = build_plan(chosen, begins, loading_end=loading_end, until=max(as_of, begins) + pd.DateOffset(months=12))
     return plan, adh
+
+
+def plan_start(choice: PlanChoice, first: dt.date | pd.Timestamp | None, as_of: pd.Timestamp) -> pd.Timestamp:
+    """Where the chosen plan starts: the clinician's start date, else the day of the patient's first
+    dose in the files (``first``), else today (``as_of``)."""
+    if choice.start:
+        return pd.Timestamp(choice.start)
+    return pd.Timestamp(first) if first is not None else pd.Timestamp(as_of)
 
 
 def loading_end_problem(choice: PlanChoice, plan_start: dt.date) -> str:

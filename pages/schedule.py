@@ -9,7 +9,7 @@ from b12core.export import plan_to_csv, plan_to_html, plan_to_ics
 from b12core.regimens import regimens
 from b12core.schedule_view import adherence_tables, no_regimen_note, oral_note, plan_note, plan_table
 from b12core.text import markdown_literal
-from b12core.workspace import PlanChoice, first_dose, loading_end_problem
+from b12core.workspace import PlanChoice, first_dose, loading_end_problem, plan_start
 from ui import data
 from ui.diary import typed_symptoms
 from ui.downloads import about_patient
@@ -139,8 +139,7 @@ def page() -> None:
         st.stop()
     choice: PlanChoice = plan_choice(patient)
     st.caption(markdown_literal(f"Source: {choice.regimen().cite}"))
-    plan_start = dt.date.fromisoformat(choice.start) if choice.start else (first or data.as_of().date())
-    if problem := loading_end_problem(choice, plan_start):
+    if problem := loading_end_problem(choice, plan_start(choice, first, data.as_of()).date()):
         st.warning(markdown_literal(problem))
     view = data.patient(patient, choice, st.session_state.get(Keys.SEX) or "any", typed_symptoms())
     if view.adherence is not None:
