@@ -330,3 +330,24 @@ def test_a_blood_gas_hb_beside_the_analysers_is_drawn_and_the_summary_says_which
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     at = [(r["value"], r["specimen"], r["used"]) for r in rows if r["collected_at"].startswith("2025-02-10")]
     assert at == [("136", "Blood gas (arterial)", "False"), ("101", "Haematology", "True")]
+
+
+# Plotly widens a margin that its labels overflow by drawing the whole figure again: a second draw
+# of every point, on every upload. The figure's margins must hold what it puts in them.
+DRAWN_MARGINS = """() => { const layout = document.querySelector('.js-plotly-plot')._fullLayout;
+    return {given: ['l', 'r', 't', 'b'].map(side => layout.margin[side]),
+            drawn: ['l', 'r', 't', 'b'].map(side => layout._size[side])}; }"""
+
+
+@pytest.mark.parametrize(("case", "query", "shows"), [
+    ("ehr_title_block", "", "Patient: 00123"),
+    ("uk_clinic_mixed", "?axis=days", "Patient: NHS 485 777 3456"),
+    ("ids_differ", "?units=US", "Patient: MRN 004512"),
+    ("labs_only", "", "Patient: P-77"),
+], ids=["dates", "days since first dose", "US units", "no doses"])
+def test_the_figure_is_drawn_once_its_margins_hold_its_labels(page, app_url, case, query, shows):
+    page.goto(app_url + query)
+    upload(page, case, shows)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=TIMEOUT)
+    margins = page.evaluate(DRAWN_MARGINS)
+    assert margins["drawn"] == margins["given"], margins
