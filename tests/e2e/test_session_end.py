@@ -24,6 +24,7 @@ from tests.e2e.test_uploaded_patients import TIMEOUT, files_of, go, open_downloa
 pytestmark = pytest.mark.e2e
 
 TTL = 12  # seconds; ui.session_end.timing closes a gone session 8 to 12 s after it went
+METRICS_TTL = 5  # seconds Streamlit keeps its answer for the cache sizes
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +47,12 @@ def held_bytes(app_url: str, cache_type: str) -> int:
     _, text = get(f"{app_url}/_stcore/metrics")
     pattern = rf'^cache_memory_bytes\{{[^}}]*cache_type="{cache_type}"[^}}]*\}} (\d+)'
     return sum(int(n) for n in re.findall(pattern, text.decode(), flags=re.MULTILINE))
+
+
+def kept_entries(app_url: str) -> int:
+    """What the sessions keep of their files (``ui/data.py``'s caches): Streamlit's metrics count a
+    ``st.cache_resource`` cache's entries where they measure the bytes of other caches."""
+    return held_bytes(app_url, "st_cache_resource")
 
 
 def download_address(page, label: str) -> str:
@@ -77,11 +84,14 @@ def wait_until(check, seconds: float) -> bool:
 def test_a_session_that_ends_leaves_nothing_behind_and_others_keep_theirs(browser, app_url, how):
     stay_context, stay = open_patient(browser, app_url, "uk_clinic_mixed", "Patient:")
     stay_files = sum(os.path.getsize(f) for f in files_of("uk_clinic_mixed"))
+    stay_kept = kept_entries(app_url)  # the files read, imported and drawn, kept for the session
     gone_context, gone = open_patient(browser, app_url, "ids_differ", "Patient: MRN 004512")
     address = download_address(gone, "Results (CSV)")
     status, body = get(address)
     assert status == 200 and b"MRN 004512" in body  # the address alone gives the rows while the tab is open
-    assert held_bytes(app_url, "UploadedFileManager") > stay_files
+    # Streamlit's metrics answer the same for 5 seconds: each is read again until it shows the new tab's
+    assert wait_until(lambda: held_bytes(app_url, "UploadedFileManager") > stay_files, METRICS_TTL + 5)
+    assert stay_kept > 0 and wait_until(lambda: kept_entries(app_url) > stay_kept, METRICS_TTL + 5)
 
     started = time.monotonic()
     if how == "page reloaded":
@@ -98,6 +108,8 @@ def test_a_session_that_ends_leaves_nothing_behind_and_others_keep_theirs(browse
     assert wait_until(lambda: get(address)[0] == 404, TTL + 10), "download still served after the session ended"
     assert wait_until(lambda: held_bytes(app_url, "UploadedFileManager") == stay_files, TTL + 10), \
         "the uploads of the tab that went are still held"
+    assert wait_until(lambda: kept_entries(app_url) == stay_kept, TTL + 10), \
+        "what was read and drawn of the tab that went is still kept"
     assert time.monotonic() - started <= TTL + 10
 
     stay_address = download_address(stay, "Results (CSV)")  # the other clinician's session goes on
