@@ -445,7 +445,9 @@ def review_prompts(labs: pd.DataFrame, doses: pd.DataFrame, symptoms: pd.DataFra
     prompts: list[tuple] = []
     as_of = pd.Timestamp(as_of).normalize() if as_of is not None else None
     annotated = annotate_labs(labs, doses) if annotated is None else annotated
-    choices = annotated[annotated["choice"] != ""].set_index(["patient_id", "analyte", "collected_at"])["choice"]
+    chosen = annotated["choice"] != ""  # results taken at one time as others (rare): a MultiIndex only then
+    choices = annotated[chosen].set_index(["patient_id", "analyte", "collected_at"])["choice"] \
+        if chosen.any() else None
     annotated = annotated[annotated["collected_at"].notna() & annotated["used"]].sort_values("collected_at")
     starts = course_starts(doses)
     for patient, given in doses.groupby("patient_id"):
@@ -474,7 +476,7 @@ def review_prompts(labs: pd.DataFrame, doses: pd.DataFrame, symptoms: pd.DataFra
         for patient in symptoms["patient_id"].dropna().unique():
             first = starts.get(patient, [None])[0]
             prompts.extend(_neuro_prompts(patient, symptoms, sources, first))
-    return _prompt_table([_with_choice(p, choices) for p in prompts] if len(choices) else prompts)
+    return _prompt_table([_with_choice(p, choices) for p in prompts] if choices is not None else prompts)
 
 
 def _with_choice(prompt: tuple, choices: pd.Series) -> tuple:
