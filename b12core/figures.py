@@ -265,8 +265,11 @@ def _axis_layout(layout: dict, letter: str, row: int) -> dict:
 
 
 def _scatter(row: int, **trace: object) -> dict:
-    """A scatter trace on a row's axes, where ``add_trace(..., row=row, col=1)`` would put it."""
-    return {"type": "scatter", **trace, "xaxis": _axis("x", row), "yaxis": _axis("y", row)}
+    """A scatter trace on a row's axes, where ``add_trace(..., row=row, col=1)`` would put it. Its
+    columns are kept as arrays: a pandas Series brings its index and reference tracking along, a
+    few dozen objects the garbage collector walks on every run of every session keeping the figure."""
+    arrays = {key: value.to_numpy() for key, value in trace.items() if isinstance(value, pd.Series)}
+    return {"type": "scatter", **trace, **arrays, "xaxis": _axis("x", row), "yaxis": _axis("y", row)}
 
 
 def _span(times: pd.Series) -> list[str] | None:

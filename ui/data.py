@@ -8,10 +8,12 @@ The files are read once per upload (``read_files``) and imported again only when
 changes (``build_workspace``): each step is cached on its own, keyed by the uploads' fingerprint
 (their ids, not their bytes) and the choices. A Streamlit cache is shared by every user of the
 server unless ``scope="session"``; every cache here is session-scoped, so one clinician's patient
-data never serves another session and is freed with the session. They are ``st.cache_resource``
-caches: each rerun and page gets the objects kept, not a copy unpickled from ``st.cache_data``'s
-store (about 7 ms an upload and 9 ms a rerun for a ten-year patient, mostly the figure), so
-nothing may change them (``tests/test_kept_views.py``). The work behind a cache miss
+data never serves another session and is freed with the session. The tables are kept
+by ``st.cache_data``, pickled: a session's tables alive would be thousands of objects (pandas'
+reference tracking) that the collection after every run of every session walks, 11 ms a run with
+20 sessions against 2 ms pickled. The figure is kept by ``st.cache_resource`` as it is (a few
+hundred objects): unpickling it built it again, 7.5 ms on every rerun of a ten-year patient; so
+nothing may change it (``tests/test_kept_views.py``). The work behind a cache miss
 takes one of the server's compute slots (``ui.slots``): with many clinicians at once, a few
 sessions compute at a time and the others wait their turn.
 """
@@ -82,7 +84,7 @@ def _workspace_key() -> tuple:
     return (_fingerprint(), current_choices().key(), tomorrow())
 
 
-@st.cache_resource(scope="session", max_entries=2, show_spinner=False)
+@st.cache_data(scope="session", max_entries=2, show_spinner=False)
 def _read(fingerprint: tuple, _files: Files) -> ReadFiles:
     """The files read, per upload: keyed by the fingerprint, the bytes (``_files``) are fetched and
     read only when the uploads change, never hashed."""
@@ -90,7 +92,7 @@ def _read(fingerprint: tuple, _files: Files) -> ReadFiles:
         return read_files(_files(), APP_MAX_ROWS, APP_MAX_FILES)
 
 
-@st.cache_resource(scope="session", max_entries=4, show_spinner=False)
+@st.cache_data(scope="session", max_entries=4, show_spinner=False)
 def _workspace(fingerprint: tuple, choices_key: str, not_after: str, _files: Files, _choices: Choices) -> Workspace:
     """The files imported with the choices (``choices_key`` stands for ``_choices``): a change of
     choice imports the files again without reading them; going back to an earlier choice is kept."""
@@ -118,7 +120,7 @@ def workspace(status: DeltaGenerator | None = None) -> Workspace:
     return imported
 
 
-@st.cache_resource(scope="session", max_entries=4, show_spinner=False)
+@st.cache_data(scope="session", max_entries=4, show_spinner=False)
 def _reviews(key: tuple) -> tuple[FileReview, ...]:
     with compute_slot():
         return file_reviews(workspace())
@@ -139,7 +141,7 @@ def as_of() -> pd.Timestamp:
     return pd.Timestamp.now().normalize()
 
 
-@st.cache_resource(scope="session", max_entries=16, show_spinner=False)
+@st.cache_data(scope="session", max_entries=16, show_spinner=False)
 def _course(key: tuple, patient: str, plan: PlanChoice, as_of: pd.Timestamp, diary: pd.DataFrame | None
             ) -> PatientCourse:
     """``key`` (``_workspace_key``) stands for the workspace: it is fetched only when the course is not kept."""
@@ -147,7 +149,7 @@ def _course(key: tuple, patient: str, plan: PlanChoice, as_of: pd.Timestamp, dia
         return patient_course(workspace(), patient, plan, as_of, extra_symptoms=diary)
 
 
-@st.cache_resource(scope="session", max_entries=16, show_spinner=False)
+@st.cache_data(scope="session", max_entries=16, show_spinner=False)
 def _patient(key: tuple, patient: str, plan: PlanChoice, as_of: pd.Timestamp, sex: str,
              diary: pd.DataFrame | None) -> PatientView:
     with compute_slot():
