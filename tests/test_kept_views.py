@@ -1,9 +1,10 @@
 """What the pages do with a session's kept results leaves them as they were.
 
-The app keeps each session's files, workspace, patient views and figures (``ui/data.py``) and hands
-the same objects to every rerun and page: nothing a page does with them (the summary, the downloads,
-the schedule, a share link's snapshot, the import review) may change them, or the next page would
-show something else than the files say.
+The app keeps each patient's figure for the session as it is (``ui/data.py``, ``st.cache_resource``)
+and hands the same object to every rerun and page; the tables are kept pickled and handed out as
+copies, but are checked here too, should they ever be kept as they are. Nothing a page does with
+them (the summary, the downloads, the schedule, a share link's snapshot, the import review) may
+change them, or the next page would show something else than the files say.
 """
 
 from __future__ import annotations
