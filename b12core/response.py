@@ -320,9 +320,10 @@ def _in_ranges(rows: pd.DataFrame, analyte: str, sex: str) -> np.ndarray:
 
 def _trend(rows: pd.DataFrame, analyte: str) -> str:
     """rising / falling / stable from a least-squares line through the on-treatment results of the
-    last 180 days; stable when the fitted change is below the analyte's meaningful change."""
+    trend window (``trend_window_days``); stable when the fitted change is below the analyte's
+    meaningful change."""
     times = rows["collected_at"].to_numpy(dtype="datetime64[ns]")  # arrays: this runs for every analyte shown
-    recent = times >= times.max() - np.timedelta64(180, "D")
+    recent = times >= times.max() - np.timedelta64(int(threshold("trend_window_days")), "D")
     if recent.sum() < 3:
         return "too few results"
     x = (times[recent] - times[recent].min()) / np.timedelta64(1, "D")

@@ -81,6 +81,17 @@ def test_summary_baseline_latest_change_and_time_to_range():
     assert s["in_range"] and s["trend"] == "rising"
 
 
+def test_the_trend_reads_the_results_of_its_window_from_the_reference_table():
+    """Rising over the year, flat in the last months: the trend looks at the table's window only."""
+    window = threshold("trend_window_days")
+    last = pd.Timestamp("2025-01-01")
+    early = [(f"{last - pd.Timedelta(days=window + d):%Y-%m-%d}", "hemoglobin", v) for d, v in ((120, 90), (60, 105))]
+    recent = [(f"{last - pd.Timedelta(days=d):%Y-%m-%d}", "hemoglobin", 140) for d in (window - 10, window / 2, 0)]
+    s = summarise(lab_rows("p", early + recent), dose_rows("p", ["2023-01-02"]), {"p": "male"}).iloc[0]
+    assert s["trend"] == "stable"
+    assert "trend_window_days" in threshold_cites()
+
+
 def test_hb_not_rising_by_day_14_is_a_prompt_with_its_source():
     labs = lab_rows("p", [("2024-01-01", "hemoglobin", 84), ("2024-01-17", "hemoglobin", 86)])
     prompts = review_prompts(labs, dose_rows("p", ["2024-01-02", "2024-01-04"]))
