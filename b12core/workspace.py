@@ -766,8 +766,7 @@ def _plan_and_adherence(doses: pd.DataFrame, choice: PlanChoice | None, as_of: p
     first = doses["administered_at"].min().normalize() if len(doses) else None
     start = pd.Timestamp(choice.start) if chosen is not None and choice.start else None
     begins = plan_start(choice, first, as_of) if chosen is not None else None
-    loading_end = choice.loading_end if chosen is not None and chosen.open_ended and choice.loading_end \
-        and not loading_end_problem(choice, begins.date()) else None
+    loading_end = (_loading_end(choice, begins.date())[0] or None) if chosen is not None else None
     adh = adherence(regimen, start, doses, as_of, loading_end, fitted=chosen is None) \
         if regimen is not None and len(doses) else None
     if chosen is None:
@@ -791,14 +790,21 @@ def loading_end_problem(choice: PlanChoice, plan_start: dt.date) -> str:
     """Why the clinician's end of an open-ended loading phase is not used ("" when it is): a day
     before the plan starts. The plan then goes on as if loading had not ended (the date is not the
     regimen's when another regimen is chosen, and is not used then either)."""
+    return _loading_end(choice, plan_start)[1]
+
+
+def _loading_end(choice: PlanChoice, plan_start: dt.date) -> tuple[str, str]:
+    """The clinician's end of an open-ended loading phase as the plan uses it ("" for none: no
+    open-ended regimen, no date, or a date before the plan starts), and why a date given is not
+    used ("" when it is, or there is none to use)."""
     chosen = choice.regimen()
     if chosen is None or not chosen.open_ended or not choice.loading_end:
-        return ""
+        return "", ""
     ended = dt.date.fromisoformat(choice.loading_end)
     if ended >= plan_start:
-        return ""
-    return (f"The loading phase cannot end before the plan starts: loading ended on {ended:%d %b %Y}, "
-            f"the plan starts on {plan_start:%d %b %Y}. That date is not used; correct it above.")
+        return choice.loading_end, ""
+    return "", (f"The loading phase cannot end before the plan starts: loading ended on {ended:%d %b %Y}, "
+                f"the plan starts on {plan_start:%d %b %Y}. That date is not used; correct it above.")
 
 
 def latest_record(ws: Workspace) -> pd.Timestamp | None:
